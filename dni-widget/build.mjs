@@ -1,0 +1,17 @@
+// Builds the widget into one minified IIFE: dni-widget/dist/dni.js (served by the gateway at /dni.js).
+import { mkdirSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { build } from 'esbuild';
+
+const root = fileURLToPath(new URL('.', import.meta.url));
+mkdirSync(`${root}dist`, { recursive: true });
+await build({
+  entryPoints: [`${root}src/widget.ts`],
+  outfile: `${root}dist/dni.js`,
+  bundle: true,
+  format: 'iife',
+  minify: true,
+  target: ['es2017'],
+  legalComments: 'none',
+  logLevel: 'warning',
+});

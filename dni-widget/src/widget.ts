@@ -1,0 +1,2 @@
+// The DNI widget entry point.
+export {};

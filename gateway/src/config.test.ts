@@ -1,0 +1,54 @@
+import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { expect } from 'chai';
+import { ConfigError, loadConfig } from './config.js';
+
+const tmp = (): string => mkdtempSync(path.join(tmpdir(), 'cfg-'));
+
+describe('loadConfig', () => {
+  it('runs embedded with no variables set', () => {
+    const dir = tmp();
+    const c = loadConfig({}, dir);
+    expect(c.db.kind).to.equal('pglite');
+    expect(c.redis).to.equal(null);
+    expect(c.http.port).to.equal(3000);
+    expect(c.dataDir).to.equal(path.join(dir, 'data'));
+    expect(c.http.publicBaseUrl.href).to.equal('http://localhost:3000/');
+    expect(Object.isFrozen(c) && Object.isFrozen(c.http)).to.equal(true);
+  });
+
+  it('generates the encryption key once and reuses it', () => {
+    const dir = tmp();
+    const a = loadConfig({ DATA_DIR: 'd' }, dir);
+    const b = loadConfig({ DATA_DIR: 'd' }, dir);
+    expect(existsSync(path.join(dir, 'd', 'encryption.key'))).to.equal(true);
+    expect(a.encryptionKey.equals(b.encryptionKey)).to.equal(true);
+    expect(Buffer.from(readFileSync(path.join(dir, 'd', 'encryption.key'), 'utf8'), 'base64')).to.have.length(32);
+  });
+
+  it('switches to server mode when DATABASE_URL and REDIS_URL are set', () => {
+    const c = loadConfig({ DATABASE_URL: 'postgres://u@h:5432/db', REDIS_URL: 'redis://h:6379', PORT: '8080', ENCRYPTION_KEY: Buffer.alloc(32, 1).toString('base64') }, tmp());
+    expect(c.db).to.deep.equal({ kind: 'postgres', url: 'postgres://u@h:5432/db', poolMax: 10 });
+    expect(c.redis).to.deep.equal({ url: 'redis://h:6379', keyPrefix: 'ct:' });
+    expect(c.http.port).to.equal(8080);
+  });
+
+  const bad: [Record<string, string>, RegExp][] = [
+    [{ PORT: 'eighty' }, /PORT must be integer, got "eighty"/],
+    [{ PORT: '70000' }, /PORT must be <= 65535/],
+    [{ DATABASE_URL: 'mysql://x' }, /DATABASE_URL must look like: PostgreSQL/],
+    [{ LOG_LEVEL: 'loud' }, /LOG_LEVEL must be equal to one of the allowed values \(fatal, error/],
+    [{ PUBLIC_BASE_URL: 'ftp://x' }, /PUBLIC_BASE_URL must look like/],
+    [{ ENCRYPTION_KEY: Buffer.alloc(16).toString('base64') + 'AAAAAAAAAAAAAAAAAAAAAAAAAAAA' }, /ENCRYPTION_KEY must be the base64 of exactly 32 bytes/],
+  ];
+  for (const [env, message] of bad) {
+    it(`fails fast naming the variable: ${Object.keys(env)[0]}`, () => {
+      expect(() => loadConfig(env, tmp())).to.throw(ConfigError, message);
+    });
+  }
+
+  it('reports every bad variable at once', () => {
+    expect(() => loadConfig({ PORT: 'x', REDIS_URL: 'http://nope' }, tmp())).to.throw(ConfigError, /PORT.*; REDIS_URL/);
+  });
+});

@@ -1,0 +1,168 @@
+import { randomBytes } from 'node:crypto';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { Ajv } from 'ajv';
+import type { ErrorObject } from 'ajv';
+
+/**
+ * The process environment, parsed once. No other module reads `process.env`:
+ * everything downstream gets a frozen `Config` (tests build one with `createTestConfig`).
+ */
+
+const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
+
+export const envSchema = {
+  type: 'object',
+  properties: {
+    NODE_ENV: { type: 'string', enum: ['production', 'development', 'test'] },
+    PORT: { type: 'integer', minimum: 0, maximum: 65535, description: 'HTTP port' },
+    HOST: { type: 'string', minLength: 1, description: 'Interface to listen on' },
+    PUBLIC_BASE_URL: {
+      type: 'string',
+      pattern: '^https?://[^/\\s]+(/[^\\s]*)?$',
+      description: 'The URL Twilio, browsers and CRMs use to reach the gateway (scheme, host, optional port and path)',
+    },
+    DATA_DIR: { type: 'string', minLength: 1, description: 'Embedded database, recordings and generated secrets' },
+    DATABASE_URL: { type: 'string', pattern: '^postgres(ql)?://', description: 'PostgreSQL; unset = embedded PGlite' },
+    DATABASE_POOL_MAX: { type: 'integer', minimum: 1, maximum: 200 },
+    REDIS_URL: { type: 'string', pattern: '^rediss?://', description: 'Redis; unset = in-process state' },
+    REDIS_KEY_PREFIX: { type: 'string', pattern: '^[A-Za-z0-9:_-]{0,32}$' },
+    LOG_LEVEL: { type: 'string', enum: LOG_LEVELS },
+    TRUST_PROXY: { type: 'string', minLength: 1 },
+    SHUTDOWN_TIMEOUT_MS: { type: 'integer', minimum: 100, maximum: 60000 },
+    ENCRYPTION_KEY: { type: 'string', pattern: '^[A-Za-z0-9+/=_-]{43,}$', description: 'base64 of 32 random bytes' },
+    BOOTSTRAP_EMAIL: { type: 'string', pattern: '^[^@\\s]+@[^@\\s]+$' },
+    BOOTSTRAP_PASSWORD: { type: 'string', minLength: 12 },
+    BOOTSTRAP_API_KEY: { type: 'string', pattern: '^ctk_[A-Za-z0-9_-]{32,}$' },
+    DB_VACUUM_INTERVAL_S: { type: 'integer', minimum: 10, maximum: 86400 },
+  },
+} as const;
+
+export type LogLevel = (typeof LOG_LEVELS)[number];
+
+export interface Config {
+  readonly env: 'production' | 'development' | 'test';
+  readonly http: {
+    readonly port: number;
+    readonly host: string;
+    readonly publicBaseUrl: URL;
+    readonly trustProxy: boolean | number | string;
+    readonly shutdownTimeoutMs: number;
+  };
+  readonly dataDir: string;
+  readonly db:
+    | { readonly kind: 'postgres'; readonly url: string; readonly poolMax: number }
+    | { readonly kind: 'pglite'; readonly dataDir: string | null };
+  readonly dbVacuumIntervalS: number;
+  readonly redis: { readonly url: string; readonly keyPrefix: string } | null;
+  readonly log: { readonly level: LogLevel; readonly pretty: boolean };
+  readonly encryptionKey: Buffer;
+  readonly bootstrap: {
+    readonly email: string;
+    readonly password: string | null;
+    readonly apiKey: string | null;
+  };
+}
+
+export class ConfigError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'ConfigError';
+  }
+}
+
+type Env = Record<string, string | undefined>;
+
+function describe(err: ErrorObject, raw: Env): string {
+  const name = err.instancePath.replace(/^\//, '');
+  const got = raw[name];
+  const why =
+    err.keyword === 'pattern' && err.parentSchema && 'description' in err.parentSchema
+      ? `must look like: ${String(err.parentSchema.description)}`
+      : (err.message ?? 'is invalid');
+  return `${name} ${why}${err.keyword === 'enum' ? ` (${(err.params as { allowedValues: string[] }).allowedValues.join(', ')})` : ''}, got "${got}"`;
+}
+
+function validateEnv(env: Env): Record<string, string | number | undefined> {
+  const ajv = new Ajv({ coerceTypes: true, allErrors: true, verbose: true, strict: true, strictTypes: false });
+  const validate = ajv.compile(envSchema);
+  const subset: Record<string, string | number | undefined> = {};
+  for (const key of Object.keys(envSchema.properties)) {
+    const value = env[key];
+    if (value !== undefined && value !== '') subset[key] = value;
+  }
+  if (!validate(subset)) {
+    const problems = (validate.errors ?? []).map((e) => describe(e, env));
+    throw new ConfigError(`Invalid configuration: ${problems.join('; ')}`);
+  }
+  return subset;
+}
+
+function loadOrCreateKey(dataDir: string): Buffer {
+  const file = path.join(dataDir, 'encryption.key');
+  try {
+    return Buffer.from(readFileSync(file, 'utf8').trim(), 'base64');
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
+  }
+  mkdirSync(dataDir, { recursive: true });
+  const key = randomBytes(32);
+  writeFileSync(file, key.toString('base64'), { mode: 0o600, flag: 'wx' });
+  return key;
+}
+
+function parseTrustProxy(v: string | undefined): boolean | number | string {
+  if (v === undefined) return false;
+  if (v === 'true') return true;
+  if (v === 'false') return false;
+  if (/^\d+$/.test(v)) return Number(v);
+  return v;
+}
+
+export function loadConfig(env: Env = process.env, cwd = process.cwd()): Config {
+  const v = validateEnv(env);
+  const str = (k: string): string | undefined => (v[k] === undefined ? undefined : String(v[k]));
+  const int = (k: string, dflt: number): number => (v[k] === undefined ? dflt : Number(v[k]));
+
+  const port = int('PORT', 3000);
+  const dataDir = path.resolve(cwd, str('DATA_DIR') ?? './data');
+  const publicBaseUrl = new URL(str('PUBLIC_BASE_URL') ?? `http://localhost:${port}`);
+  const databaseUrl = str('DATABASE_URL');
+  const redisUrl = str('REDIS_URL');
+  const keyText = str('ENCRYPTION_KEY');
+  const encryptionKey = keyText ? Buffer.from(keyText, 'base64') : loadOrCreateKey(dataDir);
+  if (encryptionKey.length !== 32) throw new ConfigError('ENCRYPTION_KEY must be the base64 of exactly 32 bytes');
+  const nodeEnv = (str('NODE_ENV') ?? 'development') as Config['env'];
+
+  return deepFreeze({
+    env: nodeEnv,
+    http: {
+      port,
+      host: str('HOST') ?? '0.0.0.0',
+      publicBaseUrl,
+      trustProxy: parseTrustProxy(str('TRUST_PROXY')),
+      shutdownTimeoutMs: int('SHUTDOWN_TIMEOUT_MS', 8000),
+    },
+    dataDir,
+    db: databaseUrl
+      ? { kind: 'postgres' as const, url: databaseUrl, poolMax: int('DATABASE_POOL_MAX', 10) }
+      : { kind: 'pglite' as const, dataDir: path.join(dataDir, 'pgdata') },
+    dbVacuumIntervalS: int('DB_VACUUM_INTERVAL_S', 300),
+    redis: redisUrl ? { url: redisUrl, keyPrefix: str('REDIS_KEY_PREFIX') ?? 'ct:' } : null,
+    log: { level: (str('LOG_LEVEL') ?? 'info') as LogLevel, pretty: false },
+    encryptionKey,
+    bootstrap: {
+      email: str('BOOTSTRAP_EMAIL') ?? 'owner@localhost',
+      password: str('BOOTSTRAP_PASSWORD') ?? null,
+      apiKey: str('BOOTSTRAP_API_KEY') ?? null,
+    },
+  });
+}
+
+function deepFreeze<T>(o: T): T {
+  if (o && typeof o === 'object' && !(o instanceof URL) && !Buffer.isBuffer(o)) {
+    for (const value of Object.values(o)) deepFreeze(value);
+    Object.freeze(o);
+  }
+  return o;
+}

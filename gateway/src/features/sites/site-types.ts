@@ -1,0 +1,63 @@
+/** Per-site behaviour that later capabilities read; stored as JSONB and merged over these defaults. */
+export interface SiteSettings {
+  /** Record calls (dual channel, from answer). */
+  readonly recordCalls: boolean;
+  /** Played to the caller before connecting ("This call may be recorded"); null = none. */
+  readonly recordingAnnouncement: string | null;
+  /** Whisper the source to the agent before bridging ("Call from Google Ads"). */
+  readonly whisper: boolean;
+  /** Delete the provider's copy once ours is verified. */
+  readonly deleteProviderRecordings: boolean;
+  /** Days to keep audio; null = forever. Call metadata is kept regardless. */
+  readonly recordingRetentionDays: number | null;
+  /** 'required': the widget stores nothing and shows channel numbers until the page grants consent. */
+  readonly consent: 'required' | 'not_required';
+  /** Which visit's source a returning visitor keeps. */
+  readonly attributionTouch: 'first' | 'last_non_direct';
+}
+
+export const DEFAULT_SITE_SETTINGS: SiteSettings = {
+  recordCalls: true,
+  recordingAnnouncement: null,
+  whisper: false,
+  deleteProviderRecordings: false,
+  recordingRetentionDays: null,
+  consent: 'not_required',
+  attributionTouch: 'first',
+};
+
+export interface Site {
+  readonly id: string;
+  readonly accountId: string;
+  readonly name: string;
+  readonly publicKey: string;
+  readonly domains: readonly string[];
+  readonly canonicalNumbers: readonly string[];
+  readonly defaultForwardTo: string | null;
+  readonly timezone: string;
+  readonly settings: SiteSettings;
+  readonly createdAt: Date;
+  readonly updatedAt: Date;
+}
+
+export interface NewSite {
+  readonly id: string;
+  readonly accountId: string;
+  readonly name: string;
+  readonly publicKey: string;
+  readonly domains: readonly string[];
+  readonly canonicalNumbers: readonly string[];
+  readonly defaultForwardTo: string | null;
+  readonly timezone: string;
+  readonly settings: SiteSettings;
+}
+
+/** PATCH semantics: a value sets, undefined leaves alone, null clears. */
+export interface SitePatch {
+  readonly name?: string;
+  readonly domains?: readonly string[];
+  readonly canonicalNumbers?: readonly string[];
+  readonly defaultForwardTo?: string | null;
+  readonly timezone?: string;
+  readonly settings?: Partial<SiteSettings>;
+}

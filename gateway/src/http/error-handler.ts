@@ -1,0 +1,59 @@
+import type { ErrorRequestHandler, Response } from 'express';
+import type { ServerResponse } from 'node:http';
+import { type AppError, BadDataError, InternalError, PayloadTooLargeError, UnsupportedMediaTypeError, isAppError } from '../errors/app-error.js';
+import type { Logger } from '../logging/logger.js';
+
+interface BodyParserError {
+  type?: string;
+  status?: number;
+  message?: string;
+}
+
+/** Maps anything thrown to the one error shape; unknown errors become a 500 that carries no internals. */
+export function toAppError(err: unknown): AppError {
+  if (isAppError(err)) return err;
+  const e = err as BodyParserError;
+  switch (e?.type) {
+    case 'entity.parse.failed':
+      return new BadDataError('The request body is not valid JSON', [{ message: 'The request body is not valid JSON', path: 'body' }]);
+    case 'entity.too.large':
+      return new PayloadTooLargeError('The request body is too large');
+    case 'encoding.unsupported':
+    case 'charset.unsupported':
+      return new UnsupportedMediaTypeError(e.message ?? 'Unsupported body encoding');
+    case 'request.aborted':
+    case 'request.size.invalid':
+    case 'stream.encoding.set':
+      return new BadDataError(e.message ?? 'The request body could not be read');
+  }
+  if (typeof e?.status === 'number' && e.status >= 400 && e.status < 500) {
+    return new BadDataError(e.message ?? 'Bad request');
+  }
+  return new InternalError(err);
+}
+
+export function logError(logger: Logger, appError: AppError, original: unknown, extra: Record<string, unknown> = {}): void {
+  if (appError.statusCode >= 500) logger.error({ err: original, errorId: appError.id, ...extra }, 'request failed');
+  else logger.debug({ errorId: appError.id, name: appError.name, msg: appError.message, ...extra }, 'request rejected');
+}
+
+export function sendError(res: Response | ServerResponse, appError: AppError): void {
+  if (res.headersSent) {
+    res.destroy();
+    return;
+  }
+  const body = JSON.stringify(appError.toJSON());
+  res.statusCode = appError.statusCode;
+  res.setHeader('Content-Type', 'application/json; charset=utf-8');
+  res.setHeader('Cache-Control', 'no-store');
+  res.setHeader('Content-Length', Buffer.byteLength(body));
+  res.end(body);
+}
+
+export function createErrorHandler(logger: Logger): ErrorRequestHandler {
+  return (err, req, res, _next) => {
+    const appError = toAppError(err);
+    logError(logger, appError, err, { method: req.method, path: req.path });
+    sendError(res, appError);
+  };
+}

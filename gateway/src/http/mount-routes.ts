@@ -1,0 +1,100 @@
+import express from 'express';
+import type { NextFunction, Request, RequestHandler, Response, Router } from 'express';
+import { ForbiddenError, UnauthorizedError, UnsupportedMediaTypeError } from '../errors/app-error.js';
+import type { Logger } from '../logging/logger.js';
+import type { Principal } from './principal.js';
+import type { RouteDefinition, RouteSpec } from './route.js';
+import { compile, toDetails, validateOrThrow } from './validation.js';
+
+export interface Authenticator {
+  /** Resolves the caller from a Bearer API key or the console session cookie; null when neither is present or valid. */
+  authenticate(req: Request): Promise<Principal | null>;
+}
+
+export interface MountOptions {
+  readonly authenticator: Authenticator;
+  readonly logger: Logger;
+  /** Check every response body against its schema and fail loudly (development and tests). */
+  readonly validateResponses: boolean;
+  readonly bodyLimit: string;
+}
+
+export const toExpressPath = (p: string): string => p.replace(/\{([A-Za-z0-9_]+)\}/g, ':$1');
+
+function mediaTypeOf(req: Request): string {
+  return (req.headers['content-type'] ?? '').split(';')[0]!.trim().toLowerCase();
+}
+
+function bodyParser(spec: RouteSpec, limit: string): RequestHandler[] {
+  if (!spec.body) return [];
+  const type = spec.bodyType ?? 'json';
+  const expected =
+    type === 'form' ? ['application/x-www-form-urlencoded'] : type === 'text-json' ? ['text/plain', 'application/json'] : ['application/json'];
+  const check: RequestHandler = (req, _res, next) => {
+    const media = mediaTypeOf(req);
+    if (!expected.includes(media) && !(type === 'json' && media.endsWith('+json'))) {
+      next(new UnsupportedMediaTypeError(`Content-Type must be ${expected.join(' or ')}, got "${media || 'none'}"`));
+      return;
+    }
+    next();
+  };
+  if (type === 'form') return [check, express.urlencoded({ extended: false, limit, type: () => true })];
+  if (type === 'text-json') return [check, express.json({ limit, type: () => true })];
+  return [check, express.json({ limit, type: () => true })];
+}
+
+function authGuard(spec: RouteSpec, authenticator: Authenticator): RequestHandler {
+  return (req, res, next) => {
+    if (spec.auth === 'public') {
+      res.locals.principal = null;
+      next();
+      return;
+    }
+    const roles = spec.auth;
+    authenticator
+      .authenticate(req)
+      .then((principal) => {
+        res.locals.principal = principal;
+        if (!principal) return next(new UnauthorizedError());
+        if (!roles.includes(principal.role)) {
+          return next(new ForbiddenError(`This operation needs one of the roles: ${roles.join(', ')}`));
+        }
+        next();
+      })
+      .catch(next);
+  };
+}
+
+export function mountRoutes(router: Router, routes: readonly RouteDefinition[], opts: MountOptions): void {
+  for (const { spec, handler } of routes) {
+    const responseValidators = new Map(
+      Object.entries(spec.responses)
+        .filter(([, r]) => r.schema && (r.contentType ?? 'application/json') === 'application/json')
+        .map(([status, r]) => [Number(status), compile(r.schema!)]),
+    );
+    const run = async (req: Request, res: Response, next: NextFunction): Promise<void> => {
+      try {
+        const params = spec.params ? validateOrThrow(spec.params, { ...req.params }, 'params', { coerce: true }) : undefined;
+        const query = spec.query ? validateOrThrow(spec.query, { ...(req.query as object) }, 'query', { coerce: true }) : undefined;
+        const body = spec.body ? validateOrThrow(spec.body, req.body ?? {}, 'body') : undefined;
+        const result = await handler({ params, query, body, principal: res.locals.principal as Principal, req, res } as never);
+        if (!result || res.headersSent) return;
+        if (opts.validateResponses) {
+          const validate = responseValidators.get(result.status);
+          if (!spec.responses[result.status]) throw new Error(`${spec.operationId} answered ${result.status}, not in its spec`);
+          if (validate && !validate(result.body)) {
+            const problems = toDetails(validate.errors, 'response').map((d) => d.message);
+            throw new Error(`${spec.operationId} response does not match its schema: ${problems.join('; ')}`);
+          }
+        }
+        if (result.headers) res.set(result.headers);
+        if (result.body === undefined) res.status(result.status).end();
+        else res.status(result.status).json(result.body);
+      } catch (err) {
+        next(err);
+      }
+    };
+    const chain = [authGuard(spec, opts.authenticator), ...bodyParser(spec, opts.bodyLimit), run];
+    router[spec.method](toExpressPath(spec.path), ...chain);
+  }
+}

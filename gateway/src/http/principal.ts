@@ -1,0 +1,17 @@
+export const ROLES = ['owner', 'admin', 'manager', 'analyst'] as const;
+export type Role = (typeof ROLES)[number];
+
+/** Who is calling: a console user (session cookie) or an API key. Every store query is scoped by `accountId`. */
+export interface Principal {
+  readonly accountId: string;
+  readonly role: Role;
+  readonly userId: string | null;
+  readonly apiKeyId: string | null;
+  readonly via: 'api_key' | 'session';
+}
+
+/** Role sets used by routes; owners can do everything admins can. */
+export const ANY_ROLE: readonly Role[] = ROLES;
+export const ADMINS: readonly Role[] = ['owner', 'admin'];
+export const OWNERS: readonly Role[] = ['owner'];
+export const CALL_HANDLERS: readonly Role[] = ['owner', 'admin', 'manager'];

@@ -1,0 +1,68 @@
+import { Ajv2020 } from 'ajv/dist/2020.js';
+import type { ErrorObject, ValidateFunction } from 'ajv/dist/2020.js';
+import addFormatsModule from 'ajv-formats';
+import type { JSONSchema } from 'json-schema-to-ts';
+import { BadDataError } from '../errors/app-error.js';
+import type { ErrorDetail } from '../errors/app-error.js';
+
+/**
+ * The one ajv registry. JSON Schema 2020-12, the dialect of OpenAPI 3.1, so the validator and the published
+ * document are the same schemas. Query strings and path parameters arrive as text: they get a coercing instance.
+ */
+
+export type Schema = JSONSchema & object;
+
+// ajv-formats is CommonJS with a default export.
+const addFormats = addFormatsModule as unknown as (ajv: Ajv2020) => Ajv2020;
+
+function createAjv(coerce: boolean): Ajv2020 {
+  const ajv = new Ajv2020({
+    allErrors: true,
+    coerceTypes: coerce ? 'array' : false,
+    useDefaults: true,
+    removeAdditional: false,
+    strict: true,
+    strictRequired: false,
+    allowUnionTypes: true,
+  });
+  addFormats(ajv);
+  ajv.addKeyword({ keyword: 'example' });
+  return ajv;
+}
+
+const strictAjv = createAjv(false);
+const coercingAjv = createAjv(true);
+const cache = new WeakMap<object, ValidateFunction>();
+const coercingCache = new WeakMap<object, ValidateFunction>();
+
+export function compile<T = unknown>(schema: Schema, opts: { coerce?: boolean } = {}): ValidateFunction<T> {
+  const map = opts.coerce ? coercingCache : cache;
+  let fn = map.get(schema);
+  if (!fn) {
+    const { $id: _id, ...anonymous } = schema as Record<string, unknown>;
+    fn = (opts.coerce ? coercingAjv : strictAjv).compile(anonymous);
+    map.set(schema, fn);
+  }
+  return fn as ValidateFunction<T>;
+}
+
+export function toDetails(errors: ErrorObject[] | null | undefined, where: string): ErrorDetail[] {
+  return (errors ?? []).map((e) => {
+    const at = `${where}${e.instancePath}`;
+    let message = e.message ?? 'is invalid';
+    if (e.keyword === 'additionalProperties') message = `must not have property "${String(e.params.additionalProperty)}"`;
+    if (e.keyword === 'required') message = `must have property "${String(e.params.missingProperty)}"`;
+    if (e.keyword === 'enum') message = `must be one of: ${(e.params.allowedValues as unknown[]).join(', ')}`;
+    return { path: at, message: `${at} ${message}` };
+  });
+}
+
+/** Validates (and, for coercing schemas, converts in place) `data`; throws BadDataError listing every problem. */
+export function validateOrThrow<T>(schema: Schema, data: unknown, where: string, opts: { coerce?: boolean } = {}): T {
+  const fn = compile<T>(schema, opts);
+  if (!fn(data)) {
+    const details = toDetails(fn.errors, where);
+    throw new BadDataError(`Request ${where} is invalid: ${details.map((d) => d.message).join('; ')}`, details);
+  }
+  return data as T;
+}

@@ -1,0 +1,73 @@
+import { createContainer } from './composition-root.js';
+import type { Container } from './composition-root.js';
+import { ConfigError, loadConfig } from './config.js';
+import type { Config } from './config.js';
+import type { BootstrapResult } from './features/auth/bootstrap.js';
+
+function printBanner(config: Config, port: number, boot: BootstrapResult | null): void {
+  const base = config.http.publicBaseUrl.href.replace(/\/$/, '');
+  const local = `http://localhost:${port}`;
+  const lines = [
+    '',
+    `  Call-tracking gateway is up (${config.db.kind === 'pglite' ? `embedded database in ${config.dataDir}` : 'PostgreSQL'}${config.redis ? ', Redis' : ''})`,
+    `  API:      ${local}/v1   (OpenAPI: ${local}/v1/openapi.json)`,
+    `  Console:  ${local}/console/`,
+    ...(base !== local ? [`  Public:   ${base}`] : []),
+  ];
+  if (boot) {
+    lines.push('', '  First start: an owner was created. Save these now; they are not shown again.');
+    lines.push(`    console login:  ${boot.email}`);
+    if (boot.generatedPassword) lines.push(`    password:       ${boot.generatedPassword}`);
+    if (boot.generatedApiKey) lines.push(`    API key:        ${boot.generatedApiKey}   (Authorization: Bearer ...)`);
+    if (!boot.generatedPassword || !boot.generatedApiKey) lines.push('    (BOOTSTRAP_PASSWORD / BOOTSTRAP_API_KEY were used where set)');
+  }
+  process.stdout.write(`${lines.join('\n')}\n\n`);
+}
+
+async function main(): Promise<void> {
+  let config: Config;
+  try {
+    config = loadConfig();
+  } catch (err) {
+    if (err instanceof ConfigError) {
+      process.stderr.write(`${err.message}\n`);
+      process.exit(1);
+    }
+    throw err;
+  }
+  const container: Container = await createContainer(config);
+  const boot = await container.bootstrap();
+  const address = await container.start();
+  printBanner(config, address.port, boot);
+
+  let shuttingDown = false;
+  const shutdown = (signal: string): void => {
+    if (shuttingDown) return;
+    shuttingDown = true;
+    container.logger.info({ signal }, 'shutting down');
+    // A hard stop just short of the 10 s budget, in case something hangs.
+    const hard = setTimeout(() => {
+      container.logger.error('shutdown took too long; exiting');
+      process.exit(1);
+    }, 9_500);
+    hard.unref();
+    container
+      .stop()
+      .then(() => {
+        container.logger.info('stopped');
+        process.exit(0);
+      })
+      .catch((err: unknown) => {
+        container.logger.error({ err }, 'shutdown failed');
+        process.exit(1);
+      });
+  };
+  process.on('SIGTERM', () => shutdown('SIGTERM'));
+  process.on('SIGINT', () => shutdown('SIGINT'));
+  process.on('unhandledRejection', (err) => container.logger.error({ err }, 'unhandled rejection'));
+}
+
+main().catch((err: unknown) => {
+  process.stderr.write(`Failed to start: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
+  process.exit(1);
+});

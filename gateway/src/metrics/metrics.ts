@@ -1,0 +1,34 @@
+import { Counter, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+
+/** One registry per process (per container in tests), handed to every feature that exports metrics. */
+export function createMetricsRegistry(opts: { defaultMetrics: boolean }): Registry {
+  const registry = new Registry();
+  if (opts.defaultMetrics) collectDefaultMetrics({ register: registry, prefix: 'gateway_' });
+  return registry;
+}
+
+export interface HttpMetrics {
+  observe(method: string, route: string, status: number, seconds: number): void;
+}
+
+export function createHttpMetrics(registry: Registry): HttpMetrics {
+  const duration = new Histogram({
+    name: 'gateway_http_request_duration_seconds',
+    help: 'HTTP request duration by route template',
+    labelNames: ['method', 'route', 'status'] as const,
+    buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5],
+    registers: [registry],
+  });
+  const errors = new Counter({
+    name: 'gateway_http_errors_total',
+    help: 'HTTP responses with status >= 500',
+    labelNames: ['route'] as const,
+    registers: [registry],
+  });
+  return {
+    observe(method, route, status, seconds) {
+      duration.observe({ method, route, status: String(status) }, seconds);
+      if (status >= 500) errors.inc({ route });
+    },
+  };
+}

@@ -1,0 +1,30 @@
+import { randomBytes } from 'node:crypto';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import type { Config } from '../../src/config.js';
+
+type Overrides = { [K in keyof Config]?: Config[K] extends object ? Partial<Config[K]> | Config[K] : Config[K] };
+
+/** A complete, valid Config for tests; pieces can be overridden. Never reads the environment. */
+export function createTestConfig(overrides: Overrides = {}): Config {
+  const dataDir = mkdtempSync(path.join(tmpdir(), 'gw-test-'));
+  const base: Config = {
+    env: 'test',
+    http: { port: 0, host: '127.0.0.1', publicBaseUrl: new URL('http://127.0.0.1'), trustProxy: false, shutdownTimeoutMs: 2_000 },
+    dataDir,
+    db: { kind: 'pglite', dataDir: null },
+    dbVacuumIntervalS: 300,
+    redis: null,
+    log: { level: 'silent', pretty: false },
+    encryptionKey: randomBytes(32),
+    bootstrap: { email: `owner-${randomBytes(3).toString('hex')}@test.local`, password: 'correct horse battery', apiKey: null },
+  };
+  const merged: Record<string, unknown> = { ...base };
+  for (const [k, v] of Object.entries(overrides)) {
+    const current = (base as unknown as Record<string, unknown>)[k];
+    merged[k] =
+      v && typeof v === 'object' && !(v instanceof URL) && !Buffer.isBuffer(v) && current && typeof current === 'object' ? { ...current, ...v } : v;
+  }
+  return merged as unknown as Config;
+}

@@ -1,0 +1,108 @@
+import { randomBytes } from 'node:crypto';
+import knexFactory from 'knex';
+import { openDatabase } from '../../src/adapters/db/knex.js';
+import type { Database } from '../../src/adapters/db/knex.js';
+import { migrateLatest } from '../../src/adapters/db/migrate.js';
+import { testEnv } from './test-env.js';
+
+/**
+ * One isolated, migrated database per test file:
+ * - PostgreSQL: the global setup migrates a template database once; each file gets `CREATE DATABASE ... TEMPLATE`.
+ * - PGlite: the global setup migrates an in-memory instance and dumps it; each file loads the dump (~0.5 s).
+ */
+
+let pgliteTemplate: Blob | null = null;
+let pgTemplateName: string | null = null;
+
+function adminUrl(dbName = 'postgres'): string {
+  const u = new URL(testEnv.databaseUrl!);
+  u.pathname = `/${dbName}`;
+  return u.href;
+}
+
+async function withAdmin<T>(fn: (k: knexFactory.Knex) => Promise<T>): Promise<T> {
+  const k = knexFactory({
+    client: 'pg',
+    connection: adminUrl(new URL(testEnv.databaseUrl!).pathname.slice(1) || 'postgres'),
+    pool: { min: 0, max: 1 },
+  });
+  try {
+    return await fn(k);
+  } finally {
+    await k.destroy();
+  }
+}
+
+export async function prepareTemplate(): Promise<void> {
+  if (testEnv.databaseUrl) {
+    const name = `gw_tpl_${process.pid}_${randomBytes(3).toString('hex')}`;
+    await withAdmin((k) => k.raw(`CREATE DATABASE ${name}`));
+    const db = await openDatabase({ kind: 'postgres', url: adminUrl(name), poolMax: 2 });
+    try {
+      await migrateLatest(db.knex);
+    } finally {
+      await db.close();
+    }
+    pgTemplateName = name;
+    return;
+  }
+  const db = await openDatabase({ kind: 'pglite', dataDir: null });
+  try {
+    await migrateLatest(db.knex);
+    pgliteTemplate = await db.pglite!.dumpDataDir('none');
+  } finally {
+    await db.close();
+  }
+}
+
+export async function dropTemplate(): Promise<void> {
+  if (pgTemplateName) {
+    const name = pgTemplateName;
+    pgTemplateName = null;
+    await withAdmin((k) => k.raw(`DROP DATABASE IF EXISTS ${name}`));
+  }
+  pgliteTemplate = null;
+}
+
+export interface TestDatabase extends Database {
+  /** Drops the per-file database (PostgreSQL) after closing it. */
+  dispose(): Promise<void>;
+}
+
+export async function createTestDatabase(): Promise<TestDatabase> {
+  if (testEnv.databaseUrl) {
+    if (!pgTemplateName) await prepareTemplate();
+    const name = `gw_t_${randomBytes(5).toString('hex')}`;
+    await withAdmin((k) => k.raw(`CREATE DATABASE ${name} TEMPLATE ${pgTemplateName}`));
+    const db = await openDatabase({ kind: 'postgres', url: adminUrl(name), poolMax: 10 });
+    return {
+      ...db,
+      async dispose() {
+        await db.close();
+        await withAdmin((k) => k.raw(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`));
+      },
+    };
+  }
+  if (!pgliteTemplate) await prepareTemplate();
+  const db = await openDatabase({ kind: 'pglite', dataDir: null, loadDataDir: pgliteTemplate! });
+  return { ...db, dispose: () => db.close() };
+}
+
+/** Registers before/after hooks giving the enclosing describe block its own database. */
+export function useTestDatabase(): { readonly db: TestDatabase } {
+  const holder: { db: TestDatabase | null } = { db: null };
+  before(async function () {
+    this.timeout(60_000);
+    holder.db = await createTestDatabase();
+  });
+  after(async () => {
+    await holder.db?.dispose();
+    holder.db = null;
+  });
+  return {
+    get db(): TestDatabase {
+      if (!holder.db) throw new Error('The test database is only available inside tests');
+      return holder.db;
+    },
+  };
+}

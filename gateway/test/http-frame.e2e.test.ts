@@ -1,0 +1,75 @@
+import { expect } from 'chai';
+import { useTestDatabase } from './helpers/db.js';
+import { startTestGateway } from './helpers/gateway.js';
+import type { TestGateway } from './helpers/gateway.js';
+
+async function expectError(res: Response, status: number, name: string): Promise<Record<string, unknown>> {
+  expect(res.status, `status for ${res.url}`).to.equal(status);
+  expect(res.headers.get('content-type')).to.match(/^application\/json/);
+  const body = (await res.json()) as Record<string, unknown>;
+  expect(body).to.have.keys('id', 'name', 'message', 'details');
+  expect(body.name).to.equal(name);
+  expect(body.id).to.match(/^[0-9A-Z]{26}$/);
+  return body;
+}
+
+describe('HTTP frame', () => {
+  const t = useTestDatabase();
+  let gw: TestGateway;
+  before(async () => {
+    gw = await startTestGateway(t.db);
+  });
+  after(() => gw.stop());
+
+  it('answers liveness and readiness', async () => {
+    const live = await fetch(`${gw.baseUrl}/healthz`);
+    expect(live.status).to.equal(200);
+    const ready = await fetch(`${gw.baseUrl}/readyz`);
+    expect(await ready.json()).to.deep.equal({ status: 'ok', checks: { database: 'ok' } });
+  });
+
+  it('rejects malformed JSON with a 400 error carrying an id', async () => {
+    const res = await gw.api('/v1/sites', { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"name": ' });
+    const body = await expectError(res, 400, 'BadDataError');
+    expect(body.message).to.match(/not valid JSON/);
+  });
+
+  it('rejects a wrong content type with 415', async () => {
+    await expectError(await gw.api('/v1/sites', { method: 'POST', headers: { 'content-type': 'text/plain' }, body: '{"name":"a"}' }), 415, 'UnsupportedMediaTypeError');
+    await expectError(await gw.api('/v1/sites', { method: 'POST', body: 'name=a', headers: { 'content-type': 'application/x-www-form-urlencoded' } }), 415, 'UnsupportedMediaTypeError');
+  });
+
+  it('rejects schema violations listing each problem', async () => {
+    const body = await expectError(await gw.api('/v1/sites', { method: 'POST', json: { name: '', canonicalNumbers: ['555'] } }), 400, 'BadDataError');
+    const paths = (body.details as { path: string }[]).map((d) => d.path);
+    expect(paths).to.include.members(['body/name', 'body/canonicalNumbers/0']);
+  });
+
+  it('answers unknown routes with a 404 JSON error', async () => {
+    await expectError(await fetch(`${gw.baseUrl}/no/such/thing`), 404, 'NotFoundError');
+    await expectError(await gw.api('/v1/sites/does-not-exist'), 404, 'NotFoundError');
+  });
+
+  it('answers 401 without a valid key and 403 for a role that may not', async () => {
+    await expectError(await gw.api('/v1/sites', { key: null }), 401, 'UnauthorizedError');
+    await expectError(await gw.api('/v1/sites', { key: 'ctk_not-a-real-key-aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa' }), 401, 'UnauthorizedError');
+    await expectError(await gw.api('/v1/sites', { headers: { authorization: 'Basic Zm9vOmJhcg==' } }), 401, 'UnauthorizedError');
+    const created = await gw.api('/v1/api-keys', { method: 'POST', json: { name: 'viewer', role: 'analyst' } });
+    expect(created.status).to.equal(201);
+    const { token } = (await created.json()) as { token: string };
+    expect((await gw.api('/v1/sites', { key: token })).status).to.equal(200);
+    await expectError(await gw.api('/v1/sites', { key: token, method: 'POST', json: { name: 'x' } }), 403, 'ForbiddenError');
+  });
+
+  it('serves an OpenAPI 3.1 document that covers its routes', async () => {
+    const doc = (await (await fetch(`${gw.baseUrl}/v1/openapi.json`)).json()) as { openapi: string; paths: Record<string, object> };
+    expect(doc.openapi).to.equal('3.1.0');
+    expect(doc.paths).to.include.keys('/v1/sites', '/v1/sites/{siteId}', '/v1/auth/login', '/healthz', '/readyz', '/metrics');
+  });
+
+  it('exports Prometheus metrics by route template', async () => {
+    await gw.api('/v1/sites');
+    const text = await (await fetch(`${gw.baseUrl}/metrics`)).text();
+    expect(text).to.match(/gateway_http_request_duration_seconds_count\{method="GET",route="\/v1\/sites",status="200"\} \d+/);
+  });
+});
