@@ -28,7 +28,10 @@ describe('loadConfig', () => {
   });
 
   it('switches to server mode when DATABASE_URL and REDIS_URL are set', () => {
-    const c = loadConfig({ DATABASE_URL: 'postgres://u@h:5432/db', REDIS_URL: 'redis://h:6379', PORT: '8080', ENCRYPTION_KEY: Buffer.alloc(32, 1).toString('base64') }, tmp());
+    const c = loadConfig(
+      { DATABASE_URL: 'postgres://u@h:5432/db', REDIS_URL: 'redis://h:6379', PORT: '8080', ENCRYPTION_KEY: Buffer.alloc(32, 1).toString('base64') },
+      tmp(),
+    );
     expect(c.db).to.deep.equal({ kind: 'postgres', url: 'postgres://u@h:5432/db', poolMax: 10 });
     expect(c.redis).to.deep.equal({ url: 'redis://h:6379', keyPrefix: 'ct:' });
     expect(c.http.port).to.equal(8080);
@@ -40,7 +43,10 @@ describe('loadConfig', () => {
     [{ DATABASE_URL: 'mysql://x' }, /DATABASE_URL must look like: PostgreSQL/],
     [{ LOG_LEVEL: 'loud' }, /LOG_LEVEL must be equal to one of the allowed values \(fatal, error/],
     [{ PUBLIC_BASE_URL: 'ftp://x' }, /PUBLIC_BASE_URL must look like/],
-    [{ ENCRYPTION_KEY: Buffer.alloc(16).toString('base64') + 'AAAAAAAAAAAAAAAAAAAAAAAAAAAA' }, /ENCRYPTION_KEY must be the base64 of exactly 32 bytes/],
+    [
+      { ENCRYPTION_KEY: Buffer.alloc(16).toString('base64') + 'AAAAAAAAAAAAAAAAAAAAAAAAAAAA' },
+      /ENCRYPTION_KEY must be the base64 of exactly 32 bytes/,
+    ],
   ];
   for (const [env, message] of bad) {
     it(`fails fast naming the variable: ${Object.keys(env)[0]}`, () => {

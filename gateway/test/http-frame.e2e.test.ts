@@ -35,8 +35,16 @@ describe('HTTP frame', () => {
   });
 
   it('rejects a wrong content type with 415', async () => {
-    await expectError(await gw.api('/v1/sites', { method: 'POST', headers: { 'content-type': 'text/plain' }, body: '{"name":"a"}' }), 415, 'UnsupportedMediaTypeError');
-    await expectError(await gw.api('/v1/sites', { method: 'POST', body: 'name=a', headers: { 'content-type': 'application/x-www-form-urlencoded' } }), 415, 'UnsupportedMediaTypeError');
+    await expectError(
+      await gw.api('/v1/sites', { method: 'POST', headers: { 'content-type': 'text/plain' }, body: '{"name":"a"}' }),
+      415,
+      'UnsupportedMediaTypeError',
+    );
+    await expectError(
+      await gw.api('/v1/sites', { method: 'POST', body: 'name=a', headers: { 'content-type': 'application/x-www-form-urlencoded' } }),
+      415,
+      'UnsupportedMediaTypeError',
+    );
   });
 
   it('rejects schema violations listing each problem', async () => {

@@ -16,27 +16,46 @@ describe('sites API', () => {
     const accountId = newId();
     await t.db.knex('accounts').insert({ id: accountId, name: 'Other' });
     otherKey = newSecretToken('ctk_');
-    await t.db.knex('api_keys').insert({ id: newId(), account_id: accountId, name: 'k', role: 'owner', display_prefix: displayPrefix(otherKey), key_hash: hashToken(otherKey) });
+    await t.db.knex('api_keys').insert({
+      id: newId(),
+      account_id: accountId,
+      name: 'k',
+      role: 'owner',
+      display_prefix: displayPrefix(otherKey),
+      key_hash: hashToken(otherKey),
+    });
   });
   after(() => gw.stop());
 
   it('creates, reads, patches and deletes a site', async () => {
     const res = await gw.api('/v1/sites', {
       method: 'POST',
-      json: { name: 'Shop', publicKey: 'shop-1', domains: ['shop.example', '*.shop.example'], canonicalNumbers: ['+74951234567'], timezone: 'Europe/Moscow', settings: { whisper: true } },
+      json: {
+        name: 'Shop',
+        publicKey: 'shop-1',
+        domains: ['shop.example', '*.shop.example'],
+        canonicalNumbers: ['+74951234567'],
+        timezone: 'Europe/Moscow',
+        settings: { whisper: true },
+      },
     });
     expect(res.status).to.equal(201);
     const site = (await res.json()) as { id: string; settings: Record<string, unknown>; defaultForwardTo: string | null };
     expect(site.settings.whisper).to.equal(true);
     expect(site.settings.recordCalls).to.equal(true);
 
-    const patched = await gw.api(`/v1/sites/${site.id}`, { method: 'PATCH', json: { defaultForwardTo: '+74950000000', settings: { recordingAnnouncement: 'Calls are recorded' } } });
+    const patched = await gw.api(`/v1/sites/${site.id}`, {
+      method: 'PATCH',
+      json: { defaultForwardTo: '+74950000000', settings: { recordingAnnouncement: 'Calls are recorded' } },
+    });
     const p = (await patched.json()) as typeof site;
     expect(p.defaultForwardTo).to.equal('+74950000000');
     expect(p.settings.whisper, 'absent keys are left alone').to.equal(true);
     expect(p.settings.recordingAnnouncement).to.equal('Calls are recorded');
 
-    const cleared = (await (await gw.api(`/v1/sites/${site.id}`, { method: 'PATCH', json: { defaultForwardTo: null, settings: { recordingAnnouncement: null } } })).json()) as typeof site;
+    const cleared = (await (
+      await gw.api(`/v1/sites/${site.id}`, { method: 'PATCH', json: { defaultForwardTo: null, settings: { recordingAnnouncement: null } } })
+    ).json()) as typeof site;
     expect(cleared.defaultForwardTo).to.equal(null);
     expect(cleared.settings.recordingAnnouncement).to.equal(null);
 
