@@ -1,0 +1,21 @@
+import type { DbOrTrx } from '../../adapters/db/knex.js';
+
+/** What changed on a call, as seen by code that must react in the same transaction (the leads outbox). */
+export interface CallChange {
+  readonly accountId: string;
+  readonly callId: string;
+  readonly siteId: string | null;
+  /**
+   * started: the call record was created (ringing, attributed); answered; ended: the outcome is known;
+   * recording.ready: the recording is stored and playable; attribution.changed: a manager re-assigned the call.
+   */
+  readonly trigger: 'call.started' | 'call.answered' | 'call.ended' | 'recording.ready' | 'attribution.changed';
+}
+
+/**
+ * Runs inside the transaction that changes the call, so whatever it writes (an outbox row) commits or rolls back
+ * with the change itself: no lead is lost or emitted for a change that did not happen.
+ */
+export interface CallChangeHook {
+  onCallChange(trx: DbOrTrx, change: CallChange): Promise<void>;
+}
