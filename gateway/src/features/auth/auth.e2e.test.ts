@@ -1,0 +1,87 @@
+import { expect } from 'chai';
+import { useTestDatabase } from '../../../test/helpers/db.js';
+import { startTestGateway } from '../../../test/helpers/gateway.js';
+import type { TestGateway } from '../../../test/helpers/gateway.js';
+
+function sessionCookieOf(res: Response): string {
+  const set = res.headers.get('set-cookie') ?? '';
+  const m = /ct_session=([^;]+)/.exec(set);
+  if (!m?.[1]) throw new Error(`no session cookie in "${set}"`);
+  return `ct_session=${m[1]}`;
+}
+
+describe('identity and access', () => {
+  const t = useTestDatabase();
+  let gw: TestGateway;
+  before(async () => {
+    gw = await startTestGateway(t.db);
+  });
+  after(() => gw.stop());
+
+  it('logs a console user in with a secure, HttpOnly, SameSite cookie and out again', async () => {
+    const email = gw.container.config.bootstrap.email;
+    const bad = await gw.api('/v1/auth/login', { key: null, method: 'POST', json: { email, password: 'wrong password' } });
+    expect(bad.status).to.equal(401);
+
+    const res = await gw.api('/v1/auth/login', {
+      key: null,
+      method: 'POST',
+      json: { email: email.toUpperCase(), password: 'correct horse battery' },
+    });
+    expect(res.status).to.equal(200);
+    expect(res.headers.get('set-cookie')).to.match(/HttpOnly; SameSite=Strict/);
+    const cookie = sessionCookieOf(res);
+    const me = (await (await gw.api('/v1/me', { key: null, headers: { cookie } })).json()) as { role: string; via: string };
+    expect(me).to.include({ role: 'owner', via: 'session' });
+
+    expect((await gw.api('/v1/auth/logout', { key: null, method: 'POST', headers: { cookie } })).status).to.equal(204);
+    expect((await gw.api('/v1/me', { key: null, headers: { cookie } })).status).to.equal(401);
+  });
+
+  it('stores API keys hashed, shows them once, and stops accepting a revoked key', async () => {
+    const created = (await (await gw.api('/v1/api-keys', { method: 'POST', json: { name: 'ci', role: 'admin' } })).json()) as {
+      key: { id: string; displayPrefix: string };
+      token: string;
+    };
+    expect(created.token).to.match(/^ctk_[A-Za-z0-9_-]{43}$/);
+    const rows = await t.db.knex('api_keys').where({ id: created.key.id });
+    expect(rows[0].key_hash).to.have.length(64);
+    expect(JSON.stringify(rows)).not.to.include(created.token);
+    const list = (await (await gw.api('/v1/api-keys')).json()) as { items: Record<string, unknown>[] };
+    expect(JSON.stringify(list)).not.to.include(created.token);
+
+    expect((await gw.api('/v1/me', { key: created.token })).status).to.equal(200);
+    expect((await gw.api(`/v1/api-keys/${created.key.id}`, { method: 'DELETE' })).status).to.equal(204);
+    expect((await gw.api('/v1/me', { key: created.token })).status).to.equal(401);
+  });
+
+  it('never lets a key create a more powerful key', async () => {
+    const admin = (await (await gw.api('/v1/api-keys', { method: 'POST', json: { name: 'a', role: 'admin' } })).json()) as { token: string };
+    const res = await gw.api('/v1/api-keys', { key: admin.token, method: 'POST', json: { name: 'escalate', role: 'owner' } });
+    expect(res.status).to.equal(403);
+  });
+
+  it('keeps at least one owner', async () => {
+    const me = (await (await gw.api('/v1/me')).json()) as { userId: string };
+    const res = await gw.api(`/v1/users/${me.userId}`, { method: 'PATCH', json: { role: 'admin' } });
+    expect(res.status).to.equal(400);
+  });
+
+  it('adds a manager who can log in but not manage users', async () => {
+    const created = await gw.api('/v1/users', {
+      method: 'POST',
+      json: { email: 'm@example.com', role: 'manager', password: 'a long enough password' },
+    });
+    expect(created.status).to.equal(201);
+    const login = await gw.api('/v1/auth/login', { key: null, method: 'POST', json: { email: 'm@example.com', password: 'a long enough password' } });
+    const cookie = sessionCookieOf(login);
+    expect((await gw.api('/v1/users', { key: null, headers: { cookie } })).status).to.equal(403);
+    expect((await gw.api('/v1/sites', { key: null, headers: { cookie } })).status).to.equal(200);
+  });
+
+  it('bootstraps only once, even when asked again', async () => {
+    expect(await gw.container.bootstrap()).to.equal(null);
+    const owners = await t.db.knex('users').where({ role: 'owner' });
+    expect(owners).to.have.length(1);
+  });
+});

@@ -1,0 +1,39 @@
+import { expect } from 'chai';
+import { createLogger } from '../logging/logger.js';
+import { Scheduler } from './scheduler.js';
+
+describe('Scheduler', () => {
+  it('never overlaps a job with itself and survives a failing run', async () => {
+    let running = 0;
+    let maxConcurrent = 0;
+    let runs = 0;
+    let release: () => void = () => undefined;
+    const gate = new Promise<void>((r) => (release = r));
+    const s = new Scheduler(
+      [
+        {
+          name: 'slow',
+          intervalMs: 60_000,
+          run: async () => {
+            runs++;
+            running++;
+            maxConcurrent = Math.max(maxConcurrent, running);
+            await gate;
+            running--;
+            if (runs === 1) throw new Error('first run fails');
+          },
+        },
+      ],
+      createLogger({ level: 'silent' }),
+    );
+    const a = s.runNow('slow');
+    const b = s.runNow('slow');
+    release();
+    await Promise.all([a, b]);
+    expect(runs).to.equal(1);
+    await s.runNow('slow');
+    expect(runs).to.equal(2);
+    expect(maxConcurrent).to.equal(1);
+    await s.stop();
+  });
+});
