@@ -23,6 +23,7 @@ import { PgSiteStore } from './features/sites/site-store.js';
 import { UserController } from './features/users/user-controller.js';
 import { UserService } from './features/users/user-service.js';
 import { PgUserStore } from './features/users/user-store.js';
+import { consoleStatic, rootRedirect } from './http/console-static.js';
 import { createApp } from './http/create-app.js';
 import { FastPath } from './http/fast-path.js';
 import { buildOpenApi } from './http/openapi.js';
@@ -129,6 +130,10 @@ export async function createContainer(config: Config, opts: ContainerOptions = {
       metrics: httpMetrics,
       authenticator: new RequestAuthenticator(auth),
       routes: [health, ...controllers].flatMap((c) => c.routes),
+      statics: [
+        { path: '/console', handler: consoleStatic() },
+        { path: '/', handler: rootRedirect },
+      ],
       trustProxy: config.http.trustProxy,
       validateResponses: config.env !== 'production',
     });

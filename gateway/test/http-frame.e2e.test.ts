@@ -81,3 +81,22 @@ describe('HTTP frame', () => {
     expect(text).to.match(/gateway_http_request_duration_seconds_count\{method="GET",route="\/v1\/sites",status="200"\} \d+/);
   });
 });
+
+describe('console', () => {
+  const t = useTestDatabase();
+  let gw: TestGateway;
+  before(async () => {
+    gw = await startTestGateway(t.db);
+  });
+  after(() => gw.stop());
+
+  it('serves the console page with a strict CSP and redirects / to it', async () => {
+    const page = await fetch(`${gw.baseUrl}/console/`);
+    expect(page.status).to.equal(200);
+    expect(page.headers.get('content-security-policy')).to.match(/default-src 'self'/);
+    expect(await page.text()).to.include('<script type="module" src="console.js">');
+    const root = await fetch(`${gw.baseUrl}/`, { redirect: 'manual' });
+    expect(root.status).to.equal(302);
+    expect(root.headers.get('location')).to.equal('/console/');
+  });
+});
