@@ -117,3 +117,26 @@ for (const driver of drivers) {
     });
   });
 }
+
+describe('migrations at start', () => {
+  it('let several replicas migrate one fresh PostgreSQL database at once', async function () {
+    if (!testEnv.databaseUrl) this.skip();
+    this.timeout(60_000);
+    const db = await createTestDatabase();
+    try {
+      await migrateRollback(db.knex, { all: true });
+      const replicas = await Promise.all([1, 2, 3].map(() => openDatabase({ kind: 'postgres', url: db.url!, poolMax: 2 })));
+      try {
+        const applied = await Promise.all(replicas.map((r) => migrateLatest(r.knex)));
+        // One replica applies everything; the others wait for its lock and find nothing left to do.
+        expect(applied.filter((a) => a.length > 0)).to.have.length(1);
+        expect(applied.filter((a) => a.length === 0)).to.have.length(2);
+      } finally {
+        await Promise.all(replicas.map((r) => r.close()));
+      }
+      expect((await db.knex.raw("select to_regclass('public.calls')::text as t")).rows[0].t).to.equal('calls');
+    } finally {
+      await db.dispose();
+    }
+  });
+});

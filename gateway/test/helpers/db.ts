@@ -65,6 +65,8 @@ export async function dropTemplate(): Promise<void> {
 }
 
 export interface TestDatabase extends Database {
+  /** Connection URL of the per-file PostgreSQL database; null on PGlite. */
+  readonly url: string | null;
   /** Drops the per-file database (PostgreSQL) after closing it. */
   dispose(): Promise<void>;
 }
@@ -77,6 +79,7 @@ export async function createTestDatabase(): Promise<TestDatabase> {
     const db = await openDatabase({ kind: 'postgres', url: adminUrl(name), poolMax: 10 });
     return {
       ...db,
+      url: adminUrl(name),
       async dispose() {
         await db.close();
         await withAdmin((k) => k.raw(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`));
@@ -85,7 +88,7 @@ export async function createTestDatabase(): Promise<TestDatabase> {
   }
   if (!pgliteTemplate) await prepareTemplate();
   const db = await openDatabase({ kind: 'pglite', dataDir: null, loadDataDir: pgliteTemplate! });
-  return { ...db, dispose: () => db.close() };
+  return { ...db, url: null, dispose: () => db.close() };
 }
 
 /** Registers before/after hooks giving the enclosing describe block its own database. */
