@@ -20,6 +20,15 @@ import type { ReadinessCheck } from './features/health/health-controller.js';
 import { SiteController } from './features/sites/site-controller.js';
 import { SiteService } from './features/sites/site-service.js';
 import { PgSiteStore } from './features/sites/site-store.js';
+import { RecordingController } from './features/recordings/recording-controller.js';
+import type { TwilioCredentialsLookup } from './features/recordings/recording-fetcher.js';
+import { TwilioRecordingFetcher } from './features/recordings/recording-fetcher.js';
+import { RecordingIntake } from './features/recordings/recording-intake.js';
+import { RecordingLinkSigner } from './features/recordings/recording-links.js';
+import { RecordingService } from './features/recordings/recording-service.js';
+import { PgRecordingStore } from './features/recordings/recording-store.js';
+import { createRecordingStorage } from './adapters/storage/create-recording-storage.js';
+import type { RecordingStorage } from './adapters/storage/recording-storage.js';
 import { UserController } from './features/users/user-controller.js';
 import { UserService } from './features/users/user-service.js';
 import { PgUserStore } from './features/users/user-store.js';
@@ -50,6 +59,10 @@ export interface ContainerOptions {
   readonly migrate?: boolean;
   /** Collect Node's default process metrics (off in tests: they register global timers). */
   readonly defaultMetrics?: boolean;
+  /** Where recordings are kept (tests inject failing or remote storages). */
+  readonly recordingStorage?: RecordingStorage;
+  /** Twilio credentials per account, for recording downloads. */
+  readonly twilioCredentials?: TwilioCredentialsLookup;
 }
 
 export interface Container {
@@ -65,6 +78,8 @@ export interface Container {
     readonly auth: AuthService;
     readonly sites: SiteService;
     readonly users: UserService;
+    readonly recordings: RecordingService;
+    readonly recordingIntake: RecordingIntake;
   };
   /** Creates the first owner on an empty database; null when the database already had an account. */
   bootstrap(): Promise<BootstrapResult | null>;
@@ -96,10 +111,43 @@ export async function createContainer(config: Config, opts: ContainerOptions = {
       sessions: new PgSessionStore(),
       sites: new PgSiteStore(),
       audit: new PgAuditLog(),
+      recordings: new PgRecordingStore(),
     };
     const auth = new AuthService({ db: db.knex, ...stores, clock, logger: logger.child({ component: 'auth' }) });
     const sites = new SiteService({ db: db.knex, sites: stores.sites, audit: stores.audit, events });
     const users = new UserService({ db: db.knex, users: stores.users, audit: stores.audit });
+    const recordingStorage = opts.recordingStorage ?? (await createRecordingStorage(config.recordings.storage));
+    const recordings = new RecordingService({
+      db: db.knex,
+      recordings: stores.recordings,
+      storage: recordingStorage,
+      audit: stores.audit,
+      signer: new RecordingLinkSigner(config.encryptionKey),
+      clock,
+      publicBaseUrl: config.http.publicBaseUrl,
+      defaultLinkTtlS: config.recordings.linkTtlS,
+    });
+    const recordingIntake = new RecordingIntake({
+      db: db.knex,
+      recordings: stores.recordings,
+      storage: recordingStorage,
+      fetchers: {
+        twilio: new TwilioRecordingFetcher({
+          credentials: opts.twilioCredentials ?? { forAccount: async () => null },
+          allowedOrigins: config.recordings.twilioMediaOrigins,
+        }),
+      },
+      events,
+      hooks: [],
+      clock,
+      logger: logger.child({ component: 'recordings' }),
+      deleteAtProvider: async (rec) => {
+        const row = (await db.knex('calls as c').join('sites as s', 's.id', 'c.site_id').select('s.settings').where('c.id', rec.callId).first()) as
+          | { settings: { deleteProviderRecordings?: boolean } }
+          | undefined;
+        return row?.settings.deleteProviderRecordings === true;
+      },
+    });
 
     const checks: ReadinessCheck[] = [
       { name: 'database', check: async () => (await db.knex.raw('select 1 as ok')).rows[0]?.ok === 1 },
@@ -111,6 +159,7 @@ export async function createContainer(config: Config, opts: ContainerOptions = {
       new AuthController(auth, { secureCookies: config.http.publicBaseUrl.protocol === 'https:' }),
       new UserController(users),
       new SiteController(sites),
+      new RecordingController(recordings),
     ];
     let openApiDoc: object | null = null;
     const health = new HealthController({
@@ -139,7 +188,10 @@ export async function createContainer(config: Config, opts: ContainerOptions = {
     });
     const fastPath = new FastPath(fastRoutes, { logger: logger.child({ component: 'fast-path' }), metrics: httpMetrics });
     const http = createHttpServer(app, fastPath);
-    const scheduler = new Scheduler(createJobs({ config, db, stores, clock, logger }), logger.child({ component: 'jobs' }));
+    const scheduler = new Scheduler(
+      createJobs({ config, db, stores, clock, logger, recordingIntake, recordingStorage }),
+      logger.child({ component: 'jobs' }),
+    );
 
     let stopping: Promise<void> | null = null;
     return {
@@ -151,7 +203,7 @@ export async function createContainer(config: Config, opts: ContainerOptions = {
       events,
       scheduler,
       http,
-      services: { auth, sites, users },
+      services: { auth, sites, users, recordings, recordingIntake },
       bootstrap: () => bootstrapFirstOwner(db.knex, stores, config.bootstrap),
       async start() {
         const address = await http.listen(config.http.port, config.http.host);

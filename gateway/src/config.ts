@@ -35,6 +35,15 @@ export const envSchema = {
     BOOTSTRAP_PASSWORD: { type: 'string', minLength: 12 },
     BOOTSTRAP_API_KEY: { type: 'string', pattern: '^ctk_[A-Za-z0-9_-]{32,}$' },
     DB_VACUUM_INTERVAL_S: { type: 'integer', minimum: 10, maximum: 86400 },
+    RECORDINGS_STORAGE: { type: 'string', enum: ['local', 's3'] },
+    S3_BUCKET: { type: 'string', minLength: 3, maxLength: 63 },
+    S3_REGION: { type: 'string', minLength: 1 },
+    S3_ENDPOINT: { type: 'string', pattern: '^https?://', description: 'http(s) URL of an S3-compatible service' },
+    S3_ACCESS_KEY_ID: { type: 'string', minLength: 1 },
+    S3_SECRET_ACCESS_KEY: { type: 'string', minLength: 1 },
+    S3_FORCE_PATH_STYLE: { type: 'boolean' },
+    S3_PREFIX: { type: 'string', pattern: '^([A-Za-z0-9_.-]+/)*$', description: 'a folder-like prefix ending in /' },
+    RECORDING_LINK_TTL_S: { type: 'integer', minimum: 60, maximum: 31536000 },
   },
 } as const;
 
@@ -57,6 +66,24 @@ export interface Config {
   readonly redis: { readonly url: string; readonly keyPrefix: string } | null;
   readonly log: { readonly level: LogLevel; readonly pretty: boolean };
   readonly encryptionKey: Buffer;
+  readonly recordings: {
+    readonly storage:
+      | { readonly kind: 'local'; readonly dir: string }
+      | {
+          readonly kind: 's3';
+          readonly bucket: string;
+          readonly region: string;
+          readonly endpoint: string | null;
+          readonly accessKeyId: string;
+          readonly secretAccessKey: string;
+          readonly forcePathStyle: boolean;
+          readonly prefix: string;
+        };
+    /** Lifetime of signed recording links handed to CRMs. */
+    readonly linkTtlS: number;
+    /** Origins we may send Twilio credentials to when downloading recordings. */
+    readonly twilioMediaOrigins: readonly string[];
+  };
   readonly bootstrap: {
     readonly email: string;
     readonly password: string | null;
@@ -83,10 +110,10 @@ function describe(err: ErrorObject, raw: Env): string {
   return `${name} ${why}${err.keyword === 'enum' ? ` (${(err.params as { allowedValues: string[] }).allowedValues.join(', ')})` : ''}, got "${got}"`;
 }
 
-function validateEnv(env: Env): Record<string, string | number | undefined> {
+function validateEnv(env: Env): Record<string, string | number | boolean | undefined> {
   const ajv = new Ajv({ coerceTypes: true, allErrors: true, verbose: true, strict: true, strictTypes: false });
   const validate = ajv.compile(envSchema);
-  const subset: Record<string, string | number | undefined> = {};
+  const subset: Record<string, string | number | boolean | undefined> = {};
   for (const key of Object.keys(envSchema.properties)) {
     const value = env[key];
     if (value !== undefined && value !== '') subset[key] = value;
@@ -133,6 +160,12 @@ export function loadConfig(env: Env = process.env, cwd = process.cwd()): Config 
   const encryptionKey = keyText ? Buffer.from(keyText, 'base64') : loadOrCreateKey(dataDir);
   if (encryptionKey.length !== 32) throw new ConfigError('ENCRYPTION_KEY must be the base64 of exactly 32 bytes');
   const nodeEnv = (str('NODE_ENV') ?? 'development') as Config['env'];
+  const storageKind = str('RECORDINGS_STORAGE') ?? 'local';
+  if (storageKind === 's3') {
+    for (const name of ['S3_BUCKET', 'S3_ACCESS_KEY_ID', 'S3_SECRET_ACCESS_KEY']) {
+      if (!str(name)) throw new ConfigError(`${name} is required when RECORDINGS_STORAGE=s3`);
+    }
+  }
 
   return deepFreeze({
     env: nodeEnv,
@@ -151,6 +184,23 @@ export function loadConfig(env: Env = process.env, cwd = process.cwd()): Config 
     redis: redisUrl ? { url: redisUrl, keyPrefix: str('REDIS_KEY_PREFIX') ?? 'ct:' } : null,
     log: { level: (str('LOG_LEVEL') ?? 'info') as LogLevel, pretty: false },
     encryptionKey,
+    recordings: {
+      storage:
+        storageKind === 's3'
+          ? {
+              kind: 's3' as const,
+              bucket: str('S3_BUCKET')!,
+              region: str('S3_REGION') ?? 'us-east-1',
+              endpoint: str('S3_ENDPOINT') ?? null,
+              accessKeyId: str('S3_ACCESS_KEY_ID')!,
+              secretAccessKey: str('S3_SECRET_ACCESS_KEY')!,
+              forcePathStyle: v.S3_FORCE_PATH_STYLE === undefined ? Boolean(str('S3_ENDPOINT')) : Boolean(v.S3_FORCE_PATH_STYLE),
+              prefix: str('S3_PREFIX') ?? '',
+            }
+          : { kind: 'local' as const, dir: path.join(dataDir, 'recordings') },
+      linkTtlS: int('RECORDING_LINK_TTL_S', 7 * 86400),
+      twilioMediaOrigins: ['https://api.twilio.com'],
+    },
     bootstrap: {
       email: str('BOOTSTRAP_EMAIL') ?? 'owner@localhost',
       password: str('BOOTSTRAP_PASSWORD') ?? null,

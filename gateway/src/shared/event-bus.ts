@@ -6,6 +6,7 @@ import type { Logger } from '../logging/logger.js';
  */
 export interface DomainEvents {
   'site.changed': { accountId: string; siteId: string };
+  'recording.ready': { accountId: string; callId: string; recordingId: string };
 }
 
 type Handler<T> = (payload: T) => void | Promise<void>;

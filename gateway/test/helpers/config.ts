@@ -18,6 +18,7 @@ export function createTestConfig(overrides: Overrides = {}): Config {
     redis: null,
     log: { level: 'silent', pretty: false },
     encryptionKey: randomBytes(32),
+    recordings: { storage: { kind: 'local', dir: path.join(dataDir, 'recordings') }, linkTtlS: 3600, twilioMediaOrigins: ['https://api.twilio.com'] },
     bootstrap: { email: `owner-${randomBytes(3).toString('hex')}@test.local`, password: 'correct horse battery', apiKey: null },
   };
   const merged: Record<string, unknown> = { ...base };
