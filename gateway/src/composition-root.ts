@@ -32,7 +32,8 @@ import type { RecordingStorage } from './adapters/storage/recording-storage.js';
 import { UserController } from './features/users/user-controller.js';
 import { UserService } from './features/users/user-service.js';
 import { PgUserStore } from './features/users/user-store.js';
-import { consoleStatic, rootRedirect } from './http/console-static.js';
+import { consoleStatic, demoPage, rootRedirect } from './http/console-static.js';
+import { widgetAsset } from './http/widget-asset.js';
 import { createApp } from './http/create-app.js';
 import { FastPath } from './http/fast-path.js';
 import { buildOpenApi } from './http/openapi.js';
@@ -180,6 +181,8 @@ export async function createContainer(config: Config, opts: ContainerOptions = {
       authenticator: new RequestAuthenticator(auth),
       routes: [health, ...controllers].flatMap((c) => c.routes),
       statics: [
+        { path: '/', handler: widgetAsset().handler },
+        { path: '/demo', handler: demoPage },
         { path: '/console', handler: consoleStatic() },
         { path: '/', handler: rootRedirect },
       ],

@@ -16,6 +16,14 @@ export function consoleStatic(): RequestHandler {
   };
 }
 
+/** The demo landing page: the demo site's numbers, swapped by the widget loaded from this gateway. */
+export const demoPage: RequestHandler = (req, res, next) => {
+  if (req.method !== 'GET' || req.path !== '/') return next();
+  res.setHeader('Content-Security-Policy', "default-src 'self'; style-src 'self' 'unsafe-inline'; frame-ancestors 'none'");
+  res.setHeader('Cache-Control', 'no-cache');
+  res.sendFile('demo.html', { root: CONSOLE_DIR });
+};
+
 export const rootRedirect: RequestHandler = (req, res, next) => {
   if (req.method === 'GET' && req.path === '/') res.redirect(302, '/console/');
   else next();
