@@ -27,7 +27,10 @@ export function scan(root: Node, table: Table): void {
         run.map((t) => t.data),
         table,
       );
-      if (out) run.forEach((t, k) => t.data !== out[k] && (t.data = out[k] as string));
+      if (out)
+        run.forEach((t, k) => {
+          if (t.data !== out[k]) t.data = out[k] as string;
+        });
       run = [];
     }
   };

@@ -123,7 +123,10 @@ export function swapParts(parts: readonly string[], table: Table): string[] | nu
 
 function apply(parts: readonly string[], found: readonly Found[]): string[] {
   const repl = new Map<number, string>();
-  for (const [positions, to] of found) replacementDigits(positions.length, to).forEach((d, k) => repl.set(positions[k] as number, d));
+  for (const [positions, to] of found)
+    replacementDigits(positions.length, to).forEach((d, k) => {
+      repl.set(positions[k] as number, d);
+    });
   let g = 0;
   return parts.map((part) => {
     let out = '';

@@ -11,8 +11,8 @@ interface Answer {
   heartbeatSeconds?: number;
 }
 interface Stored {
-  visitorId?: string;
-  sessionId?: string;
+  visitorId?: string | undefined;
+  sessionId?: string | undefined;
   swaps: Swap[];
   expiresAt: number;
 }
@@ -43,7 +43,8 @@ const on = (t: EventTarget, type: string, fn: (e: Event) => void, opts?: AddEven
 
 const script = d.currentScript as HTMLScriptElement | null;
 const site = script?.dataset['site'];
-const seen = (w.__dni = w.__dni || {});
+w.__dni = w.__dni || {};
+const seen = w.__dni;
 
 if (script && site && !seen[site]) {
   seen[site] = 1;
@@ -66,7 +67,7 @@ function init(el: HTMLScriptElement, site: string): void {
   let timer: ReturnType<typeof setInterval> | undefined;
   let last = 0;
   const listeners: ((s: Swap[]) => void)[] = [];
-  const queue = (w.dni && w.dni.q) || [];
+  const queue = w.dni?.q || [];
 
   const read = (): Stored | null => {
     try {
@@ -103,7 +104,10 @@ function init(el: HTMLScriptElement, site: string): void {
     guard((records: MutationRecord[]) => {
       if (!table.size) return;
       for (const r of records) {
-        if (r.type === 'childList') r.addedNodes.forEach((n) => pending.add(blockOf(n)));
+        if (r.type === 'childList')
+          r.addedNodes.forEach((n) => {
+            pending.add(blockOf(n));
+          });
         else pending.add(blockOf(r.target));
       }
       queueMicrotask(
@@ -209,7 +213,7 @@ function init(el: HTMLScriptElement, site: string): void {
     io?.disconnect();
     allocate();
   };
-  const io = w.IntersectionObserver
+  const io = self.IntersectionObserver
     ? new IntersectionObserver(guard((es: IntersectionObserverEntry[]) => es.some((e) => e.isIntersecting) && signal()))
     : null;
   const wait = () => {
@@ -246,7 +250,10 @@ function init(el: HTMLScriptElement, site: string): void {
       setTimeout(guard(reveal), 1e3);
     }
     for (const t of ['pointerdown', 'pointermove', 'scroll', 'keydown', 'touchstart']) on(w, t, signal, { once: true, passive: true, capture: true });
-    const watch = () => d.querySelectorAll('[data-dni],a[href^="tel:"]').forEach((e) => io?.observe(e));
+    const watch = () =>
+      d.querySelectorAll('[data-dni],a[href^="tel:"]').forEach((e) => {
+        io?.observe(e);
+      });
     if (d.readyState === 'loading') on(d, 'DOMContentLoaded', watch);
     else watch();
     on(d, 'visibilitychange', wait);
