@@ -1,5 +1,7 @@
 // Browser tests: Debian's Chromium (playwright-core) loads HTML fixtures from one loopback port with the built widget
 // and the session API served from another (the stand-in gateway), as on a customer site.
+import { execFileSync } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
 import { expect } from 'chai';
 import { type BrowserContext, type BrowserContextOptions, chromium, type Page } from 'playwright-core';
 import { type StandIn, startStandIn } from './helpers/stand-in-gateway.js';
@@ -36,7 +38,7 @@ describe('dni widget in Chromium', function () {
   let errors: string[];
 
   before(async () => {
-    await import('../build.mjs');
+    execFileSync(process.execPath, [fileURLToPath(new URL('../build.mjs', import.meta.url))]);
     standIn = await startStandIn(WIDGET, FIXTURES);
     // launch() runs Chromium on a fresh temporary profile of its own.
     browser = await chromium.launch({
