@@ -2,13 +2,21 @@
 import { swapParts, swapText, type Table, telHref } from './numbers.js';
 
 // Never touched: code, styles, form fields, JSON-LD (a script), templates, editable content.
-const SKIP = 'script,style,textarea,noscript,template,select,[contenteditable]:not([contenteditable=false])';
+const SKIP_TAG = /^(SCRIPT|STYLE|TEXTAREA|NOSCRIPT|TEMPLATE|SELECT)$/;
 // Inline elements do not end a run of text, so a number split across them is still one number.
-const INLINE = /^(A|ABBR|B|BDI|BIG|CITE|CODE|EM|FONT|I|LABEL|MARK|NOBR|S|SMALL|SPAN|STRONG|SUB|SUP|TIME|U)$/;
+const INLINE = /^(A|B|BDI|CODE|EM|FONT|I|NOBR|SMALL|SPAN|STRONG|U)$/;
 const ATTRS = ['title', 'aria-label'];
 
+const isSkip = (el: Element): boolean => {
+  const ce = el.getAttribute('contenteditable');
+  return SKIP_TAG.test(el.nodeName) || (ce !== null && ce !== 'false');
+};
+
 /** True when `node` sits inside something the widget never touches. */
-export const skipped = (node: Node): boolean => !!(node.nodeType === 1 ? (node as Element) : node.parentElement)?.closest(SKIP);
+export function skipped(node: Node): boolean {
+  for (let el = node.nodeType === 1 ? (node as Element) : node.parentElement; el; el = el.parentElement) if (isSkip(el)) return true;
+  return false;
+}
 
 /** The nearest ancestor (or self) that is not inline: the smallest root that holds a whole split number. */
 export function blockOf(node: Node): Node {
@@ -34,16 +42,28 @@ export function scan(root: Node, table: Table): void {
       run = [];
     }
   };
-  const walker = document.createTreeWalker(root, 5, {
-    acceptNode: (n) => (n.nodeType === 1 && (n as Element).matches(SKIP) ? 2 : 1),
-  });
-  for (let n: Node | null = root; n; n = walker.nextNode()) {
+  // No NodeFilter callback: calling into JS for every node costs more than the whole swap. Skipped subtrees are
+  // stepped over by hand instead.
+  const walker = document.createTreeWalker(root, 5);
+  for (let n: Node | null = root; n; ) {
     if (n.nodeType === 3) {
       run.push(n as Text);
+      n = walker.nextNode();
       continue;
     }
-    if (n.nodeType !== 1) continue;
+    if (n.nodeType !== 1) {
+      n = walker.nextNode();
+      continue;
+    }
     const el = n as Element;
+    if (n !== root && isSkip(el)) {
+      flush();
+      walker.currentNode = n;
+      n = null;
+      do n = walker.nextSibling();
+      while (!n && walker.parentNode());
+      continue;
+    }
     if (!INLINE.test(el.nodeName)) flush();
     const href = el.getAttribute('href');
     const tel = href && telHref(href, table);
@@ -55,6 +75,7 @@ export function scan(root: Node, table: Table): void {
         if (s !== v) el.setAttribute(a, s);
       }
     }
+    n = walker.nextNode();
   }
   flush();
 }

@@ -55,7 +55,7 @@ function init(el: HTMLScriptElement, site: string): void {
   const data = el.dataset;
   const api = (data['api'] || new URL(el.src).origin) + '/v1/dni/sessions';
   const key = 'dni:' + site;
-  const bot = nav.webdriver || /bot|crawl|spider|slurp|headless|preview|facebookexternalhit/i.test(nav.userAgent);
+  const bot = nav.webdriver || /bot|crawl|spider|slurp|headless|preview/i.test(nav.userAgent);
   let consent = data['consent'] !== 'required';
   let swaps: Swap[] = [];
   let table: Table = new Map();
@@ -72,7 +72,7 @@ function init(el: HTMLScriptElement, site: string): void {
   const read = (): Stored | null => {
     try {
       const s = consent && ls && (JSON.parse(ls.getItem(key) || 'null') as Stored | null);
-      return s && s.expiresAt > Date.now() && Array.isArray(s.swaps) ? s : null;
+      return s && s.expiresAt > Date.now() ? s : null;
     } catch {
       return null;
     }
@@ -169,7 +169,7 @@ function init(el: HTMLScriptElement, site: string): void {
           visitor = a.visitor;
           setSwaps(a.swaps);
           const hb = (a.heartbeatSeconds || 60) * 1e3;
-          write(a.expiresAt ? new Date(a.expiresAt).getTime() : Date.now() + hb * 2);
+          write(a.expiresAt ? +new Date(a.expiresAt) : Date.now() + hb * 2);
           clearInterval(timer);
           if (session) timer = setInterval(guard(heartbeat), hb);
           last = Date.now();
@@ -192,7 +192,10 @@ function init(el: HTMLScriptElement, site: string): void {
       .catch(() => undefined);
   };
   on(d, 'visibilitychange', () => {
-    if (d.visibilityState === 'visible' && Date.now() - last > 6e4) heartbeat();
+    if (d.visibilityState === 'visible') {
+      if (Date.now() - last > 6e4) heartbeat();
+      wait();
+    }
   });
   on(w, 'pagehide', () => beacon('leave', { t: Date.now() }));
   on(
@@ -216,9 +219,11 @@ function init(el: HTMLScriptElement, site: string): void {
   const io = self.IntersectionObserver
     ? new IntersectionObserver(guard((es: IntersectionObserverEntry[]) => es.some((e) => e.isIntersecting) && signal()))
     : null;
-  const wait = () => {
-    if (d.visibilityState === 'visible') setTimeout(guard(signal), 3e3);
-  };
+  const wait = () =>
+    setTimeout(
+      guard(() => d.visibilityState === 'visible' && signal()),
+      3e3,
+    );
 
   const api_: Record<string, (a?: unknown) => void> = {
     rescan: (root) => rescan((root as Node) || undefined),
@@ -249,15 +254,14 @@ function init(el: HTMLScriptElement, site: string): void {
       d.head.appendChild(style);
       setTimeout(guard(reveal), 1e3);
     }
-    for (const t of ['pointerdown', 'pointermove', 'scroll', 'keydown', 'touchstart']) on(w, t, signal, { once: true, passive: true, capture: true });
+    for (const t of ['pointerdown', 'pointermove', 'scroll', 'keydown']) on(w, t, signal, { once: true, passive: true, capture: true });
     const watch = () =>
       d.querySelectorAll('[data-dni],a[href^="tel:"]').forEach((e) => {
         io?.observe(e);
       });
     if (d.readyState === 'loading') on(d, 'DOMContentLoaded', watch);
     else watch();
-    on(d, 'visibilitychange', wait);
-    wait();
+    if (d.visibilityState === 'visible') wait();
   }
   for (const args of queue) w.dni(...(args as unknown as unknown[]));
 }
