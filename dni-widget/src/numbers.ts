@@ -49,7 +49,7 @@ export function buildTable(swaps: readonly Swap[], extra: Record<string, string>
 }
 
 // Characters allowed between the digits of one number: spaces (incl. no-break and thin), dashes, dots, brackets.
-const SEP = /[\s\u00a0\u2009\u202f().\u2010-\u2014-]/;
+const SEP = /[\s\u00a0\u2009\u202f().\u2010-\u2014\u2212-]/;
 const MAX_GAP = 3;
 const isDigit = (c: string | undefined): boolean => c !== undefined && c >= '0' && c <= '9';
 
