@@ -57,13 +57,13 @@ const isDigit = (c: string | undefined): boolean => c !== undefined && c >= '0' 
 export type Found = [positions: number[], to: string];
 
 /**
- * Finds the table's numbers in `text`, separators acting as wildcards. A number must not be glued to other digits
- * on either side (directly or across separators on the left), so `12 4155550100` and `41555501001` do not match.
+ * Finds the table's numbers in `text`, separators acting as wildcards. A number must not be glued to other digits on
+ * either side (`841555501001` does not match), but may follow other numbers across separators (`д. 15 8 495 …`).
  */
 export function findNumbers(text: string, table: Table): Found[] {
   const found: Found[] = [];
   for (let i = 0; i < text.length; i++) {
-    if (!isDigit(text[i]) || !isStart(text, i)) continue;
+    if (!isDigit(text[i]) || isDigit(text[i - 1])) continue;
     const positions: number[] = [];
     for (let j = i, gap = 0; j < text.length && positions.length < 15; j++) {
       const c = text[j] as string;
@@ -86,14 +86,6 @@ export function findNumbers(text: string, table: Table): Found[] {
   return found;
 }
 
-function isStart(text: string, i: number): boolean {
-  for (let j = i - 1; j >= i - 1 - MAX_GAP && j >= 0; j--) {
-    const c = text[j] as string;
-    if (isDigit(c)) return false;
-    if (!SEP.test(c)) return true;
-  }
-  return true;
-}
 
 /**
  * The replacement for each old digit position: digit by digit, so the page's separators and prefix style stay.
