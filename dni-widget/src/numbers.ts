@@ -86,7 +86,6 @@ export function findNumbers(text: string, table: Table): Found[] {
   return found;
 }
 
-
 /**
  * The replacement for each old digit position: digit by digit, so the page's separators and prefix style stay.
  * A longer new number puts its tail on the last position; a shorter one empties the extra positions.
