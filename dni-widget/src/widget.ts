@@ -15,6 +15,8 @@ interface Stored {
   sessionId?: string | undefined;
   swaps: Swap[];
   expiresAt: number;
+  /** Heartbeat interval, ms. */
+  hb?: number;
 }
 type Cmd = (...args: unknown[]) => void;
 type Dni = Cmd & { q?: IArguments[] };
@@ -65,6 +67,7 @@ function init(el: HTMLScriptElement, site: string): void {
   let visitor: string | undefined;
   let human = false;
   let timer: ReturnType<typeof setInterval> | undefined;
+  let hb = 6e4;
   let last = 0;
   const listeners: ((s: Swap[]) => void)[] = [];
   const queue = w.dni?.q || [];
@@ -79,7 +82,7 @@ function init(el: HTMLScriptElement, site: string): void {
   };
   const write = (expiresAt: number) => {
     try {
-      if (consent && ls) ls.setItem(key, JSON.stringify({ visitorId: visitor, sessionId: session, swaps, expiresAt } satisfies Stored));
+      if (consent && ls) ls.setItem(key, JSON.stringify({ visitorId: visitor, sessionId: session, swaps, expiresAt, hb } satisfies Stored));
     } catch {
       // storage full or blocked: the next page asks again
     }
@@ -168,14 +171,17 @@ function init(el: HTMLScriptElement, site: string): void {
           session = a.session;
           visitor = a.visitor;
           setSwaps(a.swaps);
-          const hb = (a.heartbeatSeconds || 60) * 1e3;
+          beat((a.heartbeatSeconds || 60) * 1e3);
           write(a.expiresAt ? +new Date(a.expiresAt) : Date.now() + hb * 2);
-          clearInterval(timer);
-          if (session) timer = setInterval(guard(heartbeat), hb);
           last = Date.now();
         }),
       )
       .catch(reveal);
+  };
+  const beat = (ms: number) => {
+    clearInterval(timer);
+    hb = ms;
+    timer = setInterval(guard(heartbeat), ms);
   };
   // Heartbeats only while the tab is visible; the lease lapses on the server otherwise.
   const heartbeat = () => {
@@ -187,7 +193,9 @@ function init(el: HTMLScriptElement, site: string): void {
         if (r.status === 404 || r.status === 410) {
           session = undefined;
           allocate();
-        }
+        } else if (r.status === 200)
+          // A lease extended to a new expiry keeps the next page swapping from storage.
+          return r.json().then(guard((a: { expiresAt?: string | number }) => a.expiresAt && write(+new Date(a.expiresAt))));
       })
       .catch(() => undefined);
   };
@@ -245,7 +253,7 @@ function init(el: HTMLScriptElement, site: string): void {
     visitor = stored.visitorId;
     human = true;
     setSwaps(stored.swaps);
-    timer = setInterval(guard(heartbeat), 6e4);
+    beat(stored.hb || 6e4);
     heartbeat();
   } else if (!bot) {
     if (data['hide'] !== undefined) {

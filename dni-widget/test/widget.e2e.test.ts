@@ -238,6 +238,21 @@ describe('dni widget in Chromium', function () {
     expect(frames.every((f) => f === '8 (495) 123-45-61')).to.equal(true, JSON.stringify(frames.slice(0, 5)));
     expect(await attr(page, '#t', 'href')).to.equal('tel:+14155550101');
     expect(standIn.sessionRequests()).to.have.length(1);
+    // The stored session is kept alive from page two too.
+    await until('heartbeat', () => standIn.requests.find((r) => r.path === '/v1/dni/sessions/s1/heartbeat'));
+  });
+
+  it('starts a new session when the stored one has expired on the gateway, re-swapping the shown numbers', async () => {
+    const page = await open('main.html');
+    await human(page);
+    await until('swap', async () => (await text(page, '#ru-8'))?.includes('123-45-61'));
+    standIn.expireSessions();
+    await page.goto(`${standIn.site}/fixtures/paint.html`);
+    await until('new session', () => standIn.sessionRequests().length === 2);
+    expect(standIn.sessionRequests()[1]?.body).to.include({ visitor: 'v1', consent: true });
+    expect(standIn.sessionRequests()[1]?.body).to.not.have.property('session');
+    await until('re-swap', async () => (await text(page, '#n')) === '8 (495) 123-45-62');
+    expect(await attr(page, '#t', 'href')).to.equal('tel:+14155550102');
   });
 
   it('sends heartbeats only while the tab is visible', async () => {

@@ -49,6 +49,8 @@ export interface StandIn {
   heartbeatSeconds: number;
   /** Forgets requests and sessions: the next session is `s1` with the first pool numbers. */
   reset(): void;
+  /** Forgets the sessions only, as when leases expired on the gateway. */
+  expireSessions(): void;
   close(): Promise<void>;
 }
 
@@ -64,6 +66,7 @@ export async function startStandIn(widgetFile: URL, fixturesDir: URL): Promise<S
     requests: [],
     sessionRequests: () => standIn.requests.filter((r) => r.path === '/v1/dni/sessions'),
     heartbeatSeconds: 60,
+    expireSessions: () => sessions.clear(),
     reset: () => {
       standIn.requests.length = 0;
       standIn.heartbeatSeconds = 60;
