@@ -175,6 +175,34 @@ describe('dni widget in Chromium', function () {
     expect(await page.locator('#n').isVisible()).to.equal(true);
   });
 
+  async function openWithClock(path: string): Promise<Page> {
+    context = await browser.newContext({ userAgent: HUMAN_UA });
+    await context.addInitScript(AS_HUMAN);
+    await context.addInitScript(LOG_CALLS);
+    const page = await context.newPage();
+    errors = [];
+    page.on('pageerror', (e) => errors.push(e.message));
+    await page.clock.install();
+    await page.goto(`${standIn.site}/fixtures/${path}`);
+    await widgetReady(page);
+    return page;
+  }
+  const sessionCalls = async (page: Page) => (await calls(page)).filter(([, url]) => url.endsWith('/v1/dni/sessions')).length;
+
+  it('waits for a human signal: nothing before, a request after 3 s of a visible tab', async () => {
+    const page = await openWithClock('gate.html');
+    await page.clock.runFor(2_000);
+    expect(await sessionCalls(page)).to.equal(0);
+    await page.clock.runFor(1_500);
+    expect(await sessionCalls(page)).to.equal(1);
+    await until('swap', async () => (await text(page, '#t')) === '(415) 555-0101');
+  });
+
+  it('counts a phone number in view as a human signal', async () => {
+    const page = await openWithClock('main.html');
+    await until('request', async () => (await sessionCalls(page)) === 1);
+  });
+
   it('never asks for a number for a bot user agent', async () => {
     const page = await open('main.html', { ua: 'Mozilla/5.0 (compatible; Googlebot/2.1; +http://www.google.com/bot.html)' });
     await human(page);
@@ -257,14 +285,7 @@ describe('dni widget in Chromium', function () {
 
   it('sends heartbeats only while the tab is visible', async () => {
     standIn.heartbeatSeconds = 10;
-    context = await browser.newContext({ userAgent: HUMAN_UA });
-    await context.addInitScript(AS_HUMAN);
-    await context.addInitScript(LOG_CALLS);
-    const page = await context.newPage();
-    errors = [];
-    page.on('pageerror', (e) => errors.push(e.message));
-    await page.clock.install();
-    await page.goto(`${standIn.site}/fixtures/main.html`);
+    const page = await openWithClock('main.html');
     await human(page);
     await until('session', async () => (await page.evaluate(() => localStorage.getItem('dni:demo'))) !== null);
     const beats = async () => (await calls(page)).filter(([, url]) => url.endsWith('/heartbeat')).length;
