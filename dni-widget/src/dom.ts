@@ -5,7 +5,8 @@ import { swapParts, swapText, type Table, telHref } from './numbers.js';
 const SKIP_TAG = /^(SCRIPT|STYLE|TEXTAREA|NOSCRIPT|TEMPLATE|SELECT)$/;
 // Inline elements do not end a run of text, so a number split across them is still one number.
 const INLINE = /^(A|B|BDI|CODE|EM|FONT|I|NOBR|SMALL|SPAN|STRONG|U)$/;
-const ATTRS = ['title', 'aria-label'];
+/** Attributes that may carry a number; `href` only as `tel:`. */
+export const ATTRS = ['href', 'title', 'aria-label'];
 
 const isSkip = (el: Element): boolean => {
   const ce = el.getAttribute('contenteditable');
@@ -65,13 +66,10 @@ export function scan(root: Node, table: Table): void {
       continue;
     }
     if (!INLINE.test(el.nodeName)) flush();
-    const href = el.getAttribute('href');
-    const tel = href && telHref(href, table);
-    if (tel) el.setAttribute('href', tel);
     for (const a of ATTRS) {
       const v = el.getAttribute(a);
       if (v) {
-        const s = swapText(v, table);
+        const s = a === 'href' ? (telHref(v, table) ?? v) : swapText(v, table);
         if (s !== v) el.setAttribute(a, s);
       }
     }

@@ -1,6 +1,6 @@
 // The DNI widget entry point: one IIFE, loaded with `<script async src=".../dni.js" data-site="KEY">`.
 // Every entry point is guarded: whatever happens here must never break the host page.
-import { blockOf, scan } from './dom.js';
+import { ATTRS, blockOf, scan } from './dom.js';
 import { buildTable, digitsOf, type Swap, type Table } from './numbers.js';
 
 interface Answer {
@@ -127,7 +127,7 @@ function init(el: HTMLScriptElement, site: string): void {
     subtree: true,
     characterData: true,
     attributes: true,
-    attributeFilter: ['href', 'title', 'aria-label'],
+    attributeFilter: ATTRS,
   });
   const hist = history as unknown as Record<string, (...a: unknown[]) => unknown>;
   for (const m of ['pushState', 'replaceState']) {
@@ -242,20 +242,29 @@ function init(el: HTMLScriptElement, site: string): void {
     consent: (v) => {
       const was = consent;
       consent = v !== false;
-      if (consent && !was && human) allocate();
+      // Withdrawn: forget the visitor. Granted: a stored visitor comes back, else ask once a human is seen.
+      if (!consent) ls?.removeItem(key);
+      else if (!was && !restore() && human) allocate();
     },
   };
   w.dni = guard((cmd: unknown, arg?: unknown) => api_[cmd as string]?.(arg)) as Dni;
 
-  const stored = read();
-  if (stored) {
-    session = stored.sessionId;
-    visitor = stored.visitorId;
-    human = true;
-    setSwaps(stored.swaps);
-    beat(stored.hb || 6e4);
-    heartbeat();
-  } else if (!bot) {
+  // Page two onwards: the stored answer, applied synchronously.
+  const restore = (): boolean => {
+    const s = read();
+    if (s) {
+      session = s.sessionId;
+      visitor = s.visitorId;
+      human = true;
+      setSwaps(s.swaps);
+      beat(s.hb || 6e4);
+      heartbeat();
+    }
+    return !!s;
+  };
+  // Calls queued before load first, so a queued consent counts before storage is read.
+  for (const args of queue) w.dni(...(args as unknown as unknown[]));
+  if (!session && !restore() && !bot) {
     if (data['hide'] !== undefined) {
       style = d.createElement('style');
       style.textContent = '[data-dni],a[href^="tel:"]{visibility:hidden}';
@@ -271,5 +280,4 @@ function init(el: HTMLScriptElement, site: string): void {
     else watch();
     if (d.visibilityState === 'visible') wait();
   }
-  for (const args of queue) w.dni(...(args as unknown as unknown[]));
 }

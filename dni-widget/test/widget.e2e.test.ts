@@ -237,6 +237,19 @@ describe('dni widget in Chromium', function () {
     await until('stored', async () => (await page.evaluate(() => localStorage.getItem('dni:demo'))) !== null);
   });
 
+  it('reuses the stored visitor once a queued consent is replayed, and forgets it when consent is withdrawn', async () => {
+    const page = await open('consent.html');
+    await human(page);
+    await until('channel request', () => standIn.sessionRequests().length === 1);
+    await page.evaluate(() => window.dni?.('consent', true));
+    await until('pool swap', async () => (await text(page, '#n')) === '(415) 555-0102');
+    await page.goto(`${standIn.site}/fixtures/consent-granted.html`);
+    await until('swap from storage', async () => (await text(page, '#n')) === '(415) 555-0102');
+    expect(standIn.sessionRequests()).to.have.length(2);
+    await page.evaluate(() => window.dni?.('consent', false));
+    expect(await page.evaluate(() => localStorage.length)).to.equal(0);
+  });
+
   it('without consent a visit with no campaign keeps the canonical numbers', async () => {
     const page = await open('consent.html');
     await human(page);
