@@ -129,6 +129,30 @@ describe('dni widget in Chromium', function () {
     expect(stored.swaps).to.have.length(2);
   });
 
+  it('swaps numbers in typical CMS markup and leaves data attributes, images and other links alone', async () => {
+    const page = await open('cms.html');
+    await human(page);
+    await until('swap', async () => (await text(page, '#a1')) === '+7 (495) 123-45-61');
+    expect(await page.title()).to.equal('Сантехник в Москве — +7 (495) 123-45-61');
+    expect(await attr(page, '#a1', 'href')).to.equal('tel:+74951234561');
+    expect(await text(page, '#a2')).to.equal('8\u00a0(495)\u00a0123\u201145\u201161');
+    expect(await attr(page, '#a2', 'href')).to.equal('tel:+74951234561');
+    expect(await text(page, '#micro')).to.equal('+7 495 123 45 61');
+    expect(await attr(page, '#btn', 'aria-label')).to.equal('Позвонить +74951234561');
+    expect(await text(page, '#u1')).to.equal('415-555-0101');
+    expect(await attr(page, '#u1', 'href')).to.equal('tel:+14155550101');
+    expect(await text(page, '#u2')).to.equal('Call (415) 555\u20110101 now');
+    expect(await text(page, '#u3')).to.equal('1 (415) 555-0101 · +1 (415) 555 0101 · 415.555.0101');
+    expect(await text(page, '#u4')).to.equal('Hours 9-5 (415) 555-0101');
+    expect(await text(page, '#f1')).to.equal('© 2026 ООО «Ромашка». Тел.: +7 495 1234561. ИНН 7701234567, ОГРН 1027700132195.');
+    expect(await text(page, '#f2')).to.equal('Офис: ул. Тверская, д. 15 8 (495) 123-45-61 доб. 123');
+    // Not phone text: left alone.
+    expect(await attr(page, '#btn', 'data-phone')).to.equal('+74951234567');
+    expect(await attr(page, '#wa', 'href')).to.equal('https://wa.me/74951234567');
+    expect(await attr(page, '#img', 'alt')).to.equal('+7 (495) 123-45-67');
+    expect(await page.locator('meta[name=description]').getAttribute('content')).to.equal('Звоните +7 (495) 123-45-67');
+  });
+
   it('shows the Google Ads static number on a gclid visit', async () => {
     const page = await open('main.html?gclid=TeSt');
     await human(page);
