@@ -5,14 +5,17 @@
 // expanded by the classifier at match time. The two YAML files use a tiny subset of YAML, read line by line here.
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 
-type Lists = { search: Record<string, string>; social: Record<string, string> };
+export type Lists = { search: Record<string, string>; social: Record<string, string> };
 
-// `shared/` sits beside the clone (CI, main checkout) or beside the worktrees directory.
-const dir =
-  process.argv[2] ??
+/** `shared/fixtures/crm/referrers`: `shared/` sits beside the clone (CI, main checkout) or beside the worktrees directory. */
+export const referrersDir = (): string | undefined =>
   ['../../shared/fixtures/crm/referrers', '../../../shared/fixtures/crm/referrers']
     .map((rel) => new URL(rel, import.meta.url).pathname)
     .find((p) => existsSync(p));
+
+/** Reads the two Matomo files from `dir` and builds the lists. */
+export const buildListsFrom = (dir: string): Lists =>
+  buildLists(readFileSync(`${dir}/matomo-SearchEngines.yml`, 'utf8'), readFileSync(`${dir}/matomo-Socials.yml`, 'utf8'));
 const out = new URL('../gateway/src/features/dni/referrer-lists.json', import.meta.url);
 
 /** Hosts Matomo's lists miss that matter for Russian-speaking audiences. */
@@ -79,8 +82,9 @@ export function buildLists(searchYaml: string, socialYaml: string): Lists {
 }
 
 if (import.meta.url === `file://${process.argv[1]}`) {
+  const dir = process.argv[2] ?? referrersDir();
   if (!dir) throw new Error('shared/fixtures/crm/referrers not found: pass its path as the first argument');
-  const lists = buildLists(readFileSync(`${dir}/matomo-SearchEngines.yml`, 'utf8'), readFileSync(`${dir}/matomo-Socials.yml`, 'utf8'));
-  writeFileSync(out, `${JSON.stringify(lists)}\n`);
+  const lists = buildListsFrom(dir);
+  writeFileSync(out, `${JSON.stringify(lists, null, 2)}\n`);
   process.stdout.write(`${Object.keys(lists.search).length} search hosts, ${Object.keys(lists.social).length} social hosts → ${out.pathname}\n`);
 }
