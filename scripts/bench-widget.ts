@@ -1,11 +1,12 @@
 // Main-thread cost of the widget's swap on a generated 1,000-element page, in Chromium:
-//   npm run -s widget:build && npx tsx scripts/bench-widget.ts
+//   npx tsx scripts/bench-widget.ts   (builds the widget first)
 // Page two path (swaps known from storage): each run rebuilds the page's DOM with canonical numbers, then times
 // `dni('rescan')` with performance.now() — the synchronous walk + swap the widget does before first paint.
-import { writeFileSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { pathToFileURL } from 'node:url';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import { chromium } from 'playwright-core';
 import { startStandIn } from '../dni-widget/test/helpers/stand-in-gateway.js';
 
@@ -32,7 +33,7 @@ function body(): string {
 }
 
 const main = async (): Promise<void> => {
-  const { mkdirSync } = await import('node:fs');
+  execFileSync(process.execPath, [fileURLToPath(new URL('../dni-widget/build.mjs', import.meta.url))]);
   mkdirSync(dir, { recursive: true });
   writeFileSync(
     join(dir, 'bench.html'),
@@ -83,6 +84,7 @@ const main = async (): Promise<void> => {
   } finally {
     await browser.close();
     await standIn.close();
+    rmSync(dir, { recursive: true, force: true });
   }
 };
 
