@@ -35,7 +35,7 @@ describe('dni widget in Chromium', function () {
   let standIn: StandIn;
   let browser: Awaited<ReturnType<typeof chromium.launch>>;
   let context: BrowserContext;
-  let errors: string[];
+  let errors: string[] = [];
 
   before(async () => {
     execFileSync(process.execPath, [fileURLToPath(new URL('../build.mjs', import.meta.url))]);
@@ -85,7 +85,10 @@ describe('dni widget in Chromium', function () {
     await page.mouse.move(40, 40);
   };
 
-  beforeEach(() => standIn.reset());
+  beforeEach(() => {
+    standIn.reset();
+    errors = [];
+  });
 
   it('swaps Russian and US formats, split numbers, tel:, title and aria-label after a human signal, and nothing else', async () => {
     const page = await open('main.html');
