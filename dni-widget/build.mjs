@@ -11,7 +11,7 @@ await build({
   bundle: true,
   format: 'iife',
   minify: true,
-  target: ['es2017'],
+  target: ['es2020'],
   legalComments: 'none',
   logLevel: 'warning',
 });

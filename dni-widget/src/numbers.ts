@@ -1,0 +1,138 @@
+// Pure number finding, matching and formatting. No DOM here, so all of it runs under mocha.
+
+/** A canonical number of the site and the number shown instead (both E.164). */
+export interface Swap {
+  from: string;
+  to: string;
+  display?: string;
+}
+
+/**
+ * Digit table: every digit form a canonical number can take on a page → the digits of the replacement in the same
+ * form. Built by {@link buildTable}; the finder looks keys up by length, longest first.
+ */
+export type Table = Map<string, [digits: string, e164: string]>;
+
+/** Digits only. */
+export const digitsOf = (s: string): string => s.replace(/\D/g, '');
+
+/**
+ * The digit forms an E.164 number may take on a page, most specific first. Country prefixes are equivalent:
+ * Russia `7…`, `8…` or national; NANP `1…` or national. Other countries: the full international digits only,
+ * because the country-code length is not known without a table.
+ */
+export function digitForms(e164: string): string[] {
+  const d = digitsOf(e164);
+  const nat = d.slice(1);
+  if (d[0] === '7' && d.length === 11) return [d, '8' + nat, nat];
+  if (d[0] === '1' && d.length === 11) return [d, nat];
+  return [d];
+}
+
+/**
+ * Builds the digit table for a set of swaps. `extra` maps further numbers already on the page (a previous swap's
+ * `to`) to the canonical number they replaced, so a newer answer re-swaps them.
+ */
+export function buildTable(swaps: readonly Swap[], extra: Record<string, string> = {}): Table {
+  const table: Table = new Map();
+  const add = (shown: string, to: string) => {
+    const to_ = digitForms(to);
+    digitForms(shown).forEach((form, k) => {
+      if (form.length > 6) table.set(form, [to_[k] ?? (to_[0] as string), to]);
+    });
+  };
+  for (const s of swaps) {
+    add(s.from, s.to);
+    for (const shown in extra) if (extra[shown] === s.from) add(shown, s.to);
+  }
+  return table;
+}
+
+// Characters allowed between the digits of one number: spaces (incl. no-break and thin), dashes, dots, brackets.
+const SEP = /[\s\u00a0\u2009\u202f().\u2010-\u2014\u2212-]/;
+const MAX_GAP = 3;
+const isDigit = (c: string | undefined): boolean => c !== undefined && c >= '0' && c <= '9';
+
+/** One number found in a text: the positions of its digits and the digits that replace them. */
+export type Found = [positions: number[], to: string];
+
+/**
+ * Finds the table's numbers in `text`, separators acting as wildcards. A number must not be glued to other digits on
+ * either side (`841555501001` does not match), but may follow other numbers across separators (`д. 15 8 495 …`).
+ */
+export function findNumbers(text: string, table: Table): Found[] {
+  const found: Found[] = [];
+  for (let i = 0; i < text.length; i++) {
+    if (!isDigit(text[i]) || isDigit(text[i - 1])) continue;
+    const positions: number[] = [];
+    for (let j = i, gap = 0; j < text.length && positions.length < 15; j++) {
+      const c = text[j] as string;
+      if (isDigit(c)) {
+        positions.push(j);
+        gap = 0;
+      } else if (SEP.test(c) && ++gap <= MAX_GAP) continue;
+      else break;
+    }
+    const digits = positions.map((p) => text[p]).join('');
+    for (let len = positions.length; len > 6; len--) {
+      const to = table.get(digits.slice(0, len));
+      const last = positions[len - 1];
+      if (to === undefined || last === undefined || isDigit(text[last + 1])) continue;
+      found.push([positions.slice(0, len), to[0]]);
+      i = last;
+      break;
+    }
+  }
+  return found;
+}
+
+/**
+ * The replacement for each old digit position: digit by digit, so the page's separators and prefix style stay.
+ * A longer new number puts its tail on the last position; a shorter one empties the extra positions.
+ */
+export function replacementDigits(oldLength: number, to: string): string[] {
+  const out: string[] = [];
+  for (let k = 0; k < oldLength; k++) out.push(k === oldLength - 1 ? to.slice(k) : (to[k] ?? ''));
+  return out;
+}
+
+/** Replaces digits of `text` in order with `digits`, keeping every other character: "8 (495) 123-45-67" → "8 (495) 123-45-61". */
+export function transferFormat(text: string, digits: string): string {
+  const positions: number[] = [];
+  for (let i = 0; i < text.length; i++) if (isDigit(text[i])) positions.push(i);
+  return apply([text], [[positions, digits]])[0] as string;
+}
+
+/**
+ * Swaps numbers in a run of adjacent text pieces (the text nodes of one inline run, so `<span>8 800</span> <b>555</b>-35-35`
+ * is one number). Returns the new pieces, or null when nothing matched.
+ */
+export function swapParts(parts: readonly string[], table: Table): string[] | null {
+  const found = findNumbers(parts.join(''), table);
+  return found.length ? apply(parts, found) : null;
+}
+
+function apply(parts: readonly string[], found: readonly Found[]): string[] {
+  const repl = new Map<number, string>();
+  for (const [positions, to] of found)
+    replacementDigits(positions.length, to).forEach((d, k) => {
+      repl.set(positions[k] as number, d);
+    });
+  let g = 0;
+  return parts.map((part) => {
+    let out = '';
+    for (const c of part) out += repl.get(g++) ?? c;
+    return out;
+  });
+}
+
+/** Swaps every table number in one string (attributes such as `title` and `aria-label`). */
+export const swapText = (text: string, table: Table): string => (swapParts([text], table) ?? [text])[0] as string;
+
+/** `tel:` href of a table number → `tel:+<E.164>`; any other href → null. Parameters after `;` are dropped. */
+export function telHref(href: string, table: Table): string | null {
+  if (!/^tel:/i.test(href)) return null;
+  // Percent escapes (`%20`, `%2B`) carry digits that are not part of the number.
+  const to = table.get(digitsOf((href.slice(4).split(/[;?]/)[0] as string).replace(/%[\da-f]{2}/gi, '')));
+  return to ? 'tel:+' + digitsOf(to[1]) : null;
+}
