@@ -37,6 +37,24 @@ import { systemClock } from './shared/clock.js';
 import type { Clock } from './shared/clock.js';
 import { EventBus } from './shared/event-bus.js';
 import { createJobs } from './jobs/jobs.js';
+import { CrmSinkFactory } from './adapters/crm/create-lead-sink.js';
+import type { CallChangeHook } from './features/calls/call-change-hook.js';
+import { PgConversionStore } from './features/conversions/conversion-store.js';
+import { CrmFeedbackController } from './features/crm-sinks/crm-feedback-controller.js';
+import { CrmFeedbackService } from './features/crm-sinks/crm-feedback-service.js';
+import { CrmSinkController } from './features/crm-sinks/crm-sink-controller.js';
+import { CrmSinkService } from './features/crm-sinks/crm-sink-service.js';
+import { PgCrmSinkStore } from './features/crm-sinks/crm-sink-store.js';
+import { PgCrmLeadStore } from './features/leads/crm-lead-store.js';
+import { LeadDeliveryHandler } from './features/leads/lead-delivery-handler.js';
+import { LeadOutboxHook } from './features/leads/lead-outbox-hook.js';
+import { LeadReadModel } from './features/leads/lead-read-model.js';
+import { OutboxController } from './features/outbox/outbox-controller.js';
+import { OutboxService } from './features/outbox/outbox-service.js';
+import { PgOutboxStore } from './features/outbox/outbox-store.js';
+import { OutboxWorker } from './features/outbox/outbox-worker.js';
+import { STANDARD_WEBHOOKS_POLICY } from './features/outbox/retry-policy.js';
+import { SecretBox } from './shared/secret-box.js';
 
 export const VERSION = '0.1.0';
 
@@ -64,7 +82,13 @@ export interface Container {
     readonly auth: AuthService;
     readonly sites: SiteService;
     readonly users: UserService;
+    readonly crmSinks: CrmSinkService;
+    readonly outbox: OutboxService;
   };
+  /** The delivery worker for outbox rows (leads to CRMs). */
+  readonly outboxWorker: OutboxWorker;
+  /** Called by the call service inside the transaction that changes a call: queues the leads. */
+  readonly callChangeHook: CallChangeHook;
   /** Creates the first owner on an empty database; null when the database already had an account. */
   bootstrap(): Promise<BootstrapResult | null>;
   start(): Promise<AddressInfo>;
@@ -95,10 +119,58 @@ export async function createContainer(config: Config, opts: ContainerOptions = {
       sessions: new PgSessionStore(),
       sites: new PgSiteStore(),
       audit: new PgAuditLog(),
+      outbox: new PgOutboxStore(),
+      crmSinks: new PgCrmSinkStore(),
+      crmLeads: new PgCrmLeadStore(),
+      conversions: new PgConversionStore(),
     };
     const auth = new AuthService({ db: db.knex, ...stores, clock, logger: logger.child({ component: 'auth' }) });
     const sites = new SiteService({ db: db.knex, sites: stores.sites, audit: stores.audit, events });
     const users = new UserService({ db: db.knex, users: stores.users, audit: stores.audit });
+
+    const box = new SecretBox(config.encryptionKey);
+    const crmSinks = new CrmSinkService({
+      db: db.knex,
+      sinks: stores.crmSinks,
+      sites: stores.sites,
+      accounts: stores.accounts,
+      audit: stores.audit,
+      box,
+      clock,
+    });
+    const publicBase = config.http.publicBaseUrl.href.replace(/\/$/, '');
+    const leadDelivery = new LeadDeliveryHandler(
+      {
+        db: db.knex,
+        sinks: stores.crmSinks,
+        leads: stores.crmLeads,
+        readModel: new LeadReadModel(({ callId }) => `${publicBase}/v1/calls/${callId}/recording`),
+        factory: new CrmSinkFactory({ clock, timeoutMs: config.leads.requestTimeoutMs }),
+        box,
+        clock,
+        logger: logger.child({ component: 'crm' }),
+      },
+      STANDARD_WEBHOOKS_POLICY,
+    );
+    const outboxWorker = new OutboxWorker(
+      { db: db.knex, store: stores.outbox, handlers: [leadDelivery], clock, logger: logger.child({ component: 'outbox' }) },
+      {
+        concurrency: config.outbox.concurrency,
+        pollIntervalMs: config.outbox.pollIntervalMs,
+        // A lease must outlive a delivery: a few CRM requests, each bounded by the request timeout.
+        leaseMs: Math.max(60_000, 4 * config.leads.requestTimeoutMs),
+      },
+    );
+    const outbox = new OutboxService({ db: db.knex, store: stores.outbox, audit: stores.audit, clock, wake: () => outboxWorker.notify() });
+    const callChangeHook = new LeadOutboxHook({ sinks: stores.crmSinks, outbox: stores.outbox, onEnqueued: () => outboxWorker.notify() });
+    const crmFeedback = new CrmFeedbackService({
+      db: db.knex,
+      sinks: stores.crmSinks,
+      leads: stores.crmLeads,
+      conversions: stores.conversions,
+      box,
+      clock,
+    });
 
     const checks: ReadinessCheck[] = [
       { name: 'database', check: async () => (await db.knex.raw('select 1 as ok')).rows[0]?.ok === 1 },
@@ -110,6 +182,9 @@ export async function createContainer(config: Config, opts: ContainerOptions = {
       new AuthController(auth, { secureCookies: config.http.publicBaseUrl.protocol === 'https:' }),
       new UserController(users),
       new SiteController(sites),
+      new CrmSinkController(crmSinks),
+      new CrmFeedbackController(crmFeedback),
+      new OutboxController(outbox),
     ];
     let openApiDoc: object | null = null;
     const health = new HealthController({
@@ -146,16 +221,22 @@ export async function createContainer(config: Config, opts: ContainerOptions = {
       events,
       scheduler,
       http,
-      services: { auth, sites, users },
+      services: { auth, sites, users, crmSinks, outbox },
+      outboxWorker,
+      callChangeHook,
       bootstrap: () => bootstrapFirstOwner(db.knex, stores, config.bootstrap),
       async start() {
         const address = await http.listen(config.http.port, config.http.host);
         scheduler.start();
+        // After bootstrap: the env webhook sink belongs to the default account, which exists by now.
+        await crmSinks.ensureEnvWebhookSink(config.leads.webhook);
+        outboxWorker.start();
         return address;
       },
       stop() {
         stopping ??= (async () => {
           await http.close(config.http.shutdownTimeoutMs);
+          await outboxWorker.stop(Math.floor(config.http.shutdownTimeoutMs / 2));
           await scheduler.stop();
           for (const fn of cleanup.reverse()) await fn().catch((err: unknown) => logger.warn({ err }, 'cleanup failed'));
           if (!opts.database) await db.close();

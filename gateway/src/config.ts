@@ -35,6 +35,15 @@ export const envSchema = {
     BOOTSTRAP_PASSWORD: { type: 'string', minLength: 12 },
     BOOTSTRAP_API_KEY: { type: 'string', pattern: '^ctk_[A-Za-z0-9_-]{32,}$' },
     DB_VACUUM_INTERVAL_S: { type: 'integer', minimum: 10, maximum: 86400 },
+    LEADS_WEBHOOK_URL: {
+      type: 'string',
+      pattern: '^https?://[^/\\s]+(/[^\\s]*)?$',
+      description: 'A URL every lead of the default account is POSTed to, signed per Standard Webhooks (needs LEADS_WEBHOOK_SECRET)',
+    },
+    LEADS_WEBHOOK_SECRET: { type: 'string', pattern: '^whsec_[A-Za-z0-9+/=]{16,}$', description: 'a Standard Webhooks secret: whsec_<base64>' },
+    OUTBOX_CONCURRENCY: { type: 'integer', minimum: 1, maximum: 64, description: 'Deliveries (CRM requests) in flight per process' },
+    OUTBOX_POLL_INTERVAL_MS: { type: 'integer', minimum: 20, maximum: 60000, description: 'How often an idle delivery worker looks for due rows' },
+    CRM_REQUEST_TIMEOUT_MS: { type: 'integer', minimum: 1000, maximum: 60000, description: 'Timeout of one request to a CRM or webhook' },
   },
 } as const;
 
@@ -57,6 +66,12 @@ export interface Config {
   readonly redis: { readonly url: string; readonly keyPrefix: string } | null;
   readonly log: { readonly level: LogLevel; readonly pretty: boolean };
   readonly encryptionKey: Buffer;
+  readonly leads: {
+    /** The env-configured generic webhook sink (single-tenant installs). */
+    readonly webhook: { readonly url: string; readonly secret: string } | null;
+    readonly requestTimeoutMs: number;
+  };
+  readonly outbox: { readonly concurrency: number; readonly pollIntervalMs: number };
   readonly bootstrap: {
     readonly email: string;
     readonly password: string | null;
@@ -133,6 +148,10 @@ export function loadConfig(env: Env = process.env, cwd = process.cwd()): Config 
   const encryptionKey = keyText ? Buffer.from(keyText, 'base64') : loadOrCreateKey(dataDir);
   if (encryptionKey.length !== 32) throw new ConfigError('ENCRYPTION_KEY must be the base64 of exactly 32 bytes');
   const nodeEnv = (str('NODE_ENV') ?? 'development') as Config['env'];
+  const webhookUrl = str('LEADS_WEBHOOK_URL');
+  const webhookSecret = str('LEADS_WEBHOOK_SECRET');
+  if (Boolean(webhookUrl) !== Boolean(webhookSecret))
+    throw new ConfigError('LEADS_WEBHOOK_URL and LEADS_WEBHOOK_SECRET go together: set both or neither');
 
   return deepFreeze({
     env: nodeEnv,
@@ -151,6 +170,11 @@ export function loadConfig(env: Env = process.env, cwd = process.cwd()): Config 
     redis: redisUrl ? { url: redisUrl, keyPrefix: str('REDIS_KEY_PREFIX') ?? 'ct:' } : null,
     log: { level: (str('LOG_LEVEL') ?? 'info') as LogLevel, pretty: false },
     encryptionKey,
+    leads: {
+      webhook: webhookUrl && webhookSecret ? { url: webhookUrl, secret: webhookSecret } : null,
+      requestTimeoutMs: int('CRM_REQUEST_TIMEOUT_MS', 15_000),
+    },
+    outbox: { concurrency: int('OUTBOX_CONCURRENCY', 4), pollIntervalMs: int('OUTBOX_POLL_INTERVAL_MS', 1_000) },
     bootstrap: {
       email: str('BOOTSTRAP_EMAIL') ?? 'owner@localhost',
       password: str('BOOTSTRAP_PASSWORD') ?? null,

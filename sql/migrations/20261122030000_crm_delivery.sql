@@ -4,6 +4,8 @@
 -- migrate:up
 
 ALTER TABLE outbox ADD COLUMN IF NOT EXISTS lease_id TEXT;
+-- Claims keep events of one aggregate in order per sink: finding the earlier open row must be cheap.
+CREATE INDEX IF NOT EXISTS outbox_open_aggregate_idx ON outbox (aggregate_id, topic, id) WHERE status IN ('pending', 'delivering');
 
 CREATE TABLE IF NOT EXISTS crm_sinks (
   id                   TEXT PRIMARY KEY,
@@ -66,4 +68,5 @@ CREATE INDEX IF NOT EXISTS conversions_call_idx ON conversions (call_id);
 DROP TABLE IF EXISTS conversions;
 DROP TABLE IF EXISTS crm_leads;
 DROP TABLE IF EXISTS crm_sinks;
+DROP INDEX IF EXISTS outbox_open_aggregate_idx;
 ALTER TABLE outbox DROP COLUMN IF EXISTS lease_id;

@@ -18,6 +18,8 @@ export function createTestConfig(overrides: Overrides = {}): Config {
     redis: null,
     log: { level: 'silent', pretty: false },
     encryptionKey: randomBytes(32),
+    leads: { webhook: null, requestTimeoutMs: 5_000 },
+    outbox: { concurrency: 4, pollIntervalMs: 50 },
     bootstrap: { email: `owner-${randomBytes(3).toString('hex')}@test.local`, password: 'correct horse battery', apiKey: null },
   };
   const merged: Record<string, unknown> = { ...base };

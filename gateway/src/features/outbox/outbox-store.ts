@@ -88,10 +88,16 @@ export class PgOutboxStore implements OutboxStore {
     const result = await db.raw(
       `UPDATE ${TABLE} SET status = 'delivering', attempts = attempts + 1, locked_until = ?, lease_id = ?
        WHERE id IN (
-         SELECT id FROM ${TABLE}
-         WHERE ((status = 'pending' AND next_attempt_at <= ?) OR (status = 'delivering' AND locked_until <= ?))
-           AND topic = ANY(?)
-         ORDER BY next_attempt_at
+         SELECT o.id FROM ${TABLE} o
+         WHERE ((o.status = 'pending' AND o.next_attempt_at <= ?) OR (o.status = 'delivering' AND o.locked_until <= ?))
+           AND o.topic = ANY(?)
+           -- In order per (topic, sink, aggregate): a call's end is not sent while its start is still on the way,
+           -- so two events of one call can never race to create two CRM records.
+           AND (o.aggregate_id IS NULL OR NOT EXISTS (
+             SELECT 1 FROM ${TABLE} e
+             WHERE e.aggregate_id = o.aggregate_id AND e.topic = o.topic AND e.sink_id IS NOT DISTINCT FROM o.sink_id
+               AND e.status IN ('pending', 'delivering') AND e.id < o.id))
+         ORDER BY o.next_attempt_at
          LIMIT ?
          FOR UPDATE SKIP LOCKED)
        RETURNING ${COLUMNS.join(', ')}`,
