@@ -8,6 +8,7 @@ import { useTestDatabase } from '../../../test/helpers/db.js';
 import { seededRandom, startStandIn, waitUntil } from '../../../test/stand-ins/http-stand-in.js';
 import type { Fault, StandIn } from '../../../test/stand-ins/http-stand-in.js';
 import type { Lead } from '../leads/lead-types.js';
+import { aLead } from '../../../test/factories/leads.js';
 import type { OutboxHandler } from './outbox-handler.js';
 import { PgOutboxStore } from './outbox-store.js';
 import { OutboxWorker } from './outbox-worker.js';
@@ -21,34 +22,7 @@ const FAST_POLICY: RetryPolicy = {
   jitter: 0.2,
 };
 
-const lead = (accountId: string, callId: string): Lead => ({
-  accountId,
-  callId,
-  siteId: null,
-  trigger: 'call.ended',
-  caller: '+79161234567',
-  trackingNumber: '+74951112233',
-  status: 'ended',
-  outcome: 'completed',
-  startedAt: new Date('2026-11-20T11:05:11Z'),
-  answeredAt: new Date('2026-11-20T11:05:20Z'),
-  endedAt: new Date('2026-11-20T11:07:51Z'),
-  ringSeconds: 9,
-  talkSeconds: 151,
-  firstTimeCaller: true,
-  recordingUrl: null,
-  attribution: {
-    source: 'yandex',
-    medium: 'cpc',
-    campaign: 'brand',
-    keyword: null,
-    content: null,
-    landingPage: null,
-    referrer: null,
-    channel: null,
-    clickIds: {},
-  },
-});
+const lead = (accountId: string, callId: string): Lead => aLead({ accountId, callId, siteId: null });
 
 describe('outbox under faults: 1,000 leads, 30 % failing requests, crashes, restarts, two workers', function () {
   this.timeout(180_000);
