@@ -24,6 +24,8 @@ export interface StandIn {
   readonly requests: StandInRequest[];
   /** Faults to use, in order, for the next requests (then `none`). */
   queueFaults(...faults: Fault[]): void;
+  /** Picks a fault for every request from now on (null: none). */
+  faults(pick: ((req: StandInRequest) => Fault) | null): void;
   close(): Promise<void>;
 }
 
@@ -39,6 +41,7 @@ export async function startStandIn(
   const requests: StandInRequest[] = [];
   const queued: Fault[] = [];
   const open = new Set<ServerResponse>();
+  let pickFault = opts.pickFault ?? null;
   const server = createServer((req, res) => {
     const chunks: Buffer[] = [];
     req.on('data', (c: Buffer) => chunks.push(c));
@@ -52,7 +55,7 @@ export async function startStandIn(
         body: Buffer.concat(chunks).toString('utf8'),
       };
       requests.push(r);
-      const fault = queued.shift() ?? opts.pickFault?.(r) ?? 'none';
+      const fault = queued.shift() ?? pickFault?.(r) ?? 'none';
       void answer(r, res, fault);
     });
   });
@@ -92,6 +95,9 @@ export async function startStandIn(
     url: `http://127.0.0.1:${port}`,
     requests,
     queueFaults: (...f) => queued.push(...f),
+    faults: (pick) => {
+      pickFault = pick;
+    },
     async close() {
       for (const res of open) res.destroy();
       server.closeAllConnections();
