@@ -82,6 +82,21 @@ describe('leads: call changes become signed webhook deliveries, once per event',
     expect(row.secrets_sealed).to.not.contain('MfKQ9r8');
   });
 
+  it('documents the sink, outbox and feedback operations in the OpenAPI document', async () => {
+    const doc = (await gw.api('/v1/openapi.json').then((r) => r.json())) as {
+      paths: Record<string, unknown>;
+      components: { schemas: Record<string, unknown> };
+    };
+    expect(doc.paths).to.include.keys(
+      '/v1/sites/{siteId}/crm-sinks',
+      '/v1/outbox',
+      '/v1/outbox/{id}/retry',
+      '/v1/outbox/replay',
+      '/v1/crm-feedback/{sinkId}',
+    );
+    expect(doc.components.schemas).to.include.keys('CrmSink', 'OutboxMessage', 'CrmFeedbackRequest');
+  });
+
   it('rejects settings a sink kind cannot use', async () => {
     const res = await gw.api(`/v1/sites/${siteId}/crm-sinks`, {
       method: 'POST',
