@@ -1,5 +1,5 @@
 import { expect } from 'chai';
-import { DeliveryError } from '../../features/outbox/outbox-handler.js';
+import type { DeliveryError } from '../../features/outbox/outbox-handler.js';
 import { REC, aLead, ctx } from '../../../test/factories/leads.js';
 import { startAmoCrmStandIn } from '../../../test/stand-ins/amocrm-stand-in.js';
 import { AmoCrmSink } from './amocrm-sink.js';

@@ -1,6 +1,6 @@
 import { expect } from 'chai';
 import type { CrmLeadRecord } from '../../features/leads/lead-types.js';
-import { DeliveryError } from '../../features/outbox/outbox-handler.js';
+import type { DeliveryError } from '../../features/outbox/outbox-handler.js';
 import { REC, aLead, ctx } from '../../../test/factories/leads.js';
 import { startBitrix24StandIn } from '../../../test/stand-ins/bitrix24-stand-in.js';
 import { Bitrix24Sink } from './bitrix24-sink.js';

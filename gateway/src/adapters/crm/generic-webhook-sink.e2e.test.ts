@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { expect } from 'chai';
-import { DeliveryError } from '../../features/outbox/outbox-handler.js';
+import type { DeliveryError } from '../../features/outbox/outbox-handler.js';
 import { ManualClock } from '../../shared/clock.js';
 import { REC, aLead, ctx } from '../../../test/factories/leads.js';
 import { startStandIn } from '../../../test/stand-ins/http-stand-in.js';
