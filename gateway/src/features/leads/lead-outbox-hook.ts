@@ -35,6 +35,12 @@ export class LeadOutboxHook implements CallChangeHook {
       });
       if (row) enqueued++;
     }
-    if (enqueued) this.deps.onEnqueued?.();
+    if (enqueued && this.deps.onEnqueued) {
+      const wake = this.deps.onEnqueued;
+      // Wake the worker once the rows are visible: after the caller's commit, not before.
+      const committed = 'executionPromise' in trx ? (trx as { executionPromise: Promise<unknown> }).executionPromise : null;
+      if (committed) committed.then(wake, () => undefined);
+      else wake();
+    }
   }
 }

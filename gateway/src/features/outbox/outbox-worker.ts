@@ -89,14 +89,14 @@ export class OutboxWorker {
   async stop(timeoutMs = 5_000): Promise<void> {
     this.stopping = true;
     this.notify();
-    await this.loop;
+    let timer: NodeJS.Timeout | undefined;
+    const timeout = new Promise<void>((resolve) => {
+      timer = setTimeout(resolve, timeoutMs);
+    });
+    // A claim stuck on an unreachable database must not hold shutdown up either.
+    await Promise.race([Promise.allSettled([this.loop, ...this.inFlight]), timeout]);
+    clearTimeout(timer);
     if (this.inFlight.size) {
-      let timer: NodeJS.Timeout | undefined;
-      const timeout = new Promise<void>((resolve) => {
-        timer = setTimeout(resolve, timeoutMs);
-      });
-      await Promise.race([Promise.allSettled([...this.inFlight]), timeout]);
-      clearTimeout(timer);
       this.abort.abort();
       await Promise.allSettled([...this.inFlight]);
     }
