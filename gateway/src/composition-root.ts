@@ -53,6 +53,7 @@ import { OutboxController } from './features/outbox/outbox-controller.js';
 import { OutboxService } from './features/outbox/outbox-service.js';
 import { PgOutboxStore } from './features/outbox/outbox-store.js';
 import { OutboxWorker } from './features/outbox/outbox-worker.js';
+import { createOutboxMetrics } from './features/outbox/outbox-metrics.js';
 import { STANDARD_WEBHOOKS_POLICY } from './features/outbox/retry-policy.js';
 import { SecretBox } from './shared/secret-box.js';
 
@@ -153,7 +154,14 @@ export async function createContainer(config: Config, opts: ContainerOptions = {
       STANDARD_WEBHOOKS_POLICY,
     );
     const outboxWorker = new OutboxWorker(
-      { db: db.knex, store: stores.outbox, handlers: [leadDelivery], clock, logger: logger.child({ component: 'outbox' }) },
+      {
+        db: db.knex,
+        store: stores.outbox,
+        handlers: [leadDelivery],
+        clock,
+        logger: logger.child({ component: 'outbox' }),
+        metrics: createOutboxMetrics(registry),
+      },
       {
         concurrency: config.outbox.concurrency,
         pollIntervalMs: config.outbox.pollIntervalMs,

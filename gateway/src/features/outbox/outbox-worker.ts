@@ -4,6 +4,8 @@ import type { Clock } from '../../shared/clock.js';
 import { newId } from '../../shared/ids.js';
 import { DeliveryError } from './outbox-handler.js';
 import type { OutboxHandler } from './outbox-handler.js';
+import { noOutboxMetrics } from './outbox-metrics.js';
+import type { OutboxMetrics } from './outbox-metrics.js';
 import type { OutboxStore } from './outbox-store-type.js';
 import type { OutboxMessage } from './outbox-types.js';
 import { nextAttemptAt } from './retry-policy.js';
@@ -50,6 +52,7 @@ export class OutboxWorker {
   private readonly abort = new AbortController();
   private readonly opts: OutboxWorkerOptions;
   private readonly random: () => number;
+  private readonly metrics: OutboxMetrics;
   private loop: Promise<void> | null = null;
   private stopping = false;
   private killed = false;
@@ -64,12 +67,14 @@ export class OutboxWorker {
       clock: Clock;
       logger: Logger;
       random?: () => number;
+      metrics?: OutboxMetrics;
     },
     opts: Partial<OutboxWorkerOptions> = {},
   ) {
     this.handlers = new Map(deps.handlers.map((h) => [h.topic, h]));
     this.opts = { ...DEFAULT_WORKER_OPTIONS, ...opts };
     this.random = deps.random ?? Math.random;
+    this.metrics = deps.metrics ?? noOutboxMetrics;
   }
 
   start(): void {
@@ -181,6 +186,7 @@ export class OutboxWorker {
       const ok = await this.deps.store.complete(this.deps.db, row.id, leaseId, this.deps.clock.now());
       if (ok) this.stats.delivered++;
       else this.stats.lostLeases++;
+      this.metrics.attempt(row.topic, ok ? 'delivered' : 'lost_lease');
     } catch (err) {
       if (this.killed) return;
       if (this.abort.signal.aborted) {
@@ -203,6 +209,7 @@ export class OutboxWorker {
       return false;
     });
     if (!ok) return;
+    this.metrics.attempt(row.topic, next ? 'retry' : 'dead');
     if (next) log.warn({ err: message, nextAttemptAt: next }, 'delivery failed; will retry');
     else {
       this.stats.dead++;
