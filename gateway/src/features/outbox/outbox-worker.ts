@@ -57,6 +57,8 @@ export class OutboxWorker {
   private stopping = false;
   private killed = false;
   private wake: (() => void) | null = null;
+  /** A notify that came while the loop was busy: the next sleep is skipped, so the wake-up is not lost. */
+  private woken = false;
   readonly stats: OutboxWorkerStats = { attempts: 0, delivered: 0, failed: 0, dead: 0, lostLeases: 0 };
 
   constructor(
@@ -84,7 +86,8 @@ export class OutboxWorker {
 
   /** Wakes a sleeping poll loop (after an enqueue that just committed). */
   notify(): void {
-    this.wake?.();
+    if (this.wake) this.wake();
+    else this.woken = true;
   }
 
   /**
@@ -160,16 +163,18 @@ export class OutboxWorker {
   }
 
   private sleep(ms: number): Promise<void> {
+    if (this.woken) {
+      this.woken = false;
+      return Promise.resolve();
+    }
     return new Promise((resolve) => {
-      const timer = setTimeout(done, ms);
-      function done() {
+      const done = () => {
         clearTimeout(timer);
-        resolve();
-      }
-      this.wake = () => {
         this.wake = null;
-        done();
+        resolve();
       };
+      const timer = setTimeout(done, ms);
+      this.wake = done;
     });
   }
 
