@@ -37,25 +37,14 @@ import { systemClock } from './shared/clock.js';
 import type { Clock } from './shared/clock.js';
 import { EventBus } from './shared/event-bus.js';
 import { createJobs } from './jobs/jobs.js';
-import { CrmSinkFactory } from './adapters/crm/create-lead-sink.js';
 import type { CallChangeHook } from './features/calls/call-change-hook.js';
-import { PgConversionStore } from './features/conversions/conversion-store.js';
-import { CrmFeedbackController } from './features/crm-sinks/crm-feedback-controller.js';
-import { CrmFeedbackService } from './features/crm-sinks/crm-feedback-service.js';
-import { CrmSinkController } from './features/crm-sinks/crm-sink-controller.js';
-import { CrmSinkService } from './features/crm-sinks/crm-sink-service.js';
-import { PgCrmSinkStore } from './features/crm-sinks/crm-sink-store.js';
-import { PgCrmLeadStore } from './features/leads/crm-lead-store.js';
-import { LeadDeliveryHandler } from './features/leads/lead-delivery-handler.js';
-import { LeadOutboxHook } from './features/leads/lead-outbox-hook.js';
-import { LeadReadModel } from './features/leads/lead-read-model.js';
+import type { CrmSinkService } from './features/crm-sinks/crm-sink-service.js';
+import { createLeadDelivery } from './features/leads/create-lead-delivery.js';
 import { OutboxController } from './features/outbox/outbox-controller.js';
 import { OutboxService } from './features/outbox/outbox-service.js';
 import { PgOutboxStore } from './features/outbox/outbox-store.js';
 import { OutboxWorker } from './features/outbox/outbox-worker.js';
 import { createOutboxMetrics } from './features/outbox/outbox-metrics.js';
-import { STANDARD_WEBHOOKS_POLICY } from './features/outbox/retry-policy.js';
-import { SecretBox } from './shared/secret-box.js';
 
 export const VERSION = '0.1.0';
 
@@ -121,43 +110,20 @@ export async function createContainer(config: Config, opts: ContainerOptions = {
       sites: new PgSiteStore(),
       audit: new PgAuditLog(),
       outbox: new PgOutboxStore(),
-      crmSinks: new PgCrmSinkStore(),
-      crmLeads: new PgCrmLeadStore(),
-      conversions: new PgConversionStore(),
     };
     const auth = new AuthService({ db: db.knex, ...stores, clock, logger: logger.child({ component: 'auth' }) });
     const sites = new SiteService({ db: db.knex, sites: stores.sites, audit: stores.audit, events });
     const users = new UserService({ db: db.knex, users: stores.users, audit: stores.audit });
 
-    const box = new SecretBox(config.encryptionKey);
-    const crmSinks = new CrmSinkService({
-      db: db.knex,
-      sinks: stores.crmSinks,
-      sites: stores.sites,
-      accounts: stores.accounts,
-      audit: stores.audit,
-      box,
-      clock,
-    });
-    const publicBase = config.http.publicBaseUrl.href.replace(/\/$/, '');
-    const leadDelivery = new LeadDeliveryHandler(
-      {
-        db: db.knex,
-        sinks: stores.crmSinks,
-        leads: stores.crmLeads,
-        readModel: new LeadReadModel(({ callId }) => `${publicBase}/v1/calls/${callId}/recording`),
-        factory: new CrmSinkFactory({ clock, timeoutMs: config.leads.requestTimeoutMs }),
-        box,
-        clock,
-        logger: logger.child({ component: 'crm' }),
-      },
-      STANDARD_WEBHOOKS_POLICY,
-    );
-    const outboxWorker = new OutboxWorker(
+    // The outbox is shared: each feature that delivers to the outside world registers its handler here.
+    let outboxWorker: OutboxWorker | null = null;
+    const wake = () => outboxWorker?.notify();
+    const leads = createLeadDelivery({ config, db: db.knex, stores, clock, logger: logger.child({ component: 'crm' }), wake });
+    outboxWorker = new OutboxWorker(
       {
         db: db.knex,
         store: stores.outbox,
-        handlers: [leadDelivery],
+        handlers: [leads.handler],
         clock,
         logger: logger.child({ component: 'outbox' }),
         metrics: createOutboxMetrics(registry),
@@ -169,16 +135,9 @@ export async function createContainer(config: Config, opts: ContainerOptions = {
         leaseMs: Math.max(60_000, 4 * config.leads.requestTimeoutMs),
       },
     );
-    const outbox = new OutboxService({ db: db.knex, store: stores.outbox, audit: stores.audit, clock, wake: () => outboxWorker.notify() });
-    const callChangeHook = new LeadOutboxHook({ sinks: stores.crmSinks, outbox: stores.outbox, onEnqueued: () => outboxWorker.notify() });
-    const crmFeedback = new CrmFeedbackService({
-      db: db.knex,
-      sinks: stores.crmSinks,
-      leads: stores.crmLeads,
-      conversions: stores.conversions,
-      box,
-      clock,
-    });
+    const worker = outboxWorker;
+    const outbox = new OutboxService({ db: db.knex, store: stores.outbox, audit: stores.audit, clock, wake });
+    const { crmSinks, callChangeHook } = leads;
 
     const checks: ReadinessCheck[] = [
       { name: 'database', check: async () => (await db.knex.raw('select 1 as ok')).rows[0]?.ok === 1 },
@@ -190,8 +149,7 @@ export async function createContainer(config: Config, opts: ContainerOptions = {
       new AuthController(auth, { secureCookies: config.http.publicBaseUrl.protocol === 'https:' }),
       new UserController(users),
       new SiteController(sites),
-      new CrmSinkController(crmSinks),
-      new CrmFeedbackController(crmFeedback),
+      ...leads.controllers,
       new OutboxController(outbox),
     ];
     let openApiDoc: object | null = null;
@@ -230,7 +188,7 @@ export async function createContainer(config: Config, opts: ContainerOptions = {
       scheduler,
       http,
       services: { auth, sites, users, crmSinks, outbox },
-      outboxWorker,
+      outboxWorker: worker,
       callChangeHook,
       bootstrap: () => bootstrapFirstOwner(db.knex, stores, config.bootstrap),
       async start() {
@@ -238,13 +196,13 @@ export async function createContainer(config: Config, opts: ContainerOptions = {
         scheduler.start();
         // After bootstrap: the env webhook sink belongs to the default account, which exists by now.
         await crmSinks.ensureEnvWebhookSink(config.leads.webhook);
-        outboxWorker.start();
+        worker.start();
         return address;
       },
       stop() {
         stopping ??= (async () => {
           await http.close(config.http.shutdownTimeoutMs);
-          await outboxWorker.stop(Math.floor(config.http.shutdownTimeoutMs / 2));
+          await worker.stop(Math.floor(config.http.shutdownTimeoutMs / 2));
           await scheduler.stop();
           for (const fn of cleanup.reverse()) await fn().catch((err: unknown) => logger.warn({ err }, 'cleanup failed'));
           if (!opts.database) await db.close();
