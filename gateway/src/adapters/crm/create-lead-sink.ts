@@ -72,10 +72,12 @@ export class CrmSinkFactory implements LeadSinkFactory {
         return { key: `webhook:${sink.id}`, ratePerSec: 20, burst: 40 };
       case 'retailcrm':
         // api-client-go rate.go: 10 requests/s per key.
-        return { key: `retailcrm:${host(sink.config.baseUrl)}`, ratePerSec: 10, burst: 10 };
+        // A delivery is a create or edit, plus the call upload once there is a recording.
+        return { key: `retailcrm:${host(sink.config.baseUrl)}`, ratePerSec: 10, burst: 10, cost: 2 };
       case 'bitrix24':
         // limits.md: leaky bucket per portal, 2/s drained, 50 deep (non-Enterprise plans).
-        return { key: `bitrix24:${host(secrets.webhookUrl)}`, ratePerSec: 2, burst: 50 };
+        // A delivery is a lookup and an add (or one update), plus one telephony call in application mode.
+        return { key: `bitrix24:${host(secrets.webhookUrl)}`, ratePerSec: 2, burst: 50, cost: secrets.accessToken ? 3 : 2 };
       case 'amocrm':
         return { key: `amocrm:${host(sink.config.baseUrl)}`, ratePerSec: 7, burst: 7 };
     }

@@ -11,6 +11,13 @@ describe('TokenBuckets', () => {
     expect(b.take(limit, 500)).to.be.greaterThan(0);
   });
 
+  it('charges a delivery for the requests it makes', () => {
+    const b = new TokenBuckets();
+    const limit = { key: 'portal', ratePerSec: 2, burst: 4, cost: 2 };
+    expect([b.take(limit, 0), b.take(limit, 0)]).to.deep.equal([0, 0]);
+    expect(b.take(limit, 0)).to.equal(1000);
+  });
+
   it('keeps keys apart', () => {
     const b = new TokenBuckets();
     expect(b.take({ key: 'a', ratePerSec: 1, burst: 1 }, 0)).to.equal(0);

@@ -3,6 +3,8 @@ export interface RateLimit {
   readonly key: string;
   readonly ratePerSec: number;
   readonly burst: number;
+  /** Tokens one delivery takes: the requests it usually makes (a lookup and a create, say). Default 1. */
+  readonly cost?: number;
 }
 
 /**
@@ -18,10 +20,11 @@ export class TokenBuckets {
     b.tokens = Math.min(limit.burst, b.tokens + ((nowMs - b.atMs) / 1000) * limit.ratePerSec);
     b.atMs = nowMs;
     this.buckets.set(limit.key, b);
-    if (b.tokens >= 1) {
-      b.tokens -= 1;
+    const cost = Math.min(limit.cost ?? 1, limit.burst);
+    if (b.tokens >= cost) {
+      b.tokens -= cost;
       return 0;
     }
-    return Math.ceil(((1 - b.tokens) / limit.ratePerSec) * 1000);
+    return Math.ceil(((cost - b.tokens) / limit.ratePerSec) * 1000);
   }
 }
