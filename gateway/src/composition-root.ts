@@ -48,6 +48,14 @@ import { systemClock } from './shared/clock.js';
 import type { Clock } from './shared/clock.js';
 import { EventBus } from './shared/event-bus.js';
 import { createJobs } from './jobs/jobs.js';
+import type { CallChangeHook } from './features/calls/call-change-hook.js';
+import type { CrmSinkService } from './features/crm-sinks/crm-sink-service.js';
+import { createLeadDelivery } from './features/leads/create-lead-delivery.js';
+import { OutboxController } from './features/outbox/outbox-controller.js';
+import { OutboxService } from './features/outbox/outbox-service.js';
+import { PgOutboxStore } from './features/outbox/outbox-store.js';
+import { OutboxWorker } from './features/outbox/outbox-worker.js';
+import { createOutboxMetrics } from './features/outbox/outbox-metrics.js';
 
 export const VERSION = '0.1.0';
 
@@ -81,7 +89,13 @@ export interface Container {
     readonly users: UserService;
     readonly recordings: RecordingService;
     readonly recordingIntake: RecordingIntake;
+    readonly crmSinks: CrmSinkService;
+    readonly outbox: OutboxService;
   };
+  /** The delivery worker for outbox rows (leads to CRMs). */
+  readonly outboxWorker: OutboxWorker;
+  /** Called by the call service inside the transaction that changes a call: queues the leads. */
+  readonly callChangeHook: CallChangeHook;
   /** Creates the first owner on an empty database; null when the database already had an account. */
   bootstrap(): Promise<BootstrapResult | null>;
   start(): Promise<AddressInfo>;
@@ -113,10 +127,35 @@ export async function createContainer(config: Config, opts: ContainerOptions = {
       sites: new PgSiteStore(),
       audit: new PgAuditLog(),
       recordings: new PgRecordingStore(),
+      outbox: new PgOutboxStore(),
     };
     const auth = new AuthService({ db: db.knex, ...stores, clock, logger: logger.child({ component: 'auth' }) });
     const sites = new SiteService({ db: db.knex, sites: stores.sites, audit: stores.audit, events });
     const users = new UserService({ db: db.knex, users: stores.users, audit: stores.audit });
+    // The outbox is shared: each feature that delivers to the outside world registers its handler here.
+    let outboxWorker: OutboxWorker | null = null;
+    const wake = () => outboxWorker?.notify();
+    const leads = createLeadDelivery({ config, db: db.knex, stores, clock, logger: logger.child({ component: 'crm' }), wake });
+    outboxWorker = new OutboxWorker(
+      {
+        db: db.knex,
+        store: stores.outbox,
+        handlers: [leads.handler],
+        clock,
+        logger: logger.child({ component: 'outbox' }),
+        metrics: createOutboxMetrics(registry),
+      },
+      {
+        concurrency: config.outbox.concurrency,
+        pollIntervalMs: config.outbox.pollIntervalMs,
+        // A lease must outlive a delivery: a few CRM requests, each bounded by the request timeout.
+        leaseMs: Math.max(60_000, 4 * config.leads.requestTimeoutMs),
+      },
+    );
+    const worker = outboxWorker;
+    const outbox = new OutboxService({ db: db.knex, store: stores.outbox, audit: stores.audit, clock, wake });
+    const { crmSinks, callChangeHook } = leads;
+
     const recordingStorage = opts.recordingStorage ?? (await createRecordingStorage(config.recordings.storage));
     const recordings = new RecordingService({
       db: db.knex,
@@ -139,7 +178,7 @@ export async function createContainer(config: Config, opts: ContainerOptions = {
         }),
       },
       events,
-      hooks: [],
+      hooks: [callChangeHook],
       clock,
       logger: logger.child({ component: 'recordings' }),
       deleteAtProvider: async (rec) => {
@@ -161,6 +200,8 @@ export async function createContainer(config: Config, opts: ContainerOptions = {
       new UserController(users),
       new SiteController(sites),
       new RecordingController(recordings),
+      ...leads.controllers,
+      new OutboxController(outbox),
     ];
     let openApiDoc: object | null = null;
     const health = new HealthController({
@@ -206,16 +247,22 @@ export async function createContainer(config: Config, opts: ContainerOptions = {
       events,
       scheduler,
       http,
-      services: { auth, sites, users, recordings, recordingIntake },
+      services: { auth, sites, users, recordings, recordingIntake, crmSinks, outbox },
+      outboxWorker: worker,
+      callChangeHook,
       bootstrap: () => bootstrapFirstOwner(db.knex, stores, config.bootstrap),
       async start() {
         const address = await http.listen(config.http.port, config.http.host);
         scheduler.start();
+        // After bootstrap: the env webhook sink belongs to the default account, which exists by now.
+        await crmSinks.ensureEnvWebhookSink(config.leads.webhook);
+        worker.start();
         return address;
       },
       stop() {
         stopping ??= (async () => {
           await http.close(config.http.shutdownTimeoutMs);
+          await worker.stop(Math.floor(config.http.shutdownTimeoutMs / 2));
           await scheduler.stop();
           for (const fn of cleanup.reverse()) await fn().catch((err: unknown) => logger.warn({ err }, 'cleanup failed'));
           if (!opts.database) await db.close();

@@ -54,6 +54,19 @@ describe('loadConfig', () => {
     });
   }
 
+  it('adds the env leads webhook only with both its URL and its whsec_ secret', () => {
+    const dir = tmp();
+    const secret = 'whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw';
+    const c = loadConfig({ LEADS_WEBHOOK_URL: 'https://crm.example.com/hooks/leads', LEADS_WEBHOOK_SECRET: secret }, dir);
+    expect(c.leads.webhook).to.deep.equal({ url: 'https://crm.example.com/hooks/leads', secret });
+    expect(loadConfig({}, dir).leads.webhook).to.equal(null);
+    expect(() => loadConfig({ LEADS_WEBHOOK_URL: 'https://crm.example.com/hooks/leads' }, dir)).to.throw(ConfigError, 'LEADS_WEBHOOK_SECRET');
+    expect(() => loadConfig({ LEADS_WEBHOOK_URL: 'https://x.example', LEADS_WEBHOOK_SECRET: 'plain' }, dir)).to.throw(
+      ConfigError,
+      'LEADS_WEBHOOK_SECRET',
+    );
+  });
+
   it('reports every bad variable at once', () => {
     expect(() => loadConfig({ PORT: 'x', REDIS_URL: 'http://nope' }, tmp())).to.throw(ConfigError, /PORT.*; REDIS_URL/);
   });

@@ -44,6 +44,15 @@ export const envSchema = {
     S3_FORCE_PATH_STYLE: { type: 'boolean' },
     S3_PREFIX: { type: 'string', pattern: '^([A-Za-z0-9_.-]+/)*$', description: 'a folder-like prefix ending in /' },
     RECORDING_LINK_TTL_S: { type: 'integer', minimum: 60, maximum: 31536000 },
+    LEADS_WEBHOOK_URL: {
+      type: 'string',
+      pattern: '^https?://[^/\\s]+(/[^\\s]*)?$',
+      description: 'A URL every lead of the default account is POSTed to, signed per Standard Webhooks (needs LEADS_WEBHOOK_SECRET)',
+    },
+    LEADS_WEBHOOK_SECRET: { type: 'string', pattern: '^whsec_[A-Za-z0-9+/=]{16,}$', description: 'a Standard Webhooks secret: whsec_<base64>' },
+    OUTBOX_CONCURRENCY: { type: 'integer', minimum: 1, maximum: 64, description: 'Deliveries (CRM requests) in flight per process' },
+    OUTBOX_POLL_INTERVAL_MS: { type: 'integer', minimum: 20, maximum: 60000, description: 'How often an idle delivery worker looks for due rows' },
+    CRM_REQUEST_TIMEOUT_MS: { type: 'integer', minimum: 1000, maximum: 60000, description: 'Timeout of one request to a CRM or webhook' },
   },
 } as const;
 
@@ -84,6 +93,12 @@ export interface Config {
     /** Origins we may send Twilio credentials to when downloading recordings. */
     readonly twilioMediaOrigins: readonly string[];
   };
+  readonly leads: {
+    /** The env-configured generic webhook sink (single-tenant installs). */
+    readonly webhook: { readonly url: string; readonly secret: string } | null;
+    readonly requestTimeoutMs: number;
+  };
+  readonly outbox: { readonly concurrency: number; readonly pollIntervalMs: number };
   readonly bootstrap: {
     readonly email: string;
     readonly password: string | null;
@@ -166,6 +181,10 @@ export function loadConfig(env: Env = process.env, cwd = process.cwd()): Config 
       if (!str(name)) throw new ConfigError(`${name} is required when RECORDINGS_STORAGE=s3`);
     }
   }
+  const webhookUrl = str('LEADS_WEBHOOK_URL');
+  const webhookSecret = str('LEADS_WEBHOOK_SECRET');
+  if (Boolean(webhookUrl) !== Boolean(webhookSecret))
+    throw new ConfigError('LEADS_WEBHOOK_URL and LEADS_WEBHOOK_SECRET go together: set both or neither');
 
   return deepFreeze({
     env: nodeEnv,
@@ -201,6 +220,11 @@ export function loadConfig(env: Env = process.env, cwd = process.cwd()): Config 
       linkTtlS: int('RECORDING_LINK_TTL_S', 7 * 86400),
       twilioMediaOrigins: ['https://api.twilio.com'],
     },
+    leads: {
+      webhook: webhookUrl && webhookSecret ? { url: webhookUrl, secret: webhookSecret } : null,
+      requestTimeoutMs: int('CRM_REQUEST_TIMEOUT_MS', 15_000),
+    },
+    outbox: { concurrency: int('OUTBOX_CONCURRENCY', 4), pollIntervalMs: int('OUTBOX_POLL_INTERVAL_MS', 1_000) },
     bootstrap: {
       email: str('BOOTSTRAP_EMAIL') ?? 'owner@localhost',
       password: str('BOOTSTRAP_PASSWORD') ?? null,

@@ -1,3 +1,4 @@
+import type { IncomingMessage } from 'node:http';
 import express from 'express';
 import type { NextFunction, Request, RequestHandler, Response, Router } from 'express';
 import { ForbiddenError, UnauthorizedError, UnsupportedMediaTypeError } from '../errors/app-error.js';
@@ -25,6 +26,15 @@ function mediaTypeOf(req: Request): string {
   return (req.headers['content-type'] ?? '').split(';')[0]!.trim().toLowerCase();
 }
 
+/** The exact request body as received, for signature checks; set on JSON routes. */
+export function rawBodyOf(req: Request): Buffer | undefined {
+  return (req as Request & { rawBody?: Buffer }).rawBody;
+}
+
+function keepRawBody(req: IncomingMessage, _res: unknown, buf: Buffer): void {
+  (req as IncomingMessage & { rawBody?: Buffer }).rawBody = buf;
+}
+
 function bodyParser(spec: RouteSpec, limit: string): RequestHandler[] {
   if (!spec.body) return [];
   const type = spec.bodyType ?? 'json';
@@ -40,7 +50,8 @@ function bodyParser(spec: RouteSpec, limit: string): RequestHandler[] {
   };
   if (type === 'form') return [check, express.urlencoded({ extended: false, limit, type: () => true })];
   if (type === 'text-json') return [check, express.json({ limit, type: () => true })];
-  return [check, express.json({ limit, type: () => true })];
+  // The raw bytes stay available for routes that verify a signature over them (Standard Webhooks).
+  return [check, express.json({ limit, type: () => true, verify: keepRawBody })];
 }
 
 function authGuard(spec: RouteSpec, authenticator: Authenticator): RequestHandler {

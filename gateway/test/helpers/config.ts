@@ -19,6 +19,9 @@ export function createTestConfig(overrides: Overrides = {}): Config {
     log: { level: 'silent', pretty: false },
     encryptionKey: randomBytes(32),
     recordings: { storage: { kind: 'local', dir: path.join(dataDir, 'recordings') }, linkTtlS: 3600, twilioMediaOrigins: ['https://api.twilio.com'] },
+    leads: { webhook: null, requestTimeoutMs: 5_000 },
+    // Enqueues, retries and replays wake the worker; an idle one hardly polls, so teardown finds it asleep.
+    outbox: { concurrency: 4, pollIntervalMs: 60_000 },
     bootstrap: { email: `owner-${randomBytes(3).toString('hex')}@test.local`, password: 'correct horse battery', apiKey: null },
   };
   const merged: Record<string, unknown> = { ...base };

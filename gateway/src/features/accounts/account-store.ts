@@ -10,6 +10,8 @@ export interface AccountStore {
   create(db: DbOrTrx, account: { id: string; name: string }): Promise<Account>;
   get(db: DbOrTrx, id: string): Promise<Account | null>;
   count(db: DbOrTrx): Promise<number>;
+  /** The oldest account: the default one of a single-tenant install. */
+  first(db: DbOrTrx): Promise<Account | null>;
 }
 
 const TABLE = 'accounts';
@@ -40,5 +42,13 @@ export class PgAccountStore implements AccountStore {
   async count(db: DbOrTrx): Promise<number> {
     const row = (await db(TABLE).count<{ n: number }[]>('* as n').first()) as { n: number } | undefined;
     return Number(row?.n ?? 0);
+  }
+
+  async first(db: DbOrTrx): Promise<Account | null> {
+    const row = await db(TABLE)
+      .select(...COLUMNS)
+      .orderBy([{ column: 'created_at' }, { column: 'id' }])
+      .first();
+    return row ? toDomain(row) : null;
   }
 }

@@ -1,0 +1,91 @@
+import type { DeliveryResult, Lead, LeadDeliveryContext, LeadSink, LeadTrigger } from '../../features/leads/lead-types.js';
+import type { Clock } from '../../shared/clock.js';
+import { SinkGoneError, crmRequest, httpFailure } from './crm-http.js';
+import { signWebhook } from './standard-webhooks.js';
+
+export interface GenericWebhookConfig {
+  readonly url: string;
+  /** whsec_... */
+  readonly secret: string;
+  readonly timeoutMs: number;
+}
+
+const EVENT_TYPES: Record<LeadTrigger, string> = {
+  'call.started': 'call.started',
+  'call.answered': 'call.answered',
+  'call.ended': 'call.completed',
+  'recording.ready': 'call.recording_ready',
+  'attribution.changed': 'call.attribution_changed',
+};
+
+const iso = (d: Date | null): string | null => (d ? d.toISOString().replace(/\.\d{3}Z$/, 'Z') : null);
+
+/** The event body: `{type, timestamp, data}`, with `data` shaped like fixtures/crm/webhooks/signed-delivery.sample.json. */
+export function webhookEvent(lead: Lead, now: Date): { type: string; timestamp: string; data: Record<string, unknown> } {
+  const a = lead.attribution;
+  const waitS = lead.answeredAt ? Math.round((lead.answeredAt.getTime() - lead.startedAt.getTime()) / 1000) : lead.ringSeconds;
+  return {
+    type: EVENT_TYPES[lead.trigger],
+    timestamp: iso(now)!,
+    data: {
+      call_id: lead.callId,
+      site_id: lead.siteId,
+      caller: lead.caller,
+      tracking_number: lead.trackingNumber,
+      direction: 'inbound',
+      status: lead.status,
+      outcome: lead.outcome,
+      started_at: iso(lead.startedAt),
+      answered_at: iso(lead.answeredAt),
+      ended_at: iso(lead.endedAt),
+      wait_s: waitS,
+      talk_s: lead.talkSeconds,
+      first_time_caller: lead.firstTimeCaller,
+      recording_url: lead.recordingUrl,
+      attribution: {
+        utm_source: a.source,
+        utm_medium: a.medium,
+        utm_campaign: a.campaign,
+        utm_content: a.content,
+        utm_term: a.keyword,
+        ...a.clickIds,
+        landing_page: a.landingPage,
+        referrer: a.referrer,
+        channel: a.channel,
+      },
+    },
+  };
+}
+
+/**
+ * A generic HTTPS endpoint signed per Standard Webhooks. The receiver dedupes on `webhook-id`, which stays the same
+ * for every retry of one event; 2xx is success, 410 disables the endpoint, 408/429/5xx and timeouts are retried.
+ */
+export class GenericWebhookSink implements LeadSink {
+  constructor(
+    private readonly cfg: GenericWebhookConfig,
+    private readonly clock: Clock,
+  ) {}
+
+  async deliver(lead: Lead, _previous: unknown, ctx: LeadDeliveryContext): Promise<DeliveryResult> {
+    const now = this.clock.now();
+    const body = JSON.stringify(webhookEvent(lead, now));
+    const timestamp = Math.floor(now.getTime() / 1000);
+    const a = await crmRequest(this.cfg.url, {
+      method: 'POST',
+      headers: {
+        'content-type': 'application/json',
+        'user-agent': 'calltrack-gateway',
+        'webhook-id': ctx.deliveryId,
+        'webhook-timestamp': String(timestamp),
+        'webhook-signature': signWebhook(this.cfg.secret, ctx.deliveryId, timestamp, body),
+      },
+      body,
+      timeoutMs: this.cfg.timeoutMs,
+      signal: ctx.signal,
+    });
+    if (a.status === 410) throw new SinkGoneError('The webhook endpoint answered 410 Gone');
+    if (a.status < 200 || a.status > 299) throw httpFailure('The webhook endpoint', a);
+    return { externalRecordId: lead.callId };
+  }
+}

@@ -1,0 +1,151 @@
+import { WEBHOOK_SECRET_PATTERN } from '../../adapters/crm/standard-webhooks.js';
+
+const triggers = { type: 'string', enum: ['call.started', 'call.answered', 'call.ended', 'recording.ready', 'attribution.changed'] } as const;
+const kinds = { type: 'string', enum: ['webhook', 'retailcrm', 'bitrix24', 'amocrm'] } as const;
+const httpUrl = { type: 'string', maxLength: 2000, pattern: '^https?://[^\\s/]+(/[^\\s]*)?$' } as const;
+
+export const crmSinkParamsSchema = {
+  type: 'object',
+  additionalProperties: false,
+  required: ['siteId'],
+  properties: { siteId: { type: 'string', minLength: 1 } },
+} as const;
+
+export const crmSinkIdParamsSchema = {
+  type: 'object',
+  additionalProperties: false,
+  required: ['siteId', 'sinkId'],
+  properties: { siteId: { type: 'string', minLength: 1 }, sinkId: { type: 'string', minLength: 1 } },
+} as const;
+
+export const crmSinkSchema = {
+  $id: 'CrmSink',
+  type: 'object',
+  additionalProperties: false,
+  required: ['id', 'siteId', 'kind', 'name', 'config', 'deliverOn', 'status', 'disabledReason', 'managedBy', 'hasSecrets', 'createdAt', 'updatedAt'],
+  properties: {
+    id: { type: 'string' },
+    siteId: { type: ['string', 'null'], description: 'null: every site of the account' },
+    kind: kinds,
+    name: { type: 'string' },
+    config: { type: 'object', description: 'Non-secret settings; secrets are write-only' },
+    deliverOn: { type: 'array', items: triggers },
+    status: { type: 'string', enum: ['active', 'disabled'] },
+    disabledReason: { type: ['string', 'null'] },
+    managedBy: { type: ['string', 'null'], description: '"env" for the sink LEADS_WEBHOOK_URL manages' },
+    hasSecrets: { type: 'boolean' },
+    createdAt: { type: 'string', format: 'date-time' },
+    updatedAt: { type: 'string', format: 'date-time' },
+  },
+} as const;
+
+export const createdCrmSinkSchema = {
+  $id: 'CreatedCrmSink',
+  type: 'object',
+  additionalProperties: false,
+  required: ['sink', 'feedbackToken'],
+  properties: {
+    sink: crmSinkSchema,
+    feedbackToken: { type: 'string', description: 'Bearer token for POST /v1/crm-feedback/{sinkId}; shown once, stored hashed' },
+  },
+} as const;
+
+export const crmSinkListSchema = {
+  $id: 'CrmSinkList',
+  type: 'object',
+  additionalProperties: false,
+  required: ['items'],
+  properties: { items: { type: 'array', items: crmSinkSchema } },
+} as const;
+
+export const createCrmSinkRequestSchema = {
+  $id: 'CreateCrmSinkRequest',
+  type: 'object',
+  additionalProperties: false,
+  required: ['kind', 'name', 'config', 'secrets'],
+  properties: {
+    kind: kinds,
+    name: { type: 'string', minLength: 1, maxLength: 200 },
+    config: { type: 'object', description: 'Per kind; see docs/crm.md' },
+    secrets: { type: 'object', description: 'Per kind; stored encrypted, never returned' },
+    deliverOn: { type: 'array', items: triggers, minItems: 1, uniqueItems: true },
+  },
+} as const;
+
+export const updateCrmSinkRequestSchema = {
+  $id: 'UpdateCrmSinkRequest',
+  type: 'object',
+  additionalProperties: false,
+  minProperties: 1,
+  properties: {
+    name: { type: 'string', minLength: 1, maxLength: 200 },
+    config: { type: 'object' },
+    secrets: { type: 'object' },
+    deliverOn: { type: 'array', items: triggers, minItems: 1, uniqueItems: true },
+    status: { type: 'string', enum: ['active', 'disabled'] },
+  },
+} as const;
+
+/** What each kind needs, checked when a sink is saved (the adapters then trust it). */
+export const SINK_KIND_SCHEMAS = {
+  webhook: {
+    config: { type: 'object', additionalProperties: false, required: ['url'], properties: { url: httpUrl } },
+    secrets: {
+      type: 'object',
+      additionalProperties: false,
+      required: ['secret'],
+      properties: { secret: { type: 'string', pattern: WEBHOOK_SECRET_PATTERN, description: 'whsec_<base64>' } },
+    },
+  },
+  retailcrm: {
+    config: {
+      type: 'object',
+      additionalProperties: false,
+      required: ['baseUrl', 'site'],
+      properties: {
+        baseUrl: httpUrl,
+        site: { type: 'string', minLength: 1 },
+        orderMethod: { type: 'string', minLength: 1 },
+        orderType: { type: 'string', minLength: 1 },
+        status: { type: 'string', minLength: 1 },
+        userCode: { type: 'string', minLength: 1 },
+        timezone: { type: 'string', minLength: 1 },
+      },
+    },
+    secrets: { type: 'object', additionalProperties: false, required: ['apiKey'], properties: { apiKey: { type: 'string', minLength: 8 } } },
+  },
+  bitrix24: {
+    config: {
+      type: 'object',
+      additionalProperties: false,
+      properties: {
+        portalUrl: httpUrl,
+        userId: { type: 'integer', minimum: 1 },
+        assignedById: { type: 'integer', minimum: 1 },
+      },
+    },
+    secrets: {
+      type: 'object',
+      additionalProperties: false,
+      required: ['webhookUrl'],
+      properties: {
+        webhookUrl: { ...httpUrl, pattern: '^https?://[^\\s/]+/rest/[0-9]+/[^\\s/]+/?$', description: 'https://{portal}/rest/{user}/{code}/' },
+        accessToken: { type: 'string', minLength: 8 },
+      },
+    },
+  },
+  amocrm: {
+    config: {
+      type: 'object',
+      additionalProperties: false,
+      required: ['baseUrl'],
+      properties: { baseUrl: httpUrl, pipelineId: { type: 'integer', minimum: 1 }, sourceName: { type: 'string', minLength: 1 } },
+    },
+    secrets: {
+      type: 'object',
+      additionalProperties: false,
+      required: ['accessToken'],
+      properties: { accessToken: { type: 'string', minLength: 8 } },
+    },
+  },
+} as const;

@@ -1,0 +1,67 @@
+import type { Knex } from 'knex';
+import { CrmSinkFactory } from '../../adapters/crm/create-lead-sink.js';
+import type { Config } from '../../config.js';
+import type { Controller } from '../../http/route.js';
+import type { Logger } from '../../logging/logger.js';
+import type { Clock } from '../../shared/clock.js';
+import { SecretBox } from '../../shared/secret-box.js';
+import type { AccountStore } from '../accounts/account-store.js';
+import type { AuditLog } from '../audit/audit-log-store.js';
+import type { CallChangeHook } from '../calls/call-change-hook.js';
+import { PgConversionStore } from '../conversions/conversion-store.js';
+import { CrmFeedbackController } from '../crm-sinks/crm-feedback-controller.js';
+import { CrmFeedbackService } from '../crm-sinks/crm-feedback-service.js';
+import { CrmSinkController } from '../crm-sinks/crm-sink-controller.js';
+import { CrmSinkService } from '../crm-sinks/crm-sink-service.js';
+import { PgCrmSinkStore } from '../crm-sinks/crm-sink-store.js';
+import type { OutboxHandler } from '../outbox/outbox-handler.js';
+import type { OutboxStore } from '../outbox/outbox-store-type.js';
+import { STANDARD_WEBHOOKS_POLICY } from '../outbox/retry-policy.js';
+import type { SiteStore } from '../sites/site-store-type.js';
+import { PgCrmLeadStore } from './crm-lead-store.js';
+import { LeadDeliveryHandler } from './lead-delivery-handler.js';
+import { LeadOutboxHook } from './lead-outbox-hook.js';
+import { LeadReadModel } from './lead-read-model.js';
+
+export interface LeadDelivery {
+  readonly crmSinks: CrmSinkService;
+  /** The outbox handler for `crm.lead` rows: register it with the outbox worker. */
+  readonly handler: OutboxHandler;
+  /** Hand to the call service: it calls it inside the transaction that changes a call. */
+  readonly callChangeHook: CallChangeHook;
+  readonly controllers: readonly Controller[];
+}
+
+/** The leads-to-CRM feature wired from its parts: sinks, the call-change hook, the delivery handler, feedback. */
+export function createLeadDelivery(deps: {
+  config: Config;
+  db: Knex;
+  stores: { sites: SiteStore; accounts: AccountStore; audit: AuditLog; outbox: OutboxStore };
+  clock: Clock;
+  logger: Logger;
+  /** Wakes the outbox worker (new rows are due). */
+  wake: () => void;
+}): LeadDelivery {
+  const { config, db, clock } = deps;
+  const box = new SecretBox(config.encryptionKey);
+  const sinks = new PgCrmSinkStore();
+  const leads = new PgCrmLeadStore();
+  const crmSinks = new CrmSinkService({ db, sinks, sites: deps.stores.sites, accounts: deps.stores.accounts, audit: deps.stores.audit, box, clock });
+  const publicBase = config.http.publicBaseUrl.href.replace(/\/$/, '');
+  const handler = new LeadDeliveryHandler(
+    {
+      db,
+      sinks,
+      leads,
+      readModel: new LeadReadModel(({ callId }) => `${publicBase}/v1/calls/${callId}/recording`),
+      factory: new CrmSinkFactory({ clock, timeoutMs: config.leads.requestTimeoutMs }),
+      box,
+      clock,
+      logger: deps.logger,
+    },
+    STANDARD_WEBHOOKS_POLICY,
+  );
+  const callChangeHook = new LeadOutboxHook({ sinks, outbox: deps.stores.outbox, onEnqueued: deps.wake });
+  const feedback = new CrmFeedbackService({ db, sinks, leads, conversions: new PgConversionStore(), box, clock });
+  return { crmSinks, handler, callChangeHook, controllers: [new CrmSinkController(crmSinks), new CrmFeedbackController(feedback)] };
+}

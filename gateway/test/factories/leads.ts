@@ -1,0 +1,38 @@
+import type { Lead } from '../../src/features/leads/lead-types.js';
+
+/** A finished, attributed call as the delivery handler reads it (values from the fixtures' example call). */
+export function aLead(overrides: Partial<Lead> = {}): Lead {
+  return {
+    accountId: 'acc_1',
+    callId: '7f3c2a9e-1b2d-4c1e-9d3a-0c5f1e2b7a11',
+    siteId: 'site_1',
+    trigger: 'call.ended',
+    caller: '+79161234567',
+    trackingNumber: '+74951112233',
+    status: 'ended',
+    outcome: 'completed',
+    startedAt: new Date('2026-11-20T11:05:11Z'),
+    answeredAt: new Date('2026-11-20T11:05:20Z'),
+    endedAt: new Date('2026-11-20T11:07:51Z'),
+    ringSeconds: 9,
+    talkSeconds: 151,
+    firstTimeCaller: true,
+    recordingUrl: null,
+    attribution: {
+      source: 'yandex',
+      medium: 'cpc',
+      campaign: 'brand_msk_search',
+      keyword: 'купить диван',
+      content: 'ad_12345678',
+      landingPage: 'https://shop.example.com/sofas?utm_source=yandex',
+      referrer: 'https://yandex.ru/',
+      channel: 'paid_search',
+      clickIds: { yclid: '1234567890123456789' },
+    },
+    ...overrides,
+  };
+}
+
+export const REC = 'https://gw.example.com/rec/7f3c2a.mp3';
+
+export const ctx = (deliveryId = 'msg_1') => ({ signal: new AbortController().signal, deliveryId });
