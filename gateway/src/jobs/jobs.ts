@@ -1,12 +1,22 @@
 import type { Database } from '../adapters/db/knex.js';
 import type { Config } from '../config.js';
 import type { SessionStore } from '../features/auth/session-store.js';
+import type { NumberLeaseService } from '../features/number-pools/number-lease-service.js';
+import type { PoolHealthService } from '../features/number-pools/pool-health-service.js';
 import type { Logger } from '../logging/logger.js';
 import type { Clock } from '../shared/clock.js';
 import type { Job } from './scheduler.js';
 
 /** Every periodic job of the gateway, with its interval. */
-export function createJobs(deps: { config: Config; db: Database; stores: { sessions: SessionStore }; clock: Clock; logger: Logger }): Job[] {
+export function createJobs(deps: {
+  config: Config;
+  db: Database;
+  stores: { sessions: SessionStore };
+  clock: Clock;
+  logger: Logger;
+  numberPools: { leases: NumberLeaseService; health: PoolHealthService };
+}): Job[] {
+  const { leases, health } = deps.numberPools;
   const jobs: Job[] = [
     {
       name: 'console-sessions.cleanup',
@@ -16,7 +26,34 @@ export function createJobs(deps: { config: Config; db: Database; stores: { sessi
         if (n) deps.logger.info({ deleted: n }, 'expired console sessions deleted');
       },
     },
+    {
+      // Leases whose hold ran out without a new request in their pool end here (requests also end them lazily).
+      name: 'number-pools.sweep',
+      intervalMs: 15_000,
+      run: async () => {
+        const n = await leases.sweepAll();
+        if (n) deps.logger.debug({ ended: n }, 'expired number leases ended');
+      },
+    },
+    {
+      name: 'number-pools.health-sample',
+      intervalMs: 60_000,
+      run: async () => {
+        await health.sample();
+      },
+    },
   ];
+  if (deps.config.redis) {
+    // Redis mode: lease history waits in per-pool streams until this moves it to SQL (docs/number-pools.md).
+    jobs.push({
+      name: 'number-pools.flush-history',
+      intervalMs: deps.config.leaseHistoryFlushMs,
+      runAtStart: true,
+      run: async () => {
+        await leases.flushHistory();
+      },
+    });
+  }
   if (deps.db.kind === 'pglite') {
     // PGlite runs no autovacuum worker: without this, hot tables (leases, sessions) only grow.
     jobs.push({
