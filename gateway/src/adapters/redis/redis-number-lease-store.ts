@@ -75,6 +75,7 @@ export interface HistoryRow {
 
 export class RedisNumberLeaseStore implements NumberLeaseStore {
   private readonly consumer: string;
+  private readonly claimIdleMs: number;
   private readonly groups = new Set<string>();
   private recovered = new Set<string>();
 
@@ -82,9 +83,10 @@ export class RedisNumberLeaseStore implements NumberLeaseStore {
     private readonly redis: RedisHandle,
     private readonly db: Db,
     private readonly logger: Logger,
-    opts: { consumer?: string } = {},
+    opts: { consumer?: string; claimIdleMs?: number } = {},
   ) {
     this.consumer = opts.consumer ?? hostname();
+    this.claimIdleMs = opts.claimIdleMs ?? CLAIM_IDLE_MS;
   }
 
   private base(poolId: string): string {
@@ -218,7 +220,7 @@ export class RedisNumberLeaseStore implements NumberLeaseStore {
       }
       this.recovered.add(stream);
     }
-    const claimed = (await c.sendCommand(['XAUTOCLAIM', stream, GROUP, this.consumer, String(CLAIM_IDLE_MS), '0-0', 'COUNT', String(BATCH)])) as [
+    const claimed = (await c.sendCommand(['XAUTOCLAIM', stream, GROUP, this.consumer, String(this.claimIdleMs), '0-0', 'COUNT', String(BATCH)])) as [
       string,
       (StreamEntry | null)[],
     ];
