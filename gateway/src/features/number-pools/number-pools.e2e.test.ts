@@ -145,12 +145,20 @@ function poolsAndDni(mode: 'sql' | 'redis'): void {
     await dni(`/v1/dni/sessions/${b.session}/leave`, { site: siteKey });
     await dni(`/v1/dni/sessions/${d.session}/leave`, { site: siteKey });
 
+    await gw.container.scheduler.runNow('number-pools.health-sample');
+    await gw.container.services.leases.flushHistory();
     const health = (await (await gw.api(`/v1/pools/${ids.session}/health`)).json()) as {
-      live: { size: number };
-      recommendation: { recommendedSize: number };
+      live: { size: number; inUse: number };
+      window: { leases: number; blocked: number; blockedShare: number; reuseGapSeconds: { samples: number } | null; peakArrivalsPerHour: number };
+      series: { blocked: number; leases: number }[];
+      recommendation: { recommendedSize: number; erlangBSize: number };
     };
-    expect(health.live.size).to.equal(2);
-    expect(health.recommendation.recommendedSize).to.be.at.least(1);
+    expect(health.live).to.include({ size: 2, inUse: 0 });
+    expect(health.window).to.include({ leases: 3, blocked: 1, blockedShare: 0.25 });
+    expect(health.window.peakArrivalsPerHour, 'four arrivals, at most split over two 15-minute buckets').to.be.at.least(8);
+    expect(health.window.reuseGapSeconds?.samples, "a's number was leased again").to.equal(1);
+    expect(health.series.reduce((n, p) => n + p.blocked, 0)).to.equal(1);
+    expect(health.recommendation.recommendedSize).to.be.at.least(health.recommendation.erlangBSize);
     const metrics = await (await fetch(`${gw.baseUrl}/metrics`)).text();
     expect(metrics).to.match(new RegExp(`gateway_pool_blocked_visits_total\\{pool="${ids.session}"\\} 1`));
   });

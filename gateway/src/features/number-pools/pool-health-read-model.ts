@@ -23,6 +23,15 @@ export interface HealthSample {
   reclaims: number;
 }
 
+export interface HealthPoint {
+  at: Date;
+  size: number;
+  peakInUse: number;
+  leases: number;
+  blocked: number;
+  reclaims: number;
+}
+
 const BUCKET = "date_bin('15 minutes', %s, timestamptz '2000-01-01')";
 
 /** Cross-table reads for pool health: lease history (`number_leases`) and samples (`pool_health_samples`). */
@@ -42,6 +51,26 @@ export class PoolHealthReadModel {
         reclaims: s.reclaims,
       })),
     );
+  }
+
+  /** The samples in buckets of `bucketMinutes`: peak occupancy and the counts of each bucket, oldest first. */
+  async series(db: DbOrTrx, poolId: string, since: Date, bucketMinutes: number): Promise<HealthPoint[]> {
+    const rows = (
+      await db.raw(
+        `select date_bin(make_interval(mins => ?), at, timestamptz '2000-01-01') as b, max(size)::int as size,
+                max(in_use)::int as in_use, sum(leases)::int as leases, sum(blocked)::int as blocked, sum(reclaims)::int as reclaims
+           from pool_health_samples where pool_id = ? and at >= ? group by 1 order by 1`,
+        [bucketMinutes, poolId, since],
+      )
+    ).rows as { b: Date; size: number; in_use: number; leases: number; blocked: number; reclaims: number }[];
+    return rows.map((r) => ({
+      at: new Date(r.b),
+      size: r.size,
+      peakInUse: r.in_use,
+      leases: r.leases,
+      blocked: r.blocked,
+      reclaims: r.reclaims,
+    }));
   }
 
   async stats(db: DbOrTrx, poolId: string, since: Date): Promise<PoolHistoryStats> {

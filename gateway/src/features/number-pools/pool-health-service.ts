@@ -23,6 +23,8 @@ export interface PoolHealth {
     meanHoldSeconds: number | null;
     reuseGapSeconds: { median: number; p5: number; samples: number } | null;
   };
+  /** Over time: 15-minute buckets for windows up to two days, hourly beyond. */
+  series: { at: string; size: number; peakInUse: number; leases: number; blocked: number; reclaims: number }[];
   recommendation: {
     offeredLoadErlangs: number;
     erlangBSize: number;
@@ -60,7 +62,9 @@ export class PoolHealthService {
       const nums = await this.deps.numbers.listByPool(this.deps.db, pool.id);
       live = { size: nums.length, leasable: nums.filter((n) => n.status === 'active').length, inUse: 0, utilisation: 0 };
     }
-    const s = await this.deps.readModel.stats(this.deps.db, pool.id, new Date(this.deps.clock.nowMs() - hours * 3_600_000));
+    const since = new Date(this.deps.clock.nowMs() - hours * 3_600_000);
+    const s = await this.deps.readModel.stats(this.deps.db, pool.id, since);
+    const series = await this.deps.readModel.series(this.deps.db, pool.id, since, hours <= 48 ? 15 : 60);
     const lambdaPerHour = s.peakBucketArrivals * 4;
     const holdS = s.meanHoldSeconds ?? pool.settings.activeWindowSeconds + pool.settings.holdSeconds;
     const a = (lambdaPerHour / 3600) * holdS;
@@ -82,6 +86,7 @@ export class PoolHealthService {
         meanHoldSeconds: s.meanHoldSeconds,
         reuseGapSeconds: s.reuseGap,
       },
+      series: series.map((p) => ({ ...p, at: p.at.toISOString() })),
       recommendation: {
         offeredLoadErlangs: a,
         erlangBSize: erlang,

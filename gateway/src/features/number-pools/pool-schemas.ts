@@ -97,7 +97,7 @@ export const poolHealthSchema = {
   $id: 'PoolHealth',
   type: 'object',
   additionalProperties: false,
-  required: ['poolId', 'kind', 'live', 'window', 'recommendation'],
+  required: ['poolId', 'kind', 'live', 'window', 'series', 'recommendation'],
   properties: {
     poolId: { type: 'string' },
     kind: { type: 'string', enum: ['session', 'static'] },
@@ -131,6 +131,23 @@ export const poolHealthSchema = {
           required: ['median', 'p5', 'samples'],
           properties: { median: { type: 'number' }, p5: { type: 'number' }, samples: { type: 'integer' } },
           description: 'Time from a release to the next lease of the same number',
+        },
+      },
+    },
+    series: {
+      type: 'array',
+      description: 'Over time: 15-minute buckets for windows up to 48 h, hourly beyond',
+      items: {
+        type: 'object',
+        additionalProperties: false,
+        required: ['at', 'size', 'peakInUse', 'leases', 'blocked', 'reclaims'],
+        properties: {
+          at: { type: 'string', format: 'date-time' },
+          size: { type: 'integer' },
+          peakInUse: { type: 'integer' },
+          leases: { type: 'integer' },
+          blocked: { type: 'integer' },
+          reclaims: { type: 'integer' },
         },
       },
     },
