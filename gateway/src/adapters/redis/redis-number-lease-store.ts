@@ -30,6 +30,7 @@ const GROUP = 'history';
 const BATCH = 500;
 const CLAIM_IDLE_MS = 30_000;
 const SWEEP_LIMIT = 500;
+const FLUSH_PARALLEL = 16;
 const PARTS = ['nums', 'paused', 'free', 'busy', 'holders', 'sess', 'lastv', 'vnum', 'log'] as const;
 
 interface Holder {
@@ -77,7 +78,8 @@ export class RedisNumberLeaseStore implements NumberLeaseStore {
   private readonly consumer: string;
   private readonly claimIdleMs: number;
   private readonly groups = new Set<string>();
-  private recovered = new Set<string>();
+  private readonly recovered = new Set<string>();
+  private lastClaimAt = 0;
 
   constructor(
     private readonly redis: RedisHandle,
@@ -193,12 +195,20 @@ export class RedisNumberLeaseStore implements NumberLeaseStore {
 
   async flushHistory(): Promise<number> {
     const pools = await this.redis.client.sMembers(this.poolsKey());
+    const now = Date.now();
+    // Claiming other consumers' stale entries is only needed once in a while, not on every tick.
+    const claim = now - this.lastClaimAt >= Math.min(this.claimIdleMs / 2, 5_000);
+    if (claim) this.lastClaimAt = now;
     let written = 0;
-    for (const poolId of pools) written += await this.flushPool(poolId);
+    // Pools in parallel groups: their stream reads share round trips (node-redis pipelines them).
+    for (let i = 0; i < pools.length; i += FLUSH_PARALLEL) {
+      const counts = await Promise.all(pools.slice(i, i + FLUSH_PARALLEL).map((poolId) => this.flushPool(poolId, claim)));
+      written += counts.reduce((a, b) => a + b, 0);
+    }
     return written;
   }
 
-  private async flushPool(poolId: string): Promise<number> {
+  private async flushPool(poolId: string, claim: boolean): Promise<number> {
     const stream = `${this.base(poolId)}log`;
     const c = this.redis.client;
     if (!this.groups.has(stream)) {
@@ -220,14 +230,22 @@ export class RedisNumberLeaseStore implements NumberLeaseStore {
       }
       this.recovered.add(stream);
     }
-    const claimed = (await c.sendCommand(['XAUTOCLAIM', stream, GROUP, this.consumer, String(this.claimIdleMs), '0-0', 'COUNT', String(BATCH)])) as [
-      string,
-      (StreamEntry | null)[],
-    ];
-    written += await this.apply(
-      stream,
-      (claimed[1] ?? []).filter((e): e is StreamEntry => e !== null),
-    );
+    if (claim) {
+      const claimed = (await c.sendCommand([
+        'XAUTOCLAIM',
+        stream,
+        GROUP,
+        this.consumer,
+        String(this.claimIdleMs),
+        '0-0',
+        'COUNT',
+        String(BATCH),
+      ])) as [string, (StreamEntry | null)[]];
+      written += await this.apply(
+        stream,
+        (claimed[1] ?? []).filter((e): e is StreamEntry => e !== null),
+      );
+    }
     for (let i = 0; i < 100; i++) {
       const n = await this.apply(stream, await this.readGroup(stream, '>'));
       written += n;
@@ -259,6 +277,7 @@ export class RedisNumberLeaseStore implements NumberLeaseStore {
     await upsertHistory(
       this.db,
       entries.map(([, fields]) => toHistoryRow(fields)),
+      this.logger,
     );
     const ids = entries.map(([id]) => id);
     await this.redis.client.multi().xAck(stream, GROUP, ids).xDel(stream, ids).exec();
@@ -292,18 +311,36 @@ function toHistoryRow(fields: readonly string[]): HistoryRow {
   };
 }
 
-/** Upserts history rows by lease id: a replayed event changes nothing, and a release never un-releases. */
-export async function upsertHistory(db: Db, rows: readonly HistoryRow[]): Promise<void> {
+/**
+ * Upserts history rows by lease id: a replayed event changes nothing, and a release never un-releases.
+ * A row whose account was deleted meanwhile (foreign key) is dropped with a warning instead of blocking the
+ * stream forever.
+ */
+export async function upsertHistory(db: Db, rows: readonly HistoryRow[], logger: Logger): Promise<void> {
   const merged = new Map<string, HistoryRow>();
   for (const r of rows) {
     const prev = merged.get(r.id);
     merged.set(r.id, prev ? { ...prev, released_at: prev.released_at ?? r.released_at, release_reason: prev.release_reason ?? r.release_reason } : r);
   }
-  await db('number_leases')
-    .insert([...merged.values()])
-    .onConflict('id')
-    .merge({
-      released_at: db.raw('coalesce(number_leases.released_at, excluded.released_at)'),
-      release_reason: db.raw('coalesce(number_leases.release_reason, excluded.release_reason)'),
-    });
+  const write = (batch: readonly HistoryRow[]) =>
+    db('number_leases')
+      .insert([...batch])
+      .onConflict('id')
+      .merge({
+        released_at: db.raw('coalesce(number_leases.released_at, excluded.released_at)'),
+        release_reason: db.raw('coalesce(number_leases.release_reason, excluded.release_reason)'),
+      });
+  try {
+    await write([...merged.values()]);
+  } catch (err) {
+    if ((err as { code?: string }).code !== '23503') throw err;
+    for (const row of merged.values()) {
+      try {
+        await write([row]);
+      } catch (e) {
+        if ((e as { code?: string }).code !== '23503') throw e;
+        logger.warn({ leaseId: row.id, poolId: row.pool_id }, 'lease history row dropped: its account no longer exists');
+      }
+    }
+  }
 }

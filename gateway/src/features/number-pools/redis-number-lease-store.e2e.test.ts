@@ -44,4 +44,16 @@ describe('Redis number lease store', () => {
       }
     });
   });
+
+  it('drops history of a deleted account with a warning instead of blocking the stream', async () => {
+    const accountId = newId();
+    await t.db.knex('accounts').insert({ id: accountId, name: 'gone soon' });
+    const s = new RedisNumberLeaseStore(r.redis, t.db.knex, logger, { consumer: 'fk' });
+    const pool = { id: newId(), accountId, policy: DEFAULT_LEASE_POLICY };
+    await s.syncPool(pool, [{ trackingNumberId: newId(), e164: '+16665550099', status: 'active' }], 1_000);
+    expect((await s.lease(pool, { sessionId: 'fk-1', visitorId: null, now: 2_000 })).kind).to.equal('leased');
+    await t.db.knex('accounts').where({ id: accountId }).del();
+    expect(await s.flushHistory()).to.be.at.least(1);
+    expect(await s.flushHistory()).to.equal(0);
+  });
 });
