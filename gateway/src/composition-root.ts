@@ -168,6 +168,7 @@ export async function createContainer(config: Config, opts: ContainerOptions = {
       numbers: stores.numbers,
       leases,
       events,
+      clock,
     });
 
     const checks: ReadinessCheck[] = [

@@ -114,8 +114,9 @@ function setup() {
     logger,
   });
   const events = new EventBus(logger);
-  const dni = new DniSessionService({ db: {} as Db, sites, channels, pools: poolStore, numbers, leases, events });
-  return { dni, store, events, loads: () => loads };
+  const clock = new ManualClock();
+  const dni = new DniSessionService({ db: {} as Db, sites, channels, pools: poolStore, numbers, leases, events, clock });
+  return { dni, store, events, clock, loads: () => loads };
 }
 
 describe('DniSessionService', () => {
@@ -144,7 +145,7 @@ describe('DniSessionService', () => {
   });
 
   it('refuses unknown keys and foreign origins, and reloads a site after a change', async () => {
-    const { dni, events, loads } = setup();
+    const { dni, events, clock, loads } = setup();
     expect(await failure(dni.start({ siteKey: 'nope', origin: null }))).to.include({ name: 'NotFoundError' });
     expect(await failure(dni.start({ siteKey: 'shop', origin: 'https://evil.example' }))).to.include({ name: 'ForbiddenError' });
     const before = loads();
@@ -153,6 +154,9 @@ describe('DniSessionService', () => {
     await events.emit('pool.changed', { accountId: 'acc', poolId: 'web-us' });
     await dni.start({ siteKey: 'shop', origin: null });
     expect(loads()).to.equal(before + 1);
+    clock.advance(31_000);
+    await dni.start({ siteKey: 'shop', origin: null });
+    expect(loads(), 'another replica may have changed it: reloaded after the TTL').to.equal(before + 2);
   });
 });
 

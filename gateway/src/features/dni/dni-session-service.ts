@@ -1,5 +1,6 @@
 import type { Db } from '../../adapters/db/knex.js';
 import { ForbiddenError, NotFoundError } from '../../errors/app-error.js';
+import type { Clock } from '../../shared/clock.js';
 import type { EventBus } from '../../shared/event-bus.js';
 import { newId } from '../../shared/ids.js';
 import type { Channel, ChannelStore } from '../channels/channel-store-type.js';
@@ -45,10 +46,15 @@ export interface SessionAnswer {
 }
 
 const MAX_CACHED_SITES = 10_000;
+/**
+ * Changes made through this process drop the cache at once (events); the TTL bounds how long another replica
+ * keeps serving an old configuration.
+ */
+const SITE_CACHE_TTL_MS = 30_000;
 
 /** The widget's side of the lease engine: which number each of a site's numbers becomes for this visit. */
 export class DniSessionService {
-  private readonly cache = new Map<string, Promise<SiteConfig | null>>();
+  private readonly cache = new Map<string, { readonly config: Promise<SiteConfig | null>; readonly loadedAt: number }>();
 
   constructor(
     private readonly deps: {
@@ -59,6 +65,7 @@ export class DniSessionService {
       numbers: TrackingNumberStore;
       leases: NumberLeaseService;
       events: EventBus;
+      clock: Clock;
     },
   ) {
     const drop = (): void => this.cache.clear();
@@ -68,14 +75,14 @@ export class DniSessionService {
   }
 
   private config(siteKey: string): Promise<SiteConfig | null> {
-    let p = this.cache.get(siteKey);
-    if (!p) {
-      if (this.cache.size >= MAX_CACHED_SITES) this.cache.clear();
-      p = this.load(siteKey);
-      p.catch(() => this.cache.delete(siteKey));
-      this.cache.set(siteKey, p);
-    }
-    return p;
+    const now = this.deps.clock.nowMs();
+    const hit = this.cache.get(siteKey);
+    if (hit && now - hit.loadedAt < SITE_CACHE_TTL_MS) return hit.config;
+    if (this.cache.size >= MAX_CACHED_SITES) this.cache.clear();
+    const config = this.load(siteKey);
+    config.catch(() => this.cache.delete(siteKey));
+    this.cache.set(siteKey, { config, loadedAt: now });
+    return config;
   }
 
   private async load(siteKey: string): Promise<SiteConfig | null> {
