@@ -30,6 +30,9 @@ import { DniSessionService } from './features/dni/dni-session-service.js';
 import { NumberLeaseService } from './features/number-pools/number-lease-service.js';
 import type { NumberLeaseStore } from './features/number-pools/number-lease-store-type.js';
 import { PoolController } from './features/number-pools/pool-controller.js';
+import { LeaseHistoryReadModel } from './features/number-pools/lease-history-read-model.js';
+import { NumberHolderService } from './features/number-pools/number-holder-service.js';
+import { NumberLeaseController } from './features/number-pools/number-lease-controller.js';
 import { PoolHealthReadModel } from './features/number-pools/pool-health-read-model.js';
 import { PoolHealthService } from './features/number-pools/pool-health-service.js';
 import { createPoolMetrics } from './features/number-pools/pool-metrics.js';
@@ -184,6 +187,7 @@ export async function createContainer(config: Config, opts: ContainerOptions = {
       new ChannelController(channels),
       new PoolController(pools, poolHealth),
       new TrackingNumberController(numbers),
+      new NumberLeaseController(new NumberHolderService({ db: db.knex, leases, history: new LeaseHistoryReadModel(), pools: stores.pools }), clock),
     ];
     let openApiDoc: object | null = null;
     const health = new HealthController({

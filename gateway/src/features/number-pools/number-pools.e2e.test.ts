@@ -142,6 +142,13 @@ function poolsAndDni(mode: 'sql' | 'redis'): void {
     expect((await dni(`/v1/dni/sessions/${a.session}/leave`, { site: siteKey })).status).to.equal(204);
     const d = await start({});
     expect(d.swaps[0]!.to, "a's number is free again").to.equal(a.swaps[0]!.to);
+    await gw.container.services.leases.flushHistory();
+    type Holder = { live: { sessionId: string } | null; lease: { sessionId: string; releasedAt: string | null } | null };
+    const holderUrl = `/v1/number-leases/holder?e164=${encodeURIComponent(d.swaps[0]!.to)}`;
+    const holder = (await (await gw.api(holderUrl)).json()) as Holder;
+    expect(holder.live?.sessionId).to.equal(d.session);
+    expect(holder.lease).to.include({ sessionId: d.session, releasedAt: null });
+    expect((await (await gw.api(holderUrl, { key: otherKey })).json()) as Holder, 'not for another account').to.include({ live: null, lease: null });
     await dni(`/v1/dni/sessions/${b.session}/leave`, { site: siteKey });
     await dni(`/v1/dni/sessions/${d.session}/leave`, { site: siteKey });
 
