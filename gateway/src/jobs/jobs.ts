@@ -36,6 +36,12 @@ export function createJobs(deps: {
       },
     },
     {
+      // Heals the live lease state if a pool change could not reach it (Redis briefly down during an admin change).
+      name: 'number-pools.resync',
+      intervalMs: 600_000,
+      run: () => leases.syncAll(),
+    },
+    {
       name: 'number-pools.health-sample',
       intervalMs: 60_000,
       run: async () => {

@@ -159,9 +159,12 @@ export class RedisNumberLeaseStore implements NumberLeaseStore {
     const triples = numbers.flatMap((n) => [n.trackingNumberId, n.e164, n.status]);
     const removed = (await this.run(SCRIPTS.sync, pool, now, triples)) as string[];
     const c = this.redis.client;
-    const multi = c.multi().sAdd(this.poolsKey(), pool.id);
-    for (const n of numbers) multi.set(this.numberKey(n.e164), pool.id);
-    await multi.exec();
+    if (numbers.length) {
+      // A pool with numbers can have history to flush; it stays listed after it loses them, until its stream drains.
+      const multi = c.multi().sAdd(this.poolsKey(), pool.id);
+      for (const n of numbers) multi.set(this.numberKey(n.e164), pool.id);
+      await multi.exec();
+    }
     for (const e164 of removed) {
       // Only drop the index entry if no other pool has taken the number since.
       if ((await c.get(this.numberKey(e164))) === pool.id) await c.del(this.numberKey(e164));
