@@ -30,6 +30,7 @@ export function createJobs(deps: {
       // Leases whose hold ran out without a new request in their pool end here (requests also end them lazily).
       name: 'number-pools.sweep',
       intervalMs: 15_000,
+      runAtStart: true,
       run: async () => {
         const n = await leases.sweepAll();
         if (n) deps.logger.debug({ ended: n }, 'expired number leases ended');
