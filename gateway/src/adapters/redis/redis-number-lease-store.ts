@@ -139,9 +139,8 @@ export class RedisNumberLeaseStore implements NumberLeaseStore {
     const c = this.redis.client;
     if (numbers.length) {
       // A pool with numbers can have history to flush; it stays listed after it loses them, until its stream drains.
-      const multi = c.multi().sAdd(this.poolsKey(), pool.id);
-      for (const n of numbers) multi.set(this.numberKey(n.e164), pool.id);
-      await multi.exec();
+      // Separate commands, not MULTI: these keys live in different hash slots on a cluster.
+      await Promise.all([c.sAdd(this.poolsKey(), pool.id), ...numbers.map((n) => c.set(this.numberKey(n.e164), pool.id))]);
     }
     for (const e164 of removed) {
       // Only drop the index entry if no other pool has taken the number since.
