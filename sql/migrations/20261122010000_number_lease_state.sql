@@ -26,8 +26,10 @@ CREATE TABLE number_lease_state (
   CHECK ((lease_id IS NULL) = (session_id IS NULL))
 );
 CREATE UNIQUE INDEX number_lease_state_session_key ON number_lease_state (pool_id, session_id) WHERE lease_id IS NOT NULL;
-CREATE INDEX number_lease_state_free_idx ON number_lease_state (pool_id, released_at) WHERE lease_id IS NULL;
-CREATE INDEX number_lease_state_busy_idx ON number_lease_state (pool_id, last_seen_at) WHERE lease_id IS NOT NULL;
+-- Least recently released free number first.
+CREATE INDEX number_lease_state_free_idx ON number_lease_state (pool_id, released_at, tracking_number_id) WHERE lease_id IS NULL AND leasable;
+-- Expired leases and reclaim candidates (expiry order = last-seen order within a pool).
+CREATE INDEX number_lease_state_busy_idx ON number_lease_state (pool_id, expires_at) WHERE lease_id IS NOT NULL;
 CREATE INDEX number_lease_state_visitor_idx ON number_lease_state (pool_id, last_visitor_id) WHERE lease_id IS NULL;
 CREATE INDEX number_lease_state_e164_idx ON number_lease_state (e164);
 

@@ -10,7 +10,7 @@ import type {
   ReleaseReason,
 } from '../../features/number-pools/number-lease-store-type.js';
 import { newId } from '../../shared/ids.js';
-import type { Db } from './knex.js';
+import type { Db, DbOrTrx } from './knex.js';
 
 /**
  * The lease engine on SQL (PostgreSQL or PGlite): live state in `number_lease_state`, history in `number_leases`,
@@ -27,6 +27,8 @@ const STATE = 'number_lease_state';
 const HISTORY = 'number_leases';
 const RETRYABLE = new Set(['23505', '40P01', '40001']);
 const MAX_ATTEMPTS = 5;
+const EXPIRE_ON_LEASE = 20;
+const SWEEP_LIMIT = 500;
 
 interface StateRow {
   tracking_number_id: string;
@@ -81,6 +83,9 @@ export class SqlNumberLeaseStore implements NumberLeaseStore {
 
     const lock = <T extends Knex.QueryBuilder>(q: T): T => (wait ? q.forUpdate() : q.forUpdate().skipLocked()) as T;
     const base = () => trx(STATE).where({ pool_id: pool.id, leasable: true });
+    // Leases past their hold become free rows first (released at their expiry), so the free-number query stays on
+    // its index; the sweep job does the same for pools nobody asks for.
+    await this.expireDue(trx, pool.id, now, EXPIRE_ON_LEASE, wait);
 
     if (pool.policy.sticky && req.visitorId) {
       const sticky = (await lock(base().whereNull('lease_id').where({ last_visitor_id: req.visitorId }).orderBy('released_at', 'desc')).first()) as
@@ -89,28 +94,29 @@ export class SqlNumberLeaseStore implements NumberLeaseStore {
       if (sticky) return this.take(trx, pool, sticky, req, 'sticky', null);
     }
 
-    // Least recently released first; a lease past its hold counts as released at its expiry.
+    // Least recently released first (new numbers start at the epoch).
     const free = (await lock(
       base()
-        .where((q) => q.whereNull('lease_id').orWhere('expires_at', '<=', now))
-        .orderByRaw('coalesce(expires_at, released_at), tracking_number_id'),
+        .whereNull('lease_id')
+        .orderBy([{ column: 'released_at' }, { column: 'tracking_number_id' }]),
     ).first()) as StateRow | undefined;
-    if (free) {
-      if (isLeased(free)) await this.close(trx, free, free.expires_at, 'expired');
-      return this.take(trx, pool, free, req, 'free', null);
-    }
+    if (free) return this.take(trx, pool, free, req, 'free', null);
 
-    if (pool.policy.reclaim) {
-      const idle = (await lock(
-        base()
-          .whereNotNull('lease_id')
-          .where('last_seen_at', '<', new Date(req.now - pool.policy.activeWindowMs))
-          .orderBy('last_seen_at'),
-      ).first()) as LeasedRow | undefined;
-      if (idle) {
-        await this.close(trx, idle, now, 'reclaimed');
-        return this.take(trx, pool, idle, req, 'reclaimed', idle.lease_id);
-      }
+    // Holders inactive past the active window: last seen before now - active, i.e. expiring before now + hold.
+    // Expired ones the step above could not take (locked, or more than its batch) are free, not reclaimed.
+    const idle = (await lock(
+      base()
+        .whereNotNull('lease_id')
+        .where('expires_at', '<', new Date(req.now + pool.policy.holdMs))
+        .orderBy('expires_at'),
+    ).first()) as LeasedRow | undefined;
+    if (idle && idle.expires_at <= now) {
+      await this.close(trx, idle, idle.expires_at, 'expired');
+      return this.take(trx, pool, idle, req, 'free', null);
+    }
+    if (idle && pool.policy.reclaim) {
+      await this.close(trx, idle, now, 'reclaimed');
+      return this.take(trx, pool, idle, req, 'reclaimed', idle.lease_id);
     }
     return null;
   }
@@ -188,6 +194,26 @@ export class SqlNumberLeaseStore implements NumberLeaseStore {
     await trx(HISTORY).where({ id: row.lease_id }).whereNull('released_at').update({ released_at: releasedAt, release_reason: reason });
   }
 
+  /** Ends up to `limit` leases of the pool whose hold has passed, in one statement; returns how many. */
+  private async expireDue(db: DbOrTrx, poolId: string, now: Date, limit: number, wait: boolean): Promise<number> {
+    const r = await db.raw(
+      `with due as (
+         select tracking_number_id, lease_id, greatest(expires_at, leased_at) as at from ${STATE}
+          where pool_id = ? and lease_id is not null and expires_at <= ?
+          order by expires_at limit ? for update${wait ? '' : ' skip locked'}),
+       st as (
+         update ${STATE} s set lease_id = null, session_id = null, visitor_id = null, leased_at = null, last_seen_at = null,
+                expires_at = null, reclaimed_from = null, released_at = due.at, last_visitor_id = s.visitor_id
+           from due where s.tracking_number_id = due.tracking_number_id returning s.tracking_number_id),
+       hist as (
+         update ${HISTORY} h set released_at = due.at, release_reason = 'expired'
+           from due where h.id = due.lease_id and h.released_at is null returning h.id)
+       select count(*)::int as n from st`,
+      [poolId, now, limit],
+    );
+    return (r.rows[0] as { n: number } | undefined)?.n ?? 0;
+  }
+
   async heartbeat(pool: LeasePool, sessionId: string, now: number): Promise<number | null> {
     const expiresAt = new Date(now + holdOf(pool));
     const rows = await this.db(STATE)
@@ -213,18 +239,7 @@ export class SqlNumberLeaseStore implements NumberLeaseStore {
   }
 
   sweep(pool: LeasePool, now: number): Promise<number> {
-    return this.db.transaction(async (trx) => {
-      const due = (await trx(STATE)
-        .where({ pool_id: pool.id })
-        .whereNotNull('lease_id')
-        .where('expires_at', '<=', new Date(now))
-        .orderBy('expires_at')
-        .limit(500)
-        .forUpdate()
-        .skipLocked()) as LeasedRow[];
-      for (const row of due) await this.close(trx, row, row.expires_at, 'expired');
-      return due.length;
-    });
+    return this.db.transaction((trx) => this.expireDue(trx, pool.id, new Date(now), SWEEP_LIMIT, false));
   }
 
   syncPool(pool: LeasePool, numbers: readonly PoolNumber[], now: number): Promise<void> {
