@@ -144,12 +144,13 @@ export async function createContainer(config: Config, opts: ContainerOptions = {
     const leaseStore: NumberLeaseStore = redis
       ? new RedisNumberLeaseStore(redis, db.knex, logger.child({ component: 'lease-history' }))
       : new SqlNumberLeaseStore(db.knex);
+    const poolMetrics = createPoolMetrics(registry);
     const leases = new NumberLeaseService({
       db: db.knex,
       pools: stores.pools,
       numbers: stores.numbers,
       leases: leaseStore,
-      metrics: createPoolMetrics(registry),
+      metrics: poolMetrics,
       clock,
       logger: logger.child({ component: 'leases' }),
     });
@@ -161,6 +162,7 @@ export async function createContainer(config: Config, opts: ContainerOptions = {
       numbers: stores.numbers,
       leases,
       readModel: new PoolHealthReadModel(),
+      metrics: poolMetrics,
       clock,
     });
     const dni = new DniSessionService({

@@ -168,6 +168,8 @@ function poolsAndDni(mode: 'sql' | 'redis'): void {
     expect(health.recommendation.recommendedSize).to.be.at.least(health.recommendation.erlangBSize);
     const metrics = await (await fetch(`${gw.baseUrl}/metrics`)).text();
     expect(metrics).to.match(new RegExp(`gateway_pool_blocked_visits_total\\{pool="${ids.session}"\\} 1`));
+    expect(metrics).to.match(new RegExp(`gateway_pool_recommended_size\\{pool="${ids.session}"\\} \\d+`));
+    expect(metrics).to.match(new RegExp(`gateway_pool_reuse_gap_median_seconds\\{pool="${ids.session}"\\} [0-9.e-]+`));
   });
 
   it('answers the widget only for its site key and allowed origins', async () => {

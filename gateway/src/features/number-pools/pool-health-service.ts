@@ -6,7 +6,8 @@ import { erlangBServers } from './erlang-b.js';
 import type { NumberLeaseService } from './number-lease-service.js';
 import type { PoolHealthReadModel } from './pool-health-read-model.js';
 import type { PoolService } from './pool-service.js';
-import type { PoolStore } from './pool-store-type.js';
+import type { PoolMetrics } from './pool-metrics.js';
+import type { Pool, PoolStore } from './pool-store-type.js';
 
 export interface PoolHealth {
   poolId: string;
@@ -48,12 +49,16 @@ export class PoolHealthService {
       numbers: TrackingNumberStore;
       leases: NumberLeaseService;
       readModel: PoolHealthReadModel;
+      metrics: PoolMetrics;
       clock: Clock;
     },
   ) {}
 
   async get(actor: Principal, poolId: string, hours: number): Promise<PoolHealth> {
-    const pool = await this.deps.pools.get(actor, poolId);
+    return this.of(await this.deps.pools.get(actor, poolId), hours);
+  }
+
+  private async of(pool: Pool, hours: number): Promise<PoolHealth> {
     let live: PoolHealth['live'];
     if (pool.kind === 'session') {
       const o = await this.deps.leases.occupancy(pool);
@@ -98,7 +103,10 @@ export class PoolHealthService {
     };
   }
 
-  /** One sample per session pool: occupancy now and what this process counted since the last sample. */
+  /**
+   * One sample per session pool: occupancy now and what this process counted since the last sample; refreshes the
+   * recommended-size and reuse-gap gauges from the last 24 hours.
+   */
   async sample(): Promise<number> {
     const now = this.deps.clock.now();
     const counters = this.deps.leases.takeCounters();
@@ -110,6 +118,13 @@ export class PoolHealthService {
       samples.push({ accountId: pool.accountId, poolId: pool.id, at: now, size: o.size, inUse: o.inUse, ...c });
     }
     await this.deps.readModel.record(this.deps.db, samples);
+    for (const pool of pools) {
+      const h = await this.of(pool, 24);
+      this.deps.metrics.health(pool.id, {
+        recommendedSize: h.recommendation.recommendedSize,
+        reuseGapMedianSeconds: h.window.reuseGapSeconds?.median ?? null,
+      });
+    }
     return samples.length;
   }
 }

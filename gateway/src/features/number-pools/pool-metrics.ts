@@ -7,6 +7,7 @@ export interface PoolMetrics {
   blocked(poolId: string): void;
   reclaimed(poolId: string): void;
   occupancy(poolId: string, size: number, inUse: number): void;
+  health(poolId: string, h: { recommendedSize: number; reuseGapMedianSeconds: number | null }): void;
 }
 
 export function createPoolMetrics(registry: Registry): PoolMetrics {
@@ -46,7 +47,23 @@ export function createPoolMetrics(registry: Registry): PoolMetrics {
     labelNames: ['pool'] as const,
     registers: [registry],
   });
+  const recommended = new Gauge({
+    name: 'gateway_pool_recommended_size',
+    help: 'Recommended pool size over the last 24 h: max(Erlang-B for the blocking target, reuse-gap target)',
+    labelNames: ['pool'] as const,
+    registers: [registry],
+  });
+  const reuseGap = new Gauge({
+    name: 'gateway_pool_reuse_gap_median_seconds',
+    help: 'Median time from a release to the next lease of the same number over the last 24 h',
+    labelNames: ['pool'] as const,
+    registers: [registry],
+  });
   return {
+    health(pool, h) {
+      recommended.set({ pool }, h.recommendedSize);
+      if (h.reuseGapMedianSeconds !== null) reuseGap.set({ pool }, h.reuseGapMedianSeconds);
+    },
     leaseOp: (pool, op, outcome) => ops.inc({ pool, op, outcome }),
     blocked: (pool) => blocked.inc({ pool }),
     reclaimed: (pool) => reclaims.inc({ pool }),
@@ -64,4 +81,5 @@ export const noPoolMetrics: PoolMetrics = {
   blocked: () => undefined,
   reclaimed: () => undefined,
   occupancy: () => undefined,
+  health: () => undefined,
 };
