@@ -113,7 +113,7 @@ export class DniSessionService {
     const cfg = await this.siteFor(input.siteKey, input.origin);
     const session = input.sessionId ?? newId();
     const visitor = input.visitorId ?? newId();
-    const channel = matchChannel(cfg.channels, visitFacts(input.pageUrl, input.referrer));
+    const channel = cfg.channels.length ? matchChannel(cfg.channels, visitFacts(input.pageUrl, input.referrer)) : null;
     const jobs = cfg.site.canonicalNumbers.map(async (canonical) => {
       const pool = pickPool(cfg.pools, canonical, channel);
       if (!pool) return null;
