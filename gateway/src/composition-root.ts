@@ -29,6 +29,27 @@ import { RecordingService } from './features/recordings/recording-service.js';
 import { PgRecordingStore } from './features/recordings/recording-store.js';
 import { createRecordingStorage } from './adapters/storage/create-recording-storage.js';
 import type { RecordingStorage } from './adapters/storage/recording-storage.js';
+import { SqlNumberLeaseStore } from './adapters/db/sql-number-lease-store.js';
+import { RedisNumberLeaseStore } from './adapters/redis/redis-number-lease-store.js';
+import { ChannelController } from './features/channels/channel-controller.js';
+import { ChannelService } from './features/channels/channel-service.js';
+import { PgChannelStore } from './features/channels/channel-store.js';
+import { DniSessionController } from './features/dni/dni-session-controller.js';
+import { DniSessionService } from './features/dni/dni-session-service.js';
+import { NumberLeaseService } from './features/number-pools/number-lease-service.js';
+import type { NumberLeaseStore } from './features/number-pools/number-lease-store-type.js';
+import { PoolController } from './features/number-pools/pool-controller.js';
+import { LeaseHistoryReadModel } from './features/number-pools/lease-history-read-model.js';
+import { NumberHolderService } from './features/number-pools/number-holder-service.js';
+import { NumberLeaseController } from './features/number-pools/number-lease-controller.js';
+import { PoolHealthReadModel } from './features/number-pools/pool-health-read-model.js';
+import { PoolHealthService } from './features/number-pools/pool-health-service.js';
+import { createPoolMetrics } from './features/number-pools/pool-metrics.js';
+import { PoolService } from './features/number-pools/pool-service.js';
+import { PgPoolStore } from './features/number-pools/pool-store.js';
+import { TrackingNumberController } from './features/tracking-numbers/tracking-number-controller.js';
+import { TrackingNumberService } from './features/tracking-numbers/tracking-number-service.js';
+import { PgTrackingNumberStore } from './features/tracking-numbers/tracking-number-store.js';
 import { UserController } from './features/users/user-controller.js';
 import { UserService } from './features/users/user-service.js';
 import { PgUserStore } from './features/users/user-store.js';
@@ -91,6 +112,12 @@ export interface Container {
     readonly recordingIntake: RecordingIntake;
     readonly crmSinks: CrmSinkService;
     readonly outbox: OutboxService;
+    readonly channels: ChannelService;
+    readonly pools: PoolService;
+    readonly numbers: TrackingNumberService;
+    readonly leases: NumberLeaseService;
+    readonly poolHealth: PoolHealthService;
+    readonly dni: DniSessionService;
   };
   /** The delivery worker for outbox rows (leads to CRMs). */
   readonly outboxWorker: OutboxWorker;
@@ -128,6 +155,9 @@ export async function createContainer(config: Config, opts: ContainerOptions = {
       audit: new PgAuditLog(),
       recordings: new PgRecordingStore(),
       outbox: new PgOutboxStore(),
+      channels: new PgChannelStore(),
+      pools: new PgPoolStore(),
+      numbers: new PgTrackingNumberStore(),
     };
     const auth = new AuthService({ db: db.knex, ...stores, clock, logger: logger.child({ component: 'auth' }) });
     const sites = new SiteService({ db: db.knex, sites: stores.sites, audit: stores.audit, events });
@@ -188,13 +218,59 @@ export async function createContainer(config: Config, opts: ContainerOptions = {
         return row?.settings.deleteProviderRecordings === true;
       },
     });
+    const channels = new ChannelService({ db: db.knex, channels: stores.channels, sites: stores.sites, audit: stores.audit, events });
+    const pools = new PoolService({ db: db.knex, pools: stores.pools, sites: stores.sites, channels: stores.channels, audit: stores.audit, events });
+    const numbers = new TrackingNumberService({
+      db: db.knex,
+      numbers: stores.numbers,
+      pools: stores.pools,
+      sites: stores.sites,
+      audit: stores.audit,
+      events,
+      clock,
+    });
+    // Two runtime modes: leases in Redis when it is configured, else in SQL (same tables, same contract).
+    const leaseStore: NumberLeaseStore = redis
+      ? new RedisNumberLeaseStore(redis, db.knex, logger.child({ component: 'lease-history' }))
+      : new SqlNumberLeaseStore(db.knex);
+    const poolMetrics = createPoolMetrics(registry);
+    const leases = new NumberLeaseService({
+      db: db.knex,
+      pools: stores.pools,
+      numbers: stores.numbers,
+      leases: leaseStore,
+      metrics: poolMetrics,
+      clock,
+      logger: logger.child({ component: 'leases' }),
+    });
+    events.on('pool.changed', ({ accountId, poolId }) => leases.syncPool(accountId, poolId));
+    const poolHealth = new PoolHealthService({
+      db: db.knex,
+      pools,
+      poolStore: stores.pools,
+      numbers: stores.numbers,
+      leases,
+      readModel: new PoolHealthReadModel(),
+      metrics: poolMetrics,
+      clock,
+    });
+    const dni = new DniSessionService({
+      db: db.knex,
+      sites: stores.sites,
+      channels: stores.channels,
+      pools: stores.pools,
+      numbers: stores.numbers,
+      leases,
+      events,
+      clock,
+    });
 
     const checks: ReadinessCheck[] = [
       { name: 'database', check: async () => (await db.knex.raw('select 1 as ok')).rows[0]?.ok === 1 },
       ...(redis ? [{ name: 'redis', check: () => redis.ping(1_500) }] : []),
     ];
 
-    const fastRoutes: FastRoute[] = [];
+    const fastRoutes: FastRoute[] = [...new DniSessionController(dni).fastRoutes];
     const controllers: Controller[] = [
       new AuthController(auth, { secureCookies: config.http.publicBaseUrl.protocol === 'https:' }),
       new UserController(users),
@@ -202,6 +278,10 @@ export async function createContainer(config: Config, opts: ContainerOptions = {
       new RecordingController(recordings),
       ...leads.controllers,
       new OutboxController(outbox),
+      new ChannelController(channels),
+      new PoolController(pools, poolHealth),
+      new TrackingNumberController(numbers),
+      new NumberLeaseController(new NumberHolderService({ db: db.knex, leases, history: new LeaseHistoryReadModel(), pools: stores.pools }), clock),
     ];
     let openApiDoc: object | null = null;
     const health = new HealthController({
@@ -233,7 +313,7 @@ export async function createContainer(config: Config, opts: ContainerOptions = {
     const fastPath = new FastPath(fastRoutes, { logger: logger.child({ component: 'fast-path' }), metrics: httpMetrics });
     const http = createHttpServer(app, fastPath);
     const scheduler = new Scheduler(
-      createJobs({ config, db, stores, clock, logger, recordingIntake, recordingStorage }),
+      createJobs({ config, db, stores, clock, logger, recordingIntake, recordingStorage, numberPools: { leases, health: poolHealth } }),
       logger.child({ component: 'jobs' }),
     );
 
@@ -247,11 +327,13 @@ export async function createContainer(config: Config, opts: ContainerOptions = {
       events,
       scheduler,
       http,
-      services: { auth, sites, users, recordings, recordingIntake, crmSinks, outbox },
+      services: { auth, sites, users, recordings, recordingIntake, crmSinks, outbox, channels, pools, numbers, leases, poolHealth, dni },
       outboxWorker: worker,
       callChangeHook,
       bootstrap: () => bootstrapFirstOwner(db.knex, stores, config.bootstrap),
       async start() {
+        // The live lease state may be behind SQL (Redis restarted or emptied, numbers changed while down).
+        await leases.syncAll();
         const address = await http.listen(config.http.port, config.http.host);
         scheduler.start();
         // After bootstrap: the env webhook sink belongs to the default account, which exists by now.
@@ -264,6 +346,8 @@ export async function createContainer(config: Config, opts: ContainerOptions = {
           await http.close(config.http.shutdownTimeoutMs);
           await worker.stop(Math.floor(config.http.shutdownTimeoutMs / 2));
           await scheduler.stop();
+          // Lease history still in the Redis streams goes to SQL now rather than at the next start.
+          await leases.flushHistory().catch((err: unknown) => logger.warn({ err }, 'final lease history flush failed'));
           for (const fn of cleanup.reverse()) await fn().catch((err: unknown) => logger.warn({ err }, 'cleanup failed'));
           if (!opts.database) await db.close();
         })();

@@ -37,6 +37,17 @@ describe('loadConfig', () => {
     expect(c.http.port).to.equal(8080);
   });
 
+  it('seeds the demo site except in production unless told, and reads the lease history flush interval', () => {
+    const key = Buffer.alloc(32, 1).toString('base64');
+    expect(loadConfig({ ENCRYPTION_KEY: key }, tmp())).to.include({ demoSeed: true, leaseHistoryFlushMs: 500 });
+    expect(loadConfig({ ENCRYPTION_KEY: key, NODE_ENV: 'production' }, tmp()).demoSeed).to.equal(false);
+    expect(loadConfig({ ENCRYPTION_KEY: key, NODE_ENV: 'production', DEMO_SEED: 'true', LEASE_HISTORY_FLUSH_MS: '250' }, tmp())).to.include({
+      demoSeed: true,
+      leaseHistoryFlushMs: 250,
+    });
+    expect(() => loadConfig({ ENCRYPTION_KEY: key, LEASE_HISTORY_FLUSH_MS: '5' }, tmp())).to.throw(ConfigError, /LEASE_HISTORY_FLUSH_MS/);
+  });
+
   const bad: [Record<string, string>, RegExp][] = [
     [{ PORT: 'eighty' }, /PORT must be integer, got "eighty"/],
     [{ PORT: '70000' }, /PORT must be <= 65535/],

@@ -53,6 +53,13 @@ export const envSchema = {
     OUTBOX_CONCURRENCY: { type: 'integer', minimum: 1, maximum: 64, description: 'Deliveries (CRM requests) in flight per process' },
     OUTBOX_POLL_INTERVAL_MS: { type: 'integer', minimum: 20, maximum: 60000, description: 'How often an idle delivery worker looks for due rows' },
     CRM_REQUEST_TIMEOUT_MS: { type: 'integer', minimum: 1000, maximum: 60000, description: 'Timeout of one request to a CRM or webhook' },
+    LEASE_HISTORY_FLUSH_MS: {
+      type: 'integer',
+      minimum: 50,
+      maximum: 60000,
+      description: 'Redis mode: how often lease history moves from the Redis streams to number_leases',
+    },
+    DEMO_SEED: { type: 'string', enum: ['true', 'false'], description: 'Create the demo site at start (default: true unless NODE_ENV=production)' },
   },
 } as const;
 
@@ -72,6 +79,8 @@ export interface Config {
     | { readonly kind: 'postgres'; readonly url: string; readonly poolMax: number }
     | { readonly kind: 'pglite'; readonly dataDir: string | null };
   readonly dbVacuumIntervalS: number;
+  readonly leaseHistoryFlushMs: number;
+  readonly demoSeed: boolean;
   readonly redis: { readonly url: string; readonly keyPrefix: string } | null;
   readonly log: { readonly level: LogLevel; readonly pretty: boolean };
   readonly encryptionKey: Buffer;
@@ -200,6 +209,8 @@ export function loadConfig(env: Env = process.env, cwd = process.cwd()): Config 
       ? { kind: 'postgres' as const, url: databaseUrl, poolMax: int('DATABASE_POOL_MAX', 10) }
       : { kind: 'pglite' as const, dataDir: path.join(dataDir, 'pgdata') },
     dbVacuumIntervalS: int('DB_VACUUM_INTERVAL_S', 300),
+    leaseHistoryFlushMs: int('LEASE_HISTORY_FLUSH_MS', 500),
+    demoSeed: str('DEMO_SEED') === undefined ? nodeEnv !== 'production' : str('DEMO_SEED') === 'true',
     redis: redisUrl ? { url: redisUrl, keyPrefix: str('REDIS_KEY_PREFIX') ?? 'ct:' } : null,
     log: { level: (str('LOG_LEVEL') ?? 'info') as LogLevel, pretty: false },
     encryptionKey,

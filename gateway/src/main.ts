@@ -2,6 +2,7 @@ import { createContainer } from './composition-root.js';
 import type { Container } from './composition-root.js';
 import { ConfigError, loadConfig } from './config.js';
 import type { Config } from './config.js';
+import { seedDemo } from './demo/demo-seed.js';
 import type { BootstrapResult } from './features/auth/bootstrap.js';
 
 function printBanner(config: Config, port: number, boot: BootstrapResult | null): void {
@@ -37,6 +38,10 @@ async function main(): Promise<void> {
   }
   const container: Container = await createContainer(config);
   const boot = await container.bootstrap();
+  if (config.demoSeed) {
+    const demo = await seedDemo(container.db.knex);
+    if (demo.created) container.logger.info({ siteId: demo.siteId, created: demo.created }, 'demo site seeded (widget key "demo")');
+  }
   const address = await container.start();
   printBanner(config, address.port, boot);
 

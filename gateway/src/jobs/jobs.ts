@@ -4,6 +4,8 @@ import type { RecordingIntake } from '../features/recordings/recording-intake.js
 import type { PgRecordingStore } from '../features/recordings/recording-store.js';
 import type { Config } from '../config.js';
 import type { SessionStore } from '../features/auth/session-store.js';
+import type { NumberLeaseService } from '../features/number-pools/number-lease-service.js';
+import type { PoolHealthService } from '../features/number-pools/pool-health-service.js';
 import type { Logger } from '../logging/logger.js';
 import type { Clock } from '../shared/clock.js';
 import type { Job } from './scheduler.js';
@@ -17,7 +19,9 @@ export function createJobs(deps: {
   logger: Logger;
   recordingIntake: RecordingIntake;
   recordingStorage: RecordingStorage;
+  numberPools: { leases: NumberLeaseService; health: PoolHealthService };
 }): Job[] {
+  const { leases, health } = deps.numberPools;
   const jobs: Job[] = [
     {
       name: 'console-sessions.cleanup',
@@ -50,7 +54,41 @@ export function createJobs(deps: {
         if (expired.length) deps.logger.info({ deleted: expired.length }, 'recordings past their retention deleted (call records kept)');
       },
     },
+    {
+      // Leases whose hold ran out without a new request in their pool end here (requests also end them lazily).
+      name: 'number-pools.sweep',
+      intervalMs: 15_000,
+      runAtStart: true,
+      run: async () => {
+        const n = await leases.sweepAll();
+        if (n) deps.logger.debug({ ended: n }, 'expired number leases ended');
+      },
+    },
+    {
+      // Heals the live lease state if a pool change could not reach it (Redis briefly down during an admin change).
+      name: 'number-pools.resync',
+      intervalMs: 600_000,
+      run: () => leases.syncAll(),
+    },
+    {
+      name: 'number-pools.health-sample',
+      intervalMs: 60_000,
+      run: async () => {
+        await health.sample();
+      },
+    },
   ];
+  if (deps.config.redis) {
+    // Redis mode: lease history waits in per-pool streams until this moves it to SQL (docs/number-pools.md).
+    jobs.push({
+      name: 'number-pools.flush-history',
+      intervalMs: deps.config.leaseHistoryFlushMs,
+      runAtStart: true,
+      run: async () => {
+        await leases.flushHistory();
+      },
+    });
+  }
   if (deps.db.kind === 'pglite') {
     // PGlite runs no autovacuum worker: without this, hot tables (leases, sessions) only grow.
     jobs.push({

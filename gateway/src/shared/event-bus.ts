@@ -7,6 +7,9 @@ import type { Logger } from '../logging/logger.js';
 export interface DomainEvents {
   'site.changed': { accountId: string; siteId: string };
   'recording.ready': { accountId: string; callId: string; recordingId: string };
+  'channel.changed': { accountId: string; siteId: string; channelId: string };
+  /** A pool, its settings or its numbers changed: the lease engine re-syncs its live state. */
+  'pool.changed': { accountId: string; poolId: string };
 }
 
 type Handler<T> = (payload: T) => void | Promise<void>;

@@ -15,6 +15,8 @@ export function createTestConfig(overrides: Overrides = {}): Config {
     dataDir,
     db: { kind: 'pglite', dataDir: null },
     dbVacuumIntervalS: 300,
+    leaseHistoryFlushMs: 200,
+    demoSeed: false,
     redis: null,
     log: { level: 'silent', pretty: false },
     encryptionKey: randomBytes(32),

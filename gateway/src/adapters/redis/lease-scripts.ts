@@ -1,0 +1,180 @@
+/**
+ * Lua scripts of the Redis lease store. Each runs atomically in one round trip and touches only the keys of one
+ * pool, all named `<prefix>lp:{<poolId>}:<part>` so they share a hash slot (Redis Cluster).
+ *
+ * KEYS (always in this order):
+ *   1 nums     hash   e164 -> tracking number id (every live number of the pool: active and paused)
+ *   2 paused   set    e164 of paused numbers (keep their holder, never newly leased)
+ *   3 free     zset   e164 -> released at (ms); leasable and unheld; new numbers score 0 so they go first
+ *   4 busy     zset   e164 -> lease expiry (ms) = last seen + active window + hold; same order as last seen
+ *   5 holders  hash   e164 -> JSON {l lease id, s session, v visitor, n number id, a leased at, t last seen, x expiry, r reclaimed from}
+ *   6 sess     hash   session id -> e164 it holds
+ *   7 lastv    hash   e164 -> visitor of its last holder (sticky check: "nobody else took it since")
+ *   8 vnum     hash   visitor -> e164 it last held; bounded by the pool size (dropped when someone else takes it)
+ *   9 log      stream every lease and release, as a complete history row, appended atomically with the change
+ *
+ * Common ARGV: 1 now (ms), 2 account id, 3 pool id, 4 active window (ms), 5 hold (ms).
+ */
+
+const COMMON = `
+local nums, paused, free, busy, holders, sess, lastv, vnum, log = KEYS[1], KEYS[2], KEYS[3], KEYS[4], KEYS[5], KEYS[6], KEYS[7], KEYS[8], KEYS[9]
+local now, acc, pool = tonumber(ARGV[1]), ARGV[2], ARGV[3]
+local active, hold = tonumber(ARGV[4]), tonumber(ARGV[5])
+
+local function emit(ev, e164, h, at, why)
+  redis.call('XADD', log, '*', 'ev', ev, 'id', h.l, 'acc', acc, 'pool', pool, 'num', h.n, 'e164', e164,
+    's', h.s, 'v', h.v, 'a', string.format('%d', h.a), 'r', h.r, 'at', string.format('%d', at), 'why', why)
+end
+
+local function holder(e164)
+  local raw = redis.call('HGET', holders, e164)
+  if not raw then return nil end
+  return cjson.decode(raw)
+end
+
+local function close(e164, h, at, why)
+  if at < h.a then at = h.a end
+  redis.call('HDEL', holders, e164)
+  redis.call('ZREM', busy, e164)
+  if redis.call('HGET', sess, h.s) == e164 then redis.call('HDEL', sess, h.s) end
+  if h.v ~= '' then
+    redis.call('HSET', lastv, e164, h.v)
+    redis.call('HSET', vnum, h.v, e164)
+  else
+    redis.call('HDEL', lastv, e164)
+  end
+  if redis.call('HEXISTS', nums, e164) == 1 and redis.call('SISMEMBER', paused, e164) == 0 then
+    redis.call('ZADD', free, at, e164)
+  end
+  emit('release', e164, h, at, why)
+end
+
+local function expire_due(limit)
+  local due = redis.call('ZRANGEBYSCORE', busy, '-inf', now, 'LIMIT', 0, limit)
+  for _, e164 in ipairs(due) do
+    local h = holder(e164)
+    if h then close(e164, h, h.x, 'expired') else redis.call('ZREM', busy, e164) end
+  end
+  return #due
+end
+`;
+
+/** ARGV 6 session, 7 visitor ('' = unknown), 8 new lease id, 9 sticky '1'/'0', 10 reclaim '1'/'0'. */
+export const LEASE_SCRIPT = `${COMMON}
+local sid, vid, newid = ARGV[6], ARGV[7], ARGV[8]
+local sticky, reclaim = ARGV[9] == '1', ARGV[10] == '1'
+
+local function take(e164, how, from)
+  local n = redis.call('HGET', nums, e164)
+  local h = { l = newid, s = sid, v = vid, n = n, a = now, t = now, x = now + active + hold, r = from }
+  local prev = redis.call('HGET', lastv, e164)
+  if prev and prev ~= vid and redis.call('HGET', vnum, prev) == e164 then redis.call('HDEL', vnum, prev) end
+  redis.call('ZREM', free, e164)
+  redis.call('HSET', holders, e164, cjson.encode(h))
+  redis.call('HSET', sess, sid, e164)
+  redis.call('ZADD', busy, h.x, e164)
+  emit('lease', e164, h, now, '')
+  return { how, h.l, n, e164, h.a, h.x, from }
+end
+
+expire_due(20)
+local own = redis.call('HGET', sess, sid)
+if own then
+  local h = holder(own)
+  if h and h.x > now then
+    h.t = now
+    h.x = now + active + hold
+    redis.call('HSET', holders, own, cjson.encode(h))
+    redis.call('ZADD', busy, h.x, own)
+    return { 'renewed', h.l, h.n, own, h.a, h.x, h.r }
+  end
+  if h then close(own, h, h.x, 'expired') else redis.call('HDEL', sess, sid) end
+end
+if sticky and vid ~= '' then
+  local e164 = redis.call('HGET', vnum, vid)
+  if e164 and redis.call('ZSCORE', free, e164) and redis.call('HGET', lastv, e164) == vid then
+    return take(e164, 'sticky', '')
+  end
+end
+local f = redis.call('ZRANGE', free, 0, 0)
+if #f > 0 then return take(f[1], 'free', '') end
+-- Inactive holders: last seen before now - active, i.e. expiry before now + hold. Oldest first; paused are skipped.
+local idle = redis.call('ZRANGEBYSCORE', busy, '-inf', '(' .. string.format('%d', now + hold), 'LIMIT', 0, 50)
+for _, e164 in ipairs(idle) do
+  if redis.call('SISMEMBER', paused, e164) == 0 then
+    local h = holder(e164)
+    if h and h.x <= now then
+      close(e164, h, h.x, 'expired')
+      return take(e164, 'free', '')
+    end
+    if h and reclaim then
+      close(e164, h, now, 'reclaimed')
+      return take(e164, 'reclaimed', h.l)
+    end
+  end
+end
+return { 'blocked' }
+`;
+
+/** ARGV 6 session. Returns the new expiry, or false when the session holds nothing. */
+export const HEARTBEAT_SCRIPT = `${COMMON}
+local sid = ARGV[6]
+local own = redis.call('HGET', sess, sid)
+if not own then return false end
+local h = holder(own)
+if not h then redis.call('HDEL', sess, sid) return false end
+if h.x <= now then close(own, h, h.x, 'expired') return false end
+h.t = now
+h.x = now + active + hold
+redis.call('HSET', holders, own, cjson.encode(h))
+redis.call('ZADD', busy, h.x, own)
+return h.x
+`;
+
+/** ARGV 6 session, 7 reason. Returns 1 when a lease ended, 0 when the session held nothing. */
+export const RELEASE_SCRIPT = `${COMMON}
+local sid, why = ARGV[6], ARGV[7]
+local own = redis.call('HGET', sess, sid)
+if not own then return 0 end
+local h = holder(own)
+if not h then redis.call('HDEL', sess, sid) return 0 end
+if h.x <= now then close(own, h, h.x, 'expired') else close(own, h, now, why) end
+return 1
+`;
+
+/** ARGV 6 limit. Returns how many leases ended. */
+export const SWEEP_SCRIPT = `${COMMON}
+return expire_due(tonumber(ARGV[6]))
+`;
+
+/** ARGV 6.. triples (number id, e164, 'active'|'paused'). Returns the e164s removed from the pool. */
+export const SYNC_SCRIPT = `${COMMON}
+local want = {}
+for i = 6, #ARGV, 3 do want[ARGV[i + 1]] = { id = ARGV[i], status = ARGV[i + 2] } end
+local removed = {}
+for _, e164 in ipairs(redis.call('HKEYS', nums)) do
+  local w = want[e164]
+  if not w or w.id ~= redis.call('HGET', nums, e164) then
+    redis.call('HDEL', nums, e164)
+    local h = holder(e164)
+    if h then close(e164, h, math.min(now, h.x), 'admin') end
+    redis.call('SREM', paused, e164)
+    redis.call('ZREM', free, e164)
+    redis.call('HDEL', lastv, e164)
+    if not w then table.insert(removed, e164) end
+  end
+end
+for e164, w in pairs(want) do
+  redis.call('HSET', nums, e164, w.id)
+  if w.status == 'paused' then
+    redis.call('SADD', paused, e164)
+    redis.call('ZREM', free, e164)
+  else
+    redis.call('SREM', paused, e164)
+    if redis.call('HEXISTS', holders, e164) == 0 and not redis.call('ZSCORE', free, e164) then
+      redis.call('ZADD', free, 0, e164)
+    end
+  end
+end
+return removed
+`;

@@ -1,0 +1,185 @@
+import { createHash } from 'node:crypto';
+import { hostname } from 'node:os';
+import type {
+  CurrentHolder,
+  LeaseOutcome,
+  LeasePool,
+  LeaseRequest,
+  NumberLeaseStore,
+  PoolNumber,
+  PoolOccupancy,
+  ReleaseReason,
+} from '../../features/number-pools/number-lease-store-type.js';
+import type { Logger } from '../../logging/logger.js';
+import { newId } from '../../shared/ids.js';
+import type { Db } from '../db/knex.js';
+import { CLAIM_IDLE_MS, LeaseHistoryFlusher } from './lease-history-flusher.js';
+import { HEARTBEAT_SCRIPT, LEASE_SCRIPT, RELEASE_SCRIPT, SWEEP_SCRIPT, SYNC_SCRIPT } from './lease-scripts.js';
+import type { RedisHandle } from './redis-client.js';
+
+/**
+ * The lease engine on Redis: one Lua script per operation (one round trip), keys hash-tagged by pool.
+ *
+ * History: every script that starts or ends a lease appends the complete `number_leases` row to the pool's stream
+ * in the same atomic step; `LeaseHistoryFlusher` moves it to SQL without losing any on a crash.
+ */
+
+const SWEEP_LIMIT = 500;
+const PARTS = ['nums', 'paused', 'free', 'busy', 'holders', 'sess', 'lastv', 'vnum', 'log'] as const;
+
+interface Holder {
+  l: string;
+  s: string;
+  v: string;
+  n: string;
+  a: number;
+  t: number;
+  x: number;
+  r: string;
+}
+
+interface Script {
+  readonly text: string;
+  readonly sha: string;
+}
+
+const script = (text: string): Script => ({ text, sha: createHash('sha1').update(text).digest('hex') });
+const SCRIPTS = {
+  lease: script(LEASE_SCRIPT),
+  heartbeat: script(HEARTBEAT_SCRIPT),
+  release: script(RELEASE_SCRIPT),
+  sweep: script(SWEEP_SCRIPT),
+  sync: script(SYNC_SCRIPT),
+};
+
+export class RedisNumberLeaseStore implements NumberLeaseStore {
+  private readonly flusher: LeaseHistoryFlusher;
+
+  constructor(
+    private readonly redis: RedisHandle,
+    db: Db,
+    logger: Logger,
+    opts: { consumer?: string; claimIdleMs?: number } = {},
+  ) {
+    this.flusher = new LeaseHistoryFlusher(redis, db, logger, {
+      consumer: opts.consumer ?? hostname(),
+      claimIdleMs: opts.claimIdleMs ?? CLAIM_IDLE_MS,
+      pools: () => redis.client.sMembers(this.poolsKey()),
+      stream: (poolId) => `${this.base(poolId)}log`,
+    });
+  }
+
+  private base(poolId: string): string {
+    return `${this.redis.keyPrefix}lp:{${poolId}}:`;
+  }
+
+  private keys(poolId: string): string[] {
+    const b = this.base(poolId);
+    return PARTS.map((p) => `${b}${p}`);
+  }
+
+  private poolsKey(): string {
+    return `${this.redis.keyPrefix}lp:pools`;
+  }
+
+  private numberKey(e164: string): string {
+    return `${this.redis.keyPrefix}lpnum:${e164}`;
+  }
+
+  private async run(s: Script, pool: LeasePool, now: number, extra: readonly string[]): Promise<unknown> {
+    const keys = this.keys(pool.id);
+    const args = [String(now), pool.accountId, pool.id, String(pool.policy.activeWindowMs), String(pool.policy.holdMs), ...extra];
+    const c = this.redis.client;
+    try {
+      return await c.sendCommand(['EVALSHA', s.sha, String(keys.length), ...keys, ...args]);
+    } catch (err) {
+      if (!String((err as Error).message).startsWith('NOSCRIPT')) throw err;
+      return c.sendCommand(['EVAL', s.text, String(keys.length), ...keys, ...args]);
+    }
+  }
+
+  async lease(pool: LeasePool, req: LeaseRequest): Promise<LeaseOutcome> {
+    const p = pool.policy;
+    const r = (await this.run(SCRIPTS.lease, pool, req.now, [
+      req.sessionId,
+      req.visitorId ?? '',
+      newId(),
+      p.sticky ? '1' : '0',
+      p.reclaim ? '1' : '0',
+    ])) as [string, string, string, string, number, number, string];
+    if (r[0] === 'blocked') return { kind: 'blocked' };
+    return {
+      kind: 'leased',
+      how: r[0] as 'renewed' | 'sticky' | 'free' | 'reclaimed',
+      leaseId: r[1],
+      trackingNumberId: r[2],
+      e164: r[3],
+      leasedAt: Number(r[4]),
+      expiresAt: Number(r[5]),
+      reclaimedFrom: r[6] || null,
+    };
+  }
+
+  async heartbeat(pool: LeasePool, sessionId: string, now: number): Promise<number | null> {
+    const r = await this.run(SCRIPTS.heartbeat, pool, now, [sessionId]);
+    return r === null ? null : Number(r);
+  }
+
+  async release(pool: LeasePool, sessionId: string, now: number, reason: ReleaseReason): Promise<boolean> {
+    return Number(await this.run(SCRIPTS.release, pool, now, [sessionId, reason])) === 1;
+  }
+
+  async sweep(pool: LeasePool, now: number): Promise<number> {
+    return Number(await this.run(SCRIPTS.sweep, pool, now, [String(SWEEP_LIMIT)]));
+  }
+
+  async syncPool(pool: LeasePool, numbers: readonly PoolNumber[], now: number): Promise<void> {
+    const triples = numbers.flatMap((n) => [n.trackingNumberId, n.e164, n.status]);
+    const removed = (await this.run(SCRIPTS.sync, pool, now, triples)) as string[];
+    const c = this.redis.client;
+    if (numbers.length) {
+      // A pool with numbers can have history to flush; it stays listed after it loses them, until its stream drains.
+      // Separate commands, not MULTI: these keys live in different hash slots on a cluster.
+      await Promise.all([c.sAdd(this.poolsKey(), pool.id), ...numbers.map((n) => c.set(this.numberKey(n.e164), pool.id))]);
+    }
+    for (const e164 of removed) {
+      // Only drop the index entry if no other pool has taken the number since.
+      if ((await c.get(this.numberKey(e164))) === pool.id) await c.del(this.numberKey(e164));
+    }
+  }
+
+  async currentHolder(e164: string, at: number): Promise<CurrentHolder | null> {
+    const poolId = await this.redis.client.get(this.numberKey(e164));
+    if (!poolId) return null;
+    const raw = await this.redis.client.hGet(`${this.base(poolId)}holders`, e164);
+    if (!raw) return null;
+    const h = JSON.parse(raw) as Holder;
+    if (h.a > at || h.x <= at) return null;
+    return {
+      leaseId: h.l,
+      sessionId: h.s,
+      visitorId: h.v || null,
+      poolId,
+      leasedAt: new Date(h.a),
+      lastSeenAt: new Date(h.t),
+      reclaimed: h.r !== '',
+    };
+  }
+
+  async occupancy(pool: LeasePool, now: number): Promise<PoolOccupancy> {
+    const [nums, paused, , busy] = this.keys(pool.id);
+    const c = this.redis.client;
+    const [size, pausedCount, inUse] = await Promise.all([c.hLen(nums!), c.sCard(paused!), c.zCount(busy!, `(${now}`, '+inf')]);
+    return { size: Number(size), leasable: Number(size) - Number(pausedCount), inUse: Number(inUse) };
+  }
+
+  flushHistory(): Promise<number> {
+    return this.flusher.flush();
+  }
+
+  /** Drops every key of the pool (tests and pool deletion). */
+  async forgetPool(poolId: string): Promise<void> {
+    await this.redis.client.del(this.keys(poolId));
+    await this.redis.client.sRem(this.poolsKey(), poolId);
+  }
+}

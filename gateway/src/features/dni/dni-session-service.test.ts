@@ -1,0 +1,175 @@
+import { expect } from 'chai';
+import type { Db } from '../../adapters/db/knex.js';
+import { createLogger } from '../../logging/logger.js';
+import { ManualClock } from '../../shared/clock.js';
+import { EventBus } from '../../shared/event-bus.js';
+import type { Channel, ChannelStore } from '../channels/channel-store-type.js';
+import { NumberLeaseService } from '../number-pools/number-lease-service.js';
+import type { LeaseOutcome, LeasePool, LeaseRequest, NumberLeaseStore } from '../number-pools/number-lease-store-type.js';
+import { noPoolMetrics } from '../number-pools/pool-metrics.js';
+import { DEFAULT_POOL_SETTINGS } from '../number-pools/pool-store-type.js';
+import type { Pool, PoolStore } from '../number-pools/pool-store-type.js';
+import type { SiteStore } from '../sites/site-store-type.js';
+import { DEFAULT_SITE_SETTINGS } from '../sites/site-types.js';
+import type { Site } from '../sites/site-types.js';
+import type { TrackingNumber, TrackingNumberStore } from '../tracking-numbers/tracking-number-store-type.js';
+import { DniSessionService, originAllowed } from './dni-session-service.js';
+
+const at = new Date(0);
+const site: Site = {
+  id: 'site',
+  accountId: 'acc',
+  name: 'Shop',
+  publicKey: 'shop',
+  domains: ['shop.example', '*.shop.example', 'localhost:*'],
+  canonicalNumbers: ['+14155550100', '+74951234567'],
+  defaultForwardTo: null,
+  timezone: 'UTC',
+  settings: DEFAULT_SITE_SETTINGS,
+  createdAt: at,
+  updatedAt: at,
+};
+const ads: Channel = {
+  id: 'ads',
+  accountId: 'acc',
+  siteId: 'site',
+  name: 'Ads',
+  kind: 'paid_search',
+  rules: [{ click_id: 'gclid' }],
+  priority: 1,
+  createdAt: at,
+  updatedAt: at,
+};
+const pool = (id: string, kind: Pool['kind'], canonical: string, channelId: string | null, fallback: string | null = null): Pool => ({
+  id,
+  accountId: 'acc',
+  siteId: 'site',
+  channelId,
+  name: id,
+  kind,
+  canonicalNumber: canonical,
+  fallbackNumber: fallback,
+  settings: DEFAULT_POOL_SETTINGS,
+  createdAt: at,
+  updatedAt: at,
+});
+
+/** A lease store that gives out a fixed number per pool until told the pool is full. */
+class FakeLeaseStore implements Partial<NumberLeaseStore> {
+  full = new Set<string>();
+  calls: { pool: string; req: LeaseRequest }[] = [];
+  async lease(p: LeasePool, req: LeaseRequest): Promise<LeaseOutcome> {
+    this.calls.push({ pool: p.id, req });
+    if (this.full.has(p.id)) return { kind: 'blocked' };
+    const e164 = p.id === 'web-us' ? '+14155550101' : '+74951234561';
+    return {
+      kind: 'leased',
+      leaseId: 'l',
+      trackingNumberId: 'n',
+      e164,
+      leasedAt: req.now,
+      expiresAt: req.now + 300_000,
+      how: 'free',
+      reclaimedFrom: null,
+    };
+  }
+}
+
+async function failure(p: Promise<unknown>): Promise<Error> {
+  try {
+    await p;
+  } catch (err) {
+    return err as Error;
+  }
+  throw new Error('expected a rejection');
+}
+
+function setup() {
+  const pools = [
+    pool('web-us', 'session', '+14155550100', null),
+    pool('web-ru', 'session', '+74951234567', null, '+74950000000'),
+    pool('ads-us', 'static', '+14155550100', 'ads'),
+  ];
+  let loads = 0;
+  const sites = {
+    getByPublicKey: async (_db: Db, key: string) => {
+      loads += 1;
+      return key === 'shop' ? site : null;
+    },
+  } as unknown as SiteStore;
+  const channels = { list: async () => [ads] } as unknown as ChannelStore;
+  const poolStore = { listBySite: async () => pools } as unknown as PoolStore;
+  const numbers = {
+    listByPool: async (_db: Db, id: string) => (id === 'ads-us' ? [{ e164: '+14155550110', status: 'active' } as TrackingNumber] : []),
+  } as unknown as TrackingNumberStore;
+  const store = new FakeLeaseStore();
+  const logger = createLogger({ level: 'silent' });
+  const leases = new NumberLeaseService({
+    db: {} as Db,
+    pools: poolStore,
+    numbers,
+    leases: store as unknown as NumberLeaseStore,
+    metrics: noPoolMetrics,
+    clock: new ManualClock(),
+    logger,
+  });
+  const events = new EventBus(logger);
+  const clock = new ManualClock();
+  const dni = new DniSessionService({ db: {} as Db, sites, channels, pools: poolStore, numbers, leases, events, clock });
+  return { dni, store, events, clock, loads: () => loads };
+}
+
+describe('DniSessionService', () => {
+  it('leases a session number per canonical number for an unclassified visit', async () => {
+    const { dni, store } = setup();
+    const r = await dni.start({ siteKey: 'shop', origin: null, sessionId: 'sess-0001', visitorId: 'visitor-01', pageUrl: 'https://shop.example/' });
+    expect(r.swaps.map((s) => [s.from, s.to])).to.deep.equal([
+      ['+14155550100', '+14155550101'],
+      ['+74951234567', '+74951234561'],
+    ]);
+    expect(r.channel).to.equal(null);
+    expect(store.calls.map((c) => c.req.sessionId)).to.deep.equal(['sess-0001', 'sess-0001']);
+    expect(r.heartbeatSeconds).to.equal(60);
+  });
+
+  it("shows the channel's static number where it has one, and the fallback when a pool is full", async () => {
+    const { dni, store } = setup();
+    store.full.add('web-ru');
+    const r = await dni.start({ siteKey: 'shop', origin: 'https://www.shop.example', pageUrl: 'https://www.shop.example/?gclid=1' });
+    expect(r.channel?.name).to.equal('Ads');
+    expect(r.swaps.map((s) => s.to)).to.deep.equal(['+14155550110', '+74950000000']);
+    expect(
+      store.calls.map((c) => c.pool),
+      'no lease for the static pool',
+    ).to.deep.equal(['web-ru']);
+  });
+
+  it('refuses unknown keys and foreign origins, and reloads a site after a change', async () => {
+    const { dni, events, clock, loads } = setup();
+    expect(await failure(dni.start({ siteKey: 'nope', origin: null }))).to.include({ name: 'NotFoundError' });
+    expect(await failure(dni.start({ siteKey: 'shop', origin: 'https://evil.example' }))).to.include({ name: 'ForbiddenError' });
+    const before = loads();
+    await dni.start({ siteKey: 'shop', origin: null });
+    expect(loads(), 'cached').to.equal(before);
+    await events.emit('pool.changed', { accountId: 'acc', poolId: 'web-us' });
+    await dni.start({ siteKey: 'shop', origin: null });
+    expect(loads()).to.equal(before + 1);
+    clock.advance(31_000);
+    await dni.start({ siteKey: 'shop', origin: null });
+    expect(loads(), 'another replica may have changed it: reloaded after the TTL').to.equal(before + 2);
+  });
+});
+
+describe('originAllowed', () => {
+  it('matches exact hosts, subdomain wildcards and port rules', () => {
+    const d = ['shop.example', '*.shop.example', 'localhost:*', '127.0.0.1:8080'];
+    expect(originAllowed('https://shop.example', d)).to.equal(true);
+    expect(originAllowed('https://a.shop.example', d)).to.equal(true);
+    expect(originAllowed('https://evilshop.example', d)).to.equal(false);
+    expect(originAllowed('https://shop.example:8443', d)).to.equal(false);
+    expect(originAllowed('http://localhost:5173', d)).to.equal(true);
+    expect(originAllowed('http://127.0.0.1:8080', d)).to.equal(true);
+    expect(originAllowed('http://127.0.0.1:9090', d)).to.equal(false);
+    expect(originAllowed('null', d)).to.equal(false);
+  });
+});

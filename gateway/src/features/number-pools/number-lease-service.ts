@@ -1,0 +1,136 @@
+import type { Db } from '../../adapters/db/knex.js';
+import type { Logger } from '../../logging/logger.js';
+import type { Clock } from '../../shared/clock.js';
+import type { TrackingNumberStore } from '../tracking-numbers/tracking-number-store-type.js';
+import { DEFAULT_LEASE_POLICY } from './number-lease-store-type.js';
+import type { CurrentHolder, LeaseOutcome, LeasePool, NumberLeaseStore, PoolOccupancy, ReleaseReason } from './number-lease-store-type.js';
+import type { PoolMetrics } from './pool-metrics.js';
+import type { Pool, PoolStore } from './pool-store-type.js';
+
+/** What happened in a pool since the last health sample (per process; samples add up across replicas). */
+export interface PoolCounters {
+  leases: number;
+  blocked: number;
+  reclaims: number;
+}
+
+export const toLeasePool = (p: Pick<Pool, 'id' | 'accountId' | 'settings'>): LeasePool => ({
+  id: p.id,
+  accountId: p.accountId,
+  policy: {
+    activeWindowMs: p.settings.activeWindowSeconds * 1000,
+    holdMs: p.settings.holdSeconds * 1000,
+    sticky: p.settings.sticky,
+    reclaim: p.settings.reclaim,
+  },
+});
+
+/**
+ * The lease engine as the rest of the gateway sees it: session pools' numbers leased, renewed and released through
+ * whichever `NumberLeaseStore` the composition root picked, with the pools' live numbers kept in sync with SQL.
+ */
+export class NumberLeaseService {
+  private readonly counters = new Map<string, PoolCounters>();
+
+  constructor(
+    private readonly deps: {
+      db: Db;
+      pools: PoolStore;
+      numbers: TrackingNumberStore;
+      leases: NumberLeaseStore;
+      metrics: PoolMetrics;
+      clock: Clock;
+      logger: Logger;
+    },
+  ) {}
+
+  private count(poolId: string): PoolCounters {
+    let c = this.counters.get(poolId);
+    if (!c) {
+      c = { leases: 0, blocked: 0, reclaims: 0 };
+      this.counters.set(poolId, c);
+    }
+    return c;
+  }
+
+  async lease(pool: Pool, sessionId: string, visitorId: string | null): Promise<LeaseOutcome> {
+    const out = await this.deps.leases.lease(toLeasePool(pool), { sessionId, visitorId, now: this.deps.clock.nowMs() });
+    const c = this.count(pool.id);
+    if (out.kind === 'blocked') {
+      c.blocked += 1;
+      this.deps.metrics.blocked(pool.id);
+      this.deps.metrics.leaseOp(pool.id, 'lease', 'blocked');
+      return out;
+    }
+    if (out.how !== 'renewed') c.leases += 1;
+    if (out.how === 'reclaimed') {
+      c.reclaims += 1;
+      this.deps.metrics.reclaimed(pool.id);
+    }
+    this.deps.metrics.leaseOp(pool.id, 'lease', out.how);
+    return out;
+  }
+
+  async heartbeat(pool: Pool, sessionId: string): Promise<number | null> {
+    const r = await this.deps.leases.heartbeat(toLeasePool(pool), sessionId, this.deps.clock.nowMs());
+    this.deps.metrics.leaseOp(pool.id, 'heartbeat', r === null ? 'none' : 'ok');
+    return r;
+  }
+
+  async release(pool: Pool, sessionId: string, reason: ReleaseReason): Promise<boolean> {
+    const r = await this.deps.leases.release(toLeasePool(pool), sessionId, this.deps.clock.nowMs(), reason);
+    this.deps.metrics.leaseOp(pool.id, 'release', r ? 'ok' : 'none');
+    return r;
+  }
+
+  currentHolder(e164: string, at: Date): Promise<CurrentHolder | null> {
+    return this.deps.leases.currentHolder(e164, at.getTime());
+  }
+
+  async occupancy(pool: Pool): Promise<PoolOccupancy> {
+    return this.deps.leases.occupancy(toLeasePool(pool), this.deps.clock.nowMs());
+  }
+
+  /**
+   * Makes the live state of a pool match SQL: its active and paused numbers when it is a session pool, nothing
+   * when it is static or gone (its leases end with reason admin).
+   */
+  async syncPool(accountId: string, poolId: string): Promise<void> {
+    const pool = await this.deps.pools.getAny(this.deps.db, poolId);
+    const numbers = pool?.kind === 'session' ? await this.deps.numbers.listByPool(this.deps.db, poolId) : [];
+    const live = numbers.flatMap((n) =>
+      n.status === 'active' || n.status === 'paused' ? [{ trackingNumberId: n.id, e164: n.e164, status: n.status }] : [],
+    );
+    const leasePool = pool ? toLeasePool(pool) : { id: poolId, accountId, policy: DEFAULT_LEASE_POLICY };
+    await this.deps.leases.syncPool(leasePool, live, this.deps.clock.nowMs());
+  }
+
+  /** At start: the live state may be older than SQL (Redis restarted, changes made while down). */
+  async syncAll(): Promise<void> {
+    for (const pool of await this.deps.pools.listAll(this.deps.db, { kind: 'session' })) await this.syncPool(pool.accountId, pool.id);
+  }
+
+  /** Ends the leases whose hold has passed and refreshes the occupancy gauges. */
+  async sweepAll(): Promise<number> {
+    let ended = 0;
+    const now = this.deps.clock.nowMs();
+    for (const pool of await this.deps.pools.listAll(this.deps.db, { kind: 'session' })) {
+      const lp = toLeasePool(pool);
+      ended += await this.deps.leases.sweep(lp, now);
+      const occ = await this.deps.leases.occupancy(lp, now);
+      this.deps.metrics.occupancy(pool.id, occ.size, occ.inUse);
+    }
+    return ended;
+  }
+
+  flushHistory(): Promise<number> {
+    return this.deps.leases.flushHistory();
+  }
+
+  /** Hands over and resets what was counted since the last call. */
+  takeCounters(): Map<string, PoolCounters> {
+    const out = new Map(this.counters);
+    this.counters.clear();
+    return out;
+  }
+}
