@@ -37,6 +37,25 @@ import { systemClock } from './shared/clock.js';
 import type { Clock } from './shared/clock.js';
 import { EventBus } from './shared/event-bus.js';
 import { createJobs } from './jobs/jobs.js';
+import { RedisFanout } from './adapters/redis/fanout.js';
+import { webhookUrls } from './adapters/telephony/twilio/twiml.js';
+import { AttributionReadModel } from './features/attribution/attribution-read-model.js';
+import { noLiveLeases } from './features/attribution/attribution-types.js';
+import type { LiveLeaseLookup } from './features/attribution/attribution-types.js';
+import { RetryingCallEventWriter } from './features/call-webhooks/retrying-call-event-writer.js';
+import { RoutingService } from './features/call-webhooks/routing-service.js';
+import { loadRoutingSnapshot } from './features/call-webhooks/routing-table.js';
+import { TwilioWebhookController } from './features/call-webhooks/twilio-webhook-controller.js';
+import { PgBlockedCallerStore } from './features/calls/blocked-caller-store.js';
+import type { CallChangeHook } from './features/calls/call-change-hook.js';
+import { CallController } from './features/calls/call-controller.js';
+import { PgCallEventStore } from './features/calls/call-event-store.js';
+import { CallReadModel } from './features/calls/call-read-model.js';
+import { CallService } from './features/calls/call-service.js';
+import { PgCallStore } from './features/calls/call-store.js';
+import { PgRecordingRefStore } from './features/calls/recording-ref-store.js';
+import { PgProviderAccountStore } from './features/provider-accounts/provider-account-store.js';
+import { SecretBox } from './features/provider-accounts/secret-box.js';
 
 export const VERSION = '0.1.0';
 
@@ -49,6 +68,10 @@ export interface ContainerOptions {
   readonly migrate?: boolean;
   /** Collect Node's default process metrics (off in tests: they register global timers). */
   readonly defaultMetrics?: boolean;
+  /** Who holds a tracking number right now (the lease engine); none until it is wired. */
+  readonly liveLeases?: LiveLeaseLookup;
+  /** Code that reacts to call changes inside their transaction (the leads outbox). */
+  readonly callHooks?: readonly CallChangeHook[];
 }
 
 export interface Container {
@@ -64,6 +87,9 @@ export interface Container {
     readonly auth: AuthService;
     readonly sites: SiteService;
     readonly users: UserService;
+    readonly calls: CallService;
+    readonly routing: RoutingService;
+    readonly callEvents: RetryingCallEventWriter;
   };
   /** Creates the first owner on an empty database; null when the database already had an account. */
   bootstrap(): Promise<BootstrapResult | null>;
@@ -100,6 +126,43 @@ export async function createContainer(config: Config, opts: ContainerOptions = {
     const sites = new SiteService({ db: db.knex, sites: stores.sites, audit: stores.audit, events });
     const users = new UserService({ db: db.knex, users: stores.users, audit: stores.audit });
 
+    const fanout = redis ? new RedisFanout(redis, logger.child({ component: 'fanout' })) : null;
+    const providerAccounts = new PgProviderAccountStore(new SecretBox(config.encryptionKey));
+    const blockedCallers = new PgBlockedCallerStore();
+    const routing = new RoutingService({
+      logger: logger.child({ component: 'routing' }),
+      fanout,
+      load: () =>
+        loadRoutingSnapshot(db.knex, {
+          defaultTwilio: config.twilio,
+          now: clock.now(),
+          twilioLogins: async () =>
+            (await providerAccounts.listAll(db.knex, 'twilio')).map((p) => ({
+              accountId: p.accountId,
+              accountSid: p.externalId,
+              authToken: p.secret,
+            })),
+        }),
+    });
+    events.on('site.changed', () => routing.changed());
+    events.on('routing.changed', () => routing.changed());
+    const callStore = new PgCallStore();
+    const calls = new CallService({
+      db: db.knex,
+      calls: callStore,
+      events: new PgCallEventStore(),
+      recordings: new PgRecordingRefStore(),
+      blocked: blockedCallers,
+      audit: stores.audit,
+      readModel: new CallReadModel(),
+      attribution: new AttributionReadModel(opts.liveLeases ?? noLiveLeases),
+      hooks: opts.callHooks ?? [],
+      bus: events,
+      clock,
+      logger: logger.child({ component: 'calls' }),
+    });
+    const callEvents = new RetryingCallEventWriter(calls, logger.child({ component: 'call-events' }));
+
     const checks: ReadinessCheck[] = [
       { name: 'database', check: async () => (await db.knex.raw('select 1 as ok')).rows[0]?.ok === 1 },
       ...(redis ? [{ name: 'redis', check: () => redis.ping(1_500) }] : []),
@@ -110,6 +173,15 @@ export async function createContainer(config: Config, opts: ContainerOptions = {
       new AuthController(auth, { secureCookies: config.http.publicBaseUrl.protocol === 'https:' }),
       new UserController(users),
       new SiteController(sites),
+      new TwilioWebhookController({
+        routing,
+        writer: callEvents,
+        publicBaseUrl: config.http.publicBaseUrl,
+        urls: webhookUrls(config.http.publicBaseUrl),
+        clock,
+        logger: logger.child({ component: 'twilio-webhooks' }),
+      }),
+      new CallController(calls),
     ];
     let openApiDoc: object | null = null;
     const health = new HealthController({
@@ -134,7 +206,7 @@ export async function createContainer(config: Config, opts: ContainerOptions = {
     });
     const fastPath = new FastPath(fastRoutes, { logger: logger.child({ component: 'fast-path' }), metrics: httpMetrics });
     const http = createHttpServer(app, fastPath);
-    const scheduler = new Scheduler(createJobs({ config, db, stores, clock, logger }), logger.child({ component: 'jobs' }));
+    const scheduler = new Scheduler(createJobs({ config, db, stores, clock, logger, routing }), logger.child({ component: 'jobs' }));
 
     let stopping: Promise<void> | null = null;
     return {
@@ -146,9 +218,10 @@ export async function createContainer(config: Config, opts: ContainerOptions = {
       events,
       scheduler,
       http,
-      services: { auth, sites, users },
+      services: { auth, sites, users, calls, routing, callEvents },
       bootstrap: () => bootstrapFirstOwner(db.knex, stores, config.bootstrap),
       async start() {
+        await routing.start();
         const address = await http.listen(config.http.port, config.http.host);
         scheduler.start();
         return address;
@@ -157,6 +230,7 @@ export async function createContainer(config: Config, opts: ContainerOptions = {
         stopping ??= (async () => {
           await http.close(config.http.shutdownTimeoutMs);
           await scheduler.stop();
+          await callEvents.stop();
           for (const fn of cleanup.reverse()) await fn().catch((err: unknown) => logger.warn({ err }, 'cleanup failed'));
           if (!opts.database) await db.close();
         })();

@@ -35,6 +35,8 @@ export const envSchema = {
     BOOTSTRAP_PASSWORD: { type: 'string', minLength: 12 },
     BOOTSTRAP_API_KEY: { type: 'string', pattern: '^ctk_[A-Za-z0-9_-]{32,}$' },
     DB_VACUUM_INTERVAL_S: { type: 'integer', minimum: 10, maximum: 86400 },
+    TWILIO_ACCOUNT_SID: { type: 'string', pattern: '^AC[0-9A-Za-z]{32}$', description: 'a Twilio Account SID (AC + 32 characters)' },
+    TWILIO_AUTH_TOKEN: { type: 'string', minLength: 16, maxLength: 128, description: "the default account's Twilio auth token" },
   },
 } as const;
 
@@ -57,6 +59,8 @@ export interface Config {
   readonly redis: { readonly url: string; readonly keyPrefix: string } | null;
   readonly log: { readonly level: LogLevel; readonly pretty: boolean };
   readonly encryptionKey: Buffer;
+  /** Twilio login of the default (first) account, for embedded and single-tenant installs; others store theirs encrypted. */
+  readonly twilio: { readonly accountSid: string; readonly authToken: string } | null;
   readonly bootstrap: {
     readonly email: string;
     readonly password: string | null;
@@ -133,6 +137,9 @@ export function loadConfig(env: Env = process.env, cwd = process.cwd()): Config 
   const encryptionKey = keyText ? Buffer.from(keyText, 'base64') : loadOrCreateKey(dataDir);
   if (encryptionKey.length !== 32) throw new ConfigError('ENCRYPTION_KEY must be the base64 of exactly 32 bytes');
   const nodeEnv = (str('NODE_ENV') ?? 'development') as Config['env'];
+  const twilioSid = str('TWILIO_ACCOUNT_SID');
+  const twilioToken = str('TWILIO_AUTH_TOKEN');
+  if (Boolean(twilioSid) !== Boolean(twilioToken)) throw new ConfigError('TWILIO_ACCOUNT_SID and TWILIO_AUTH_TOKEN go together: set both or neither');
 
   return deepFreeze({
     env: nodeEnv,
@@ -151,6 +158,7 @@ export function loadConfig(env: Env = process.env, cwd = process.cwd()): Config 
     redis: redisUrl ? { url: redisUrl, keyPrefix: str('REDIS_KEY_PREFIX') ?? 'ct:' } : null,
     log: { level: (str('LOG_LEVEL') ?? 'info') as LogLevel, pretty: false },
     encryptionKey,
+    twilio: twilioSid && twilioToken ? { accountSid: twilioSid, authToken: twilioToken } : null,
     bootstrap: {
       email: str('BOOTSTRAP_EMAIL') ?? 'owner@localhost',
       password: str('BOOTSTRAP_PASSWORD') ?? null,

@@ -4,9 +4,17 @@ import type { SessionStore } from '../features/auth/session-store.js';
 import type { Logger } from '../logging/logger.js';
 import type { Clock } from '../shared/clock.js';
 import type { Job } from './scheduler.js';
+import type { RoutingService } from '../features/call-webhooks/routing-service.js';
 
 /** Every periodic job of the gateway, with its interval. */
-export function createJobs(deps: { config: Config; db: Database; stores: { sessions: SessionStore }; clock: Clock; logger: Logger }): Job[] {
+export function createJobs(deps: {
+  config: Config;
+  db: Database;
+  stores: { sessions: SessionStore };
+  clock: Clock;
+  logger: Logger;
+  routing?: RoutingService;
+}): Job[] {
   const jobs: Job[] = [
     {
       name: 'console-sessions.cleanup',
@@ -17,6 +25,11 @@ export function createJobs(deps: { config: Config; db: Database; stores: { sessi
       },
     },
   ];
+  if (deps.routing) {
+    const routing = deps.routing;
+    // Changes are pushed as they happen; this catches any writer that did not announce its change.
+    jobs.push({ name: 'routing-table.refresh', intervalMs: 60_000, run: async () => void (await routing.refresh()) });
+  }
   if (deps.db.kind === 'pglite') {
     // PGlite runs no autovacuum worker: without this, hot tables (leases, sessions) only grow.
     jobs.push({

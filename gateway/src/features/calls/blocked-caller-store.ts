@@ -61,4 +61,8 @@ export class PgBlockedCallerStore {
   async listAll(db: DbOrTrx): Promise<BlockedCaller[]> {
     return ((await db(TABLE).select(...COLUMNS)) as Row[]).map(toDomain);
   }
+
+  async siteExists(db: DbOrTrx, accountId: string, siteId: string): Promise<boolean> {
+    return Boolean(await db('sites').where({ account_id: accountId, id: siteId }).first('id'));
+  }
 }

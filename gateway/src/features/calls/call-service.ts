@@ -9,13 +9,21 @@ import { matchCall } from '../attribution/attribution-matcher.js';
 import type { AttributionReadModel, NumberContext } from '../attribution/attribution-read-model.js';
 import type { Attribution } from '../attribution/attribution-types.js';
 import type { AuditLog } from '../audit/audit-log-store.js';
-import type { PgBlockedCallerStore } from './blocked-caller-store.js';
+import type { BlockedCaller, PgBlockedCallerStore } from './blocked-caller-store.js';
 import type { CallChange, CallChangeHook } from './call-change-hook.js';
 import type { PgCallEventStore } from './call-event-store.js';
 import type { CallEvent, CallEventSink, CallRingingEvent } from './call-events.js';
+import type { CallReadModel, SessionJourney } from './call-read-model.js';
 import type { PgCallStore } from './call-store.js';
 import type { Call, CallListFilter, CallPatch } from './call-types.js';
-import type { PgRecordingRefStore } from './recording-ref-store.js';
+import type { PgRecordingRefStore, RecordingRef } from './recording-ref-store.js';
+
+export interface CallCard {
+  readonly call: Call;
+  readonly journey: SessionJourney | null;
+  readonly recordings: readonly RecordingRef[];
+  readonly events: readonly { type: string; eventKey: string; occurredAt: Date }[];
+}
 
 /** What subscribers (live feed, reports) hear after a change commits. */
 export type CallUpdateKind = 'ringing' | 'answered' | 'ended' | 'attributed' | 'recording';
@@ -34,6 +42,7 @@ export interface CallServiceDeps {
   readonly recordings: PgRecordingRefStore;
   readonly blocked: PgBlockedCallerStore;
   readonly audit: AuditLog;
+  readonly readModel: CallReadModel;
   readonly attribution: AttributionReadModel;
   readonly hooks: readonly CallChangeHook[];
   readonly bus: EventBus;
@@ -155,13 +164,10 @@ export class CallService implements CallEventSink {
         if (call.status === 'ended' && !call.answeredAt && (call.outcome === 'completed' || call.outcome === null)) {
           // Arrived after the end: fill in when it was answered without moving the state back.
           const patch: CallPatch = { answeredAt: e.occurredAt, answeredBy: e.answeredBy };
-          if (!call.talkReported && call.endedAt) {
-            return {
-              call: await calls.update(trx, call.accountId, call.id, { ...patch, ...this.durations(call.startedAt, e.occurredAt, call.endedAt) }),
-              kinds: [],
-            };
-          }
-          return { call: await calls.update(trx, call.accountId, call.id, patch), kinds: [] };
+          const timed = !call.talkReported && call.endedAt ? this.durations(call.startedAt, e.occurredAt, call.endedAt) : {};
+          const updated = await calls.update(trx, call.accountId, call.id, { ...patch, ...timed });
+          await this.runHooks(trx, updated, 'call.answered');
+          return { call: updated, kinds: ['answered'] };
         }
         return { call, kinds: [] };
       }
@@ -293,5 +299,40 @@ export class CallService implements CallEventSink {
     await this.deps.bus.emit('call.updated', { accountId: updated.accountId, callId: updated.id, kind: 'attributed', call: updated });
     await this.deps.bus.emit('call.attributed', { accountId: updated.accountId, callId: updated.id, call: updated });
     return updated;
+  }
+
+  async card(actor: Principal, id: string): Promise<CallCard> {
+    const { db } = this.deps;
+    const call = await this.get(actor, id);
+    const journey = call.sessionId ? await this.deps.readModel.journey(db, actor.accountId, call.sessionId) : null;
+    const recordings = await this.deps.recordings.listForCall(db, actor.accountId, call.id);
+    const events = await this.deps.events.listForCall(db, actor.accountId, call.id);
+    return { call, journey, recordings, events };
+  }
+
+  // ---- blocked callers ----
+
+  private async assertSite(actor: Principal, siteId: string): Promise<void> {
+    if (!(await this.deps.blocked.siteExists(this.deps.db, actor.accountId, siteId))) throw new NotFoundError(`Site ${siteId} not found`);
+  }
+
+  async listBlocked(actor: Principal, siteId: string): Promise<BlockedCaller[]> {
+    await this.assertSite(actor, siteId);
+    return this.deps.blocked.list(this.deps.db, actor.accountId, siteId);
+  }
+
+  async block(actor: Principal, siteId: string, e164: string, reason: string): Promise<BlockedCaller> {
+    await this.assertSite(actor, siteId);
+    const b = await this.deps.blocked.add(this.deps.db, { id: newId(), accountId: actor.accountId, siteId, e164, reason });
+    await this.deps.audit.record(this.deps.db, actor, { action: 'caller.block', targetType: 'site', targetId: siteId, details: { e164 } });
+    await this.deps.bus.emit('routing.changed', { accountId: actor.accountId });
+    return b;
+  }
+
+  async unblock(actor: Principal, siteId: string, e164: string): Promise<void> {
+    if (!(await this.deps.blocked.remove(this.deps.db, actor.accountId, siteId, e164)))
+      throw new NotFoundError(`${e164} is not blocked on site ${siteId}`);
+    await this.deps.audit.record(this.deps.db, actor, { action: 'caller.unblock', targetType: 'site', targetId: siteId, details: { e164 } });
+    await this.deps.bus.emit('routing.changed', { accountId: actor.accountId });
   }
 }
