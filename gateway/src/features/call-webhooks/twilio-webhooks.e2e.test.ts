@@ -175,8 +175,8 @@ describe('Twilio webhooks', () => {
       talkSeconds: 42,
     });
     // The parent's final status and the recording arrive before the voice webhook's record is written.
-    await tw.post('status', callbacks[5].params);
-    await tw.post('recording', callbacks[6].params);
+    await tw.post(callbacks[5]!.path, callbacks[5]!.params);
+    await tw.post(callbacks[6]!.path, callbacks[6]!.params);
     expect((await tw.post('voice', inboundParams({ accountSid: ACCOUNT_SID, callSid, from, to: numbers.session }))).status).to.equal(200);
     const order = [4, 2, 0, 3, 1, 6, 5, 2, 4, 0, 3, 1, 6, 5];
     for (const i of order) expect((await tw.post(callbacks[i]!.path, callbacks[i]!.params)).status, `callback ${i}`).to.equal(200);
