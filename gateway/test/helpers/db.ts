@@ -65,6 +65,8 @@ export async function dropTemplate(): Promise<void> {
 }
 
 export interface TestDatabase extends Database {
+  /** The per-file database's URL (PostgreSQL); null on PGlite. */
+  readonly url?: string | null;
   /** Drops the per-file database (PostgreSQL) after closing it. */
   dispose(): Promise<void>;
 }
@@ -77,6 +79,7 @@ export async function createTestDatabase(): Promise<TestDatabase> {
     const db = await openDatabase({ kind: 'postgres', url: adminUrl(name), poolMax: 10 });
     return {
       ...db,
+      url: adminUrl(name),
       async dispose() {
         await db.close();
         await withAdmin((k) => k.raw(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`));

@@ -315,9 +315,9 @@ describe('Twilio webhooks', () => {
       'a blocked call is not a lead',
     ).to.equal(false);
     expect((await gw.api(`/v1/sites/${siteId}/blocked-callers/${encodeURIComponent(from)}`, { method: 'DELETE' })).status).to.equal(204);
-    const fourth = await (
-      await tw.post('voice', inboundParams({ accountSid: ACCOUNT_SID, callSid: randomSid('CA'), from, to: numbers.session }))
-    ).text();
+    const fourthSid = randomSid('CA');
+    const fourth = await (await tw.post('voice', inboundParams({ accountSid: ACCOUNT_SID, callSid: fourthSid, from, to: numbers.session }))).text();
+    await apiCall(fourthSid);
     expect(fourth).to.contain('<Dial');
   });
 
