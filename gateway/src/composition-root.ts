@@ -54,6 +54,7 @@ import { CallReadModel } from './features/calls/call-read-model.js';
 import { CallService } from './features/calls/call-service.js';
 import { PgCallStore } from './features/calls/call-store.js';
 import { PgRecordingRefStore } from './features/calls/recording-ref-store.js';
+import { LiveCallFeed } from './features/live-calls/live-call-feed.js';
 import { PgProviderAccountStore } from './features/provider-accounts/provider-account-store.js';
 import { SecretBox } from './features/provider-accounts/secret-box.js';
 
@@ -90,6 +91,7 @@ export interface Container {
     readonly calls: CallService;
     readonly routing: RoutingService;
     readonly callEvents: RetryingCallEventWriter;
+    readonly liveFeed: LiveCallFeed;
   };
   /** Creates the first owner on an empty database; null when the database already had an account. */
   bootstrap(): Promise<BootstrapResult | null>;
@@ -196,16 +198,25 @@ export async function createContainer(config: Config, opts: ContainerOptions = {
     });
 
     const httpMetrics = createHttpMetrics(registry);
+    const authenticator = new RequestAuthenticator(auth);
     const app = createApp({
       logger,
       metrics: httpMetrics,
-      authenticator: new RequestAuthenticator(auth),
+      authenticator,
       routes: [health, ...controllers].flatMap((c) => c.routes),
       trustProxy: config.http.trustProxy,
       validateResponses: config.env !== 'production',
     });
     const fastPath = new FastPath(fastRoutes, { logger: logger.child({ component: 'fast-path' }), metrics: httpMetrics });
     const http = createHttpServer(app, fastPath);
+    const liveFeed = new LiveCallFeed({
+      authenticator,
+      bus: events,
+      fanout,
+      publicBaseUrl: config.http.publicBaseUrl,
+      logger: logger.child({ component: 'live-calls' }),
+      validateMessages: config.env !== 'production',
+    });
     const scheduler = new Scheduler(createJobs({ config, db, stores, clock, logger, routing }), logger.child({ component: 'jobs' }));
 
     let stopping: Promise<void> | null = null;
@@ -218,16 +229,18 @@ export async function createContainer(config: Config, opts: ContainerOptions = {
       events,
       scheduler,
       http,
-      services: { auth, sites, users, calls, routing, callEvents },
+      services: { auth, sites, users, calls, routing, callEvents, liveFeed },
       bootstrap: () => bootstrapFirstOwner(db.knex, stores, config.bootstrap),
       async start() {
         await routing.start();
+        await liveFeed.attach(http.server);
         const address = await http.listen(config.http.port, config.http.host);
         scheduler.start();
         return address;
       },
       stop() {
         stopping ??= (async () => {
+          await liveFeed.close();
           await http.close(config.http.shutdownTimeoutMs);
           await scheduler.stop();
           await callEvents.stop();
