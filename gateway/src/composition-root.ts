@@ -54,6 +54,10 @@ import { CallReadModel } from './features/calls/call-read-model.js';
 import { CallService } from './features/calls/call-service.js';
 import { PgCallStore } from './features/calls/call-store.js';
 import { PgRecordingRefStore } from './features/calls/recording-ref-store.js';
+import { createTwilioNumbersApi } from './adapters/telephony/twilio/twilio-rest.js';
+import { TwilioNumberController } from './features/twilio-numbers/twilio-number-controller.js';
+import { TwilioNumberService } from './features/twilio-numbers/twilio-number-service.js';
+import { PgTwilioNumberStore } from './features/twilio-numbers/twilio-number-store.js';
 import { LiveCallFeed } from './features/live-calls/live-call-feed.js';
 import { PgProviderAccountStore } from './features/provider-accounts/provider-account-store.js';
 import { SecretBox } from './features/provider-accounts/secret-box.js';
@@ -73,6 +77,8 @@ export interface ContainerOptions {
   readonly liveLeases?: LiveLeaseLookup;
   /** Code that reacts to call changes inside their transaction (the leads outbox). */
   readonly callHooks?: readonly CallChangeHook[];
+  /** Where the Twilio REST client sends its requests instead of api.twilio.com (a local stand-in in tests). */
+  readonly twilioApiBaseUrl?: string;
 }
 
 export interface Container {
@@ -163,6 +169,18 @@ export async function createContainer(config: Config, opts: ContainerOptions = {
       clock,
       logger: logger.child({ component: 'calls' }),
     });
+    const twilioNumbers = new TwilioNumberService({
+      db: db.knex,
+      numbers: new PgTwilioNumberStore(),
+      providerAccounts,
+      audit: stores.audit,
+      bus: events,
+      logger: logger.child({ component: 'twilio-numbers' }),
+      urls: webhookUrls(config.http.publicBaseUrl),
+      defaultTwilio: config.twilio,
+      voiceFallbackUrl: config.twilioVoiceFallbackUrl,
+      api: (creds) => createTwilioNumbersApi(creds, { baseUrl: opts.twilioApiBaseUrl ?? null }),
+    });
     const callEvents = new RetryingCallEventWriter(calls, logger.child({ component: 'call-events' }));
 
     const checks: ReadinessCheck[] = [
@@ -184,6 +202,7 @@ export async function createContainer(config: Config, opts: ContainerOptions = {
         logger: logger.child({ component: 'twilio-webhooks' }),
       }),
       new CallController(calls),
+      new TwilioNumberController(twilioNumbers),
     ];
     let openApiDoc: object | null = null;
     const health = new HealthController({

@@ -36,6 +36,11 @@ export const envSchema = {
     BOOTSTRAP_API_KEY: { type: 'string', pattern: '^ctk_[A-Za-z0-9_-]{32,}$' },
     DB_VACUUM_INTERVAL_S: { type: 'integer', minimum: 10, maximum: 86400 },
     TWILIO_ACCOUNT_SID: { type: 'string', pattern: '^AC[0-9A-Za-z]{32}$', description: 'a Twilio Account SID (AC + 32 characters)' },
+    TWILIO_VOICE_FALLBACK_URL: {
+      type: 'string',
+      pattern: '^https://',
+      description: 'an https URL of static TwiML that dials the business (a TwiML Bin), set as the fallback URL of numbers bought here',
+    },
     TWILIO_AUTH_TOKEN: { type: 'string', minLength: 16, maxLength: 128, description: "the default account's Twilio auth token" },
   },
 } as const;
@@ -61,6 +66,8 @@ export interface Config {
   readonly encryptionKey: Buffer;
   /** Twilio login of the default (first) account, for embedded and single-tenant installs; others store theirs encrypted. */
   readonly twilio: { readonly accountSid: string; readonly authToken: string } | null;
+  /** Set as VoiceFallbackUrl on numbers bought here: Twilio fetches it when the gateway cannot answer. */
+  readonly twilioVoiceFallbackUrl: string | null;
   readonly bootstrap: {
     readonly email: string;
     readonly password: string | null;
@@ -159,6 +166,7 @@ export function loadConfig(env: Env = process.env, cwd = process.cwd()): Config 
     log: { level: (str('LOG_LEVEL') ?? 'info') as LogLevel, pretty: false },
     encryptionKey,
     twilio: twilioSid && twilioToken ? { accountSid: twilioSid, authToken: twilioToken } : null,
+    twilioVoiceFallbackUrl: str('TWILIO_VOICE_FALLBACK_URL') ?? null,
     bootstrap: {
       email: str('BOOTSTRAP_EMAIL') ?? 'owner@localhost',
       password: str('BOOTSTRAP_PASSWORD') ?? null,

@@ -19,6 +19,7 @@ export function createTestConfig(overrides: Overrides = {}): Config {
     log: { level: 'silent', pretty: false },
     encryptionKey: randomBytes(32),
     twilio: null,
+    twilioVoiceFallbackUrl: null,
     bootstrap: { email: `owner-${randomBytes(3).toString('hex')}@test.local`, password: 'correct horse battery', apiKey: null },
   };
   const merged: Record<string, unknown> = { ...base };

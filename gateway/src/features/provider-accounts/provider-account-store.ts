@@ -67,6 +67,14 @@ export class PgProviderAccountStore {
     return row ? this.toDomain(row) : null;
   }
 
+  async getByExternalId(db: DbOrTrx, provider: 'twilio', externalId: string): Promise<ProviderAccount | null> {
+    const row = (await db(TABLE)
+      .select(...COLUMNS)
+      .where({ provider, external_id: externalId })
+      .first()) as Row | undefined;
+    return row ? this.toDomain(row) : null;
+  }
+
   /** Every login, for the in-memory webhook routing table (webhooks must verify with the database down). */
   async listAll(db: DbOrTrx, provider: 'twilio'): Promise<ProviderAccount[]> {
     const rows = (await db(TABLE)
