@@ -181,7 +181,7 @@ export async function createContainer(config: Config, opts: ContainerOptions = {
       voiceFallbackUrl: config.twilioVoiceFallbackUrl,
       api: (creds) => createTwilioNumbersApi(creds, { baseUrl: opts.twilioApiBaseUrl ?? null }),
     });
-    const callEvents = new RetryingCallEventWriter(calls, logger.child({ component: 'call-events' }));
+    const callEvents = new RetryingCallEventWriter(calls, logger.child({ component: 'call-events' }), db.kind === 'pglite' ? 1 : undefined);
 
     const checks: ReadinessCheck[] = [
       { name: 'database', check: async () => (await db.knex.raw('select 1 as ok')).rows[0]?.ok === 1 },

@@ -5,6 +5,11 @@ import type { CallEvent, CallEventSink } from '../calls/call-events.js';
 export const RETRY_DELAYS_MS = [100, 250, 500, 1_000, 2_000, 5_000] as const;
 export const MAX_EVENT_AGE_MS = 30 * 60_000;
 export const MAX_QUEUED_EVENTS = 20_000;
+/**
+ * Writes running at once. More would not finish sooner (the database is the limit) but would take the event loop
+ * from the webhook answers, which must stay fast under a burst of calls.
+ */
+export const MAX_CONCURRENT_WRITES = 4;
 
 interface Queued {
   readonly event: CallEvent;
@@ -22,14 +27,19 @@ export class RetryingCallEventWriter {
   private readonly timers = new Set<NodeJS.Timeout>();
   private readonly inFlight = new Set<Promise<void>>();
   private stopped = false;
+  private active = 0;
+  private readonly waiting: (() => void)[] = [];
 
   constructor(
     private readonly sink: CallEventSink,
     private readonly logger: Logger,
+    /** 1 for the embedded database: it runs on this thread, so each write holds the event loop while it runs. */
+    private readonly maxConcurrent = MAX_CONCURRENT_WRITES,
   ) {}
 
+  /** Events not yet written: being written now or waiting for a retry. */
   get pending(): number {
-    return this.queue.size;
+    return this.queue.size + this.inFlight.size;
   }
 
   /** Fire and forget (the voice webhook). */
@@ -56,6 +66,7 @@ export class RetryingCallEventWriter {
 
   private attempt(q: Queued): Promise<boolean> {
     const run = (async () => {
+      await this.slot();
       q.attempts++;
       try {
         await this.sink.apply(q.event);
@@ -64,12 +75,29 @@ export class RetryingCallEventWriter {
       } catch (err) {
         this.schedule(q, err);
         return false;
+      } finally {
+        this.release();
       }
     })();
     const tracked = run.then(() => undefined);
     this.inFlight.add(tracked);
     void tracked.finally(() => this.inFlight.delete(tracked));
     return run;
+  }
+
+  private slot(): Promise<void> {
+    if (this.active < this.maxConcurrent) {
+      this.active++;
+      return Promise.resolve();
+    }
+    return new Promise((resolve) => this.waiting.push(resolve));
+  }
+
+  private release(): void {
+    const next = this.waiting.shift();
+    // The next write starts on a later turn of the event loop, so waiting webhook requests are answered first.
+    if (next) setImmediate(next);
+    else this.active--;
   }
 
   private schedule(q: Queued, err: unknown): void {
