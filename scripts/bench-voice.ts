@@ -37,17 +37,26 @@ const container = await createContainer(config, { defaultMetrics: false });
 await container.bootstrap();
 const accountId = ((await container.db.knex('accounts').first('id')) as { id: string }).id;
 const siteId = newId();
-await container.db.knex('sites').insert({ id: siteId, account_id: accountId, name: 'Bench', public_key: `bench${siteId.toLowerCase()}`, default_forward_to: '+15550000001' });
+await container.db
+  .knex('sites')
+  .insert({ id: siteId, account_id: accountId, name: 'Bench', public_key: `bench${siteId.toLowerCase()}`, default_forward_to: '+15550000001' });
 const numbers = Array.from({ length: 50 }, (_, i) => `+1555100${String(i).padStart(4, '0')}`);
 for (const e164 of numbers) {
-  await container.db.knex('tracking_numbers').insert({ id: newId(), account_id: accountId, site_id: siteId, e164, provider: 'twilio', forward_to: '+15550000002' });
+  await container.db
+    .knex('tracking_numbers')
+    .insert({ id: newId(), account_id: accountId, site_id: siteId, e164, provider: 'twilio', forward_to: '+15550000002' });
 }
 const address = await container.start();
 
 // Pre-signed requests (signing is the client's cost, not the gateway's): each a distinct call.
 const url = `${PUBLIC}/v1/telephony/twilio/voice`;
 const bodies = Array.from({ length: 20_000 }, (_, i) => {
-  const params = inboundParams({ accountSid, callSid: randomSid('CA'), from: `+1555777${String(i).padStart(4, '0')}`, to: numbers[i % numbers.length]! });
+  const params = inboundParams({
+    accountSid,
+    callSid: randomSid('CA'),
+    from: `+1555777${String(i).padStart(4, '0')}`,
+    to: numbers[i % numbers.length]!,
+  });
   return { body: new URLSearchParams(params).toString(), signature: signTwilioRequest(authToken, url, params) };
 });
 let next = 0;
@@ -57,7 +66,10 @@ const setupRequest = (req: Record<string, unknown>) => {
   return { ...req, body: b.body, headers: { 'content-type': 'application/x-www-form-urlencoded', 'x-twilio-signature': b.signature } };
 };
 const connections = Number(values.connections);
-const report = (label: string, result: { latency: Record<string, number>; requests: { total: number; average: number }; non2xx: number; errors: number }) => {
+const report = (
+  label: string,
+  result: { latency: Record<string, number>; requests: { total: number; average: number }; non2xx: number; errors: number },
+) => {
   const lat = result.latency;
   process.stdout.write(
     `${label} (${config.db.kind}):\n` +
@@ -87,5 +99,7 @@ report(
 const deadline = Date.now() + 60_000;
 while (container.services.callEvents.pending > 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 200));
 const written = (await container.db.knex('calls').count({ n: '*' }).first()) as { n: number };
-process.stdout.write(`  distinct calls offered ${Math.min(next, bodies.length)}, call records written ${written.n}, writes still queued ${container.services.callEvents.pending}\n`);
+process.stdout.write(
+  `  distinct calls offered ${Math.min(next, bodies.length)}, call records written ${written.n}, writes still queued ${container.services.callEvents.pending}\n`,
+);
 await container.stop();

@@ -42,6 +42,7 @@ import { webhookUrls } from './adapters/telephony/twilio/twiml.js';
 import { AttributionReadModel } from './features/attribution/attribution-read-model.js';
 import { noLiveLeases } from './features/attribution/attribution-types.js';
 import type { LiveLeaseLookup } from './features/attribution/attribution-types.js';
+import { createCallWebhookMetrics } from './features/call-webhooks/call-webhook-metrics.js';
 import { RetryingCallEventWriter } from './features/call-webhooks/retrying-call-event-writer.js';
 import { RoutingService } from './features/call-webhooks/routing-service.js';
 import { loadRoutingSnapshot } from './features/call-webhooks/routing-table.js';
@@ -200,6 +201,11 @@ export async function createContainer(config: Config, opts: ContainerOptions = {
         urls: webhookUrls(config.http.publicBaseUrl),
         clock,
         logger: logger.child({ component: 'twilio-webhooks' }),
+        metrics: createCallWebhookMetrics(
+          registry,
+          () => callEvents.pending,
+          () => (clock.nowMs() - routing.current.loadedAt.getTime()) / 1000,
+        ),
       }),
       new CallController(calls),
       new TwilioNumberController(twilioNumbers),

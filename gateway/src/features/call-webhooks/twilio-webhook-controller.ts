@@ -11,6 +11,7 @@ import type { Controller, RouteDefinition } from '../../http/route.js';
 import type { Logger } from '../../logging/logger.js';
 import type { Clock } from '../../shared/clock.js';
 import type { CallEvent } from '../calls/call-events.js';
+import type { CallWebhookMetrics } from './call-webhook-metrics.js';
 import type { RetryingCallEventWriter } from './retrying-call-event-writer.js';
 import type { RoutingService } from './routing-service.js';
 
@@ -40,6 +41,7 @@ export class TwilioWebhookController implements Controller {
       urls: WebhookUrls;
       clock: Clock;
       logger: Logger;
+      metrics?: CallWebhookMetrics;
     },
   ) {
     const spec = (path: string, operationId: string, summary: string) =>
@@ -80,12 +82,17 @@ export class TwilioWebhookController implements Controller {
   /** Throws 400 without a signature, 403 when it does not match; returns the login's account id. */
   private verify(req: Request, params: TwilioParams): string {
     const signature = req.header('x-twilio-signature');
-    if (!signature) throw new BadDataError('X-Twilio-Signature header is required');
+    const refuse = (err: Error): never => {
+      this.deps.metrics?.rejected('signature');
+      throw err;
+    };
+    if (!signature) return refuse(new BadDataError('X-Twilio-Signature header is required'));
     const sid = params.AccountSid;
     const login = typeof sid === 'string' ? this.deps.routing.twilioLogin(sid) : null;
-    if (!login) throw new ForbiddenError('Unknown Twilio account');
+    if (!login) return refuse(new ForbiddenError('Unknown Twilio account'));
     const url = publicWebhookUrl(this.deps.publicBaseUrl, req.originalUrl);
-    if (!verifyTwilioSignature({ authToken: login.authToken, url, params, signature })) throw new ForbiddenError('X-Twilio-Signature does not match');
+    if (!verifyTwilioSignature({ authToken: login.authToken, url, params, signature }))
+      return refuse(new ForbiddenError('X-Twilio-Signature does not match'));
     return login.accountId;
   }
 
@@ -115,6 +122,7 @@ export class TwilioWebhookController implements Controller {
         twiml = unavailableTwiml();
     }
     sendXml(res, twiml);
+    this.deps.metrics?.voiceAnswered(decision.kind);
     // The record is written after the answer; a failure is retried without the caller ever noticing.
     const accountId = decision.accountId ?? loginAccountId;
     for (const e of events) {

@@ -346,4 +346,12 @@ describe('Twilio webhooks', () => {
     expect((await gw.api('/v1/calls?cursor=garbage')).status).to.equal(400);
     expect((await gw.api(`/v1/calls?from=${encodeURIComponent(new Date(Date.now() + 3_600_000).toISOString())}`)).status).to.equal(200);
   });
+
+  it('counts answers, refusals and pending writes in the metrics', async () => {
+    const text = await (await fetch(`${gw.baseUrl}/metrics`)).text();
+    expect(text).to.match(/gateway_twilio_voice_answers_total\{decision="dial"\} [1-9]/);
+    expect(text).to.match(/gateway_twilio_voice_answers_total\{decision="reject"\} [1-9]/);
+    expect(text).to.match(/gateway_twilio_webhooks_refused_total\{reason="signature"\} [1-9]/);
+    expect(text).to.match(/gateway_call_event_writes_pending \d/);
+  });
 });

@@ -123,4 +123,13 @@ describe('live call feed', () => {
     );
     l.ws.close();
   });
+
+  it('reloads the other replica’s routing table when numbers change here', async function () {
+    if (!second) this.skip();
+    const siteId = (await t.db.knex('sites').first('id')).id as string;
+    await seedNumber(t.db.knex, gw.accountId, { e164: '+15552220099', siteId, forwardTo: '+15550000099' });
+    expect(second!.services.routing.current.numbers.has('+15552220099')).to.equal(false);
+    await gw.container.events.emit('routing.changed', { accountId: gw.accountId });
+    await eventually(async () => second!.services.routing.current.numbers.has('+15552220099'), 10_000, 'the second replica to reload');
+  });
 });
