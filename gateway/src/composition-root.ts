@@ -242,7 +242,7 @@ export async function createContainer(config: Config, opts: ContainerOptions = {
       logger: logger.child({ component: 'live-calls' }),
       validateMessages: config.env !== 'production',
     });
-    const scheduler = new Scheduler(createJobs({ config, db, stores, clock, logger, routing }), logger.child({ component: 'jobs' }));
+    const scheduler = new Scheduler(createJobs({ config, db, stores, clock, logger, routing, calls }), logger.child({ component: 'jobs' }));
 
     let stopping: Promise<void> | null = null;
     return {

@@ -5,6 +5,7 @@ import type { Logger } from '../logging/logger.js';
 import type { Clock } from '../shared/clock.js';
 import type { Job } from './scheduler.js';
 import type { RoutingService } from '../features/call-webhooks/routing-service.js';
+import type { CallService } from '../features/calls/call-service.js';
 
 /** Every periodic job of the gateway, with its interval. */
 export function createJobs(deps: {
@@ -14,6 +15,7 @@ export function createJobs(deps: {
   clock: Clock;
   logger: Logger;
   routing?: RoutingService;
+  calls?: CallService;
 }): Job[] {
   const jobs: Job[] = [
     {
@@ -29,6 +31,17 @@ export function createJobs(deps: {
     const routing = deps.routing;
     // Changes are pushed as they happen; this catches any writer that did not announce its change.
     jobs.push({ name: 'routing-table.refresh', intervalMs: 60_000, run: async () => void (await routing.refresh()) });
+  }
+  if (deps.calls) {
+    const calls = deps.calls;
+    jobs.push({
+      name: 'call-events.purge-orphans',
+      intervalMs: 6 * 3_600_000,
+      run: async () => {
+        const n = await calls.purgeOrphanEvents(7 * 86_400_000);
+        if (n) deps.logger.warn({ deleted: n }, 'call events whose call never appeared were dropped');
+      },
+    });
   }
   if (deps.db.kind === 'pglite') {
     // PGlite runs no autovacuum worker: without this, hot tables (leases, sessions) only grow.

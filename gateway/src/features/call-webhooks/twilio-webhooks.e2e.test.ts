@@ -197,6 +197,37 @@ describe('Twilio webhooks', () => {
     expect(await t.db.knex('outbox').where({ aggregate_id: call.id }).count({ n: '*' }).first()).to.deep.equal({ n: 3 });
   });
 
+  it('loses and duplicates nothing when 20 calls arrive at once with every callback twice, in parallel and shuffled', async () => {
+    const calls = Array.from({ length: 20 }, (_, i) => ({ callSid: randomSid('CA'), from: `+1555888${String(i).padStart(4, '0')}` }));
+    const deliveries: { path: string; params: Record<string, string> }[] = [];
+    for (const c of calls) {
+      const voice = { path: 'voice', params: inboundParams({ accountSid: ACCOUNT_SID, callSid: c.callSid, from: c.from, to: numbers.session }) };
+      const cbs = answeredCallCallbacks({ accountSid: ACCOUNT_SID, ...c, to: numbers.session, forwardTo: '+15550000002', talkSeconds: 7 });
+      for (const d of [voice, ...cbs]) deliveries.push(d, d);
+    }
+    // A fixed shuffle (no randomness in tests): deal the deliveries by a stride coprime with their count.
+    const n = deliveries.length;
+    const stride = [37, 41, 43, 47].find((p) => n % p !== 0)!;
+    const shuffled = deliveries.map((_, i) => deliveries[(i * stride) % n]!);
+    const statuses = await Promise.all(shuffled.map((d) => tw.post(d.path, d.params).then((r) => r.status)));
+    expect(statuses.every((st) => st === 200)).to.equal(true);
+    const sids = calls.map((c) => c.callSid);
+    const rows = await eventually(
+      async () => {
+        const r = await t.db.knex('calls').whereIn('provider_call_id', sids);
+        return r.length === calls.length && r.every((x) => x.status === 'ended' && x.talk_seconds === 7) ? r : null;
+      },
+      20_000,
+      'every call ended',
+    );
+    expect(rows.every((r) => r.outcome === 'completed' && r.answered_at !== null)).to.equal(true);
+    const ids = rows.map((r) => r.id as string);
+    expect(await t.db.knex('recordings').whereIn('call_id', ids).count({ n: '*' }).first()).to.deep.equal({ n: calls.length });
+    const triggers = changes.filter((c) => ids.includes(c.callId));
+    expect(triggers.length).to.equal(calls.length * 3);
+    expect(await t.db.knex('call_events').whereIn('provider_call_id', sids).whereNull('call_id').count({ n: '*' }).first()).to.deep.equal({ n: 0 });
+  });
+
   it('records a busy business as busy, with no talk time, whatever order the reports come in', async () => {
     const callSid = randomSid('CA');
     const from = '+15557770005';
@@ -345,6 +376,24 @@ describe('Twilio webhooks', () => {
     expect(seen.size).to.equal(all.items.length);
     expect((await gw.api('/v1/calls?cursor=garbage')).status).to.equal(400);
     expect((await gw.api(`/v1/calls?from=${encodeURIComponent(new Date(Date.now() + 3_600_000).toISOString())}`)).status).to.equal(200);
+  });
+
+  it('parks a callback whose call never rang, and purges it later', async () => {
+    const callSid = randomSid('CA');
+    await tw.post('status', { AccountSid: ACCOUNT_SID, CallSid: callSid, CallStatus: 'completed', From: '+15557770999', To: numbers.session });
+    expect(await t.db.knex('call_events').where({ provider_call_id: callSid }).whereNull('call_id').count({ n: '*' }).first()).to.deep.equal({
+      n: 1,
+    });
+    expect(await gw.container.services.calls.purgeOrphanEvents(0)).to.be.greaterThan(0);
+    expect(await t.db.knex('call_events').where({ provider_call_id: callSid }).count({ n: '*' }).first()).to.deep.equal({ n: 0 });
+  });
+
+  it('gives a call to an unknown number a channel-only attribution', async () => {
+    const callSid = randomSid('CA');
+    await tw.post('voice', inboundParams({ accountSid: ACCOUNT_SID, callSid, from: '+15557770998', to: '+15559990555' }));
+    const call = await apiCall(callSid);
+    expect(call.attribution!.method).to.equal('channel');
+    expect(call.sessionId).to.equal(null);
   });
 
   it('counts answers, refusals and pending writes in the metrics', async () => {

@@ -53,4 +53,9 @@ export class PgCallEventStore {
     }[];
     return rows.map((r) => ({ type: r.type, eventKey: r.event_key, occurredAt: r.occurred_at }));
   }
+
+  /** Early events whose call never appeared (its ringing was lost for good): kept a while for debugging, then dropped. */
+  async deleteOrphansBefore(db: DbOrTrx, before: Date): Promise<number> {
+    return db(TABLE).whereNull('call_id').where('received_at', '<', before).del();
+  }
 }

@@ -96,7 +96,21 @@ export class CallService implements CallEventSink {
     const blocked = siteId && e.caller !== 'anonymous' ? await this.deps.blocked.isBlocked(db, accountId, siteId, e.caller) : false;
     const firstTime =
       siteId && e.caller !== 'anonymous' ? !(await this.deps.calls.hasCalledBefore(db, accountId, siteId, e.caller, e.occurredAt)) : null;
-    const attr = ctx && !blocked ? await this.match(ctx, e.trackingNumber, e.caller, e.occurredAt) : null;
+    const attr: Attribution | null = blocked
+      ? null
+      : ctx
+        ? await this.match(ctx, e.trackingNumber, e.caller, e.occurredAt)
+        : // Not one of our tracking numbers (routed by the site's fallback): nothing to match against.
+          {
+            method: 'channel',
+            sessionId: null,
+            visitorId: null,
+            channelId: null,
+            score: 0,
+            candidates: [],
+            assignedBy: 'auto',
+            assignedAt: this.deps.clock.now().toISOString(),
+          };
 
     return db.transaction(async (trx) => {
       await this.lockCallId(trx, e.provider, e.providerCallId);
@@ -244,6 +258,11 @@ export class CallService implements CallEventSink {
   private async match(ctx: NumberContext, e164: string, caller: string, at: Date): Promise<Attribution> {
     const evidence = await this.deps.attribution.evidence(this.deps.db, ctx, e164, caller, at);
     return { ...matchCall(evidence), assignedAt: this.deps.clock.now().toISOString() };
+  }
+
+  /** Drops parked events older than `maxAgeMs` whose call never appeared; returns how many. */
+  purgeOrphanEvents(maxAgeMs: number): Promise<number> {
+    return this.deps.events.deleteOrphansBefore(this.deps.db, new Date(this.deps.clock.nowMs() - maxAgeMs));
   }
 
   // ---- API ----
