@@ -80,6 +80,11 @@ const report = (
 // Warm-up (JIT, connection pools), not reported.
 await autocannon({ url: target, connections: 20, amount: 1000, method: 'POST', requests: [{ setupRequest }] });
 while (container.services.callEvents.pending > 0) await new Promise((r) => setTimeout(r, 50));
+// 0. Baseline: the same connections on GET /healthz (what this machine gives any express route right now).
+report(
+  `baseline: GET /healthz, ${connections} connections flat out for ${values.duration} s`,
+  await autocannon({ url: `http://127.0.0.1:${address.port}/healthz`, connections, duration: Number(values.duration) }),
+);
 // 1. A burst: that many calls ring at the same instant, one webhook each.
 report(
   `burst: ${connections} simultaneous calls`,

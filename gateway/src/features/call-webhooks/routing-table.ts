@@ -65,8 +65,11 @@ export const EMPTY_SNAPSHOT: RoutingSnapshot = {
 
 /** Pure: how to answer a call to `to` from `from` arriving on the Twilio login `accountSid`. */
 export function decideRoute(s: RoutingSnapshot, call: { accountSid: string; to: string; from: string }): RouteDecision {
-  const number = s.numbers.get(call.to);
   const loginAccount = s.twilio.get(call.accountSid)?.accountId ?? null;
+  // A number only routes for the tenant whose Twilio login signed the webhook: one tenant's token must not be able
+  // to place calls into another tenant's log.
+  const owned = s.numbers.get(call.to);
+  const number = owned && (!loginAccount || owned.accountId === loginAccount) ? owned : undefined;
   const accountId = number?.accountId ?? loginAccount;
   if (!accountId) return { kind: 'unavailable', accountId: null, siteId: null };
   const siteId = number?.siteId ?? s.fallbackSite.get(accountId) ?? null;

@@ -85,7 +85,9 @@ export class CallService implements CallEventSink {
 
   private async applyRinging(e: CallRingingEvent): Promise<Applied | null> {
     const { db, attribution } = this.deps;
-    const ctx = await attribution.numberContext(db, e.trackingNumber);
+    const found = await attribution.numberContext(db, e.trackingNumber);
+    // When the adapter knows the tenant, a number of another tenant is treated as unknown (never cross-tenant).
+    const ctx = found && (!e.accountId || found.accountId === e.accountId) ? found : null;
     const accountId = ctx?.accountId ?? e.accountId;
     if (!accountId) {
       this.deps.logger.warn({ provider: e.provider, providerCallId: e.providerCallId }, 'call to a number no account owns; not recorded');
