@@ -189,24 +189,25 @@ export async function createContainer(config: Config, opts: ContainerOptions = {
       ...(redis ? [{ name: 'redis', check: () => redis.ping(1_500) }] : []),
     ];
 
-    const fastRoutes: FastRoute[] = [];
+    const twilioWebhooks = new TwilioWebhookController({
+      routing,
+      writer: callEvents,
+      publicBaseUrl: config.http.publicBaseUrl,
+      urls: webhookUrls(config.http.publicBaseUrl),
+      clock,
+      logger: logger.child({ component: 'twilio-webhooks' }),
+      metrics: createCallWebhookMetrics(
+        registry,
+        () => callEvents.pending,
+        () => (clock.nowMs() - routing.current.loadedAt.getTime()) / 1000,
+      ),
+    });
+    const fastRoutes: FastRoute[] = [...twilioWebhooks.fastRoutes];
     const controllers: Controller[] = [
       new AuthController(auth, { secureCookies: config.http.publicBaseUrl.protocol === 'https:' }),
       new UserController(users),
       new SiteController(sites),
-      new TwilioWebhookController({
-        routing,
-        writer: callEvents,
-        publicBaseUrl: config.http.publicBaseUrl,
-        urls: webhookUrls(config.http.publicBaseUrl),
-        clock,
-        logger: logger.child({ component: 'twilio-webhooks' }),
-        metrics: createCallWebhookMetrics(
-          registry,
-          () => callEvents.pending,
-          () => (clock.nowMs() - routing.current.loadedAt.getTime()) / 1000,
-        ),
-      }),
+      twilioWebhooks,
       new CallController(calls),
       new TwilioNumberController(twilioNumbers),
     ];
