@@ -66,6 +66,8 @@ const setupRequest = (req: Record<string, unknown>) => {
   return { ...req, body: b.body, headers: { 'content-type': 'application/x-www-form-urlencoded', 'x-twilio-signature': b.signature } };
 };
 const connections = Number(values.connections);
+// Answered voice webhooks (2xx): each is a call Twilio was told to connect, so each must end up written.
+let answered = 0;
 const report = (
   label: string,
   result: { latency: Record<string, number>; requests: { total: number; average: number }; non2xx: number; errors: number },
@@ -78,12 +80,13 @@ const report = (
   );
 };
 // Warm-up (JIT, connection pools), not reported.
-await autocannon({ url: target, connections: 20, amount: 1000, method: 'POST', requests: [{ setupRequest }] });
+answered += (await autocannon({ url: target, connections: 20, amount: 1000, method: 'POST', requests: [{ setupRequest }] }))['2xx'] as number;
 while (container.services.callEvents.pending > 0) await new Promise((r) => setTimeout(r, 50));
 // 0. Baseline: the same connections on GET /healthz (what this machine gives any express route right now).
 report(
   `baseline: GET /healthz, ${connections} connections flat out for ${values.duration} s`,
   await autocannon({ url: `http://127.0.0.1:${address.port}/healthz`, connections, duration: Number(values.duration) }),
+  false,
 );
 // 1. A burst: that many calls ring at the same instant, one webhook each.
 report(
@@ -106,7 +109,7 @@ const drainStarted = Date.now();
 while (container.services.callEvents.pending > 0 && Date.now() - drainStarted < 300_000) await new Promise((r) => setTimeout(r, 200));
 const written = (await container.db.knex('calls').count({ n: '*' }).first()) as { n: number };
 process.stdout.write(
-  `  distinct calls offered ${Math.min(next, bodies.length)}, call records written ${written.n} ` +
+  `  calls answered ${answered} (distinct while under ${bodies.length}), call records written ${written.n} ` +
     `(backlog drained ${((Date.now() - drainStarted) / 1000).toFixed(1)} s after the load), writes still queued ${container.services.callEvents.pending}\n`,
 );
 await container.stop();
