@@ -70,8 +70,10 @@ const connections = Number(values.connections);
 let answered = 0;
 const report = (
   label: string,
-  result: { latency: Record<string, number>; requests: { total: number; average: number }; non2xx: number; errors: number },
+  result: { latency: Record<string, number>; requests: { total: number; average: number }; non2xx: number; errors: number; '2xx': number },
+  voice = true,
 ) => {
+  if (voice) answered += result['2xx'];
   const lat = result.latency;
   process.stdout.write(
     `${label} (${config.db.kind}):\n` +
