@@ -69,7 +69,6 @@ import { systemClock } from './shared/clock.js';
 import type { Clock } from './shared/clock.js';
 import { EventBus } from './shared/event-bus.js';
 import { createJobs } from './jobs/jobs.js';
-import type { CallChangeHook } from './features/calls/call-change-hook.js';
 import type { CrmSinkService } from './features/crm-sinks/crm-sink-service.js';
 import { createLeadDelivery } from './features/leads/create-lead-delivery.js';
 import { OutboxController } from './features/outbox/outbox-controller.js';
@@ -77,6 +76,31 @@ import { OutboxService } from './features/outbox/outbox-service.js';
 import { PgOutboxStore } from './features/outbox/outbox-store.js';
 import { OutboxWorker } from './features/outbox/outbox-worker.js';
 import { createOutboxMetrics } from './features/outbox/outbox-metrics.js';
+import { RedisFanout } from './adapters/redis/fanout.js';
+import { webhookUrls } from './adapters/telephony/twilio/twiml.js';
+import { AttributionReadModel } from './features/attribution/attribution-read-model.js';
+import { noLiveLeases } from './features/attribution/attribution-types.js';
+import type { LiveLeaseLookup } from './features/attribution/attribution-types.js';
+import { createCallWebhookMetrics } from './features/call-webhooks/call-webhook-metrics.js';
+import { RetryingCallEventWriter } from './features/call-webhooks/retrying-call-event-writer.js';
+import { RoutingService } from './features/call-webhooks/routing-service.js';
+import { loadRoutingSnapshot } from './features/call-webhooks/routing-table.js';
+import { TwilioWebhookController } from './features/call-webhooks/twilio-webhook-controller.js';
+import { PgBlockedCallerStore } from './features/calls/blocked-caller-store.js';
+import type { CallChangeHook } from './features/calls/call-change-hook.js';
+import { CallController } from './features/calls/call-controller.js';
+import { PgCallEventStore } from './features/calls/call-event-store.js';
+import { CallReadModel } from './features/calls/call-read-model.js';
+import { CallService } from './features/calls/call-service.js';
+import { PgCallStore } from './features/calls/call-store.js';
+import { PgRecordingRefStore } from './features/calls/recording-ref-store.js';
+import { createTwilioNumbersApi } from './adapters/telephony/twilio/twilio-rest.js';
+import { TwilioNumberController } from './features/twilio-numbers/twilio-number-controller.js';
+import { TwilioNumberService } from './features/twilio-numbers/twilio-number-service.js';
+import { PgTwilioNumberStore } from './features/twilio-numbers/twilio-number-store.js';
+import { LiveCallFeed } from './features/live-calls/live-call-feed.js';
+import { PgProviderAccountStore } from './features/provider-accounts/provider-account-store.js';
+import { SecretBox } from './features/provider-accounts/secret-box.js';
 
 export const VERSION = '0.1.0';
 
@@ -93,6 +117,12 @@ export interface ContainerOptions {
   readonly recordingStorage?: RecordingStorage;
   /** Twilio credentials per account, for recording downloads. */
   readonly twilioCredentials?: TwilioCredentialsLookup;
+  /** Who holds a tracking number right now (the lease engine); none until it is wired. */
+  readonly liveLeases?: LiveLeaseLookup;
+  /** Code that reacts to call changes inside their transaction (the leads outbox). */
+  readonly callHooks?: readonly CallChangeHook[];
+  /** Where the Twilio REST client sends its requests instead of api.twilio.com (a local stand-in in tests). */
+  readonly twilioApiBaseUrl?: string;
 }
 
 export interface Container {
@@ -118,6 +148,10 @@ export interface Container {
     readonly leases: NumberLeaseService;
     readonly poolHealth: PoolHealthService;
     readonly dni: DniSessionService;
+    readonly calls: CallService;
+    readonly routing: RoutingService;
+    readonly callEvents: RetryingCallEventWriter;
+    readonly liveFeed: LiveCallFeed;
   };
   /** The delivery worker for outbox rows (leads to CRMs). */
   readonly outboxWorker: OutboxWorker;
@@ -265,12 +299,74 @@ export async function createContainer(config: Config, opts: ContainerOptions = {
       clock,
     });
 
+    const fanout = redis ? new RedisFanout(redis, logger.child({ component: 'fanout' })) : null;
+    const providerAccounts = new PgProviderAccountStore(new SecretBox(config.encryptionKey));
+    const blockedCallers = new PgBlockedCallerStore();
+    const routing = new RoutingService({
+      logger: logger.child({ component: 'routing' }),
+      fanout,
+      load: () =>
+        loadRoutingSnapshot(db.knex, {
+          defaultTwilio: config.twilio,
+          now: clock.now(),
+          twilioLogins: async () =>
+            (await providerAccounts.listAll(db.knex, 'twilio')).map((p) => ({
+              accountId: p.accountId,
+              accountSid: p.externalId,
+              authToken: p.secret,
+            })),
+        }),
+    });
+    events.on('site.changed', () => routing.changed());
+    events.on('routing.changed', () => routing.changed());
+    const callStore = new PgCallStore();
+    const calls = new CallService({
+      db: db.knex,
+      calls: callStore,
+      events: new PgCallEventStore(),
+      recordings: new PgRecordingRefStore(),
+      blocked: blockedCallers,
+      audit: stores.audit,
+      readModel: new CallReadModel(),
+      attribution: new AttributionReadModel(opts.liveLeases ?? noLiveLeases),
+      hooks: opts.callHooks ?? [],
+      bus: events,
+      clock,
+      logger: logger.child({ component: 'calls' }),
+    });
+    const twilioNumbers = new TwilioNumberService({
+      db: db.knex,
+      numbers: new PgTwilioNumberStore(),
+      providerAccounts,
+      audit: stores.audit,
+      bus: events,
+      logger: logger.child({ component: 'twilio-numbers' }),
+      urls: webhookUrls(config.http.publicBaseUrl),
+      defaultTwilio: config.twilio,
+      voiceFallbackUrl: config.twilioVoiceFallbackUrl,
+      api: (creds) => createTwilioNumbersApi(creds, { baseUrl: opts.twilioApiBaseUrl ?? null }),
+    });
+    const callEvents = new RetryingCallEventWriter(calls, logger.child({ component: 'call-events' }), db.kind === 'pglite' ? 1 : undefined);
+
     const checks: ReadinessCheck[] = [
       { name: 'database', check: async () => (await db.knex.raw('select 1 as ok')).rows[0]?.ok === 1 },
       ...(redis ? [{ name: 'redis', check: () => redis.ping(1_500) }] : []),
     ];
 
-    const fastRoutes: FastRoute[] = [...new DniSessionController(dni).fastRoutes];
+    const twilioWebhooks = new TwilioWebhookController({
+      routing,
+      writer: callEvents,
+      publicBaseUrl: config.http.publicBaseUrl,
+      urls: webhookUrls(config.http.publicBaseUrl),
+      clock,
+      logger: logger.child({ component: 'twilio-webhooks' }),
+      metrics: createCallWebhookMetrics(
+        registry,
+        () => callEvents.pending,
+        () => (clock.nowMs() - routing.current.loadedAt.getTime()) / 1000,
+      ),
+    });
+    const fastRoutes: FastRoute[] = [...new DniSessionController(dni).fastRoutes, ...twilioWebhooks.fastRoutes];
     const controllers: Controller[] = [
       new AuthController(auth, { secureCookies: config.http.publicBaseUrl.protocol === 'https:' }),
       new UserController(users),
@@ -282,6 +378,9 @@ export async function createContainer(config: Config, opts: ContainerOptions = {
       new PoolController(pools, poolHealth),
       new TrackingNumberController(numbers),
       new NumberLeaseController(new NumberHolderService({ db: db.knex, leases, history: new LeaseHistoryReadModel(), pools: stores.pools }), clock),
+      twilioWebhooks,
+      new CallController(calls),
+      new TwilioNumberController(twilioNumbers),
     ];
     let openApiDoc: object | null = null;
     const health = new HealthController({
@@ -296,10 +395,11 @@ export async function createContainer(config: Config, opts: ContainerOptions = {
     });
 
     const httpMetrics = createHttpMetrics(registry);
+    const authenticator = new RequestAuthenticator(auth);
     const app = createApp({
       logger,
       metrics: httpMetrics,
-      authenticator: new RequestAuthenticator(auth),
+      authenticator,
       routes: [health, ...controllers].flatMap((c) => c.routes),
       statics: [
         { path: '/', handler: widgetAsset().handler },
@@ -312,8 +412,27 @@ export async function createContainer(config: Config, opts: ContainerOptions = {
     });
     const fastPath = new FastPath(fastRoutes, { logger: logger.child({ component: 'fast-path' }), metrics: httpMetrics });
     const http = createHttpServer(app, fastPath);
+    const liveFeed = new LiveCallFeed({
+      authenticator,
+      bus: events,
+      fanout,
+      publicBaseUrl: config.http.publicBaseUrl,
+      logger: logger.child({ component: 'live-calls' }),
+      validateMessages: config.env !== 'production',
+    });
     const scheduler = new Scheduler(
-      createJobs({ config, db, stores, clock, logger, recordingIntake, recordingStorage, numberPools: { leases, health: poolHealth } }),
+      createJobs({
+        config,
+        db,
+        stores,
+        clock,
+        logger,
+        recordingIntake,
+        recordingStorage,
+        numberPools: { leases, health: poolHealth },
+        routing,
+        calls,
+      }),
       logger.child({ component: 'jobs' }),
     );
 
@@ -327,13 +446,33 @@ export async function createContainer(config: Config, opts: ContainerOptions = {
       events,
       scheduler,
       http,
-      services: { auth, sites, users, recordings, recordingIntake, crmSinks, outbox, channels, pools, numbers, leases, poolHealth, dni },
+      services: {
+        auth,
+        sites,
+        users,
+        recordings,
+        recordingIntake,
+        crmSinks,
+        outbox,
+        channels,
+        pools,
+        numbers,
+        leases,
+        poolHealth,
+        dni,
+        calls,
+        routing,
+        callEvents,
+        liveFeed,
+      },
       outboxWorker: worker,
       callChangeHook,
       bootstrap: () => bootstrapFirstOwner(db.knex, stores, config.bootstrap),
       async start() {
         // The live lease state may be behind SQL (Redis restarted or emptied, numbers changed while down).
         await leases.syncAll();
+        await routing.start();
+        await liveFeed.attach(http.server);
         const address = await http.listen(config.http.port, config.http.host);
         scheduler.start();
         // After bootstrap: the env webhook sink belongs to the default account, which exists by now.
@@ -343,11 +482,13 @@ export async function createContainer(config: Config, opts: ContainerOptions = {
       },
       stop() {
         stopping ??= (async () => {
+          await liveFeed.close();
           await http.close(config.http.shutdownTimeoutMs);
           await worker.stop(Math.floor(config.http.shutdownTimeoutMs / 2));
           await scheduler.stop();
           // Lease history still in the Redis streams goes to SQL now rather than at the next start.
           await leases.flushHistory().catch((err: unknown) => logger.warn({ err }, 'final lease history flush failed'));
+          await callEvents.stop();
           for (const fn of cleanup.reverse()) await fn().catch((err: unknown) => logger.warn({ err }, 'cleanup failed'));
           if (!opts.database) await db.close();
         })();

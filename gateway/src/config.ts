@@ -60,6 +60,13 @@ export const envSchema = {
       description: 'Redis mode: how often lease history moves from the Redis streams to number_leases',
     },
     DEMO_SEED: { type: 'string', enum: ['true', 'false'], description: 'Create the demo site at start (default: true unless NODE_ENV=production)' },
+    TWILIO_ACCOUNT_SID: { type: 'string', pattern: '^AC[0-9A-Za-z]{32}$', description: 'a Twilio Account SID (AC + 32 characters)' },
+    TWILIO_VOICE_FALLBACK_URL: {
+      type: 'string',
+      pattern: '^https://',
+      description: 'an https URL of static TwiML that dials the business (a TwiML Bin), set as the fallback URL of numbers bought here',
+    },
+    TWILIO_AUTH_TOKEN: { type: 'string', minLength: 16, maxLength: 128, description: "the default account's Twilio auth token" },
   },
 } as const;
 
@@ -108,6 +115,10 @@ export interface Config {
     readonly requestTimeoutMs: number;
   };
   readonly outbox: { readonly concurrency: number; readonly pollIntervalMs: number };
+  /** Twilio login of the default (first) account, for embedded and single-tenant installs; others store theirs encrypted. */
+  readonly twilio: { readonly accountSid: string; readonly authToken: string } | null;
+  /** Set as VoiceFallbackUrl on numbers bought here: Twilio fetches it when the gateway cannot answer. */
+  readonly twilioVoiceFallbackUrl: string | null;
   readonly bootstrap: {
     readonly email: string;
     readonly password: string | null;
@@ -194,6 +205,9 @@ export function loadConfig(env: Env = process.env, cwd = process.cwd()): Config 
   const webhookSecret = str('LEADS_WEBHOOK_SECRET');
   if (Boolean(webhookUrl) !== Boolean(webhookSecret))
     throw new ConfigError('LEADS_WEBHOOK_URL and LEADS_WEBHOOK_SECRET go together: set both or neither');
+  const twilioSid = str('TWILIO_ACCOUNT_SID');
+  const twilioToken = str('TWILIO_AUTH_TOKEN');
+  if (Boolean(twilioSid) !== Boolean(twilioToken)) throw new ConfigError('TWILIO_ACCOUNT_SID and TWILIO_AUTH_TOKEN go together: set both or neither');
 
   return deepFreeze({
     env: nodeEnv,
@@ -236,6 +250,8 @@ export function loadConfig(env: Env = process.env, cwd = process.cwd()): Config 
       requestTimeoutMs: int('CRM_REQUEST_TIMEOUT_MS', 15_000),
     },
     outbox: { concurrency: int('OUTBOX_CONCURRENCY', 4), pollIntervalMs: int('OUTBOX_POLL_INTERVAL_MS', 1_000) },
+    twilio: twilioSid && twilioToken ? { accountSid: twilioSid, authToken: twilioToken } : null,
+    twilioVoiceFallbackUrl: str('TWILIO_VOICE_FALLBACK_URL') ?? null,
     bootstrap: {
       email: str('BOOTSTRAP_EMAIL') ?? 'owner@localhost',
       password: str('BOOTSTRAP_PASSWORD') ?? null,

@@ -6,6 +6,8 @@ import type { Config } from '../config.js';
 import type { SessionStore } from '../features/auth/session-store.js';
 import type { NumberLeaseService } from '../features/number-pools/number-lease-service.js';
 import type { PoolHealthService } from '../features/number-pools/pool-health-service.js';
+import type { RoutingService } from '../features/call-webhooks/routing-service.js';
+import type { CallService } from '../features/calls/call-service.js';
 import type { Logger } from '../logging/logger.js';
 import type { Clock } from '../shared/clock.js';
 import type { Job } from './scheduler.js';
@@ -20,6 +22,8 @@ export function createJobs(deps: {
   recordingIntake: RecordingIntake;
   recordingStorage: RecordingStorage;
   numberPools: { leases: NumberLeaseService; health: PoolHealthService };
+  routing?: RoutingService;
+  calls?: CallService;
 }): Job[] {
   const { leases, health } = deps.numberPools;
   const jobs: Job[] = [
@@ -86,6 +90,22 @@ export function createJobs(deps: {
       runAtStart: true,
       run: async () => {
         await leases.flushHistory();
+      },
+    });
+  }
+  if (deps.routing) {
+    const routing = deps.routing;
+    // Changes are pushed as they happen; this catches any writer that did not announce its change.
+    jobs.push({ name: 'routing-table.refresh', intervalMs: 60_000, run: async () => void (await routing.refresh()) });
+  }
+  if (deps.calls) {
+    const calls = deps.calls;
+    jobs.push({
+      name: 'call-events.purge-orphans',
+      intervalMs: 6 * 3_600_000,
+      run: async () => {
+        const n = await calls.purgeOrphanEvents(7 * 86_400_000);
+        if (n) deps.logger.warn({ deleted: n }, 'call events whose call never appeared were dropped');
       },
     });
   }

@@ -24,6 +24,8 @@ export function createTestConfig(overrides: Overrides = {}): Config {
     leads: { webhook: null, requestTimeoutMs: 5_000 },
     // Enqueues, retries and replays wake the worker; an idle one hardly polls, so teardown finds it asleep.
     outbox: { concurrency: 4, pollIntervalMs: 60_000 },
+    twilio: null,
+    twilioVoiceFallbackUrl: null,
     bootstrap: { email: `owner-${randomBytes(3).toString('hex')}@test.local`, password: 'correct horse battery', apiKey: null },
   };
   const merged: Record<string, unknown> = { ...base };

@@ -38,6 +38,9 @@ export interface CallRingingEvent extends CallEventBase {
   readonly caller: string;
   /** Where the call is being forwarded, when the adapter knows. */
   readonly forwardTo?: string;
+  /** The tenant and site when the adapter knows them (Twilio: the webhook's AccountSid); otherwise the tracking number says. */
+  readonly accountId?: string;
+  readonly siteId?: string;
 }
 
 export interface CallAnsweredEvent extends CallEventBase {

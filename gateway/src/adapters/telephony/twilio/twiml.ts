@@ -1,0 +1,89 @@
+import twilio from 'twilio';
+
+/** TwiML answers, rendered with twilio's VoiceResponse (text is XML-escaped by it). */
+
+export interface WebhookUrls {
+  readonly voice: string;
+  readonly status: string;
+  readonly dialStatus: string;
+  readonly recording: string;
+  readonly whisper: string;
+}
+
+/** The webhook URLs of this gateway under its public base URL (what numbers are configured with). */
+export function webhookUrls(publicBaseUrl: URL): WebhookUrls {
+  const base = publicBaseUrl.href.replace(/\/+$/, '');
+  const at = (p: string) => `${base}/v1/telephony/twilio/${p}`;
+  return { voice: at('voice'), status: at('status'), dialStatus: at('dial-status'), recording: at('recording'), whisper: at('whisper') };
+}
+
+export interface DialPlan {
+  readonly forwardTo: string;
+  /** Passed through so the business sees who is calling. */
+  readonly callerId: string | null;
+  readonly record: boolean;
+  /** Said to the caller before connecting ("This call may be recorded"). */
+  readonly announcement: string | null;
+  /** Said to the agent before bridging ("Call from Google Ads"). */
+  readonly whisper: string | null;
+  /** Ring seconds before giving up on the business. */
+  readonly timeoutSeconds?: number;
+}
+
+export function dialTwiml(plan: DialPlan, urls: WebhookUrls): string {
+  const vr = new twilio.twiml.VoiceResponse();
+  if (plan.announcement) vr.say(plan.announcement);
+  const dial = vr.dial({
+    // The caller hears ringback until the business picks up, so the parent leg's answer means a real answer.
+    answerOnBridge: true,
+    // Twilio only accepts an E.164 caller id here; withheld callers keep Twilio's default.
+    ...(plan.callerId && /^\+[1-9]\d{6,14}$/.test(plan.callerId) ? { callerId: plan.callerId } : {}),
+    timeout: plan.timeoutSeconds ?? 30,
+    action: urls.dialStatus,
+    method: 'POST',
+    ...(plan.record
+      ? {
+          record: 'record-from-answer-dual' as const,
+          recordingStatusCallback: urls.recording,
+          recordingStatusCallbackMethod: 'POST' as const,
+          recordingStatusCallbackEvent: ['completed', 'absent'],
+        }
+      : {}),
+  });
+  dial.number(
+    {
+      statusCallback: urls.dialStatus,
+      statusCallbackMethod: 'POST',
+      statusCallbackEvent: ['initiated', 'ringing', 'answered', 'completed'],
+      ...(plan.whisper ? { url: `${urls.whisper}?${new URLSearchParams({ text: plan.whisper }).toString()}` } : {}),
+    },
+    plan.forwardTo,
+  );
+  return vr.toString();
+}
+
+/** A blocked caller: refused with a busy signal (polite, no charge for an answered call). */
+export function rejectTwiml(): string {
+  const vr = new twilio.twiml.VoiceResponse();
+  vr.reject({ reason: 'busy' });
+  return vr.toString();
+}
+
+/** Nowhere to send the call: never silence, say so and hang up. */
+export function unavailableTwiml(message = 'Sorry, this number cannot take your call right now. Please try again later.'): string {
+  const vr = new twilio.twiml.VoiceResponse();
+  vr.say(message);
+  vr.hangup();
+  return vr.toString();
+}
+
+export function sayTwiml(text: string): string {
+  const vr = new twilio.twiml.VoiceResponse();
+  vr.say(text);
+  return vr.toString();
+}
+
+/** The answer to a Dial action or a callback: nothing more to do on the call. */
+export function emptyTwiml(): string {
+  return new twilio.twiml.VoiceResponse().toString();
+}

@@ -1,0 +1,83 @@
+import { expect } from 'chai';
+import { LAST_HOLDER_TAU_MS, matchCall } from './attribution-matcher.js';
+import type { AttributionEvidence, LeaseRecord } from './attribution-types.js';
+
+const at = new Date('2026-01-15T12:00:00Z');
+const ago = (ms: number) => new Date(at.getTime() - ms);
+const MIN = 60_000;
+
+const evidence = (o: Partial<AttributionEvidence> = {}): AttributionEvidence => ({
+  at,
+  poolKind: 'session',
+  numberChannelId: 'ch-pool',
+  live: null,
+  leases: [],
+  telClicks: [],
+  callerHistory: null,
+  sessionChannels: new Map([
+    ['s1', 'ch-1'],
+    ['s2', 'ch-2'],
+  ]),
+  ...o,
+});
+const lease = (sessionId: string, from: number, to: number | null, reclaimed = false): LeaseRecord => ({
+  sessionId,
+  visitorId: `v-${sessionId}`,
+  leasedAt: ago(from),
+  releasedAt: to === null ? null : ago(to),
+  reclaimed,
+});
+
+describe('call matching', () => {
+  it('1. a live lease wins with 1.0, 0.95 when reclaimed', () => {
+    const live = { leaseId: 'l', sessionId: 's1', visitorId: 'v1', poolId: 'p', leasedAt: ago(5 * MIN), lastSeenAt: ago(MIN), reclaimed: false };
+    const m = matchCall(evidence({ live, telClicks: [{ sessionId: 's2', visitorId: 'v2', clickedAt: ago(10_000) }] }));
+    expect(m).to.include({ method: 'lease', sessionId: 's1', score: 1, channelId: 'ch-1' });
+    expect(m.candidates.map((c) => c.method)).to.deep.equal(['lease', 'tel_click']);
+    expect(matchCall(evidence({ live: { ...live, reclaimed: true } })).score).to.equal(0.95);
+  });
+
+  it('1. a lease in history that covers the call time counts too', () => {
+    const m = matchCall(evidence({ leases: [lease('s1', 10 * MIN, null)] }));
+    expect(m).to.include({ method: 'lease', sessionId: 's1', score: 1 });
+  });
+
+  it('2. a tel: click in the last two minutes, not older', () => {
+    expect(matchCall(evidence({ telClicks: [{ sessionId: 's2', visitorId: 'v2', clickedAt: ago(90_000) }] }))).to.include({
+      method: 'tel_click',
+      sessionId: 's2',
+      score: 0.99,
+    });
+    expect(matchCall(evidence({ telClicks: [{ sessionId: 's2', visitorId: 'v2', clickedAt: ago(3 * MIN) }] })).method).to.equal('channel');
+  });
+
+  it('3. caller history: 0.8, or 0.9 when the visitor also held the number', () => {
+    expect(matchCall(evidence({ callerHistory: { visitorId: 'v2', sessionId: 's2', heldNumber: false } }))).to.include({
+      method: 'caller_history',
+      score: 0.8,
+    });
+    expect(matchCall(evidence({ callerHistory: { visitorId: 'v2', sessionId: 's2', heldNumber: true } })).score).to.equal(0.9);
+  });
+
+  it('4. the last holder, decaying with the gap, never after someone else held the number', () => {
+    const m = matchCall(evidence({ leases: [lease('s1', 20 * MIN, 5 * MIN)] }));
+    expect(m.method).to.equal('last_holder');
+    expect(m.score).to.be.closeTo(Math.exp(-(5 * MIN) / LAST_HOLDER_TAU_MS), 0.001);
+    const later = matchCall(evidence({ leases: [lease('s1', 20 * MIN, 5 * MIN), lease('s2', 4 * MIN, 2 * MIN)] }));
+    expect(later.sessionId).to.equal('s2');
+    expect(later.candidates.filter((c) => c.sessionId === 's1')).to.have.length(0);
+  });
+
+  it('5. channel only when nothing clears 0.5, keeping the weak candidate as evidence', () => {
+    const m = matchCall(evidence({ leases: [lease('s1', 200 * MIN, 60 * MIN)] }));
+    expect(m).to.include({ method: 'channel', sessionId: null, channelId: 'ch-pool', score: 0 });
+    expect(m.candidates).to.have.length(1);
+    expect(m.candidates[0]!.score).to.be.below(0.5);
+  });
+
+  it('static numbers attribute to their channel only, whatever the leases say', () => {
+    const m = matchCall(evidence({ poolKind: 'static', leases: [lease('s1', 10 * MIN, null)] }));
+    expect(m).to.include({ method: 'channel', channelId: 'ch-pool' });
+    expect(m.candidates).to.have.length(0);
+  });
+});

@@ -1,0 +1,133 @@
+import type { DbOrTrx } from '../../adapters/db/knex.js';
+import type { AttributionEvidence, LeaseRecord, LiveLeaseLookup } from './attribution-types.js';
+import { LAST_HOLDER_WINDOW_MS, TEL_CLICK_WINDOW_MS } from './attribution-matcher.js';
+
+/** Where a tracking number belongs: its site, pool and channel. */
+export interface NumberContext {
+  readonly trackingNumberId: string;
+  readonly accountId: string;
+  readonly siteId: string | null;
+  readonly poolId: string | null;
+  readonly poolKind: 'session' | 'static' | null;
+  readonly channelId: string | null;
+  readonly forwardTo: string | null;
+}
+
+const CALLER_HISTORY_DAYS = 30;
+
+/** Loads the evidence the matcher needs: live lease state first, history from SQL (number_leases, tel_clicks, calls). */
+export class AttributionReadModel {
+  constructor(private readonly live: LiveLeaseLookup) {}
+
+  async numberContext(db: DbOrTrx, e164: string): Promise<NumberContext | null> {
+    const row = (await db('tracking_numbers as n')
+      .leftJoin('pools as p', 'p.id', 'n.pool_id')
+      .select('n.id', 'n.account_id', 'n.site_id', 'n.pool_id', 'n.forward_to', 'p.kind as pool_kind', 'p.channel_id', 'p.site_id as pool_site_id')
+      .where('n.e164', e164)
+      .whereNot('n.status', 'released')
+      .first()) as
+      | {
+          id: string;
+          account_id: string;
+          site_id: string | null;
+          pool_id: string | null;
+          forward_to: string | null;
+          pool_kind: 'session' | 'static' | null;
+          channel_id: string | null;
+          pool_site_id: string | null;
+        }
+      | undefined;
+    if (!row) return null;
+    return {
+      trackingNumberId: row.id,
+      accountId: row.account_id,
+      siteId: row.site_id ?? row.pool_site_id,
+      poolId: row.pool_id,
+      poolKind: row.pool_kind,
+      channelId: row.channel_id,
+      forwardTo: row.forward_to,
+    };
+  }
+
+  async evidence(db: DbOrTrx, ctx: NumberContext, e164: string, caller: string, at: Date): Promise<AttributionEvidence> {
+    const t = at.getTime();
+    const live = ctx.poolKind === 'static' ? null : await this.live.currentHolder(e164, at);
+    const leaseRows = (await db('number_leases')
+      .select('session_id', 'visitor_id', 'leased_at', 'released_at', 'reclaimed_from')
+      .where({ account_id: ctx.accountId, e164 })
+      .where('leased_at', '<=', at)
+      .where((q) => q.whereNull('released_at').orWhere('released_at', '>=', new Date(t - LAST_HOLDER_WINDOW_MS)))
+      .orderBy('leased_at', 'desc')
+      .limit(50)) as { session_id: string; visitor_id: string | null; leased_at: Date; released_at: Date | null; reclaimed_from: string | null }[];
+    const leases: LeaseRecord[] = leaseRows.map((r) => ({
+      sessionId: r.session_id,
+      visitorId: r.visitor_id,
+      leasedAt: r.leased_at,
+      releasedAt: r.released_at,
+      reclaimed: r.reclaimed_from !== null,
+    }));
+    const clickRows = (await db('tel_clicks as c')
+      .leftJoin('web_sessions as s', 's.id', 'c.session_id')
+      .select('c.session_id', 's.visitor_id', 'c.clicked_at')
+      .where({ 'c.account_id': ctx.accountId, 'c.e164': e164 })
+      .whereBetween('c.clicked_at', [new Date(t - TEL_CLICK_WINDOW_MS), at])
+      .orderBy('c.clicked_at', 'desc')
+      .limit(10)) as { session_id: string; visitor_id: string | null; clicked_at: Date }[];
+
+    let callerHistory: AttributionEvidence['callerHistory'] = null;
+    if (caller !== 'anonymous' && ctx.siteId) {
+      const prev = (await db('calls')
+        .select('visitor_id')
+        .where({ account_id: ctx.accountId, site_id: ctx.siteId, caller })
+        .whereNotNull('visitor_id')
+        .where('started_at', '<', at)
+        .orderBy('started_at', 'desc')
+        .first()) as { visitor_id: string } | undefined;
+      if (prev) {
+        const session = (await db('web_sessions')
+          .select('id')
+          .where({ account_id: ctx.accountId, site_id: ctx.siteId, visitor_id: prev.visitor_id })
+          .where('last_seen_at', '>=', new Date(t - CALLER_HISTORY_DAYS * 86_400_000))
+          .orderBy('last_seen_at', 'desc')
+          .first()) as { id: string } | undefined;
+        if (session) {
+          const held = await db('number_leases').where({ account_id: ctx.accountId, visitor_id: prev.visitor_id, e164 }).first('id');
+          callerHistory = { visitorId: prev.visitor_id, sessionId: session.id, heldNumber: Boolean(held) };
+        }
+      }
+    }
+
+    const ids = new Set<string>([...leases.map((l) => l.sessionId), ...clickRows.map((c) => c.session_id)]);
+    if (live) ids.add(live.sessionId);
+    if (callerHistory) ids.add(callerHistory.sessionId);
+    const sessionRows = ids.size
+      ? ((await db('web_sessions')
+          .select('id', 'visitor_id', 'channel_id')
+          .where('account_id', ctx.accountId)
+          .whereIn('id', [...ids])) as {
+          id: string;
+          visitor_id: string;
+          channel_id: string | null;
+        }[])
+      : [];
+    const sessionChannels = new Map(sessionRows.map((s) => [s.id, s.channel_id] as const));
+    const visitorOf = new Map(sessionRows.map((s) => [s.id, s.visitor_id] as const));
+    return {
+      at,
+      poolKind: ctx.poolKind,
+      numberChannelId: ctx.channelId,
+      live: live ? { ...live, visitorId: live.visitorId ?? visitorOf.get(live.sessionId) ?? null } : null,
+      leases: leases.map((l) => ({ ...l, visitorId: l.visitorId ?? visitorOf.get(l.sessionId) ?? null })),
+      telClicks: clickRows.map((c) => ({ sessionId: c.session_id, visitorId: c.visitor_id, clickedAt: c.clicked_at })),
+      callerHistory,
+      sessionChannels,
+    };
+  }
+
+  async session(db: DbOrTrx, accountId: string, id: string): Promise<{ id: string; visitorId: string; channelId: string | null } | null> {
+    const row = (await db('web_sessions').select('id', 'visitor_id', 'channel_id').where({ account_id: accountId, id }).first()) as
+      | { id: string; visitor_id: string; channel_id: string | null }
+      | undefined;
+    return row ? { id: row.id, visitorId: row.visitor_id, channelId: row.channel_id } : null;
+  }
+}

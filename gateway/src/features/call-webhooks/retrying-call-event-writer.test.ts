@@ -1,0 +1,80 @@
+import { expect } from 'chai';
+import { createLogger } from '../../logging/logger.js';
+import type { CallEvent, CallEventSink } from '../calls/call-events.js';
+import { RetryingCallEventWriter } from './retrying-call-event-writer.js';
+
+const event = (key: string): CallEvent => ({
+  type: 'call.answered',
+  provider: 'twilio',
+  providerCallId: 'CA1',
+  eventKey: key,
+  occurredAt: new Date(),
+  answeredBy: 'human',
+});
+
+class FlakySink implements CallEventSink {
+  applied: string[] = [];
+  failuresLeft: number;
+  running = 0;
+  maxRunning = 0;
+  constructor(failures: number) {
+    this.failuresLeft = failures;
+  }
+  async apply(e: CallEvent): Promise<void> {
+    this.running++;
+    this.maxRunning = Math.max(this.maxRunning, this.running);
+    try {
+      await new Promise((r) => setImmediate(r));
+      if (this.failuresLeft > 0) {
+        this.failuresLeft--;
+        throw new Error('database down');
+      }
+      this.applied.push(e.eventKey);
+    } finally {
+      this.running--;
+    }
+  }
+}
+
+async function until(fn: () => boolean, ms = 5_000): Promise<void> {
+  const deadline = Date.now() + ms;
+  for (let i = 0; i < 1_000 && !fn(); i++) {
+    if (Date.now() > deadline) throw new Error('timed out');
+    await new Promise((r) => setTimeout(r, 10));
+  }
+}
+
+describe('RetryingCallEventWriter', () => {
+  const logger = createLogger({ level: 'silent' });
+
+  it('retries a failed write until it lands, and reports it pending meanwhile', async () => {
+    const sink = new FlakySink(3);
+    const w = new RetryingCallEventWriter(sink, logger);
+    w.submit(event('a'));
+    expect(w.pending).to.equal(1);
+    await until(() => sink.applied.length === 1);
+    expect(sink.applied).to.deep.equal(['a']);
+    await until(() => w.pending === 0);
+    await w.stop();
+  });
+
+  it('answers applyWithin true when the write lands, false when the database is down (and keeps trying)', async () => {
+    const ok = new RetryingCallEventWriter(new FlakySink(0), logger);
+    expect(await ok.applyWithin(event('b'), 1_000)).to.equal(true);
+    const sink = new FlakySink(2);
+    const down = new RetryingCallEventWriter(sink, logger);
+    expect(await down.applyWithin(event('c'), 1_000)).to.equal(false);
+    await until(() => sink.applied.includes('c'));
+    await ok.stop();
+    await down.stop();
+  });
+
+  it('never runs more writes at once than allowed', async () => {
+    const sink = new FlakySink(0);
+    const w = new RetryingCallEventWriter(sink, logger, 2);
+    for (let i = 0; i < 20; i++) w.submit(event(`e${i}`));
+    await until(() => sink.applied.length === 20);
+    expect(sink.maxRunning).to.equal(2);
+    await w.stop();
+  });
+});

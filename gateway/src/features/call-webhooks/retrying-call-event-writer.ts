@@ -1,0 +1,131 @@
+import type { Logger } from '../../logging/logger.js';
+import type { CallEvent, CallEventSink } from '../calls/call-events.js';
+
+/** Backoff between attempts; the last one repeats until the event is MAX_EVENT_AGE_MS old. */
+export const RETRY_DELAYS_MS = [100, 250, 500, 1_000, 2_000, 5_000] as const;
+export const MAX_EVENT_AGE_MS = 30 * 60_000;
+export const MAX_QUEUED_EVENTS = 20_000;
+/**
+ * Writes running at once. More would not finish sooner (the database is the limit) but would take the event loop
+ * from the webhook answers, which must stay fast under a burst of calls.
+ */
+export const MAX_CONCURRENT_WRITES = 4;
+
+interface Queued {
+  readonly event: CallEvent;
+  readonly firstTriedAt: number;
+  attempts: number;
+}
+
+/**
+ * Writes call events behind the webhook answer: the answer never waits on, or fails with, the database. A failed
+ * write is retried in memory with backoff (PostgreSQL restarting, a network blip) until it lands or grows too old;
+ * the call service's idempotency makes a retry after an unseen success harmless.
+ */
+export class RetryingCallEventWriter {
+  private readonly queue = new Set<Queued>();
+  private readonly timers = new Set<NodeJS.Timeout>();
+  private readonly inFlight = new Set<Promise<void>>();
+  private stopped = false;
+  private active = 0;
+  private readonly waiting: (() => void)[] = [];
+
+  constructor(
+    private readonly sink: CallEventSink,
+    private readonly logger: Logger,
+    /** 1 for the embedded database: it runs on this thread, so each write holds the event loop while it runs. */
+    private readonly maxConcurrent = MAX_CONCURRENT_WRITES,
+  ) {}
+
+  /** Events not yet written: being written now or waiting for a retry. */
+  get pending(): number {
+    return this.queue.size + this.inFlight.size;
+  }
+
+  /** Fire and forget (the voice webhook). */
+  submit(event: CallEvent): void {
+    void this.attempt({ event, firstTriedAt: Date.now(), attempts: 0 });
+  }
+
+  /**
+   * Tries for up to `waitMs`, so callbacks answer after the write when the database is healthy; past that, or on
+   * failure, the write carries on in the background. Resolves true when the event was applied in time.
+   */
+  async applyWithin(event: CallEvent, waitMs: number): Promise<boolean> {
+    const done = this.attempt({ event, firstTriedAt: Date.now(), attempts: 0 });
+    let timer: NodeJS.Timeout | undefined;
+    const timeout = new Promise<boolean>((resolve) => {
+      timer = setTimeout(() => resolve(false), waitMs);
+    });
+    try {
+      return await Promise.race([done, timeout]);
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
+  private attempt(q: Queued): Promise<boolean> {
+    const run = (async () => {
+      await this.slot();
+      q.attempts++;
+      try {
+        await this.sink.apply(q.event);
+        this.queue.delete(q);
+        return true;
+      } catch (err) {
+        this.schedule(q, err);
+        return false;
+      } finally {
+        this.release();
+      }
+    })();
+    const tracked = run.then(() => undefined);
+    this.inFlight.add(tracked);
+    void tracked.finally(() => this.inFlight.delete(tracked));
+    return run;
+  }
+
+  private slot(): Promise<void> {
+    if (this.active < this.maxConcurrent) {
+      this.active++;
+      return Promise.resolve();
+    }
+    return new Promise((resolve) => this.waiting.push(resolve));
+  }
+
+  private release(): void {
+    const next = this.waiting.shift();
+    // The next write starts on a later turn of the event loop, so waiting webhook requests are answered first.
+    if (next) setImmediate(next);
+    else this.active--;
+  }
+
+  private schedule(q: Queued, err: unknown): void {
+    const age = Date.now() - q.firstTriedAt;
+    if (this.stopped || age > MAX_EVENT_AGE_MS || (!this.queue.has(q) && this.queue.size >= MAX_QUEUED_EVENTS)) {
+      this.queue.delete(q);
+      this.logger.error({ err, eventKey: q.event.eventKey, attempts: q.attempts }, 'call event dropped after retries');
+      return;
+    }
+    this.queue.add(q);
+    const delay = RETRY_DELAYS_MS[Math.min(q.attempts - 1, RETRY_DELAYS_MS.length - 1)]!;
+    if (q.attempts === 1) this.logger.warn({ err, eventKey: q.event.eventKey }, 'call event write failed; retrying');
+    const timer = setTimeout(() => {
+      this.timers.delete(timer);
+      void this.attempt(q);
+    }, delay);
+    this.timers.add(timer);
+  }
+
+  /** Waits for in-flight writes (bounded), then stops retrying; what is still queued is logged. */
+  async stop(graceMs = 2_000): Promise<void> {
+    const deadline = Date.now() + graceMs;
+    while (this.inFlight.size && Date.now() < deadline) {
+      await Promise.race([Promise.allSettled([...this.inFlight]), new Promise((r) => setTimeout(r, Math.max(1, deadline - Date.now())))]);
+    }
+    this.stopped = true;
+    for (const t of this.timers) clearTimeout(t);
+    this.timers.clear();
+    if (this.queue.size) this.logger.error({ pending: this.queue.size }, 'call events not written at shutdown');
+  }
+}

@@ -1,0 +1,190 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { Request, Response } from 'express';
+import { dialTwiml, emptyTwiml, rejectTwiml, sayTwiml, unavailableTwiml } from '../../adapters/telephony/twilio/twiml.js';
+import type { WebhookUrls } from '../../adapters/telephony/twilio/twiml.js';
+import { parseDialStatus, parseRecording, parseStatus, parseVoice } from '../../adapters/telephony/twilio/twilio-webhook-parser.js';
+import { twilioFormSchema } from '../../adapters/telephony/twilio/twilio-webhook-schemas.js';
+import { publicWebhookUrl, verifyTwilioSignature } from '../../adapters/telephony/twilio/twilio-signature.js';
+import type { TwilioParams } from '../../adapters/telephony/twilio/twilio-signature.js';
+import { BadDataError, ForbiddenError, UnsupportedMediaTypeError } from '../../errors/app-error.js';
+import { readBody } from '../../http/fast-path.js';
+import { route } from '../../http/route.js';
+import type { Controller, FastController, FastRoute, RouteDefinition } from '../../http/route.js';
+import type { Logger } from '../../logging/logger.js';
+import type { Clock } from '../../shared/clock.js';
+import type { CallEvent } from '../calls/call-events.js';
+import type { CallWebhookMetrics } from './call-webhook-metrics.js';
+import type { RetryingCallEventWriter } from './retrying-call-event-writer.js';
+import type { RoutingService } from './routing-service.js';
+
+/** How long a callback waits for its write before answering anyway (Twilio gives up after 15 s). */
+export const CALLBACK_WRITE_WAIT_MS = 3_000;
+
+const tags = ['telephony'];
+const xml = { description: 'TwiML', contentType: 'text/xml' } as const;
+const errors = {
+  400: { description: 'Missing signature or malformed parameters' },
+  403: { description: 'Signature does not match (or the Twilio account is unknown)' },
+} as const;
+
+/**
+ * Twilio's webhooks: the voice URL answers from the in-memory routing table; status, dial and recording callbacks
+ * become call events. Every request is checked against X-Twilio-Signature with the auth token of the posted
+ * AccountSid, over the public URL rebuilt from configuration, before any of its data is used.
+ */
+export class TwilioWebhookController implements Controller, FastController {
+  readonly routes: readonly RouteDefinition[];
+  /** The voice webhook is answered on the lean fast path: no express stack between Twilio and the TwiML. */
+  readonly fastRoutes: readonly FastRoute[];
+
+  constructor(
+    private readonly deps: {
+      routing: RoutingService;
+      writer: RetryingCallEventWriter;
+      publicBaseUrl: URL;
+      urls: WebhookUrls;
+      clock: Clock;
+      logger: Logger;
+      metrics?: CallWebhookMetrics;
+    },
+  ) {
+    const spec = (path: string, operationId: string, summary: string) =>
+      ({
+        method: 'post',
+        path: `/v1/telephony/twilio/${path}`,
+        operationId,
+        summary,
+        tags,
+        auth: 'public',
+        bodyType: 'form',
+        body: twilioFormSchema,
+        responses: { 200: xml, ...errors },
+      }) as const;
+    this.fastRoutes = [
+      {
+        spec: spec('voice', 'twilioVoice', "A call to a tracking number: TwiML that dials the number's forward-to target"),
+        handle: async (req, res) => {
+          const params = await readForm(req);
+          this.voice(req.headers['x-twilio-signature'], req.url ?? '/', params, res);
+        },
+      },
+    ];
+    this.routes = [
+      route(spec('status', 'twilioStatus', "The number's status callback (final status of the inbound call)"), ({ req, res, body }) =>
+        this.callback(req, res, body as TwilioParams, parseStatus),
+      ),
+      route(spec('dial-status', 'twilioDialStatus', 'The Dial action and the dialled leg’s progress'), ({ req, res, body }) =>
+        this.callback(req, res, body as TwilioParams, parseDialStatus),
+      ),
+      route(spec('recording', 'twilioRecording', 'Recording status callback'), ({ req, res, body }) =>
+        this.callback(req, res, body as TwilioParams, parseRecording),
+      ),
+      route(spec('whisper', 'twilioWhisper', 'Said to the agent before the call is bridged'), ({ req, res, body }) => {
+        this.verify(req.header('x-twilio-signature'), req.originalUrl, body as TwilioParams);
+        const text = typeof req.query.text === 'string' ? req.query.text.slice(0, 200) : '';
+        sendXml(res, text ? sayTwiml(text) : emptyTwiml());
+        return undefined;
+      }),
+    ];
+  }
+
+  /** Throws 400 without a signature, 403 when it does not match; returns the login's account id. */
+  private verify(signatureHeader: string | string[] | undefined, originalUrl: string, params: TwilioParams): string {
+    const signature = Array.isArray(signatureHeader) ? signatureHeader[0] : signatureHeader;
+    const refuse = (err: Error): never => {
+      this.deps.metrics?.rejected('signature');
+      throw err;
+    };
+    if (!signature) return refuse(new BadDataError('X-Twilio-Signature header is required'));
+    const sid = params.AccountSid;
+    const login = typeof sid === 'string' ? this.deps.routing.twilioLogin(sid) : null;
+    if (!login) return refuse(new ForbiddenError('Unknown Twilio account'));
+    const url = publicWebhookUrl(this.deps.publicBaseUrl, originalUrl);
+    if (!verifyTwilioSignature({ authToken: login.authToken, url, params, signature }))
+      return refuse(new ForbiddenError('X-Twilio-Signature does not match'));
+    return login.accountId;
+  }
+
+  private voice(signature: string | string[] | undefined, originalUrl: string, params: TwilioParams, res: ServerResponse): void {
+    const loginAccountId = this.verify(signature, originalUrl, params);
+    const now = this.deps.clock.now();
+    const { call, events } = parseVoice(params, now);
+    const decision = this.deps.routing.decide({ accountSid: call.accountSid, to: call.to, from: call.from });
+    let twiml: string;
+    switch (decision.kind) {
+      case 'dial':
+        twiml = dialTwiml(
+          {
+            forwardTo: decision.forwardTo,
+            callerId: call.from === 'anonymous' ? null : call.from,
+            record: decision.record,
+            announcement: decision.announcement,
+            whisper: decision.whisper,
+          },
+          this.deps.urls,
+        );
+        break;
+      case 'reject':
+        twiml = rejectTwiml();
+        break;
+      default:
+        twiml = unavailableTwiml();
+    }
+    sendXml(res, twiml);
+    this.deps.metrics?.voiceAnswered(decision.kind);
+    // The record is written after the answer; a failure is retried without the caller ever noticing.
+    const accountId = decision.accountId ?? loginAccountId;
+    for (const e of events) {
+      const hinted: CallEvent =
+        e.type === 'call.ringing'
+          ? {
+              ...e,
+              accountId,
+              ...(decision.siteId ? { siteId: decision.siteId } : {}),
+              ...(decision.kind === 'dial' ? { forwardTo: decision.forwardTo } : {}),
+            }
+          : e;
+      this.deps.writer.submit(hinted);
+    }
+  }
+
+  private async callback(
+    req: Request,
+    res: Response,
+    params: TwilioParams,
+    parse: (p: TwilioParams, now: Date) => { accountSid: string; events: CallEvent[] },
+  ): Promise<undefined> {
+    this.verify(req.header('x-twilio-signature'), req.originalUrl, params);
+    const { events } = parse(params, this.deps.clock.now());
+    // In order, each bounded: a healthy database answers after the write, a sick one never holds Twilio up.
+    const deadline = Date.now() + CALLBACK_WRITE_WAIT_MS;
+    for (const e of events) {
+      const left = deadline - Date.now();
+      if (left > 0) await this.deps.writer.applyWithin(e, left);
+      else this.deps.writer.submit(e);
+    }
+    sendXml(res, emptyTwiml());
+    return undefined;
+  }
+}
+
+function sendXml(res: ServerResponse, body: string): void {
+  res.writeHead(200, { 'Content-Type': 'text/xml; charset=utf-8', 'Content-Length': Buffer.byteLength(body), 'Cache-Control': 'no-store' });
+  res.end(body);
+}
+
+/** A form body as express's `urlencoded({extended: false})` gives it: repeated keys become arrays. */
+async function readForm(req: IncomingMessage): Promise<TwilioParams> {
+  const media = (req.headers['content-type'] ?? '').split(';')[0]!.trim().toLowerCase();
+  if (media !== 'application/x-www-form-urlencoded') {
+    req.resume();
+    throw new UnsupportedMediaTypeError(`Content-Type must be application/x-www-form-urlencoded, got "${media || 'none'}"`);
+  }
+  const raw = await readBody(req, 64 * 1024);
+  const out: Record<string, string | string[]> = {};
+  for (const [k, v] of new URLSearchParams(raw.toString('utf8'))) {
+    const prev = out[k];
+    out[k] = prev === undefined ? v : Array.isArray(prev) ? [...prev, v] : [prev, v];
+  }
+  return out;
+}

@@ -1,0 +1,197 @@
+import type { DbOrTrx } from '../../adapters/db/knex.js';
+import type { Attribution } from '../attribution/attribution-types.js';
+import type { AnsweredBy, CallOutcome, CallProvider } from './call-events.js';
+import type { Call, CallListFilter, CallPatch, CallStatus, NewCall } from './call-types.js';
+
+const TABLE = 'calls';
+const COLUMNS = [
+  'id',
+  'account_id',
+  'site_id',
+  'provider',
+  'provider_call_id',
+  'tracking_number_id',
+  'tracking_e164',
+  'caller',
+  'forward_to',
+  'status',
+  'outcome',
+  'answered_by',
+  'started_at',
+  'answered_at',
+  'ended_at',
+  'ring_seconds',
+  'talk_seconds',
+  'talk_reported',
+  'session_id',
+  'visitor_id',
+  'channel_id',
+  'attribution',
+  'first_time_caller',
+  'blocked',
+  'created_at',
+  'updated_at',
+] as const;
+
+interface CallRow {
+  id: string;
+  account_id: string;
+  site_id: string | null;
+  provider: CallProvider;
+  provider_call_id: string;
+  tracking_number_id: string | null;
+  tracking_e164: string;
+  caller: string;
+  forward_to: string | null;
+  status: CallStatus;
+  outcome: CallOutcome | null;
+  answered_by: AnsweredBy | null;
+  started_at: Date;
+  answered_at: Date | null;
+  ended_at: Date | null;
+  ring_seconds: number | null;
+  talk_seconds: number | null;
+  talk_reported: boolean;
+  session_id: string | null;
+  visitor_id: string | null;
+  channel_id: string | null;
+  attribution: Attribution | Record<string, never>;
+  first_time_caller: boolean | null;
+  blocked: boolean;
+  created_at: Date;
+  updated_at: Date;
+}
+
+const toDomain = (r: CallRow): Call => ({
+  id: r.id,
+  accountId: r.account_id,
+  siteId: r.site_id,
+  provider: r.provider,
+  providerCallId: r.provider_call_id,
+  trackingNumberId: r.tracking_number_id,
+  trackingE164: r.tracking_e164,
+  caller: r.caller,
+  forwardTo: r.forward_to,
+  status: r.status,
+  outcome: r.outcome,
+  answeredBy: r.answered_by,
+  startedAt: r.started_at,
+  answeredAt: r.answered_at,
+  endedAt: r.ended_at,
+  ringSeconds: r.ring_seconds,
+  talkSeconds: r.talk_seconds,
+  talkReported: r.talk_reported,
+  sessionId: r.session_id,
+  visitorId: r.visitor_id,
+  channelId: r.channel_id,
+  attribution: r.attribution && 'method' in r.attribution ? (r.attribution as Attribution) : null,
+  firstTimeCaller: r.first_time_caller,
+  blocked: r.blocked,
+  createdAt: r.created_at,
+  updatedAt: r.updated_at,
+});
+
+export class PgCallStore {
+  /** Creates the call unless the provider's call id already has one; null when it existed. */
+  async createIfAbsent(db: DbOrTrx, c: NewCall): Promise<Call | null> {
+    const rows = (await db(TABLE)
+      .insert({
+        id: c.id,
+        account_id: c.accountId,
+        site_id: c.siteId,
+        provider: c.provider,
+        provider_call_id: c.providerCallId,
+        tracking_number_id: c.trackingNumberId,
+        tracking_e164: c.trackingE164,
+        caller: c.caller,
+        forward_to: c.forwardTo,
+        started_at: c.startedAt,
+        session_id: c.sessionId,
+        visitor_id: c.visitorId,
+        channel_id: c.channelId,
+        attribution: JSON.stringify(c.attribution ?? {}),
+        first_time_caller: c.firstTimeCaller,
+        blocked: c.blocked,
+      })
+      .onConflict(['provider', 'provider_call_id'])
+      .ignore()
+      .returning(COLUMNS)) as CallRow[];
+    return rows[0] ? toDomain(rows[0]) : null;
+  }
+
+  /** The call with a row lock, for a read-modify-write inside a transaction. */
+  async getByProviderIdForUpdate(db: DbOrTrx, provider: CallProvider, providerCallId: string): Promise<Call | null> {
+    const row = (await db(TABLE)
+      .select(...COLUMNS)
+      .where({ provider, provider_call_id: providerCallId })
+      .forUpdate()
+      .first()) as CallRow | undefined;
+    return row ? toDomain(row) : null;
+  }
+
+  async get(db: DbOrTrx, accountId: string, id: string): Promise<Call | null> {
+    const row = (await db(TABLE)
+      .select(...COLUMNS)
+      .where({ account_id: accountId, id })
+      .first()) as CallRow | undefined;
+    return row ? toDomain(row) : null;
+  }
+
+  async getForUpdate(db: DbOrTrx, accountId: string, id: string): Promise<Call | null> {
+    const row = (await db(TABLE)
+      .select(...COLUMNS)
+      .where({ account_id: accountId, id })
+      .forUpdate()
+      .first()) as CallRow | undefined;
+    return row ? toDomain(row) : null;
+  }
+
+  async update(db: DbOrTrx, accountId: string, id: string, p: CallPatch): Promise<Call> {
+    const changes: Record<string, unknown> = { updated_at: db.fn.now() };
+    if (p.status !== undefined) changes.status = p.status;
+    if (p.outcome !== undefined) changes.outcome = p.outcome;
+    if (p.answeredBy !== undefined) changes.answered_by = p.answeredBy;
+    if (p.answeredAt !== undefined) changes.answered_at = p.answeredAt;
+    if (p.endedAt !== undefined) changes.ended_at = p.endedAt;
+    if (p.ringSeconds !== undefined) changes.ring_seconds = p.ringSeconds;
+    if (p.talkSeconds !== undefined) changes.talk_seconds = p.talkSeconds;
+    if (p.talkReported !== undefined) changes.talk_reported = p.talkReported;
+    if (p.sessionId !== undefined) changes.session_id = p.sessionId;
+    if (p.visitorId !== undefined) changes.visitor_id = p.visitorId;
+    if (p.channelId !== undefined) changes.channel_id = p.channelId;
+    if (p.attribution !== undefined) changes.attribution = JSON.stringify(p.attribution ?? {});
+    const [row] = (await db(TABLE).where({ account_id: accountId, id }).update(changes).returning(COLUMNS)) as CallRow[];
+    return toDomain(row!);
+  }
+
+  /** Has this caller called this site before `before`? */
+  async hasCalledBefore(db: DbOrTrx, accountId: string, siteId: string, caller: string, before: Date): Promise<boolean> {
+    const row = await db(TABLE).where({ account_id: accountId, site_id: siteId, caller }).where('started_at', '<', before).first('id');
+    return Boolean(row);
+  }
+
+  async list(db: DbOrTrx, accountId: string, f: CallListFilter): Promise<Call[]> {
+    const q = db(TABLE)
+      .select(...COLUMNS)
+      .where({ account_id: accountId });
+    if (f.from) q.where('started_at', '>=', f.from);
+    if (f.to) q.where('started_at', '<', f.to);
+    if (f.siteId) q.where('site_id', f.siteId);
+    if (f.channelId) q.where('channel_id', f.channelId);
+    if (f.outcome) q.where('outcome', f.outcome);
+    if (f.caller) q.where('caller', f.caller);
+    if (f.status) q.where('status', f.status);
+    if (f.firstTime !== undefined) q.where('first_time_caller', f.firstTime);
+    if (f.before) {
+      const b = f.before;
+      q.where((w) => w.where('started_at', '<', b.startedAt).orWhere((x) => x.where('started_at', '=', b.startedAt).andWhere('id', '<', b.id)));
+    }
+    const rows = (await q
+      .orderBy([
+        { column: 'started_at', order: 'desc' },
+        { column: 'id', order: 'desc' },
+      ])
+      .limit(f.limit)) as CallRow[];
+    return rows.map(toDomain);
+  }
+}

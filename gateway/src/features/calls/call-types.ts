@@ -1,0 +1,85 @@
+import type { Attribution } from '../attribution/attribution-types.js';
+import type { AnsweredBy, CallOutcome, CallProvider } from './call-events.js';
+
+export type CallStatus = 'ringing' | 'answered' | 'ended';
+
+export interface Call {
+  readonly id: string;
+  readonly accountId: string;
+  readonly siteId: string | null;
+  readonly provider: CallProvider;
+  readonly providerCallId: string;
+  readonly trackingNumberId: string | null;
+  readonly trackingE164: string;
+  readonly caller: string;
+  readonly forwardTo: string | null;
+  readonly status: CallStatus;
+  readonly outcome: CallOutcome | null;
+  readonly answeredBy: AnsweredBy | null;
+  readonly startedAt: Date;
+  readonly answeredAt: Date | null;
+  readonly endedAt: Date | null;
+  readonly ringSeconds: number | null;
+  readonly talkSeconds: number | null;
+  readonly talkReported: boolean;
+  readonly sessionId: string | null;
+  readonly visitorId: string | null;
+  readonly channelId: string | null;
+  readonly attribution: Attribution | null;
+  readonly firstTimeCaller: boolean | null;
+  readonly blocked: boolean;
+  readonly createdAt: Date;
+  readonly updatedAt: Date;
+}
+
+export type NewCall = Pick<
+  Call,
+  | 'id'
+  | 'accountId'
+  | 'siteId'
+  | 'provider'
+  | 'providerCallId'
+  | 'trackingNumberId'
+  | 'trackingE164'
+  | 'caller'
+  | 'forwardTo'
+  | 'startedAt'
+  | 'sessionId'
+  | 'visitorId'
+  | 'channelId'
+  | 'attribution'
+  | 'firstTimeCaller'
+  | 'blocked'
+>;
+
+export type CallPatch = Partial<
+  Pick<
+    Call,
+    | 'status'
+    | 'outcome'
+    | 'answeredBy'
+    | 'answeredAt'
+    | 'endedAt'
+    | 'ringSeconds'
+    | 'talkSeconds'
+    | 'talkReported'
+    | 'sessionId'
+    | 'visitorId'
+    | 'channelId'
+    | 'attribution'
+  >
+>;
+
+export interface CallListFilter {
+  readonly from?: Date;
+  readonly to?: Date;
+  readonly siteId?: string;
+  readonly channelId?: string;
+  readonly outcome?: CallOutcome;
+  readonly caller?: string;
+  readonly firstTime?: boolean;
+  readonly status?: CallStatus;
+  /** Keyset paging: calls strictly older than this (startedAt, id). */
+  readonly before?: { readonly startedAt: Date; readonly id: string };
+  readonly limit: number;
+}

@@ -1,0 +1,135 @@
+import { expect } from 'chai';
+import { WebSocket } from 'ws';
+import { seedNumber, seedSite } from '../../../test/helpers/call-fixtures.js';
+import { createTestConfig } from '../../../test/helpers/config.js';
+import { useTestDatabase } from '../../../test/helpers/db.js';
+import { startTestGateway } from '../../../test/helpers/gateway.js';
+import type { TestGateway } from '../../../test/helpers/gateway.js';
+import { testEnv } from '../../../test/helpers/test-env.js';
+import { answeredCallCallbacks, eventually, inboundParams, randomSid, twilioPoster } from '../../../test/helpers/twilio-webhooks.js';
+import { createContainer } from '../../composition-root.js';
+import type { Container } from '../../composition-root.js';
+import { compile } from '../../http/validation.js';
+import { liveCallMessageSchema } from './live-call-schemas.js';
+
+const ACCOUNT_SID = randomSid('AC');
+const AUTH_TOKEN = 'live-token-0123456789abcdef';
+const PUBLIC = 'https://calls.example.com';
+
+interface Listener {
+  readonly ws: WebSocket;
+  readonly messages: { type: string; call?: { providerCallId: string } }[];
+}
+
+function listen(baseUrl: string, key: string | null): Promise<Listener> {
+  return new Promise((resolve, reject) => {
+    const ws = new WebSocket(`${baseUrl.replace('http', 'ws')}/v1/live`, key ? { headers: { authorization: `Bearer ${key}` } } : {});
+    const messages: Listener['messages'] = [];
+    ws.on('message', (d) => messages.push(JSON.parse(String(d))));
+    ws.once('open', () => resolve({ ws, messages }));
+    ws.once('unexpected-response', (_req, res) => reject(Object.assign(new Error(`refused ${res.statusCode}`), { status: res.statusCode })));
+    ws.once('error', reject);
+  });
+}
+
+describe('live call feed', () => {
+  const t = useTestDatabase();
+  let gw: TestGateway;
+  let second: Container | null = null;
+  const validate = compile(liveCallMessageSchema);
+
+  before(async () => {
+    const redis = testEnv.redisUrl ? { url: testEnv.redisUrl, keyPrefix: `t${ACCOUNT_SID.slice(2, 10)}:` } : null;
+    const config = createTestConfig({ http: { publicBaseUrl: new URL(PUBLIC) }, twilio: { accountSid: ACCOUNT_SID, authToken: AUTH_TOKEN }, redis });
+    gw = await startTestGateway(t.db, { config });
+    const siteId = await seedSite(t.db.knex, gw.accountId, {});
+    await seedNumber(t.db.knex, gw.accountId, { e164: '+15552220001', siteId, forwardTo: '+15550000002' });
+    await gw.container.services.routing.refresh();
+    if (redis) {
+      // A second replica on the same database and Redis.
+      second = await createContainer(config, { database: t.db, defaultMetrics: false });
+      await second.start();
+    }
+  });
+  after(async () => {
+    await second?.stop();
+    await gw.stop();
+  });
+
+  it('refuses sockets without a valid key', async () => {
+    const err = await listen(gw.baseUrl, null).catch((e: { status?: number }) => e);
+    expect((err as { status?: number }).status).to.equal(401);
+    const bad = await listen(gw.baseUrl, 'ctk_not-a-key-0000000000000000000000000').catch((e: { status?: number }) => e);
+    expect((bad as { status?: number }).status).to.equal(401);
+  });
+
+  it('streams a call ringing, attributed, answered and ended, each message valid against the schema', async () => {
+    const l = await listen(gw.baseUrl, gw.ownerKey);
+    await eventually(async () => l.messages.some((m) => m.type === 'hello'));
+    const tw = twilioPoster(gw.baseUrl, PUBLIC, AUTH_TOKEN);
+    const callSid = randomSid('CA');
+    await tw.post('voice', inboundParams({ accountSid: ACCOUNT_SID, callSid, from: '+15557770201', to: '+15552220001' }));
+    for (const cb of answeredCallCallbacks({
+      accountSid: ACCOUNT_SID,
+      callSid,
+      from: '+15557770201',
+      to: '+15552220001',
+      forwardTo: '+15550000002',
+      talkSeconds: 5,
+    })) {
+      await tw.post(cb.path, cb.params);
+    }
+    const mine = await eventually(async () => {
+      const m = l.messages.filter((x) => x.call?.providerCallId === callSid);
+      return m.some((x) => x.type === 'call.ended') ? m : null;
+    });
+    expect(mine.map((m) => m.type)).to.deep.equal(['call.ringing', 'call.attributed', 'call.answered', 'call.ended']);
+    for (const m of mine) expect(validate(m), JSON.stringify(validate.errors)).to.equal(true);
+    l.ws.close();
+  });
+
+  it('terminates a socket that stops answering pings', async () => {
+    const feed = gw.container.services.liveFeed;
+    const l = await listen(gw.baseUrl, gw.ownerKey);
+    await eventually(async () => feed.connections >= 1);
+    const before = feed.connections;
+    // The client stops reading: it will never see the ping, so never answer it.
+    (l.ws as unknown as { _socket: { pause(): void } })._socket.pause();
+    feed.sweep();
+    await new Promise((r) => setImmediate(r));
+    feed.sweep();
+    await eventually(async () => feed.connections < before, 5_000, 'the dead socket to be dropped');
+    l.ws.terminate();
+  });
+
+  it('fans out across replicas through Redis', async function () {
+    if (!second) {
+      if (testEnv.ci) throw new Error('CI=true but TEST_REDIS_URL is not set');
+      this.skip();
+    }
+    const address = second!.http.server.address() as { port: number };
+    const l = await listen(`http://127.0.0.1:${address.port}`, gw.ownerKey);
+    await eventually(async () => l.messages.some((m) => m.type === 'hello'));
+    const callSid = randomSid('CA');
+    // The call arrives at the first replica; the console is connected to the second.
+    await twilioPoster(gw.baseUrl, PUBLIC, AUTH_TOKEN).post(
+      'voice',
+      inboundParams({ accountSid: ACCOUNT_SID, callSid, from: '+15557770202', to: '+15552220001' }),
+    );
+    await eventually(
+      async () => l.messages.some((m) => m.type === 'call.ringing' && m.call?.providerCallId === callSid),
+      10_000,
+      'the fanned-out message',
+    );
+    l.ws.close();
+  });
+
+  it('reloads the other replica’s routing table when numbers change here', async function () {
+    if (!second) this.skip();
+    const siteId = (await t.db.knex('sites').first('id')).id as string;
+    await seedNumber(t.db.knex, gw.accountId, { e164: '+15552220099', siteId, forwardTo: '+15550000099' });
+    expect(second!.services.routing.current.numbers.has('+15552220099')).to.equal(false);
+    await gw.container.events.emit('routing.changed', { accountId: gw.accountId });
+    await eventually(async () => second!.services.routing.current.numbers.has('+15552220099'), 10_000, 'the second replica to reload');
+  });
+});
