@@ -315,9 +315,15 @@ export class CallNormaliser {
 
   private classify(ch: Channel, msg: AmiMessage, prefix: string, startAt?: Stamp): void {
     const viaLink = ch.linkedid !== ch.uniqueid ? this.linked.get(ch.linkedid) : undefined;
-    if (viaLink && this.calls.has(viaLink)) return this.join(ch, viaLink);
+    if (viaLink && this.calls.has(viaLink)) {
+      this.join(ch, viaLink);
+      return;
+    }
     const sibling = this.localSibling(ch.name);
-    if (sibling?.callId && this.calls.has(sibling.callId)) return this.join(ch, sibling.callId);
+    if (sibling?.callId && this.calls.has(sibling.callId)) {
+      this.join(ch, sibling.callId);
+      return;
+    }
     if (prefix !== '') return;
     const context = msg['context'] ?? '';
     const inbound = this.contexts.size > 0 ? this.contexts.has(context) : !ch.isLocal && ch.linkedid === ch.uniqueid;
