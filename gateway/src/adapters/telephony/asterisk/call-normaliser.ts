@@ -87,6 +87,7 @@ interface Leg {
 
 interface Call {
   readonly id: string;
+  readonly order: number;
   readonly started: Stamp;
   readonly exten: string | null;
   readonly callerIdNum: string | null;
@@ -155,6 +156,7 @@ export class CallNormaliser {
   private readonly finished: Call[] = [];
   private readonly contexts: ReadonlySet<string>;
   private readonly didVar: string | null;
+  private created = 0;
 
   constructor(private readonly opts: CallNormaliserOptions) {
     this.contexts = new Set(opts.inboundContexts);
@@ -276,10 +278,10 @@ export class CallNormaliser {
     return [...this.calls.values()].filter((c) => c.confirmed).map((c) => c.id);
   }
 
-  /** Every call seen so far, finished ones first in the order they ended, then calls still in progress. */
+  /** Every call seen so far (the last few thousand finished ones), in the order they started. */
   summaries(): CallSummary[] {
     const open = [...this.calls.values()].filter((c) => c.confirmed);
-    return [...this.finished, ...open].map((c) => this.summary(c));
+    return [...this.finished, ...open].sort((a, b) => a.order - b.order).map((c) => this.summary(c));
   }
 
   // --- channels and membership ---------------------------------------------------------------------------------
@@ -329,8 +331,10 @@ export class CallNormaliser {
     const inbound = this.contexts.size > 0 ? this.contexts.has(context) : !ch.isLocal && ch.linkedid === ch.uniqueid;
     if (!inbound) return;
     const ts = eventTimestamp(msg);
+    this.created += 1;
     const call: Call = {
       id: ch.uniqueid,
+      order: this.created,
       started: startAt ?? (ts ? { at: ts, exact: true } : { at: this.opts.now(), exact: false }),
       exten: nonEmptyNumber(msg['exten']),
       callerIdNum: nonEmptyNumber(msg['calleridnum']),
