@@ -186,6 +186,8 @@ export class CallNormaliser {
       const v = msg[`chanvariable.${this.didVar}`] ?? msg[`chanvariable.__${this.didVar}`] ?? msg[`chanvariable._${this.didVar}`];
       if (v) call.didFromVar = v;
     }
+    // With configured inbound contexts the call is known at once; its DID too unless it comes from a variable.
+    if (call && !call.confirmed && this.contexts.size > 0 && (!this.didVar || call.didFromVar)) this.confirm(call, out);
 
     switch (name) {
       case 'dialbegin':
@@ -328,7 +330,10 @@ export class CallNormaliser {
     }
     if (prefix !== '') return;
     const context = msg['context'] ?? '';
-    const inbound = this.contexts.size > 0 ? this.contexts.has(context) : !ch.isLocal && ch.linkedid === ch.uniqueid;
+    // An inbound trunk channel starts its own Linkedid and has a dialled number (Exten: the DID, or "s"); channels
+    // created by a Dial inherit the caller's Linkedid (Asterisk 12+) or start with an empty Exten (Asterisk 11).
+    const ownCall = ch.linkedid === ch.uniqueid;
+    const inbound = this.contexts.size > 0 ? ownCall && this.contexts.has(context) && (msg['exten'] ?? '') !== '' : ownCall && !ch.isLocal;
     if (!inbound) return;
     const ts = eventTimestamp(msg);
     this.created += 1;
