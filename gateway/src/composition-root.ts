@@ -4,8 +4,11 @@ import { openDatabase } from './adapters/db/knex.js';
 import type { Database } from './adapters/db/knex.js';
 import { migrateLatest } from './adapters/db/migrate.js';
 import { connectRedis } from './adapters/redis/redis-client.js';
+import { AsteriskCallSource, LoggingCallEventSink } from './adapters/telephony/asterisk/asterisk-call-source.js';
+import { LocalLeaderLock, RedisLeaderLock } from './adapters/telephony/asterisk/leader-lock.js';
 import type { RedisHandle } from './adapters/redis/redis-client.js';
 import type { Config } from './config.js';
+import type { CallEventSink } from './features/calls/call-events.js';
 import { PgAccountStore } from './features/accounts/account-store.js';
 import { PgAuditLog } from './features/audit/audit-log-store.js';
 import { PgApiKeyStore } from './features/auth/api-key-store.js';
@@ -49,6 +52,8 @@ export interface ContainerOptions {
   readonly migrate?: boolean;
   /** Collect Node's default process metrics (off in tests: they register global timers). */
   readonly defaultMetrics?: boolean;
+  /** Where Asterisk call events go (default: the log, until the call service consumes them). */
+  readonly callEventSink?: CallEventSink;
 }
 
 export interface Container {
@@ -60,6 +65,8 @@ export interface Container {
   readonly events: EventBus;
   readonly scheduler: Scheduler;
   readonly http: HttpServer;
+  /** Follows the PBX over AMI (one replica at a time); null without AMI_HOST. */
+  readonly asterisk: AsteriskCallSource | null;
   readonly services: {
     readonly auth: AuthService;
     readonly sites: SiteService;
@@ -135,6 +142,17 @@ export async function createContainer(config: Config, opts: ContainerOptions = {
     const fastPath = new FastPath(fastRoutes, { logger: logger.child({ component: 'fast-path' }), metrics: httpMetrics });
     const http = createHttpServer(app, fastPath);
     const scheduler = new Scheduler(createJobs({ config, db, stores, clock, logger }), logger.child({ component: 'jobs' }));
+    // Exactly one replica holds the AMI connection: a Redis lock with fencing in server mode; embedded mode is a
+    // single process, so its lock is trivially held.
+    const asterisk = config.asterisk
+      ? new AsteriskCallSource({
+          config: config.asterisk,
+          sink: opts.callEventSink ?? new LoggingCallEventSink(logger.child({ component: 'asterisk-events' })),
+          lock: redis ? new RedisLeaderLock(redis, 'asterisk-ami', 10_000) : new LocalLeaderLock(),
+          clock,
+          logger: logger.child({ component: 'asterisk' }),
+        })
+      : null;
 
     let stopping: Promise<void> | null = null;
     return {
@@ -146,16 +164,19 @@ export async function createContainer(config: Config, opts: ContainerOptions = {
       events,
       scheduler,
       http,
+      asterisk,
       services: { auth, sites, users },
       bootstrap: () => bootstrapFirstOwner(db.knex, stores, config.bootstrap),
       async start() {
         const address = await http.listen(config.http.port, config.http.host);
         scheduler.start();
+        asterisk?.start();
         return address;
       },
       stop() {
         stopping ??= (async () => {
           await http.close(config.http.shutdownTimeoutMs);
+          await asterisk?.stop();
           await scheduler.stop();
           for (const fn of cleanup.reverse()) await fn().catch((err: unknown) => logger.warn({ err }, 'cleanup failed'));
           if (!opts.database) await db.close();

@@ -49,6 +49,8 @@ export class LoopbackAmiServer {
   /** Every action received, in order (keys lowercased). */
   readonly actions: AmiMessage[] = [];
   accepted = 0;
+  /** While true, new connections are closed at once (the PBX is down). */
+  refuseConnections = false;
   logins = 0;
   failedLogins = 0;
 
@@ -101,6 +103,10 @@ export class LoopbackAmiServer {
 
   private onConnection(socket: net.Socket): void {
     this.accepted += 1;
+    if (this.refuseConnections) {
+      socket.destroy();
+      return;
+    }
     const conn: Conn = { socket, authed: false, eventsOn: false, played: false, frozen: false, challenge: null, chain: Promise.resolve() };
     this.conns.add(conn);
     socket.setNoDelay(true);

@@ -120,9 +120,13 @@ describe('AmiClient against a loopback AMI server', function () {
     const { server, client } = await setup();
     client.start();
     await client.whenReady(5_000);
+    server.refuseConnections = true;
     server.dropAll();
     await until(() => !client.ready, 5_000, 'client to notice');
-    const pong = client.action({ action: 'Ping' });
+    const pong = client.action({ action: 'Ping' }, { timeoutMs: 10_000 });
+    const attempts = server.accepted;
+    await until(() => server.accepted >= attempts + 2, 5_000, 'reconnect attempts during the outage');
+    server.refuseConnections = false;
     expect((await pong)['ping']).to.equal('Pong');
     expect(server.logins).to.equal(2);
   });

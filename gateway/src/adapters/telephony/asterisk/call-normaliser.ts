@@ -107,6 +107,7 @@ interface Call {
   closedBy: 'provider' | 'timeout' | null;
   readonly recordings: string[];
   cdr: { duration: number; billable: number; answered: boolean } | null;
+  /** Receive time of the last event (our clock, comparable with resync and sweep times). */
   lastActivity: Date;
   readonly members: Set<string>;
 }
@@ -181,7 +182,7 @@ export class CallNormaliser {
     const ch = uniqueid ? this.touchChannel(msg, '') : null;
     if (msg['destuniqueid'] && name !== 'dial') this.touchChannel(msg, 'dest');
     const call = ch?.callId ? this.calls.get(ch.callId) : undefined;
-    if (call) call.lastActivity = stamp.at;
+    if (call) call.lastActivity = this.opts.now();
     if (call && this.didVar && !call.didFromVar) {
       const v = msg[`chanvariable.${this.didVar}`] ?? msg[`chanvariable.__${this.didVar}`] ?? msg[`chanvariable._${this.didVar}`];
       if (v) call.didFromVar = v;
@@ -238,11 +239,13 @@ export class CallNormaliser {
    * while we were away: they are closed now, marked `closedBy: 'timeout'`. Unknown live channels are adopted as if
    * their Newchannel had just arrived (their Duration gives the start time).
    */
-  resync(items: readonly AmiMessage[]): CallEvent[] {
+  resync(items: readonly AmiMessage[], requestedAt?: Date): CallEvent[] {
     const out: CallEvent[] = [];
     const live = new Set(items.map((i) => i['uniqueid']).filter((u): u is string => !!u));
     const now = this.opts.now();
     for (const call of [...this.calls.values()]) {
+      // A call that showed activity after the list was requested may simply be newer than the snapshot.
+      if (requestedAt && call.lastActivity.getTime() >= requestedAt.getTime()) continue;
       if (!live.has(call.id)) this.close(call, { at: now, exact: false }, 'timeout', 'missed-hangup', out);
     }
     const ordered = [...items].sort((a, b) => (a['uniqueid'] ?? '').localeCompare(b['uniqueid'] ?? '', 'en', { numeric: true }));
@@ -359,7 +362,7 @@ export class CallNormaliser {
       closedBy: null,
       recordings: [],
       cdr: null,
-      lastActivity: ts ?? this.opts.now(),
+      lastActivity: this.opts.now(),
       members: new Set(),
     };
     this.calls.set(call.id, call);
