@@ -2,7 +2,7 @@
  * Replays an AMI capture through the gateway's real AMI adapter and prints the calls it sees, one JSON object a line:
  *   {"id","did","caller","outcome","answeredBy","ringSeconds","talkSeconds"}
  *
- *   npm run -s ami:replay -- <capture-file> [--inbound-context NAME]... [--did-source exten|FROM_DID|var:NAME]
+ *   npm run -s ami:replay -- <capture-file> [--inbound-context NAME]... [--did-source auto|exten|FROM_DID|var:NAME]
  *                                             [--duplicate] [--no-chunking] [--md5]
  *
  * The capture (blocks of `Key: Value` lines separated by blank lines, LF or CRLF) is served by a loopback AMI server
@@ -13,6 +13,9 @@
  * Durations come from the events' `Timestamp:` headers (timestampevents = yes), else from Cdr events when present;
  * when the capture has neither they are printed as null rather than guessed (talkSeconds is 0 for a call nobody
  * answered). `outcome` is null for a call still in progress when the capture ends.
+ *
+ * The DID is the inbound channel's Exten at Newchannel when it is a number, else its FROM_DID (VarSet or
+ * ChanVariable); --did-source picks one explicitly.
  *
  * Without --inbound-context, a call is a non-Local channel that is its own Linkedid and is not created by a Dial
  * (so an Originate, such as the Asterisk 11 capture, yields no inbound call).
@@ -35,13 +38,13 @@ interface Args {
 
 function usage(message: string): never {
   console.error(
-    `${message}\nusage: ami:replay <capture-file> [--inbound-context NAME]... [--did-source exten|FROM_DID|var:NAME] [--duplicate] [--no-chunking] [--md5]`,
+    `${message}\nusage: ami:replay <capture-file> [--inbound-context NAME]... [--did-source auto|exten|FROM_DID|var:NAME] [--duplicate] [--no-chunking] [--md5]`,
   );
   process.exit(2);
 }
 
 function parseArgs(argv: string[]): Args {
-  const args: Args = { file: '', contexts: [], didSource: 'exten', duplicate: false, chunking: true, md5: false };
+  const args: Args = { file: '', contexts: [], didSource: 'auto', duplicate: false, chunking: true, md5: false };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i]!;
     const value = (): string => {
@@ -96,7 +99,7 @@ export async function replayCapture(captureText: string, opts: ReplayOptions): P
   });
   const normaliser = new CallNormaliser({
     inboundContexts: opts.contexts,
-    didSource: parseDidSource(opts.didSource ?? 'exten'),
+    didSource: parseDidSource(opts.didSource ?? 'auto'),
     now: () => new Date(),
   });
   const client = new AmiClient({

@@ -47,8 +47,8 @@ export const envSchema = {
     },
     AMI_DID_SOURCE: {
       type: 'string',
-      pattern: '^(exten|FROM_DID|var:[A-Za-z0-9_]+)$',
-      description: 'exten (the inbound channel Exten), FROM_DID or var:NAME (a channel variable)',
+      pattern: '^(exten|auto|FROM_DID|var:[A-Za-z0-9_]+)$',
+      description: 'exten (the inbound channel Exten), auto (Exten if numeric, else FROM_DID), FROM_DID or var:NAME (a channel variable)',
     },
     AMI_RECORDINGS_DIR: { type: 'string', minLength: 1, description: 'Asterisk monitor spool mounted on the gateway host' },
     AMI_RECORDINGS_URL: {

@@ -151,7 +151,14 @@ describe('CallNormaliser', () => {
     });
 
     it('rejects an unknown DID source', () => {
-      expect(() => parseDidSource('header')).to.throw(/exten, FROM_DID or var:NAME/);
+      expect(() => parseDidSource('header')).to.throw(/exten, auto, FROM_DID or var:NAME/);
+    });
+
+    it('auto: a numeric Exten, else FROM_DID', () => {
+      expect(run(flow().messages(), { didSource: parseDidSource('auto') }).n.summaries()[0]!.did).to.equal('+15551239999');
+      const numeric = run(SCENARIOS['busy']!().flow.messages(), { didSource: parseDidSource('auto') });
+      expect(numeric.n.summaries()[0]!.did).to.equal('+15551230000');
+      expect(numeric.events[0]!.type).to.equal('call.ringing');
     });
   });
 
@@ -176,6 +183,20 @@ describe('CallNormaliser', () => {
     f.newchannel(0, a).newchannel(0, b).dialBegin(0, a, b).newstate(0, b, 6).dialEnd(0, a, b, 'ANSWER').hangup(0, b, 16, 'x').hangup(0, a, 16, 'x');
     f.raw(0, 'Cdr', ['UniqueID: 1770901200.1', 'Duration: 47', 'BillableSeconds: 40', 'Disposition: ANSWERED']);
     expect(run(f.messages()).n.summaries()[0]).to.include({ ringSeconds: 7, talkSeconds: 40 });
+  });
+
+  it('without DialEnd events (filtered), DIALSTATUS, VMSTATUS and ANSWEREDTIME/DIALEDTIME still tell the story', () => {
+    const f = new Flow(1770901250, false);
+    const a = trunkChannel('1', '1770901250.1');
+    const b = chan('PJSIP/201-00000002', '1770901250.2', { linked: a.id });
+    f.newchannel(0, a).newchannel(0, b).dialBegin(0, a, b).newstate(0, b, 6).varset(0, a, 'DIALSTATUS', 'ANSWER');
+    f.varset(0, a, 'DIALEDTIME', '52').varset(0, a, 'ANSWEREDTIME', '45').hangup(0, b, 16, 'x').hangup(0, a, 16, 'x');
+    expect(run(f.messages()).n.summaries()[0]).to.include({ outcome: 'completed', answeredBy: 'human', ringSeconds: 7, talkSeconds: 45 });
+
+    const g = new Flow();
+    const c = trunkChannel('3', '1770901260.3');
+    g.newchannel(0, c).newstate(2, c, 6).varset(30, c, 'VMSTATUS', 'SUCCESS').hangup(31, c, 16, 'x');
+    expect(run(g.messages()).n.summaries()[0]).to.include({ outcome: 'completed', answeredBy: 'voicemail', ringSeconds: 2, talkSeconds: 29 });
   });
 
   describe('resync and timeouts', () => {

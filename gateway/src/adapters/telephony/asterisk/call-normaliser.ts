@@ -25,15 +25,19 @@ import type { AmiMessage } from './ami-message.js';
  * the Hangup cause (17 busy, 18/19 no-answer, 16/127 the caller gave up -> canceled, others failed).
  */
 
-export type DidSource = { readonly kind: 'exten' } | { readonly kind: 'variable'; readonly name: string };
+export type DidSource = { readonly kind: 'exten' } | { readonly kind: 'auto' } | { readonly kind: 'variable'; readonly name: string };
 
-/** `exten` | `FROM_DID` | `var:NAME` (AMI_DID_SOURCE). */
+/**
+ * `exten` | `FROM_DID` | `var:NAME` (AMI_DID_SOURCE), or `auto`: the inbound channel's Exten when it is a number,
+ * else FROM_DID (carriers that put the trunk account in the Request-URI leave Exten as `s` or a name).
+ */
 export function parseDidSource(text: string): DidSource {
   if (text === 'exten') return { kind: 'exten' };
+  if (text === 'auto') return { kind: 'auto' };
   if (text === 'FROM_DID') return { kind: 'variable', name: 'FROM_DID' };
   const m = /^var:([A-Za-z0-9_()]+)$/.exec(text);
   if (m) return { kind: 'variable', name: m[1]! };
-  throw new Error(`AMI DID source must be exten, FROM_DID or var:NAME, got "${text}"`);
+  throw new Error(`AMI DID source must be exten, auto, FROM_DID or var:NAME, got "${text}"`);
 }
 
 export interface CallNormaliserOptions {
@@ -107,6 +111,8 @@ interface Call {
   closedBy: 'provider' | 'timeout' | null;
   readonly recordings: string[];
   cdr: { duration: number; billable: number; answered: boolean } | null;
+  /** ANSWEREDTIME / DIALEDTIME of the inbound channel's last Dial (seconds). */
+  readonly dialTimes: { answered?: number; dialed?: number };
   /** Receive time of the last event (our clock, comparable with resync and sweep times). */
   lastActivity: Date;
   readonly members: Set<string>;
@@ -157,11 +163,13 @@ export class CallNormaliser {
   private readonly finished: Call[] = [];
   private readonly contexts: ReadonlySet<string>;
   private readonly didVar: string | null;
+  private readonly autoDid: boolean;
   private created = 0;
 
   constructor(private readonly opts: CallNormaliserOptions) {
     this.contexts = new Set(opts.inboundContexts);
-    this.didVar = opts.didSource.kind === 'variable' ? opts.didSource.name : null;
+    this.didVar = opts.didSource.kind === 'variable' ? opts.didSource.name : opts.didSource.kind === 'auto' ? 'FROM_DID' : null;
+    this.autoDid = opts.didSource.kind === 'auto';
   }
 
   /** Feeds one AMI message (responses are ignored); returns the call events it produced, in order. */
@@ -188,7 +196,9 @@ export class CallNormaliser {
       if (v) call.didFromVar = v;
     }
     // With configured inbound contexts the call is known at once; its DID too unless it comes from a variable.
-    if (call && !call.confirmed && this.contexts.size > 0 && (!this.didVar || call.didFromVar)) this.confirm(call, out);
+    if (call && !call.confirmed && this.contexts.size > 0 && (!this.didVar || call.didFromVar || (this.autoDid && isNumber(call.exten)))) {
+      this.confirm(call, out);
+    }
 
     switch (name) {
       case 'dialbegin':
@@ -225,7 +235,7 @@ export class CallNormaliser {
         if (call && /^voicemail$/i.test(msg['application'] ?? '')) call.voicemail = true;
         break;
       case 'varset':
-        if (call && ch) this.onVarSet(call, msg['variable'] ?? '', msg['value'] ?? '', stamp, out);
+        if (call && ch) this.onVarSet(call, ch, msg['variable'] ?? '', msg['value'] ?? '', stamp, out);
         break;
       case 'hangup':
         if (ch) this.onHangup(ch, msg['cause'], msg['cause-txt'], stamp, out);
@@ -362,6 +372,7 @@ export class CallNormaliser {
       closedBy: null,
       recordings: [],
       cdr: null,
+      dialTimes: {},
       lastActivity: this.opts.now(),
       members: new Set(),
     };
@@ -469,14 +480,30 @@ export class CallNormaliser {
     if (leg && leg.status === null && ch.upAt) this.settleLeg(call, leg, 'ANSWER', stamp, out);
   }
 
-  private onVarSet(call: Call, variable: string, value: string, stamp: Stamp, out: CallEvent[]): void {
+  private onVarSet(call: Call, ch: Channel, variable: string, value: string, stamp: Stamp, out: CallEvent[]): void {
     const bare = variable.replace(/^_+/, '');
     if (this.didVar && bare === this.didVar && value && !call.didFromVar) {
       call.didFromVar = value;
       this.confirm(call, out);
     }
-    if (bare === 'MIXMONITOR_FILENAME' && value && !call.recordings.includes(value)) call.recordings.push(value);
-    void stamp;
+    switch (bare) {
+      case 'MIXMONITOR_FILENAME':
+        if (value && !call.recordings.includes(value)) call.recordings.push(value);
+        break;
+      case 'DIALSTATUS':
+        // Normally after the DialEnd events; settles legs whose DialEnd was filtered out or lost.
+        for (const leg of call.legs.values())
+          if (leg.caller === ch.uniqueid && leg.status === null && value) this.settleLeg(call, leg, value.toUpperCase(), stamp, out);
+        break;
+      case 'VMSTATUS':
+      case 'VM_MESSAGEFILE':
+        call.voicemail = true;
+        break;
+      case 'ANSWEREDTIME':
+      case 'DIALEDTIME':
+        if (ch.uniqueid === call.id && /^\d+$/.test(value)) call.dialTimes[bare === 'ANSWEREDTIME' ? 'answered' : 'dialed'] = Number(value);
+        break;
+    }
   }
 
   private onCdr(msg: AmiMessage): void {
@@ -487,6 +514,10 @@ export class CallNormaliser {
     const billable = Number(msg['billableseconds']);
     if (!Number.isFinite(duration) || !Number.isFinite(billable)) return;
     const answered = (msg['disposition'] ?? '').toUpperCase() === 'ANSWERED';
+    if (/^voicemail$/i.test(msg['lastapplication'] ?? '')) {
+      call.voicemail = true;
+      if (call.answeredBy === 'ivr') call.answeredBy = 'voicemail';
+    }
     if (!call.cdr || (answered && !call.cdr.answered) || (answered === call.cdr.answered && duration > call.cdr.duration)) {
       call.cdr = { duration, billable, answered };
     }
@@ -658,6 +689,7 @@ export class CallNormaliser {
   }
 
   private did(call: Call): string | null {
+    if (this.autoDid && isNumber(call.exten)) return call.exten;
     if (this.didVar && call.didFromVar) return call.didFromVar;
     return call.exten;
   }
@@ -674,6 +706,9 @@ export class CallNormaliser {
       } else if (call.cdr) {
         talk = answeredAt ? call.cdr.billable : 0;
         ring = Math.max(0, call.cdr.duration - (answeredAt ? call.cdr.billable : 0));
+      } else if (call.humanAnswer && call.dialTimes.answered !== undefined && call.dialTimes.dialed !== undefined) {
+        talk = call.dialTimes.answered;
+        ring = Math.max(0, call.dialTimes.dialed - call.dialTimes.answered);
       } else if (!answeredAt) {
         talk = 0;
       }
@@ -700,6 +735,10 @@ export class CallNormaliser {
     if (this.seenSequence.size > MEMORY * 4) this.seenSequence.delete(this.seenSequence.values().next().value!);
     return false;
   }
+}
+
+function isNumber(v: string | null): boolean {
+  return v !== null && /^\+?\d{3,}$/.test(v);
 }
 
 /** "HH:MM:SS" (CoreShowChannel Duration) in milliseconds. */
