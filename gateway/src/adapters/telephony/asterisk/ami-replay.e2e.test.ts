@@ -33,7 +33,7 @@ const EXPECTED: Record<string, { contexts: string[]; calls: object[] }[]> = {
     { contexts: [], calls: [] },
     {
       contexts: ['default'],
-      calls: [{ id: '1414510600.0', did: '259', caller: null, outcome: 'completed', answeredBy: 'human', ringSeconds: null, talkSeconds: null }],
+      calls: [{ id: '1414510600.0', did: '259', caller: null, outcome: 'completed', answeredBy: 'human', ringSeconds: 9, talkSeconds: 9 }],
     },
   ],
 };

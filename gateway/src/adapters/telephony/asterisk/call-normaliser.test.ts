@@ -47,7 +47,8 @@ describe('CallNormaliser', () => {
       expect(run(messages, { inboundContexts: [] }).n.summaries()).to.deep.equal([]);
       const withCtx = run(messages, { inboundContexts: ['default'] }).n.summaries();
       expect(withCtx).to.have.length(1);
-      expect(withCtx[0]).to.include({ id: '1414510600.0', did: '259', outcome: 'completed', answeredBy: 'human' });
+      // No Timestamp headers, but CEL EventTime: started 16:36:40, first answer 16:36:49, hangup 16:36:58.
+      expect(withCtx[0]).to.include({ id: '1414510600.0', did: '259', outcome: 'completed', answeredBy: 'human', ringSeconds: 9, talkSeconds: 9 });
     });
   });
 

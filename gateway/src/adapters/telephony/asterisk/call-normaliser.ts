@@ -111,6 +111,9 @@ interface Call {
   closedBy: 'provider' | 'timeout' | null;
   readonly recordings: string[];
   cdr: { duration: number; billable: number; answered: boolean } | null;
+  humanLeg: string | null;
+  /** CEL EventTime readings (ms): the inbound channel's start and hangup, ANSWER per channel. */
+  readonly cel: { start?: number; end?: number; readonly answers: Map<string, number> };
   /** ANSWEREDTIME / DIALEDTIME of the inbound channel's last Dial (seconds). */
   readonly dialTimes: { answered?: number; dialed?: number };
   /** Receive time of the last event (our clock, comparable with resync and sweep times). */
@@ -160,7 +163,9 @@ export class CallNormaliser {
   /** Uniqueids of channels whose call has ended: late or replayed events for them change nothing. */
   private readonly retired = new Set<string>();
   private readonly seenSequence = new Set<string>();
-  private readonly finished: Call[] = [];
+  private readonly finished = new Map<string, Call>();
+  /** Channel Uniqueid -> call, kept after the call ends for late Cdr/CEL events. */
+  private readonly memberOf = new Map<string, string>();
   private readonly contexts: ReadonlySet<string>;
   private readonly didVar: string | null;
   private readonly autoDid: boolean;
@@ -182,6 +187,10 @@ export class CallNormaliser {
 
     if (name === 'cdr') {
       this.onCdr(msg);
+      return out;
+    }
+    if (name === 'cel') {
+      this.onCel(msg);
       return out;
     }
     if (SNAPSHOTLESS.has(name)) return out;
@@ -296,7 +305,7 @@ export class CallNormaliser {
   /** Every call seen so far (the last few thousand finished ones), in the order they started. */
   summaries(): CallSummary[] {
     const open = [...this.calls.values()].filter((c) => c.confirmed);
-    return [...this.finished, ...open].sort((a, b) => a.order - b.order).map((c) => this.summary(c));
+    return [...this.finished.values(), ...open].sort((a, b) => a.order - b.order).map((c) => this.summary(c));
   }
 
   // --- channels and membership ---------------------------------------------------------------------------------
@@ -373,6 +382,8 @@ export class CallNormaliser {
       recordings: [],
       cdr: null,
       dialTimes: {},
+      humanLeg: null,
+      cel: { answers: new Map() },
       lastActivity: this.opts.now(),
       members: new Set(),
     };
@@ -384,6 +395,8 @@ export class CallNormaliser {
     const call = this.calls.get(callId);
     if (!call || ch.callId) return;
     ch.callId = callId;
+    this.memberOf.set(ch.uniqueid, callId);
+    if (this.memberOf.size > MEMORY * 8) this.memberOf.delete(this.memberOf.keys().next().value!);
     call.members.add(ch.uniqueid);
     if (!this.linked.has(ch.linkedid)) this.linked.set(ch.linkedid, callId);
     if (ch.uniqueid === ch.linkedid && !this.linked.has(ch.uniqueid)) this.linked.set(ch.uniqueid, callId);
@@ -458,7 +471,7 @@ export class CallNormaliser {
     const up = this.channels.get(leg.uniqueid)?.upAt;
     leg.answeredAt = up ?? stamp;
     if (leg.isLocal) this.answerPbx(call, leg.answeredAt, out);
-    else this.answerHuman(call, leg.answeredAt, out);
+    else this.answerHuman(call, leg.answeredAt, out, leg.uniqueid);
   }
 
   private onState(ch: Channel, state: number, stamp: Stamp, out: CallEvent[]): void {
@@ -506,9 +519,26 @@ export class CallNormaliser {
     }
   }
 
+  private findCall(uniqueid: string): Call | undefined {
+    const id = this.memberOf.get(uniqueid) ?? uniqueid;
+    return this.calls.get(id) ?? this.finished.get(id);
+  }
+
+  /** CEL (cel.conf [manager]) carries EventTime: a clock for captures without Timestamp headers. */
+  private onCel(msg: AmiMessage): void {
+    const uid = msg['uniqueid'];
+    const at = celTime(msg['eventtime']);
+    const call = uid ? this.findCall(uid) : undefined;
+    if (!uid || at === null || !call) return;
+    const name = (msg['eventname'] ?? '').toUpperCase();
+    if (name === 'CHAN_START' && uid === call.id) call.cel.start ??= at;
+    else if (name === 'ANSWER' && !call.cel.answers.has(uid)) call.cel.answers.set(uid, at);
+    else if (name === 'HANGUP' && uid === call.id) call.cel.end ??= at;
+  }
+
   private onCdr(msg: AmiMessage): void {
     const id = msg['uniqueid'];
-    const call = id ? (this.calls.get(id) ?? this.finished.find((c) => c.id === id)) : undefined;
+    const call = id ? this.findCall(id) : undefined;
     if (!call) return;
     const duration = Number(msg['duration']);
     const billable = Number(msg['billableseconds']);
@@ -565,9 +595,10 @@ export class CallNormaliser {
     });
   }
 
-  private answerHuman(call: Call, at: Stamp, out: CallEvent[]): void {
+  private answerHuman(call: Call, at: Stamp, out: CallEvent[], leg?: string): void {
     if (call.humanAnswer) return;
     call.humanAnswer = at;
+    call.humanLeg = leg ?? null;
     this.emitAnswered(call, at, 'human', out);
   }
 
@@ -634,8 +665,8 @@ export class CallNormaliser {
       });
     }
     this.calls.delete(call.id);
-    this.finished.push(call);
-    if (this.finished.length > MEMORY) this.finished.shift();
+    this.finished.set(call.id, call);
+    if (this.finished.size > MEMORY) this.finished.delete(this.finished.keys().next().value!);
     for (const m of call.members) {
       const c = this.channels.get(m);
       if (c) this.forget(c);
@@ -703,10 +734,17 @@ export class CallNormaliser {
       if (points.every((p) => p.exact)) {
         ring = secondsBetween(call.started, answeredAt ?? call.ended);
         talk = answeredAt ? secondsBetween(answeredAt, call.ended) : 0;
+      } else if (this.celDurations(call)) {
+        [ring, talk] = this.celDurations(call)!;
       } else if (call.cdr) {
         talk = answeredAt ? call.cdr.billable : 0;
         ring = Math.max(0, call.cdr.duration - (answeredAt ? call.cdr.billable : 0));
-      } else if (call.humanAnswer && call.dialTimes.answered !== undefined && call.dialTimes.dialed !== undefined) {
+      } else if (
+        call.humanAnswer &&
+        call.dialTimes.answered !== undefined &&
+        call.dialTimes.dialed !== undefined &&
+        [...call.legs.values()].every((l) => l.caller === call.id && l.round === 1)
+      ) {
         talk = call.dialTimes.answered;
         ring = Math.max(0, call.dialTimes.dialed - call.dialTimes.answered);
       } else if (!answeredAt) {
@@ -726,6 +764,17 @@ export class CallNormaliser {
     };
   }
 
+  private celDurations(call: Call): [number, number] | null {
+    const { start, end, answers } = call.cel;
+    if (start === undefined || end === undefined) return null;
+    let answer: number | undefined;
+    if (call.humanAnswer) answer = call.humanLeg ? answers.get(call.humanLeg) : undefined;
+    else if (call.pbxAnswer) answer = answers.get(call.id);
+    else return [Math.max(0, Math.round((end - start) / 1000)), 0];
+    if (answer === undefined) return null;
+    return [Math.max(0, Math.round((answer - start) / 1000)), Math.max(0, Math.round((end - answer) / 1000))];
+  }
+
   private isDuplicate(msg: AmiMessage, name: string): boolean {
     const seq = msg['sequencenumber'];
     if (!seq) return false;
@@ -735,6 +784,16 @@ export class CallNormaliser {
     if (this.seenSequence.size > MEMORY * 4) this.seenSequence.delete(this.seenSequence.values().next().value!);
     return false;
   }
+}
+
+/** CEL EventTime: "2014-10-28 16:36:40" (dateformat, zone unknown: only differences matter) or "<epoch>.<usec>". */
+function celTime(text: string | undefined): number | null {
+  if (!text) return null;
+  if (/^\d+(\.\d+)?$/.test(text)) return Math.round(Number(text) * 1000);
+  const m = /^(\d{4}-\d{2}-\d{2})[ T](\d{2}:\d{2}:\d{2}(?:\.\d+)?)$/.exec(text.trim());
+  if (!m) return null;
+  const ms = Date.parse(`${m[1]}T${m[2]}Z`);
+  return Number.isNaN(ms) ? null : ms;
 }
 
 function isNumber(v: string | null): boolean {
