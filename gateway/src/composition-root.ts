@@ -6,6 +6,7 @@ import { migrateLatest } from './adapters/db/migrate.js';
 import { connectRedis } from './adapters/redis/redis-client.js';
 import { AsteriskCallSource, LoggingCallEventSink } from './adapters/telephony/asterisk/asterisk-call-source.js';
 import { LocalLeaderLock, RedisLeaderLock } from './adapters/telephony/asterisk/leader-lock.js';
+import { AsteriskRecordingFetcher } from './adapters/telephony/asterisk/recording-fetcher.js';
 import type { RedisHandle } from './adapters/redis/redis-client.js';
 import type { Config } from './config.js';
 import type { CallEventSink } from './features/calls/call-events.js';
@@ -67,6 +68,8 @@ export interface Container {
   readonly http: HttpServer;
   /** Follows the PBX over AMI (one replica at a time); null without AMI_HOST. */
   readonly asterisk: AsteriskCallSource | null;
+  /** Opens MixMonitor files from the PBX spool (AMI_RECORDINGS_DIR / AMI_RECORDINGS_URL) for the recordings store. */
+  readonly asteriskRecordings: AsteriskRecordingFetcher | null;
   readonly services: {
     readonly auth: AuthService;
     readonly sites: SiteService;
@@ -153,6 +156,10 @@ export async function createContainer(config: Config, opts: ContainerOptions = {
           logger: logger.child({ component: 'asterisk' }),
         })
       : null;
+    const asteriskRecordings =
+      config.asterisk && (config.asterisk.recordingsDir || config.asterisk.recordingsUrl)
+        ? new AsteriskRecordingFetcher({ dir: config.asterisk.recordingsDir, baseUrl: config.asterisk.recordingsUrl })
+        : null;
 
     let stopping: Promise<void> | null = null;
     return {
@@ -165,6 +172,7 @@ export async function createContainer(config: Config, opts: ContainerOptions = {
       scheduler,
       http,
       asterisk,
+      asteriskRecordings,
       services: { auth, sites, users },
       bootstrap: () => bootstrapFirstOwner(db.knex, stores, config.bootstrap),
       async start() {
