@@ -137,6 +137,41 @@ function localTransfer(): Scenario {
   };
 }
 
+/** Ring group that plays music instead of ringback: the caller is answered while the phones ring; nobody picks up. */
+function mohRingGroupNoAnswer(): Scenario {
+  const f = new Flow();
+  const a = trunkChannel('00000020', '1770900800.10');
+  const legs = ['201', '202'].map((n, i) => chan(`PJSIP/${n}-0000002${1 + i}`, `1770900800.1${1 + i}`, { linked: a.id, num: n }));
+  f.newchannel(0, a).newexten(0.1, a, 'Dial', 'PJSIP/201&PJSIP/202,20,m');
+  for (const l of legs) f.newchannel(0.2, l).dialBegin(0.2, a, l);
+  f.newstate(0.3, a, 6);
+  for (const l of legs) f.dialEnd(20.2, a, l, 'NOANSWER').hangup(20.2, l, 0, 'Unknown');
+  f.newexten(20.3, a, 'Hangup').hangup(20.3, a, 16, 'Normal Clearing');
+  return { flow: f, expected: [call(a.id, 'no-answer', null, 20, 0)] };
+}
+
+/** Same, but after the ring group the caller hears a menu: answered by the IVR. */
+function mohRingGroupThenIvr(): Scenario {
+  const f = new Flow();
+  const a = trunkChannel('00000023', '1770900810.20');
+  const b = chan('PJSIP/201-00000024', '1770900810.21', { linked: a.id, num: '201' });
+  f.newchannel(0, a).newchannel(0.2, b).dialBegin(0.2, a, b).newstate(0.3, a, 6).dialEnd(15, a, b, 'NOANSWER').hangup(15, b, 0, 'Unknown');
+  f.newexten(15.1, a, 'Background', 'after-hours').hangup(40.3, a, 16, 'Normal Clearing');
+  return { flow: f, expected: [call(a.id, 'completed', 'ivr', 0, 40)] };
+}
+
+/** FreePBX-style: the ring group's Local leg goes to voicemail on its own side. */
+function localVoicemail(): Scenario {
+  const f = new Flow();
+  const a = trunkChannel('00000025', '1770900820.30');
+  const l1 = chan('Local/vmu201@from-internal-00000002;1', '1770900820.31', { linked: a.id, context: 'from-internal', exten: 'vmu201' });
+  const l2 = chan('Local/vmu201@from-internal-00000002;2', '1770900820.32', { linked: a.id, context: 'from-internal', exten: 'vmu201', state: 4 });
+  f.newchannel(0, a).newchannel(0.1, l1).newchannel(0.1, l2).dialBegin(0.1, a, l1);
+  f.newexten(0.2, l2, 'VoiceMail', '201@default,u').newstate(0.5, l2, 6).newstate(0.5, l1, 6).dialEnd(0.5, a, l1, 'ANSWER').newstate(0.5, a, 6);
+  f.hangup(25.5, l2, 16, 'Normal Clearing').hangup(25.5, l1, 16, 'Normal Clearing').hangup(25.5, a, 16, 'Normal Clearing');
+  return { flow: f, expected: [call(a.id, 'completed', 'voicemail', 1, 25)] };
+}
+
 function snapshotLines(c: ReturnType<typeof chan>): string[] {
   return prefixed(c, '');
 }
@@ -162,4 +197,7 @@ export const SCENARIOS: Readonly<Record<string, () => Scenario>> = {
   voicemail,
   failed,
   localTransfer,
+  mohRingGroupNoAnswer,
+  mohRingGroupThenIvr,
+  localVoicemail,
 };

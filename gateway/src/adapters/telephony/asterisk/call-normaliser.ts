@@ -103,6 +103,8 @@ interface Call {
   round: number;
   humanAnswer: Stamp | null;
   pbxAnswer: Stamp | null;
+  /** The inbound channel went Up while a Dial was still ringing (music instead of ringback, early answer). */
+  earlyUp: Stamp | null;
   voicemail: boolean;
   ended: Stamp | null;
   outcome: CallOutcome | null;
@@ -124,6 +126,9 @@ interface Call {
 const LOCAL_PAIR = /^(Local\/.+?)(;[12])(<[A-Z]+>)?$/;
 const SNAPSHOTLESS = new Set(['cdr', 'cel', 'coreshowchannel', 'coreshowchannelscomplete', 'fullybooted']);
 const MEMORY = 5_000;
+/** Dialplan applications that serve a caller on an answered channel (IVR, voicemail, queue...). */
+const ANSWERING_APPS =
+  /^(answer|playback|background|voicemail|voicemailmain|queue|read|record|confbridge|meetme|directory|saydigits|saynumber|waitexten|musiconhold|playtones|agi|stasis)$/i;
 
 function causeToStatus(cause: string | undefined): string | null {
   switch (cause) {
@@ -205,7 +210,13 @@ export class CallNormaliser {
       if (v) call.didFromVar = v;
     }
     // With configured inbound contexts the call is known at once; its DID too unless it comes from a variable.
-    if (call && !call.confirmed && this.contexts.size > 0 && (!this.didVar || call.didFromVar || (this.autoDid && isNumber(call.exten)))) {
+    if (
+      call &&
+      !call.confirmed &&
+      this.contexts.size > 0 &&
+      call.exten !== null &&
+      (!this.didVar || call.didFromVar || (this.autoDid && isNumber(call.exten)))
+    ) {
       this.confirm(call, out);
     }
 
@@ -242,6 +253,17 @@ export class CallNormaliser {
         break;
       case 'newexten':
         if (call && /^voicemail$/i.test(msg['application'] ?? '')) call.voicemail = true;
+        // Up during a Dial that then failed: the PBX only counts as answering if it goes on to serve the caller.
+        if (
+          call &&
+          ch?.uniqueid === call.id &&
+          call.earlyUp &&
+          !call.pbxAnswer &&
+          !call.humanAnswer &&
+          ANSWERING_APPS.test(msg['application'] ?? '')
+        ) {
+          if ([...call.legs.values()].every((l) => l.status !== null)) this.answerPbx(call, call.earlyUp, out);
+        }
         break;
       case 'varset':
         if (call && ch) this.onVarSet(call, ch, msg['variable'] ?? '', msg['value'] ?? '', stamp, out);
@@ -355,7 +377,8 @@ export class CallNormaliser {
     // An inbound trunk channel starts its own Linkedid and has a dialled number (Exten: the DID, or "s"); channels
     // created by a Dial inherit the caller's Linkedid (Asterisk 12+) or start with an empty Exten (Asterisk 11).
     const ownCall = ch.linkedid === ch.uniqueid;
-    const inbound = this.contexts.size > 0 ? ownCall && this.contexts.has(context) && (msg['exten'] ?? '') !== '' : ownCall && !ch.isLocal;
+    // Without an Exten it only becomes a call on a sign of life (like inferred ones), so a Dial can still claim it.
+    const inbound = this.contexts.size > 0 ? ownCall && this.contexts.has(context) : ownCall && !ch.isLocal;
     if (!inbound) return;
     const ts = eventTimestamp(msg);
     this.created += 1;
@@ -373,6 +396,7 @@ export class CallNormaliser {
       round: 0,
       humanAnswer: null,
       pbxAnswer: null,
+      earlyUp: null,
       voicemail: false,
       ended: null,
       outcome: null,
@@ -482,7 +506,7 @@ export class CallNormaliser {
     if (!call || call.ended) return;
     if (ch.uniqueid === call.id) {
       this.confirm(call, out);
-      this.answerPbx(call, stamp, out);
+      this.answerPbx(call, stamp, out, true);
     }
   }
 
@@ -602,12 +626,16 @@ export class CallNormaliser {
     this.emitAnswered(call, at, 'human', out);
   }
 
-  private answerPbx(call: Call, at: Stamp, out: CallEvent[]): void {
+  /** `inboundUp`: the inbound channel itself went Up; otherwise a Local leg answered (the PBX took the call). */
+  private answerPbx(call: Call, at: Stamp, out: CallEvent[], inboundUp = false): void {
     if (call.pbxAnswer || call.humanAnswer) return;
+    // While a Dial is still ringing, the inbound channel going Up is not an answer yet: what follows decides.
+    if (inboundUp && [...call.legs.values()].some((l) => l.status === null)) {
+      call.earlyUp ??= at;
+      return;
+    }
     call.pbxAnswer = at;
-    // While a Dial is still ringing, the answer that follows decides who picked up.
-    const ringing = [...call.legs.values()].some((l) => l.status === null);
-    if (!ringing) this.emitAnswered(call, at, call.voicemail ? 'voicemail' : 'ivr', out);
+    this.emitAnswered(call, at, call.voicemail ? 'voicemail' : 'ivr', out);
   }
 
   private emitAnswered(call: Call, at: Stamp, by: AnsweredBy, out: CallEvent[]): void {
@@ -690,6 +718,7 @@ export class CallNormaliser {
 
   private decide(call: Call, cause: string | undefined): { outcome: CallOutcome; answeredBy: AnsweredBy | null } {
     if (call.humanAnswer) return { outcome: 'completed', answeredBy: 'human' };
+    if (!call.pbxAnswer && call.earlyUp && call.voicemail) call.pbxAnswer = call.earlyUp;
     if (call.pbxAnswer) return { outcome: 'completed', answeredBy: call.voicemail ? 'voicemail' : 'ivr' };
     const legs = [...call.legs.values()];
     const direct = legs.filter((l) => l.caller === call.id);
