@@ -31,6 +31,8 @@ export interface AmiServerOptions {
   readonly silentActions?: readonly string[];
   /** Live channels reported by CoreShowChannels: header pairs after `Event: CoreShowChannel` / `ActionID`. */
   readonly channels?: () => ReadonlyArray<ReadonlyArray<readonly [string, string]>>;
+  /** Getvar: the value of `variable` on `channel`, or null for "No such channel". */
+  readonly getvar?: (channel: string, variable: string) => string | null;
 }
 
 interface Conn {
@@ -200,6 +202,12 @@ export class LoopbackAmiServer {
           ['ListItems', String(items.length)],
         ]);
         return;
+      }
+      case 'getvar': {
+        if (!msg['variable']) return reply(['Response', 'Error'], ['Message', 'No variable specified']);
+        const value = this.opts.getvar?.(msg['channel'] ?? '', msg['variable']) ?? null;
+        if (value === null) return reply(['Response', 'Error'], ['Message', 'No such channel']);
+        return reply(['Response', 'Success'], ['Variable', msg['variable']], ['Value', value]);
       }
       default:
         return reply(

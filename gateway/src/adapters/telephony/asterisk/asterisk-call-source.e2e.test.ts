@@ -81,8 +81,9 @@ describe('AsteriskCallSource', function () {
   it('after a reconnect, CoreShowChannels closes calls that ended meanwhile and adopts calls that started', async () => {
     const a = trunkChannel('00000001', '1770950000.1');
     const b = trunkChannel('00000002', '1770950000.2', '+15550002222', '+15551230002');
+    const c = trunkChannel('00000003', '1770950000.3', '+15550003333', 's');
     let live: [string, string][][] = [];
-    const ami = await server({ channels: () => live });
+    const ami = await server({ channels: () => live, getvar: (ch, v) => (ch === c.name && v === 'CALLERID(dnid)' ? '+15551230003' : null) });
     const sink = new MemorySink();
     const src = source(ami.port, sink);
     src.start();
@@ -90,22 +91,37 @@ describe('AsteriskCallSource', function () {
     ami.broadcast(new Flow().newchannel(0, a).blocks);
     await until(() => sink.types(a.id).includes('call.ringing'), 5_000, 'ringing of a');
     // The connection drops; meanwhile a hangs up and b starts.
+    // b is already in the forwarding dialplan (its Exten is no longer the DID) but carries FROM_DID (channelvars);
+    // c is still in from-pstn with Exten "s": its DNID is asked with Getvar.
     live = [
       [
         ['Channel', b.name],
         ['ChannelState', '4'],
         ['CallerIDNum', b.num],
-        ['Context', 'from-pstn'],
-        ['Exten', b.exten],
+        ['Context', 'forward-tracked'],
+        ['Exten', 's'],
         ['Uniqueid', b.id],
         ['Linkedid', b.id],
+        ['ChanVariable', `FROM_DID=${b.exten}`],
         ['Duration', '00:00:05'],
+      ],
+      [
+        ['Channel', c.name],
+        ['ChannelState', '4'],
+        ['CallerIDNum', c.num],
+        ['Context', 'from-pstn'],
+        ['Exten', 's'],
+        ['Uniqueid', c.id],
+        ['Linkedid', c.id],
+        ['Duration', '00:00:02'],
       ],
     ];
     ami.dropAll();
     await until(() => sink.types(a.id).includes('call.ended') && sink.types(b.id).includes('call.ringing'), 10_000, 'resync');
     expect(sink.events.find((e) => e.providerCallId === a.id && e.type === 'call.ended')).to.include({ closedBy: 'timeout', outcome: 'canceled' });
     expect(sink.events.find((e) => e.providerCallId === b.id)).to.include({ trackingNumber: '+15551230002', caller: '+15550002222' });
+    await until(() => sink.types(c.id).includes('call.ringing'), 5_000, 'c adopted');
+    expect(sink.events.find((e) => e.providerCallId === c.id)).to.include({ trackingNumber: '+15551230003' });
   });
 
   describe('leader lock on Redis', () => {

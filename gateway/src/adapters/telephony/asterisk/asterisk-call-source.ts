@@ -99,7 +99,18 @@ export class AsteriskCallSource {
     try {
       const list = await s.client.listAction({ action: 'CoreShowChannels' }, { timeoutMs: 30_000 });
       if (this.session !== s) return;
-      this.emit(s.normaliser.resync(list.items, startedAt));
+      const items = [...list.items];
+      const ask = new Set(s.normaliser.adoptionCandidates(items).slice(0, 200));
+      for (let i = 0; i < items.length; i++) {
+        const item = items[i]!;
+        if (!ask.has(item['uniqueid'] ?? '') || !item['channel']) continue;
+        const res = await s.client
+          .action({ action: 'Getvar', channel: item['channel'], variable: 'CALLERID(dnid)' }, { timeoutMs: 5_000 })
+          .catch(() => null);
+        if (res?.['value']) items[i] = { ...item, dnid: res['value'] };
+      }
+      if (this.session !== s) return;
+      this.emit(s.normaliser.resync(items, startedAt));
     } catch (err) {
       this.deps.logger.warn({ err }, 'AMI resync with CoreShowChannels failed');
     }

@@ -13,16 +13,20 @@ import type { AmiMessage } from './ami-message.js';
  * Local/...;1/;2 pair. Linkedid changes later (transfers, Local-channel optimisation, bridges with an older call)
  * only add aliases; a channel never moves from one call to another, so calls are neither split nor merged.
  *
- * Which channel is inbound: with inbound contexts configured, the first channel of a call whose Context at creation
- * is one of them. Without (replaying an unknown capture), a non-Local channel that is its own Linkedid and is not
- * later revealed as the destination of a Dial; such a candidate only becomes a call on its first sign of life
- * (it dials, is answered, or hangs up).
+ * Which channel is inbound: a channel that starts its own Linkedid (trunk legs do; Dial-created legs inherit the
+ * caller's) and, with inbound contexts configured, whose Context at creation is one of them. Without contexts
+ * (replaying an unknown capture) any such non-Local channel. A candidate that has no Exten, or was inferred, only
+ * becomes a call on its first sign of life (it dials, is answered, hangs up, or its DID variable appears), so a Dial
+ * that turns out to have created it (Originate, Asterisk 11 without Linkedid) can still claim it.
  *
  * Outcome, decided when the inbound channel hangs up: completed if a non-Local dialled leg answered (by a person) or
- * the inbound channel / a Local leg was answered by the PBX (IVR, or voicemail when the VoiceMail application ran);
- * otherwise from the last round of dialled legs: CANCEL (or still ringing when the caller left) -> canceled, all BUSY ->
- * busy, any NOANSWER -> no-answer, any BUSY -> busy, CONGESTION/CHANUNAVAIL -> failed; with no dial at all, from
- * the Hangup cause (17 busy, 18/19 no-answer, 16/127 the caller gave up -> canceled, others failed).
+ * the PBX answered (the inbound channel went Up outside a ringing Dial, or a Local leg answered: IVR, or voicemail
+ * when VoiceMail ran); otherwise from the last round of dialled legs: CANCEL (or still ringing when the caller left)
+ * -> canceled, all BUSY -> busy, any NOANSWER -> no-answer, any BUSY -> busy, CONGESTION/CHANUNAVAIL -> failed; with
+ * no dial at all, from the Hangup cause (17 busy, 18/19 no-answer, 16/127 the caller gave up -> canceled, else failed).
+ *
+ * Times: `Timestamp:` headers (timestampevents = yes), else the receive clock for live events; summaries of captures
+ * without timestamps fall back to CEL EventTime, then Cdr, and report null rather than guess.
  */
 
 export type DidSource = { readonly kind: 'exten' } | { readonly kind: 'auto' } | { readonly kind: 'variable'; readonly name: string };
@@ -175,6 +179,8 @@ export class CallNormaliser {
   private readonly didVar: string | null;
   private readonly autoDid: boolean;
   private created = 0;
+  /** Set while adopting a live channel that carries the DID variable (its current context is not the inbound one). */
+  private adopting = false;
 
   constructor(private readonly opts: CallNormaliserOptions) {
     this.contexts = new Set(opts.inboundContexts);
@@ -294,11 +300,16 @@ export class CallNormaliser {
       const id = item['uniqueid'];
       if (!id || this.channels.has(id) || this.retired.has(id)) continue;
       const started = new Date(now.getTime() - durationMs(item['duration']));
-      const ch = this.touchChannel(item, '', { at: started, exact: false });
+      // The snapshot's Exten is where the dialplan is now, not the DID: prefer the DID variable, then the DNID.
+      const didVar = this.didValue(item);
+      const exten = didVar ?? nonEmptyNumber(item['dnid']) ?? item['exten'] ?? '';
+      this.adopting = didVar !== null;
+      const ch = this.touchChannel({ ...item, exten }, '', { at: started, exact: false });
+      this.adopting = false;
       const call = ch?.callId ? this.calls.get(ch.callId) : undefined;
       if (!ch || !call) continue;
       call.lastActivity = now;
-      if (this.didVar) call.didFromVar ??= item[`chanvariable.${this.didVar}`] ?? null;
+      if (this.didVar) call.didFromVar ??= didVar;
       if (/^voicemail$/i.test(item['application'] ?? '')) call.voicemail = true;
       this.confirm(call, out);
       if (Number(item['channelstate']) === 6 && call.id === ch.uniqueid) {
@@ -317,6 +328,25 @@ export class CallNormaliser {
       if (now.getTime() - call.lastActivity.getTime() >= idleMs) this.close(call, { at: now, exact: false }, 'timeout', 'idle', out);
     }
     return out;
+  }
+
+  /**
+   * Live channels (CoreShowChannel items) that could be inbound calls we do not know yet and carry no DID variable:
+   * the adapter asks their DNID (`Getvar CALLERID(dnid)`) and passes it back as the item's `dnid`.
+   */
+  adoptionCandidates(items: readonly AmiMessage[]): string[] {
+    return items
+      .filter((i) => {
+        const id = i['uniqueid'];
+        return id && (i['linkedid'] ?? id) === id && !(i['channel'] ?? '').startsWith('Local/') && !this.channels.has(id) && !this.retired.has(id);
+      })
+      .filter((i) => this.didValue(i) === null)
+      .map((i) => i['uniqueid']!);
+  }
+
+  private didValue(msg: AmiMessage): string | null {
+    const name = this.didVar ?? 'FROM_DID';
+    return nonEmptyNumber(msg[`chanvariable.${name}`] ?? msg[`chanvariable.__${name}`]);
   }
 
   /** Calls in progress (Uniqueid of the inbound channel). */
@@ -378,7 +408,7 @@ export class CallNormaliser {
     // created by a Dial inherit the caller's Linkedid (Asterisk 12+) or start with an empty Exten (Asterisk 11).
     const ownCall = ch.linkedid === ch.uniqueid;
     // Without an Exten it only becomes a call on a sign of life (like inferred ones), so a Dial can still claim it.
-    const inbound = this.contexts.size > 0 ? ownCall && this.contexts.has(context) : ownCall && !ch.isLocal;
+    const inbound = this.contexts.size > 0 ? ownCall && (this.contexts.has(context) || (this.adopting && !ch.isLocal)) : ownCall && !ch.isLocal;
     if (!inbound) return;
     const ts = eventTimestamp(msg);
     this.created += 1;
