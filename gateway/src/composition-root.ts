@@ -154,6 +154,7 @@ export async function createContainer(config: Config, opts: ContainerOptions = {
           lock: redis ? new RedisLeaderLock(redis, 'asterisk-ami', 10_000) : new LocalLeaderLock(),
           clock,
           logger: logger.child({ component: 'asterisk' }),
+          registry,
         })
       : null;
     const asteriskRecordings =

@@ -177,6 +177,9 @@ describe('gateway with AMI_HOST set', function () {
       await until(() => sink.types().includes('call.ended'), 10_000, 'call.ended');
       expect(sink.events.at(-1)).to.include({ outcome: 'completed', answeredBy: 'voicemail' });
       expect(gw.container.asterisk?.isLeader).to.equal(true);
+      const metrics = await (await gw.api('/metrics')).text();
+      expect(metrics).to.match(/gateway_asterisk_ami_leader 1/);
+      expect(metrics).to.match(/gateway_asterisk_call_events_total\{type="call.ended"\} 1/);
     } finally {
       await gw.stop();
       await ami.close();

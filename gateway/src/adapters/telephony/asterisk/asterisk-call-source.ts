@@ -1,3 +1,5 @@
+import { Counter, Gauge } from 'prom-client';
+import type { Registry } from 'prom-client';
 import type { AsteriskConfig } from '../../../config.js';
 import type { CallEvent, CallEventSink } from '../../../features/calls/call-events.js';
 import type { Logger } from '../../../logging/logger.js';
@@ -20,6 +22,7 @@ export interface AsteriskCallSourceDeps {
   readonly resyncIntervalMs?: number;
   /** A call with no event for this long and no live channel check possible is closed (default 12 h). */
   readonly idleCloseMs?: number;
+  readonly registry?: Registry;
 }
 
 /**
@@ -34,9 +37,24 @@ export class AsteriskCallSource {
   private chain: Promise<void> = Promise.resolve();
   /** Events handed to the sink (for metrics and tests). */
   emitted = 0;
+  private readonly metrics: { connected: Gauge; leader: Gauge; events: Counter<'type'>; reconnects: Counter } | null;
 
   constructor(private readonly deps: AsteriskCallSourceDeps) {
     this.election = new LeaderElection(deps.lock, { elected: (t) => this.elected(t), deposed: () => this.deposed() }, deps.logger);
+    const registers = deps.registry ? [deps.registry] : [];
+    this.metrics = deps.registry
+      ? {
+          connected: new Gauge({ name: 'gateway_asterisk_ami_connected', help: '1 while logged in to AMI', registers }),
+          leader: new Gauge({ name: 'gateway_asterisk_ami_leader', help: '1 while this replica holds the AMI leader lock', registers }),
+          events: new Counter({
+            name: 'gateway_asterisk_call_events_total',
+            help: 'Call events from AMI by type',
+            labelNames: ['type'] as const,
+            registers,
+          }),
+          reconnects: new Counter({ name: 'gateway_asterisk_ami_disconnects_total', help: 'AMI connections lost', registers }),
+        }
+      : null;
   }
 
   get isLeader(): boolean {
@@ -73,8 +91,16 @@ export class AsteriskCallSource {
       ...this.deps.client,
     });
     client.on('event', (msg) => this.emit(normaliser.handle(msg)));
-    client.on('connected', () => void this.resync());
+    client.on('connected', () => {
+      this.metrics?.connected.set(1);
+      void this.resync();
+    });
+    client.on('disconnected', () => {
+      this.metrics?.connected.set(0);
+      this.metrics?.reconnects.inc();
+    });
     client.on('loginFailed', () => undefined);
+    this.metrics?.leader.set(1);
     const timer = setInterval(() => {
       if (client.ready) void this.resync();
       else this.emit(normaliser.sweep(this.deps.idleCloseMs ?? 12 * 3_600_000));
@@ -87,6 +113,8 @@ export class AsteriskCallSource {
   private async deposed(): Promise<void> {
     const s = this.session;
     this.session = null;
+    this.metrics?.leader.set(0);
+    this.metrics?.connected.set(0);
     if (!s) return;
     clearInterval(s.timer);
     await s.client.stop();
@@ -125,6 +153,7 @@ export class AsteriskCallSource {
         try {
           await this.deps.sink.apply(event);
           this.emitted += 1;
+          this.metrics?.events.inc({ type: event.type });
         } catch (err) {
           this.deps.logger.error({ err, type: event.type, eventKey: event.eventKey }, 'call event sink failed');
         }
