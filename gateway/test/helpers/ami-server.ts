@@ -79,6 +79,11 @@ export class LoopbackAmiServer {
     for (const c of this.conns) if (c.authed && c.eventsOn && !c.frozen) this.sendBlocks(c, blocks);
   }
 
+  /** Writes raw text (e.g. half a message) to every logged-in connection with events on. */
+  broadcastRaw(text: string): void {
+    for (const c of this.conns) if (c.authed && c.eventsOn && !c.frozen) this.write(c, text);
+  }
+
   /** Simulates a half-open socket: current connections stay open but nothing is read or written any more. */
   freeze(): void {
     for (const c of this.conns) c.frozen = true;

@@ -95,6 +95,22 @@ describe('AmiClient against a loopback AMI server', function () {
     expect(events.find((e) => e['event'] === 'Newchannel')!['uniqueid']).to.equal('1770888509.40');
   });
 
+  it('a message cut by a dropped connection leaves nothing behind on the next one', async () => {
+    const { server, client, events } = await setup();
+    const reconnects: boolean[] = [];
+    client.on('connected', (c) => reconnects.push(c.reconnect));
+    client.start();
+    await client.whenReady(5_000);
+    server.broadcastRaw('Event: Hangup\r\nUniqueid: 1770888509.40\r\nCau');
+    server.dropAll();
+    await until(() => reconnects.length === 2, 5_000, 'reconnect');
+    server.broadcast([['Event: Newchannel', 'Uniqueid: 1770888509.41', 'Linkedid: 1770888509.41']]);
+    await until(() => events.some((e) => e['event'] === 'Newchannel'), 5_000, 'next event');
+    expect(events.filter((e) => e['event'] !== 'FullyBooted').map((e) => [e['event'], e['uniqueid']])).to.deep.equal([
+      ['Newchannel', '1770888509.41'],
+    ]);
+  });
+
   it('detects a half-open socket with Ping and moves to a new connection', async () => {
     const { server, client } = await setup({}, { pingIntervalMs: 50, pingTimeoutMs: 200 });
     const lost: string[] = [];
