@@ -246,6 +246,32 @@ describe('CallNormaliser', () => {
       expect(events[0]!.occurredAt.toISOString()).to.equal('2026-11-22T09:59:18.000Z');
     });
 
+    it('a capture that starts with a CoreShowChannels listing follows the calls already in progress', () => {
+      const f = new Flow();
+      const a = trunkChannel('1', '1770901600.1');
+      const b = chan('PJSIP/201-00000002', '1770901600.2', { linked: a.id, num: '201' });
+      const item = (c: typeof a, context: string, state: number): string[] => [
+        'ActionID: capture-1',
+        `Channel: ${c.name}`,
+        `ChannelState: ${state}`,
+        `CallerIDNum: ${c.num}`,
+        `Context: ${context}`,
+        'Exten: s',
+        `Uniqueid: ${c.id}`,
+        `Linkedid: ${a.id}`,
+        'Application: Dial',
+        'Duration: 00:00:04',
+      ];
+      // Listed leg first, as Asterisk may; the DID comes from FROM_DID since Exten has moved on.
+      f.raw(0, 'CoreShowChannel', item(b, 'from-internal', 5));
+      f.raw(0, 'CoreShowChannel', [...item(a, 'from-pstn', 4), 'ChanVariable: FROM_DID=+15551236666']);
+      f.raw(0, 'CoreShowChannelsComplete', ['ActionID: capture-1', 'EventList: Complete', 'ListItems: 2']);
+      f.newstate(5, b, 6).dialEnd(5, a, b, 'ANSWER').hangup(30, b, 16, 'x').hangup(30, a, 16, 'x');
+      const summaries = run(f.messages(), { didSource: parseDidSource('auto') }).n.summaries();
+      expect(summaries).to.have.length(1);
+      expect(summaries[0]).to.include({ id: a.id, did: '+15551236666', outcome: 'completed', answeredBy: 'human' });
+    });
+
     it('sweep closes calls silent for too long', () => {
       const clock = new ManualClock();
       const n = new CallNormaliser({ inboundContexts: ['from-pstn'], didSource: { kind: 'exten' }, now: () => clock.now() });

@@ -179,6 +179,7 @@ export class CallNormaliser {
   private readonly didVar: string | null;
   private readonly autoDid: boolean;
   private created = 0;
+  private readonly listing: AmiMessage[] = [];
   /** Set while adopting a live channel that carries the DID variable (its current context is not the inbound one). */
   private adopting = false;
 
@@ -202,6 +203,15 @@ export class CallNormaliser {
     }
     if (name === 'cel') {
       this.onCel(msg);
+      return out;
+    }
+    // A CoreShowChannels listing inside the stream (a capture that starts with one): adopt the calls in progress.
+    if (name === 'coreshowchannel') {
+      if (this.listing.length < MEMORY) this.listing.push(msg);
+      return out;
+    }
+    if (name === 'coreshowchannelscomplete') {
+      this.adopt(this.listing.splice(0), this.opts.now(), out);
       return out;
     }
     if (SNAPSHOTLESS.has(name)) return out;
@@ -238,7 +248,7 @@ export class CallNormaliser {
         }
         break;
       case 'dialend':
-        this.onDialEnd(msg['destuniqueid'], msg['dialstatus'] ?? '', stamp, out);
+        this.onDialEnd(msg['uniqueid'] ?? null, msg['destuniqueid'], msg['dialstatus'] ?? '', stamp, out);
         break;
       case 'newstate':
         if (ch) this.onState(ch, Number(msg['channelstate']), stamp, out);
@@ -295,6 +305,12 @@ export class CallNormaliser {
       if (requestedAt && call.lastActivity.getTime() >= requestedAt.getTime()) continue;
       if (!live.has(call.id)) this.close(call, { at: now, exact: false }, 'timeout', 'missed-hangup', out);
     }
+    this.adopt(items, now, out);
+    return out;
+  }
+
+  /** Live channels we did not know become calls (and members of calls) as if their Newchannel had just arrived. */
+  private adopt(items: readonly AmiMessage[], now: Date, out: CallEvent[]): void {
     const ordered = [...items].sort((a, b) => (a['uniqueid'] ?? '').localeCompare(b['uniqueid'] ?? '', 'en', { numeric: true }));
     for (const item of ordered) {
       const id = item['uniqueid'];
@@ -317,7 +333,6 @@ export class CallNormaliser {
         else this.onState(ch, 6, { at: now, exact: false }, out);
       }
     }
-    return out;
   }
 
   /** Closes calls with no event for `idleMs` (a hangup we never saw), marked `closedBy: 'timeout'`. */
@@ -497,11 +512,18 @@ export class CallNormaliser {
     void stamp;
   }
 
-  private onDialEnd(destId: string | undefined, status: string, stamp: Stamp, out: CallEvent[]): void {
+  private onDialEnd(callerId: string | null, destId: string | undefined, status: string, stamp: Stamp, out: CallEvent[]): void {
     const dest = destId ? this.channels.get(destId) : undefined;
     const call = dest?.callId ? this.calls.get(dest.callId) : undefined;
-    const leg = call?.legs.get(destId ?? '');
-    if (!call || !leg || leg.status !== null) return;
+    if (!call || !dest || call.ended) return;
+    let leg = call.legs.get(dest.uniqueid);
+    if (!leg) {
+      // Its DialBegin came before we were listening (adopted call, capture that starts mid-call).
+      call.round = Math.max(call.round, 1);
+      leg = { uniqueid: dest.uniqueid, caller: callerId, round: call.round, isLocal: dest.isLocal, status: null, answeredAt: null };
+      call.legs.set(dest.uniqueid, leg);
+    }
+    if (leg.status !== null) return;
     this.settleLeg(call, leg, status.toUpperCase(), stamp, out);
   }
 
