@@ -43,6 +43,7 @@ describe('AMI messages', () => {
       '2 calls processed',
     ]);
     expect(splitCaptureBlocks(readSharedFixture('ami', 'panoramisk_rasterisk_command.txt'))).to.have.length(2);
+    expect(splitCaptureBlocks('Event: A\r\nX: 1\r\n  \r\nEvent: B\n')).to.deep.equal([['Event: A', 'X: 1'], ['Event: B']]);
   });
 
   it('collects repeated keys and channel variables', () => {

@@ -141,7 +141,8 @@ export function splitCaptureBlocks(text: string): string[][] {
       if (line === '--END COMMAND--') follows = false;
       continue;
     }
-    if (line === '') {
+    // Hand-edited captures may leave spaces on the separating line.
+    if (line.trim() === '') {
       if (current.length) blocks.push(current);
       current = [];
       continue;
