@@ -172,6 +172,29 @@ function localVoicemail(): Scenario {
   return { flow: f, expected: [call(a.id, 'completed', 'voicemail', 1, 25)] };
 }
 
+/**
+ * Call B is bridged with older call A (B's Linkedid becomes A's), then B's dialplan dials a phone: the new leg
+ * inherits A's Linkedid but belongs to B, whose Dial it is.
+ */
+function linkedidInheritedByNewLeg(): Scenario {
+  const f = new Flow();
+  const a = trunkChannel('00000030', '1770900900.10');
+  const b = trunkChannel('00000031', '1770900900.20', '+15550004444', '+15551230004');
+  f.newchannel(0, a).newexten(0.1, a, 'Answer').newstate(0.5, a, 6).newchannel(1, b).newexten(1.1, b, 'Answer').newstate(1.5, b, 6);
+  b.linked = a.id;
+  f.bridgeEnter(5, a, 'conf', 1).bridgeEnter(5, b, 'conf', 2).bridgeLeave(10, b, 'conf', 1);
+  const p = chan('PJSIP/205-00000032', '1770900900.21', { linked: a.id, num: '205' });
+  f.newchannel(10.1, p).dialBegin(10.1, b, p).dialEnd(13, b, p, 'BUSY').hangup(13, p, 17, 'User busy');
+  f.hangup(14, b, 16, 'Normal Clearing').bridgeLeave(20, a, 'conf', 0).hangup(20, a, 16, 'Normal Clearing');
+  return {
+    flow: f,
+    expected: [
+      call(a.id, 'completed', 'ivr', 1, 20),
+      { id: b.id, did: '+15551230004', caller: '+15550004444', outcome: 'completed', answeredBy: 'ivr', ringSeconds: 1, talkSeconds: 13 },
+    ],
+  };
+}
+
 function snapshotLines(c: ReturnType<typeof chan>): string[] {
   return prefixed(c, '');
 }
@@ -200,4 +223,5 @@ export const SCENARIOS: Readonly<Record<string, () => Scenario>> = {
   mohRingGroupNoAnswer,
   mohRingGroupThenIvr,
   localVoicemail,
+  linkedidInheritedByNewLeg,
 };

@@ -97,6 +97,13 @@ describe('CallNormaliser', () => {
   });
 
   describe('identity', () => {
+    it("a leg inheriting another call's Linkedid belongs to the call whose Dial created it", () => {
+      const { events } = run(SCENARIOS['linkedidInheritedByNewLeg']!().flow.messages());
+      const legs = (id: string) => events.find((e) => e.type === 'call.ended' && e.providerCallId === id)?.raw?.['legs'];
+      expect(legs('1770900900.20')).to.deep.equal([{ uniqueid: '1770900900.21', status: 'BUSY' }]);
+      expect(legs('1770900900.10')).to.deep.equal([]);
+    });
+
     it('Uniqueids that are equal as numbers are different calls', () => {
       const f = new Flow();
       const a = trunkChannel('1', '1770888509.4');

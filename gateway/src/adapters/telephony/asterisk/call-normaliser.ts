@@ -503,6 +503,11 @@ export class CallNormaliser {
     }
     const call = caller?.callId ? this.calls.get(caller.callId) : undefined;
     if (!call || call.ended) return;
+    // Who dialled it says more than its Linkedid (which may be another call's after a bridge with it).
+    if (dest.callId && dest.callId !== call.id && dest.callId !== dest.uniqueid) {
+      this.calls.get(dest.callId)?.members.delete(dest.uniqueid);
+      dest.callId = null;
+    }
     this.join(dest, call.id);
     if (call.legs.has(destId)) return;
     const anyOpen = [...call.legs.values()].some((l) => l.status === null && l.caller === callerId);
@@ -514,7 +519,9 @@ export class CallNormaliser {
 
   private onDialEnd(callerId: string | null, destId: string | undefined, status: string, stamp: Stamp, out: CallEvent[]): void {
     const dest = destId ? this.channels.get(destId) : undefined;
-    const call = dest?.callId ? this.calls.get(dest.callId) : undefined;
+    const caller = callerId ? this.channels.get(callerId) : undefined;
+    const callerCall = caller?.callId ? this.calls.get(caller.callId) : undefined;
+    const call = callerCall?.legs.has(destId ?? '') ? callerCall : dest?.callId ? this.calls.get(dest.callId) : undefined;
     if (!call || !dest || call.ended) return;
     let leg = call.legs.get(dest.uniqueid);
     if (!leg) {
