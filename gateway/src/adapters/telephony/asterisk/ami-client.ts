@@ -400,6 +400,9 @@ export class AmiClient extends EventEmitter<ClientEvents> {
       this.emit('loginFailed', why);
     } else if (wasReady) {
       this.o.logger.warn({ reason }, 'AMI connection lost');
+    } else if (this.attempt === 1 || this.attempt % 20 === 0) {
+      // Not silent (unreachable host, login without a reply...), but not one line per retry either.
+      this.o.logger.warn({ reason, attempt: this.attempt, host: this.o.host, port: this.o.port }, 'AMI connection attempt failed; retrying');
     } else {
       this.o.logger.debug({ reason, attempt: this.attempt }, 'AMI connection attempt failed');
     }
