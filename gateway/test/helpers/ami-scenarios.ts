@@ -13,6 +13,8 @@ export interface ExpectedCall {
 export interface Scenario {
   readonly flow: Flow;
   readonly expected: ExpectedCall[];
+  /** Calls that also appear when inbound channels are inferred (internal calls the flow contains). */
+  readonly alsoInferred?: ExpectedCall[];
 }
 
 const CALLER = '+15557654321';
@@ -132,7 +134,8 @@ function localTransfer(): Scenario {
     flow: f,
     expected: [
       call(a.id, 'completed', 'human', 9, 100),
-      { id: c.id, did: '+15551230001', caller: '+15550001111', outcome: 'completed', answeredBy: 'ivr', ringSeconds: 1, talkSeconds: 50 },
+      // Answered by the IVR, then connected to the agent by the transfer: a person took it at 40 s.
+      { id: c.id, did: '+15551230001', caller: '+15550001111', outcome: 'completed', answeredBy: 'human', ringSeconds: 20, talkSeconds: 30 },
     ],
   };
 }
@@ -189,9 +192,28 @@ function linkedidInheritedByNewLeg(): Scenario {
   return {
     flow: f,
     expected: [
-      call(a.id, 'completed', 'ivr', 1, 20),
-      { id: b.id, did: '+15551230004', caller: '+15550004444', outcome: 'completed', answeredBy: 'ivr', ringSeconds: 1, talkSeconds: 13 },
+      // Both callers were put through to each other at 5 s.
+      call(a.id, 'completed', 'human', 5, 15),
+      { id: b.id, did: '+15551230004', caller: '+15550004444', outcome: 'completed', answeredBy: 'human', ringSeconds: 4, talkSeconds: 9 },
     ],
+  };
+}
+
+/** Another phone picks up the ringing call (directed pickup): no DialEnd ANSWER, the caller is bridged with it. */
+function pickup(): Scenario {
+  const f = new Flow();
+  const a = trunkChannel('00000040', '1770901000.10');
+  const b = chan('PJSIP/201-00000041', '1770901000.11', { linked: a.id, num: '201' });
+  const p = chan('PJSIP/202-00000042', '1770901000.12', { exten: '*8201', state: 4, num: '202' });
+  f.newchannel(0, a).newchannel(0.2, b).dialBegin(0.2, a, b).newstate(0.4, b, 5);
+  f.newchannel(7, p).newexten(7.1, p, 'Pickup', '201@PICKUPMARK').newstate(7.5, p, 6).newstate(7.5, a, 6);
+  f.dialEnd(7.5, a, b, 'CANCEL').hangup(7.5, b, 26, 'Answered elsewhere');
+  f.bridgeEnter(7.6, p, 'br-p', 1).bridgeEnter(7.6, a, 'br-p', 2);
+  f.bridgeLeave(37.6, a, 'br-p', 1).hangup(37.6, a, 16, 'Normal Clearing').bridgeLeave(37.6, p, 'br-p', 0).hangup(37.6, p, 16, 'Normal Clearing');
+  return {
+    flow: f,
+    expected: [call(a.id, 'completed', 'human', 8, 30)],
+    alsoInferred: [{ id: p.id, did: '*8201', caller: '202', outcome: 'completed', answeredBy: 'human', ringSeconds: 1, talkSeconds: 30 }],
   };
 }
 
@@ -224,4 +246,5 @@ export const SCENARIOS: Readonly<Record<string, () => Scenario>> = {
   mohRingGroupThenIvr,
   localVoicemail,
   linkedidInheritedByNewLeg,
+  pickup,
 };

@@ -130,6 +130,8 @@ interface Call {
 const LOCAL_PAIR = /^(Local\/.+?)(;[12])(<[A-Z]+>)?$/;
 const SNAPSHOTLESS = new Set(['cdr', 'cel', 'coreshowchannel', 'coreshowchannelscomplete', 'fullybooted']);
 const MEMORY = 5_000;
+/** Channel technologies that are the PBX itself, not a party to talk to. */
+const PSEUDO_CHANNEL = /^(Local|Announcer|CBAnn|CBRec|Recorder|Snoop|UnicastRTP|AudioSocket|WebSocket|Surrogate)\//;
 /** Dialplan applications that serve a caller on an answered channel (IVR, voicemail, queue...). */
 const ANSWERING_APPS =
   /^(answer|playback|background|voicemail|voicemailmain|queue|read|record|confbridge|meetme|directory|saydigits|saynumber|waitexten|musiconhold|playtones|agi|stasis)$/i;
@@ -180,6 +182,8 @@ export class CallNormaliser {
   private readonly autoDid: boolean;
   private created = 0;
   private readonly listing: AmiMessage[] = [];
+  /** BridgeUniqueid -> channels in it. */
+  private readonly bridges = new Map<string, Set<string>>();
   /** Set while adopting a live channel that carries the DID variable (its current context is not the inbound one). */
   private adopting = false;
 
@@ -253,15 +257,28 @@ export class CallNormaliser {
       case 'newstate':
         if (ch) this.onState(ch, Number(msg['channelstate']), stamp, out);
         break;
-      case 'bridgeenter':
-        if (ch && Number(msg['bridgenumchannels'] ?? '0') >= 2) this.onBridged(ch, stamp, out);
+      case 'bridgeenter': {
+        const id = msg['bridgeuniqueid'];
+        if (!ch || !id) break;
+        const members = this.bridges.get(id) ?? new Set<string>();
+        members.add(ch.uniqueid);
+        this.bridges.set(id, members);
+        if (this.bridges.size > MEMORY) this.bridges.delete(this.bridges.keys().next().value!);
+        if (members.size >= 2) this.onBridged([...members], stamp, out);
+        break;
+      }
+      case 'bridgeleave': {
+        const members = this.bridges.get(msg['bridgeuniqueid'] ?? '');
+        if (members && ch) members.delete(ch.uniqueid);
+        if (members && !members.size) this.bridges.delete(msg['bridgeuniqueid']!);
+        break;
+      }
+      case 'bridgedestroy':
+        this.bridges.delete(msg['bridgeuniqueid'] ?? '');
         break;
       case 'bridge': // Asterisk <= 11: Bridgestate Link
-        if (msg['bridgestate']?.toLowerCase() === 'link') {
-          for (const id of [msg['uniqueid1'], msg['uniqueid2']]) {
-            const c = id ? this.channels.get(id) : undefined;
-            if (c) this.onBridged(c, stamp, out);
-          }
+        if (msg['bridgestate']?.toLowerCase() === 'link' && msg['uniqueid1'] && msg['uniqueid2']) {
+          this.onBridged([msg['uniqueid1'], msg['uniqueid2']], stamp, out);
         }
         break;
       case 'rename':
@@ -569,11 +586,23 @@ export class CallNormaliser {
     }
   }
 
-  private onBridged(ch: Channel, stamp: Stamp, out: CallEvent[]): void {
-    const call = ch.callId ? this.calls.get(ch.callId) : undefined;
-    if (!call || call.ended) return;
-    const leg = call.legs.get(ch.uniqueid);
-    if (leg && leg.status === null && ch.upAt) this.settleLeg(call, leg, 'ANSWER', stamp, out);
+  /** Channels now sharing a bridge (two or more). */
+  private onBridged(ids: readonly string[], stamp: Stamp, out: CallEvent[]): void {
+    const chans = ids.map((id) => this.channels.get(id)).filter((c): c is Channel => c !== undefined);
+    // A dialled leg that is Up and bridged was answered, whether or not its DialEnd has come (Asterisk 11: not yet).
+    for (const c of chans) {
+      const call = c.callId ? this.calls.get(c.callId) : undefined;
+      const leg = call?.legs.get(c.uniqueid);
+      if (call && !call.ended && leg && leg.status === null && c.upAt) this.settleLeg(call, leg, 'ANSWER', stamp, out);
+    }
+    // The caller bridged with a real channel (not Local, not an announcer or recorder) talks to someone: pickup,
+    // attended transfer, queue agent without Dial events.
+    for (const c of chans) {
+      const call = c.callId ? this.calls.get(c.callId) : undefined;
+      if (!call || call.ended || call.humanAnswer || call.id !== c.uniqueid || !c.upAt) continue;
+      const other = chans.find((o) => o !== c && !PSEUDO_CHANNEL.test(o.name));
+      if (other) this.answerHuman(call, stamp, out, other.uniqueid);
+    }
   }
 
   private onVarSet(call: Call, ch: Channel, variable: string, value: string, stamp: Stamp, out: CallEvent[]): void {
