@@ -3,7 +3,7 @@ import type { AsteriskConfig } from '../../../config.js';
 import type { CallEvent } from '../../../features/calls/call-events.js';
 import { createLogger } from '../../../logging/logger.js';
 import { systemClock } from '../../../shared/clock.js';
-import { Flow, trunkChannel } from '../../../../test/helpers/ami-events.js';
+import { Flow, snapshot, trunkChannel } from '../../../../test/helpers/ami-events.js';
 import { LoopbackAmiServer } from '../../../../test/helpers/ami-server.js';
 import { SCENARIOS } from '../../../../test/helpers/ami-scenarios.js';
 import { useTestRedis } from '../../../../test/helpers/redis.js';
@@ -122,6 +122,23 @@ describe('AsteriskCallSource', function () {
     expect(sink.events.find((e) => e.providerCallId === b.id)).to.include({ trackingNumber: '+15551230002', caller: '+15550002222' });
     await until(() => sink.types(c.id).includes('call.ringing'), 5_000, 'c adopted');
     expect(sink.events.find((e) => e.providerCallId === c.id)).to.include({ trackingNumber: '+15551230003' });
+  });
+
+  it('asks for the MixMonitor file name when VarSet events are disabled, and reports the recording', async () => {
+    const a = trunkChannel('00000009', '1770950100.1');
+    const path = '/var/spool/asterisk/monitor/2026/11/22/15551230000-1770950100.1.wav';
+    const ami = await server({ getvar: (ch, v) => (ch === a.name && v === 'MIXMONITOR_FILENAME' ? path : null) });
+    const sink = new MemorySink();
+    const src = source(ami.port, sink);
+    src.start();
+    await until(() => src.connected, 5_000, 'connected');
+    const f = new Flow().newchannel(0, a).newstate(1, a, 6).raw(1.1, 'MixMonitorStart', snapshot(a));
+    ami.broadcast(f.blocks);
+    await until(() => ami.actions.some((x) => x['action'] === 'Getvar' && x['variable'] === 'MIXMONITOR_FILENAME'), 5_000, 'Getvar');
+    // The hangup may be handled before the Getvar answer: the recording is reported either way.
+    ami.broadcast(new Flow().hangup(9, a, 16, 'Normal Clearing').blocks);
+    await until(() => sink.types(a.id).includes('recording.available'), 5_000, 'recording.available');
+    expect(sink.events.at(-1)).to.deep.include({ type: 'recording.available', source: { kind: 'asterisk', path } });
   });
 
   describe('leader lock on Redis', () => {

@@ -5,6 +5,7 @@ import type { CallEvent, CallEventSink } from '../../../features/calls/call-even
 import type { Logger } from '../../../logging/logger.js';
 import type { Clock } from '../../../shared/clock.js';
 import { AmiClient } from './ami-client.js';
+import type { AmiMessage } from './ami-message.js';
 import type { AmiClientOptions } from './ami-client.js';
 import { CallNormaliser, parseDidSource } from './call-normaliser.js';
 import { LeaderElection } from './leader-lock.js';
@@ -90,7 +91,10 @@ export class AsteriskCallSource {
       logger,
       ...this.deps.client,
     });
-    client.on('event', (msg) => this.emit(normaliser.handle(msg)));
+    client.on('event', (msg) => {
+      this.emit(normaliser.handle(msg));
+      if (msg['event'] === 'MixMonitorStart' && msg['channel']) void this.recordingName(msg);
+    });
     client.on('connected', () => {
       this.metrics?.connected.set(1);
       void this.resync();
@@ -118,6 +122,21 @@ export class AsteriskCallSource {
     if (!s) return;
     clearInterval(s.timer);
     await s.client.stop();
+  }
+
+  /**
+   * MixMonitorStart carries no file name; it is in MIXMONITOR_FILENAME, whose VarSet is missing where VarSet events
+   * are disabled (the Asterisk 18 sample manager.conf does): ask for it.
+   */
+  private async recordingName(start: AmiMessage): Promise<void> {
+    const s = this.session;
+    if (!s) return;
+    const res = await s.client
+      .action({ action: 'Getvar', channel: start['channel']!, variable: 'MIXMONITOR_FILENAME' }, { timeoutMs: 5_000 })
+      .catch(() => null);
+    const value = res?.['value'];
+    if (!value || this.session !== s) return;
+    this.emit(s.normaliser.handle({ ...start, event: 'VarSet', variable: 'MIXMONITOR_FILENAME', value }));
   }
 
   private async resync(): Promise<void> {

@@ -184,6 +184,14 @@ describe('CallNormaliser', () => {
     expect(events.map((e) => e.type)).to.deep.equal(['call.ringing', 'call.answered', 'call.ended', 'recording.available']);
   });
 
+  it('a recording name learnt after the hangup is still reported', () => {
+    const f = new Flow();
+    const a = trunkChannel('1', '1770901150.1');
+    f.newchannel(0, a).newstate(1, a, 6).hangup(9, a, 16, 'Normal Clearing').varset(9.1, a, 'MIXMONITOR_FILENAME', 'in-1770901150.1.wav');
+    const { events } = run(f.messages());
+    expect(events.map((e) => e.type)).to.deep.equal(['call.ringing', 'call.answered', 'call.ended', 'recording.available']);
+  });
+
   it('Cdr durations fill in when events have no timestamps', () => {
     const f = new Flow(1770901200, false);
     const a = trunkChannel('1', '1770901200.1');

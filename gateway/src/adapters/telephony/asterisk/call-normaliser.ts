@@ -221,6 +221,15 @@ export class CallNormaliser {
     if (SNAPSHOTLESS.has(name)) return out;
 
     const uniqueid = msg['uniqueid'];
+    // The recording's name may be learnt after the hangup (asked with Getvar): the file is complete by then.
+    if (name === 'varset' && uniqueid && this.retired.has(uniqueid) && /^_*MIXMONITOR_FILENAME$/.test(msg['variable'] ?? '') && msg['value']) {
+      const done = this.finished.get(this.memberOf.get(uniqueid) ?? uniqueid);
+      if (done && !done.recordings.includes(msg['value'])) {
+        done.recordings.push(msg['value']);
+        this.emitRecording(done, msg['value'], done.ended?.at ?? stamp.at, out);
+      }
+      return out;
+    }
     const ch = uniqueid ? this.touchChannel(msg, '') : null;
     if (msg['destuniqueid'] && name !== 'dial') this.touchChannel(msg, 'dest');
     const call = ch?.callId ? this.calls.get(ch.callId) : undefined;
@@ -769,17 +778,7 @@ export class CallNormaliser {
       closedBy: by,
       raw: { uniqueid: call.id, legs: [...call.legs.values()].map((l) => ({ uniqueid: l.uniqueid, status: l.status })) },
     });
-    for (const path of call.recordings) {
-      out.push({
-        type: 'recording.available',
-        provider: 'asterisk',
-        providerCallId: call.id,
-        eventKey: `${call.id}:recording:${path}`,
-        occurredAt: stamp.at,
-        source: { kind: 'asterisk', path },
-        raw: { uniqueid: call.id },
-      });
-    }
+    for (const path of call.recordings) this.emitRecording(call, path, stamp.at, out);
     this.calls.delete(call.id);
     this.finished.set(call.id, call);
     if (this.finished.size > MEMORY) this.finished.delete(this.finished.keys().next().value!);
@@ -787,6 +786,18 @@ export class CallNormaliser {
       const c = this.channels.get(m);
       if (c) this.forget(c);
     }
+  }
+
+  private emitRecording(call: Call, path: string, at: Date, out: CallEvent[]): void {
+    out.push({
+      type: 'recording.available',
+      provider: 'asterisk',
+      providerCallId: call.id,
+      eventKey: `${call.id}:recording:${path}`,
+      occurredAt: at,
+      source: { kind: 'asterisk', path },
+      raw: { uniqueid: call.id },
+    });
   }
 
   private drop(call: Call): void {
