@@ -136,6 +136,76 @@ describe('CallNormaliser', () => {
     });
   });
 
+  it('Asterisk 11 attended transfer: the masqueraded caller keeps the call going under its new Uniqueid', () => {
+    const t = (s: number): string => `Timestamp: ${(1414510000 + s).toFixed(6)}`;
+    const capture = [
+      [
+        'Event: Newchannel',
+        t(0),
+        'Channel: SIP/trunk-00000001',
+        'ChannelState: 0',
+        'CallerIDNum: 5557654321',
+        'Exten: 5551230000',
+        'Context: from-trunk',
+        'Uniqueid: 1414510000.1',
+      ],
+      ['Event: Newstate', t(0), 'Channel: SIP/trunk-00000001', 'ChannelState: 4', 'Uniqueid: 1414510000.1'],
+      [
+        'Event: Newchannel',
+        t(1),
+        'Channel: SIP/201-00000002',
+        'ChannelState: 0',
+        'CallerIDNum: 201',
+        'Exten: ',
+        'Context: from-internal',
+        'Uniqueid: 1414510000.2',
+      ],
+      [
+        'Event: Dial',
+        t(1),
+        'SubEvent: Begin',
+        'Channel: SIP/trunk-00000001',
+        'Destination: SIP/201-00000002',
+        'UniqueID: 1414510000.1',
+        'DestUniqueID: 1414510000.2',
+      ],
+      ['Event: Newstate', t(6), 'Channel: SIP/201-00000002', 'ChannelState: 6', 'Uniqueid: 1414510000.2'],
+      ['Event: Newstate', t(6), 'Channel: SIP/trunk-00000001', 'ChannelState: 6', 'Uniqueid: 1414510000.1'],
+      [
+        'Event: Bridge',
+        t(6),
+        'Bridgestate: Link',
+        'Channel1: SIP/trunk-00000001',
+        'Channel2: SIP/201-00000002',
+        'Uniqueid1: 1414510000.1',
+        'Uniqueid2: 1414510000.2',
+      ],
+      // 201 transfers the caller to 202: a Transfered/ channel takes the caller's place.
+      [
+        'Event: Newchannel',
+        t(30),
+        'Channel: Transfered/SIP/trunk-00000001',
+        'ChannelState: 6',
+        'Exten: ',
+        'Context: from-internal',
+        'Uniqueid: 1414510000.5',
+      ],
+      ['Event: Masquerade', t(30), 'Clone: SIP/trunk-00000001', 'CloneState: Up', 'Original: Transfered/SIP/trunk-00000001', 'OriginalState: Up'],
+      ['Event: Rename', t(30), 'Channel: SIP/trunk-00000001', 'Newname: SIP/trunk-00000001<MASQ>', 'Uniqueid: 1414510000.1'],
+      ['Event: Rename', t(30), 'Channel: Transfered/SIP/trunk-00000001', 'Newname: SIP/trunk-00000001', 'Uniqueid: 1414510000.5'],
+      ['Event: Rename', t(30), 'Channel: SIP/trunk-00000001<MASQ>', 'Newname: Transfered/SIP/trunk-00000001<ZOMBIE>', 'Uniqueid: 1414510000.1'],
+      ['Event: Hangup', t(30), 'Channel: Transfered/SIP/trunk-00000001<ZOMBIE>', 'Uniqueid: 1414510000.1', 'Cause: 16'],
+      ['Event: Hangup', t(31), 'Channel: SIP/201-00000002', 'Uniqueid: 1414510000.2', 'Cause: 16'],
+      ['Event: Hangup', t(90), 'Channel: SIP/trunk-00000001', 'Uniqueid: 1414510000.5', 'Cause: 16'],
+    ]
+      .map((b) => b.join('\n'))
+      .join('\n\n');
+    const { n } = run(parseCapture(`${capture}\n\n`), { inboundContexts: ['from-trunk'] });
+    expect(n.summaries()).to.deep.equal([
+      { id: '1414510000.1', did: '5551230000', caller: '5557654321', outcome: 'completed', answeredBy: 'human', ringSeconds: 6, talkSeconds: 84 },
+    ]);
+  });
+
   describe('DID sources', () => {
     const flow = (): Flow => {
       const f = new Flow();

@@ -95,6 +95,8 @@ interface Leg {
 
 interface Call {
   readonly id: string;
+  /** Uniqueid of the caller's channel now: the call id, until an Asterisk <= 11 masquerade moves the caller. */
+  inbound: string;
   readonly order: number;
   readonly started: Stamp;
   readonly exten: string | null;
@@ -290,6 +292,9 @@ export class CallNormaliser {
           this.onBridged([msg['uniqueid1'], msg['uniqueid2']], stamp, out);
         }
         break;
+      case 'masquerade': // Asterisk <= 11: Original takes over Clone's identity, Clone becomes a <ZOMBIE> and hangs up
+        this.onMasquerade(msg['clone'] ?? '', msg['original'] ?? '');
+        break;
       case 'rename':
         if (ch && msg['newname']) ch.name = msg['newname'];
         break;
@@ -298,7 +303,7 @@ export class CallNormaliser {
         // Up during a Dial that then failed: the PBX only counts as answering if it goes on to serve the caller.
         if (
           call &&
-          ch?.uniqueid === call.id &&
+          ch?.uniqueid === call.inbound &&
           call.earlyUp &&
           !call.pbxAnswer &&
           !call.humanAnswer &&
@@ -329,7 +334,7 @@ export class CallNormaliser {
     for (const call of [...this.calls.values()]) {
       // A call that showed activity after the list was requested may simply be newer than the snapshot.
       if (requestedAt && call.lastActivity.getTime() >= requestedAt.getTime()) continue;
-      if (!live.has(call.id)) this.close(call, { at: now, exact: false }, 'timeout', 'missed-hangup', out);
+      if (!live.has(call.inbound)) this.close(call, { at: now, exact: false }, 'timeout', 'missed-hangup', out);
     }
     this.adopt(items, now, out);
     return out;
@@ -354,7 +359,7 @@ export class CallNormaliser {
       if (this.didVar) call.didFromVar ??= didVar;
       if (/^voicemail$/i.test(item['application'] ?? '')) call.voicemail = true;
       this.confirm(call, out);
-      if (Number(item['channelstate']) === 6 && call.id === ch.uniqueid) {
+      if (Number(item['channelstate']) === 6 && call.inbound === ch.uniqueid) {
         if (item['bridgeid']) this.answerHuman(call, { at: now, exact: false }, out);
         else this.onState(ch, 6, { at: now, exact: false }, out);
       }
@@ -455,6 +460,7 @@ export class CallNormaliser {
     this.created += 1;
     const call: Call = {
       id: ch.uniqueid,
+      inbound: ch.uniqueid,
       order: this.created,
       started: startAt ?? (ts ? { at: ts, exact: true } : { at: this.opts.now(), exact: false }),
       exten: nonEmptyNumber(msg['exten']),
@@ -537,7 +543,7 @@ export class CallNormaliser {
     this.join(dest, call.id);
     if (call.legs.has(destId)) return;
     const anyOpen = [...call.legs.values()].some((l) => l.status === null && l.caller === callerId);
-    if (!anyOpen && callerId === call.id) call.round += 1;
+    if (!anyOpen && callerId === call.inbound) call.round += 1;
     call.legs.set(destId, { uniqueid: destId, caller: callerId, round: call.round, isLocal: dest.isLocal, status: null, answeredAt: null });
     this.confirm(call, out);
     void stamp;
@@ -589,10 +595,28 @@ export class CallNormaliser {
     ch.upAt = stamp;
     const call = ch.callId ? this.calls.get(ch.callId) : undefined;
     if (!call || call.ended) return;
-    if (ch.uniqueid === call.id) {
+    if (ch.uniqueid === call.inbound) {
       this.confirm(call, out);
       this.answerPbx(call, stamp, out, true);
     }
+  }
+
+  private onMasquerade(cloneName: string, originalName: string): void {
+    let clone: Channel | undefined;
+    let original: Channel | undefined;
+    for (const c of this.channels.values()) {
+      if (c.name === cloneName) clone = c;
+      else if (c.name === originalName) original = c;
+    }
+    const call = clone?.callId ? this.calls.get(clone.callId) : undefined;
+    if (!clone || !original || !call || call.ended || call.inbound !== clone.uniqueid) return;
+    if (original.callId && original.callId !== call.id) {
+      this.calls.get(original.callId)?.members.delete(original.uniqueid);
+      original.callId = null;
+    }
+    this.join(original, call.id);
+    call.inbound = original.uniqueid;
+    original.upAt ??= clone.upAt;
   }
 
   /** Channels now sharing a bridge (two or more). */
@@ -608,7 +632,7 @@ export class CallNormaliser {
     // attended transfer, queue agent without Dial events.
     for (const c of chans) {
       const call = c.callId ? this.calls.get(c.callId) : undefined;
-      if (!call || call.ended || call.humanAnswer || call.id !== c.uniqueid || !c.upAt) continue;
+      if (!call || call.ended || call.humanAnswer || call.inbound !== c.uniqueid || !c.upAt) continue;
       const other = chans.find((o) => o !== c && !PSEUDO_CHANNEL.test(o.name));
       if (other) this.answerHuman(call, stamp, out, other.uniqueid);
     }
@@ -635,7 +659,7 @@ export class CallNormaliser {
         break;
       case 'ANSWEREDTIME':
       case 'DIALEDTIME':
-        if (ch.uniqueid === call.id && /^\d+$/.test(value)) call.dialTimes[bare === 'ANSWEREDTIME' ? 'answered' : 'dialed'] = Number(value);
+        if (ch.uniqueid === call.inbound && /^\d+$/.test(value)) call.dialTimes[bare === 'ANSWEREDTIME' ? 'answered' : 'dialed'] = Number(value);
         break;
     }
   }
@@ -654,7 +678,7 @@ export class CallNormaliser {
     const name = (msg['eventname'] ?? '').toUpperCase();
     if (name === 'CHAN_START' && uid === call.id) call.cel.start ??= at;
     else if (name === 'ANSWER' && !call.cel.answers.has(uid)) call.cel.answers.set(uid, at);
-    else if (name === 'HANGUP' && uid === call.id) call.cel.end ??= at;
+    else if (name === 'HANGUP' && uid === call.inbound) call.cel.end ??= at;
   }
 
   private onCdr(msg: AmiMessage): void {
@@ -682,7 +706,7 @@ export class CallNormaliser {
         const status = causeToStatus(cause);
         if (status) leg.status = status;
       }
-      if (call.id === ch.uniqueid) {
+      if (call.inbound === ch.uniqueid) {
         this.confirm(call, out);
         this.close(call, stamp, 'provider', cause ? `${cause}${causeTxt ? ` ${causeTxt}` : ''}` : null, out, cause);
       }
@@ -820,7 +844,7 @@ export class CallNormaliser {
     if (!call.pbxAnswer && call.earlyUp && call.voicemail) call.pbxAnswer = call.earlyUp;
     if (call.pbxAnswer) return { outcome: 'completed', answeredBy: call.voicemail ? 'voicemail' : 'ivr' };
     const legs = [...call.legs.values()];
-    const direct = legs.filter((l) => l.caller === call.id);
+    const direct = legs.filter((l) => l.caller === call.id || l.caller === call.inbound);
     const pool = direct.length ? direct : legs;
     if (pool.length) {
       const last = Math.max(...pool.map((l) => l.round));
@@ -871,7 +895,7 @@ export class CallNormaliser {
         call.humanAnswer &&
         call.dialTimes.answered !== undefined &&
         call.dialTimes.dialed !== undefined &&
-        [...call.legs.values()].every((l) => l.caller === call.id && l.round === 1)
+        [...call.legs.values()].every((l) => (l.caller === call.id || l.caller === call.inbound) && l.round === 1)
       ) {
         talk = call.dialTimes.answered;
         ring = Math.max(0, call.dialTimes.dialed - call.dialTimes.answered);
@@ -897,7 +921,7 @@ export class CallNormaliser {
     if (start === undefined || end === undefined) return null;
     let answer: number | undefined;
     if (call.humanAnswer) answer = call.humanLeg ? answers.get(call.humanLeg) : undefined;
-    else if (call.pbxAnswer) answer = answers.get(call.id);
+    else if (call.pbxAnswer) answer = answers.get(call.inbound) ?? answers.get(call.id);
     else return [Math.max(0, Math.round((end - start) / 1000)), 0];
     if (answer === undefined) return null;
     return [Math.max(0, Math.round((answer - start) / 1000)), Math.max(0, Math.round((end - answer) / 1000))];
