@@ -53,7 +53,7 @@ export function snapshot(c: Chan, prefix = ''): string[] {
   return lines;
 }
 
-/** A scripted call flow: each helper appends one event block (raw lines) at time `t` (seconds after `base`). */
+/** A scripted call flow: each method appends one event block (raw lines) at time `t` (seconds after `base`). */
 export class Flow {
   readonly blocks: string[][] = [];
   constructor(

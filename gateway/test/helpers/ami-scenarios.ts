@@ -103,7 +103,7 @@ function failed(): Scenario {
 
 /**
  * FreePBX-style ring group through Local channels with Local-channel optimisation, then a blind transfer by the
- * agent; meanwhile a second inbound call arrives and is merged into the first one's bridge by an attended transfer
+ * callee; meanwhile a second inbound call arrives and is merged into the first one's bridge by an attended transfer
  * (its Linkedid is re-assigned to the older call). Both calls must stay separate and whole.
  */
 function localTransfer(): Scenario {
@@ -125,7 +125,7 @@ function localTransfer(): Scenario {
   c.linked = a.id;
   f.bridgeEnter(40, c, 'br-a', 3).varset(40, c, 'BRIDGEPEER', p.name);
   f.bridgeLeave(70, c, 'br-a', 2).hangup(70, c, 16, 'Normal Clearing');
-  // The agent blind-transfers the first caller to 202, which answers.
+  // The callee blind-transfers the first caller to 202, which answers.
   const q = chan('PJSIP/202-00000013', '1770900700.84', { linked: a.id, num: '202' });
   f.bridgeLeave(80, p, 'br-a', 1).hangup(80, p, 16, 'Normal Clearing');
   f.newchannel(80.2, q).dialBegin(80.2, a, q).newstate(83, q, 6).dialEnd(83, a, q, 'ANSWER').bridgeEnter(83, q, 'br-a', 2);
@@ -134,7 +134,7 @@ function localTransfer(): Scenario {
     flow: f,
     expected: [
       call(a.id, 'completed', 'human', 9, 100),
-      // Answered by the IVR, then connected to the agent by the transfer: a person took it at 40 s.
+      // Answered by the IVR, then connected to the callee by the transfer: a person took it at 40 s.
       { id: c.id, did: '+15551230001', caller: '+15550001111', outcome: 'completed', answeredBy: 'human', ringSeconds: 20, talkSeconds: 30 },
     ],
   };

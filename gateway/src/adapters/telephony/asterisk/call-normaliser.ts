@@ -629,7 +629,7 @@ export class CallNormaliser {
       if (call && !call.ended && leg && leg.status === null && c.upAt) this.settleLeg(call, leg, 'ANSWER', stamp, out);
     }
     // The caller bridged with a real channel (not Local, not an announcer or recorder) talks to someone: pickup,
-    // attended transfer, queue agent without Dial events.
+    // attended transfer, a queue member on a version without Dial events.
     for (const c of chans) {
       const call = c.callId ? this.calls.get(c.callId) : undefined;
       if (!call || call.ended || call.humanAnswer || call.inbound !== c.uniqueid || !c.upAt) continue;
