@@ -206,6 +206,15 @@ describe('CallNormaliser', () => {
     ]);
   });
 
+  it('an Originate out through the trunk (its channel in the trunk context, Exten s) is not an inbound call', () => {
+    const f = new Flow();
+    const o = chan('PJSIP/carrier-00000050', '1770902000.1', { context: 'from-pstn', exten: 's', num: '+15551230000' });
+    f.newchannel(0, o).dialBegin(0, null, o).newstate(4, o, 6).dialEnd(4, null, o, 'ANSWER').hangup(60, o, 16, 'Normal Clearing');
+    const { n, events } = run(f.messages());
+    expect(events).to.deep.equal([]);
+    expect(n.summaries()).to.deep.equal([]);
+  });
+
   describe('DID sources', () => {
     const flow = (): Flow => {
       const f = new Flow();

@@ -241,11 +241,13 @@ export class CallNormaliser {
       if (v) call.didFromVar = v;
     }
     // With configured inbound contexts the call is known at once; its DID too unless it comes from a variable.
+    // Exten "s" (no number in the Request-URI) waits: an Originate's first channel looks the same until its DialBegin.
     if (
       call &&
       !call.confirmed &&
       this.contexts.size > 0 &&
       call.exten !== null &&
+      call.exten !== 's' &&
       (!this.didVar || call.didFromVar || (this.autoDid && isNumber(call.exten)))
     ) {
       this.confirm(call, out);
