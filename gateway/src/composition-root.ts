@@ -1,6 +1,10 @@
 import type { AddressInfo } from 'node:net';
 import type { Registry } from 'prom-client';
 import { openDatabase } from './adapters/db/knex.js';
+import { AsteriskCallSource } from './adapters/telephony/asterisk/asterisk-call-source.js';
+import { LocalLeaderLock, RedisLeaderLock } from './adapters/telephony/asterisk/leader-lock.js';
+import { AsteriskRecordingFetcher } from './adapters/telephony/asterisk/recording-fetcher.js';
+import type { CallEventSink } from './features/calls/call-events.js';
 import type { Database } from './adapters/db/knex.js';
 import { migrateLatest } from './adapters/db/migrate.js';
 import { connectRedis } from './adapters/redis/redis-client.js';
@@ -123,6 +127,8 @@ export interface ContainerOptions {
   readonly callHooks?: readonly CallChangeHook[];
   /** Where the Twilio REST client sends its requests instead of api.twilio.com (a local stand-in in tests). */
   readonly twilioApiBaseUrl?: string;
+  /** Where Asterisk call events go (default: the call service, through the retrying writer). */
+  readonly callEventSink?: CallEventSink;
 }
 
 export interface Container {
@@ -153,6 +159,10 @@ export interface Container {
     readonly callEvents: RetryingCallEventWriter;
     readonly liveFeed: LiveCallFeed;
   };
+  /** Follows the PBX over AMI (one replica at a time); null without AMI_HOST. */
+  readonly asterisk: AsteriskCallSource | null;
+  /** Opens MixMonitor files from the PBX spool (AMI_RECORDINGS_DIR / AMI_RECORDINGS_URL) for the recordings store. */
+  readonly asteriskRecordings: AsteriskRecordingFetcher | null;
   /** The delivery worker for outbox rows (leads to CRMs). */
   readonly outboxWorker: OutboxWorker;
   /** Called by the call service inside the transaction that changes a call: queues the leads. */
@@ -348,6 +358,23 @@ export async function createContainer(config: Config, opts: ContainerOptions = {
     });
     const callEvents = new RetryingCallEventWriter(calls, logger.child({ component: 'call-events' }), db.kind === 'pglite' ? 1 : undefined);
 
+    // Exactly one replica holds the AMI connection: a Redis lock with fencing in server mode; embedded mode is a
+    // single process, so its lock is trivially held. Events go through the same retrying writer as Twilio's.
+    const asterisk = config.asterisk
+      ? new AsteriskCallSource({
+          config: config.asterisk,
+          sink: opts.callEventSink ?? { apply: async (event) => callEvents.submit(event) },
+          lock: redis ? new RedisLeaderLock(redis, 'asterisk-ami', 10_000) : new LocalLeaderLock(),
+          clock,
+          logger: logger.child({ component: 'asterisk' }),
+          registry,
+        })
+      : null;
+    const asteriskRecordings =
+      config.asterisk && (config.asterisk.recordingsDir || config.asterisk.recordingsUrl)
+        ? new AsteriskRecordingFetcher({ dir: config.asterisk.recordingsDir, baseUrl: config.asterisk.recordingsUrl })
+        : null;
+
     const checks: ReadinessCheck[] = [
       { name: 'database', check: async () => (await db.knex.raw('select 1 as ok')).rows[0]?.ok === 1 },
       ...(redis ? [{ name: 'redis', check: () => redis.ping(1_500) }] : []),
@@ -467,6 +494,8 @@ export async function createContainer(config: Config, opts: ContainerOptions = {
       },
       outboxWorker: worker,
       callChangeHook,
+      asterisk,
+      asteriskRecordings,
       bootstrap: () => bootstrapFirstOwner(db.knex, stores, config.bootstrap),
       async start() {
         // The live lease state may be behind SQL (Redis restarted or emptied, numbers changed while down).
@@ -478,6 +507,7 @@ export async function createContainer(config: Config, opts: ContainerOptions = {
         // After bootstrap: the env webhook sink belongs to the default account, which exists by now.
         await crmSinks.ensureEnvWebhookSink(config.leads.webhook);
         worker.start();
+        asterisk?.start();
         return address;
       },
       stop() {
@@ -488,6 +518,7 @@ export async function createContainer(config: Config, opts: ContainerOptions = {
           await scheduler.stop();
           // Lease history still in the Redis streams goes to SQL now rather than at the next start.
           await leases.flushHistory().catch((err: unknown) => logger.warn({ err }, 'final lease history flush failed'));
+          await asterisk?.stop();
           await callEvents.stop();
           for (const fn of cleanup.reverse()) await fn().catch((err: unknown) => logger.warn({ err }, 'cleanup failed'));
           if (!opts.database) await db.close();

@@ -78,6 +78,25 @@ describe('loadConfig', () => {
     );
   });
 
+  it('connects to Asterisk only when AMI_HOST is set, with defaults for the rest', () => {
+    expect(loadConfig({}, tmp()).asterisk).to.equal(null);
+    const c = loadConfig({ AMI_HOST: 'pbx.local', AMI_USERNAME: 'gateway', AMI_SECRET: 's3cret' }, tmp());
+    expect(c.asterisk).to.deep.include({
+      host: 'pbx.local',
+      port: 5038,
+      auth: 'plain',
+      inboundContexts: ['from-pstn', 'from-trunk', 'from-external', 'incoming'],
+      didSource: 'exten',
+      recordingsDir: null,
+      recordingsUrl: null,
+    });
+    expect(() => loadConfig({ AMI_HOST: 'pbx.local' }, tmp())).to.throw(ConfigError, /AMI_USERNAME and AMI_SECRET/);
+    expect(() => loadConfig({ AMI_HOST: 'h', AMI_USERNAME: 'u', AMI_SECRET: 's', AMI_DID_SOURCE: 'to' }, tmp())).to.throw(
+      ConfigError,
+      /AMI_DID_SOURCE must look like/,
+    );
+  });
+
   it('reports every bad variable at once', () => {
     expect(() => loadConfig({ PORT: 'x', REDIS_URL: 'http://nope' }, tmp())).to.throw(ConfigError, /PORT.*; REDIS_URL/);
   });

@@ -67,6 +67,27 @@ export const envSchema = {
       description: 'an https URL of static TwiML that dials the business (a TwiML Bin), set as the fallback URL of numbers bought here',
     },
     TWILIO_AUTH_TOKEN: { type: 'string', minLength: 16, maxLength: 128, description: "the default account's Twilio auth token" },
+    AMI_HOST: { type: 'string', minLength: 1, description: 'Asterisk Manager Interface host; unset = no Asterisk connection' },
+    AMI_PORT: { type: 'integer', minimum: 1, maximum: 65535, description: 'AMI port (5038; 5039 is TLS, not supported)' },
+    AMI_USERNAME: { type: 'string', pattern: '^[^\\s]+$', description: 'manager.conf user name' },
+    AMI_SECRET: { type: 'string', minLength: 1, description: 'manager.conf secret' },
+    AMI_AUTH: { type: 'string', enum: ['plain', 'md5'], description: 'Login with the secret in clear (plain) or an MD5 challenge' },
+    AMI_INBOUND_CONTEXTS: {
+      type: 'string',
+      pattern: '^[A-Za-z0-9_.-]+(,[A-Za-z0-9_.-]+)*$',
+      description: 'comma-separated dialplan contexts of inbound trunk channels, e.g. from-pstn,from-trunk',
+    },
+    AMI_DID_SOURCE: {
+      type: 'string',
+      pattern: '^(exten|auto|FROM_DID|var:[A-Za-z0-9_]+)$',
+      description: 'exten (the inbound channel Exten), auto (Exten if numeric, else FROM_DID), FROM_DID or var:NAME (a channel variable)',
+    },
+    AMI_RECORDINGS_DIR: { type: 'string', minLength: 1, description: 'Asterisk monitor spool mounted on the gateway host' },
+    AMI_RECORDINGS_URL: {
+      type: 'string',
+      pattern: '^https?://[^/\\s]+(/[^\\s]*)?$',
+      description: 'http(s) base URL on the PBX serving the monitor spool',
+    },
   },
 } as const;
 
@@ -124,7 +145,24 @@ export interface Config {
     readonly password: string | null;
     readonly apiKey: string | null;
   };
+  /** The AMI connection; null when AMI_HOST is unset. */
+  readonly asterisk: AsteriskConfig | null;
 }
+
+export interface AsteriskConfig {
+  readonly host: string;
+  readonly port: number;
+  readonly username: string;
+  readonly secret: string;
+  readonly auth: 'plain' | 'md5';
+  readonly inboundContexts: readonly string[];
+  /** 'exten' | 'FROM_DID' | 'var:NAME' */
+  readonly didSource: string;
+  readonly recordingsDir: string | null;
+  readonly recordingsUrl: URL | null;
+}
+
+export const DEFAULT_INBOUND_CONTEXTS = ['from-pstn', 'from-trunk', 'from-external', 'incoming'] as const;
 
 export class ConfigError extends Error {
   constructor(message: string) {
@@ -208,6 +246,10 @@ export function loadConfig(env: Env = process.env, cwd = process.cwd()): Config 
   const twilioSid = str('TWILIO_ACCOUNT_SID');
   const twilioToken = str('TWILIO_AUTH_TOKEN');
   if (Boolean(twilioSid) !== Boolean(twilioToken)) throw new ConfigError('TWILIO_ACCOUNT_SID and TWILIO_AUTH_TOKEN go together: set both or neither');
+  const amiHost = str('AMI_HOST');
+  if (amiHost && (!str('AMI_USERNAME') || !str('AMI_SECRET'))) throw new ConfigError('AMI_USERNAME and AMI_SECRET are required when AMI_HOST is set');
+  const recordingsDir = str('AMI_RECORDINGS_DIR');
+  const recordingsUrl = str('AMI_RECORDINGS_URL');
 
   return deepFreeze({
     env: nodeEnv,
@@ -257,6 +299,19 @@ export function loadConfig(env: Env = process.env, cwd = process.cwd()): Config 
       password: str('BOOTSTRAP_PASSWORD') ?? null,
       apiKey: str('BOOTSTRAP_API_KEY') ?? null,
     },
+    asterisk: amiHost
+      ? {
+          host: amiHost,
+          port: int('AMI_PORT', 5038),
+          username: str('AMI_USERNAME')!,
+          secret: str('AMI_SECRET')!,
+          auth: (str('AMI_AUTH') ?? 'plain') as 'plain' | 'md5',
+          inboundContexts: (str('AMI_INBOUND_CONTEXTS') ?? DEFAULT_INBOUND_CONTEXTS.join(',')).split(','),
+          didSource: str('AMI_DID_SOURCE') ?? 'exten',
+          recordingsDir: recordingsDir ? path.resolve(cwd, recordingsDir) : null,
+          recordingsUrl: recordingsUrl ? new URL(recordingsUrl) : null,
+        }
+      : null,
   });
 }
 

@@ -27,6 +27,7 @@ export function createTestConfig(overrides: Overrides = {}): Config {
     twilio: null,
     twilioVoiceFallbackUrl: null,
     bootstrap: { email: `owner-${randomBytes(3).toString('hex')}@test.local`, password: 'correct horse battery', apiKey: null },
+    asterisk: null,
   };
   const merged: Record<string, unknown> = { ...base };
   for (const [k, v] of Object.entries(overrides)) {
