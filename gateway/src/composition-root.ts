@@ -83,7 +83,6 @@ import { createOutboxMetrics } from './features/outbox/outbox-metrics.js';
 import { RedisFanout } from './adapters/redis/fanout.js';
 import { webhookUrls } from './adapters/telephony/twilio/twiml.js';
 import { AttributionReadModel } from './features/attribution/attribution-read-model.js';
-import { noLiveLeases } from './features/attribution/attribution-types.js';
 import type { LiveLeaseLookup } from './features/attribution/attribution-types.js';
 import { createCallWebhookMetrics } from './features/call-webhooks/call-webhook-metrics.js';
 import { RetryingCallEventWriter } from './features/call-webhooks/retrying-call-event-writer.js';
@@ -209,7 +208,15 @@ export async function createContainer(config: Config, opts: ContainerOptions = {
     // The outbox is shared: each feature that delivers to the outside world registers its handler here.
     let outboxWorker: OutboxWorker | null = null;
     const wake = () => outboxWorker?.notify();
-    const leads = createLeadDelivery({ config, db: db.knex, stores, clock, logger: logger.child({ component: 'crm' }), wake });
+    const leads = createLeadDelivery({
+      config,
+      db: db.knex,
+      stores,
+      clock,
+      logger: logger.child({ component: 'crm' }),
+      wake,
+      recordingLink: ({ accountId, recordingId }) => recordings.signedUrl(accountId, recordingId),
+    });
     outboxWorker = new OutboxWorker(
       {
         db: db.knex,
@@ -247,7 +254,15 @@ export async function createContainer(config: Config, opts: ContainerOptions = {
       storage: recordingStorage,
       fetchers: {
         twilio: new TwilioRecordingFetcher({
-          credentials: opts.twilioCredentials ?? { forAccount: async () => null },
+          credentials: opts.twilioCredentials ?? {
+            // The account's stored Twilio login; TWILIO_ACCOUNT_SID/TOKEN stand for the default (oldest) account.
+            forAccount: async (accountId) => {
+              const stored = await providerAccounts.getForAccount(db.knex, accountId, 'twilio');
+              if (stored) return { accountSid: stored.externalId, authToken: stored.secret };
+              if (!config.twilio) return null;
+              return (await stores.accounts.first(db.knex))?.id === accountId ? config.twilio : null;
+            },
+          },
           allowedOrigins: config.recordings.twilioMediaOrigins,
         }),
       },
@@ -329,6 +344,7 @@ export async function createContainer(config: Config, opts: ContainerOptions = {
     });
     events.on('site.changed', () => routing.changed());
     events.on('routing.changed', () => routing.changed());
+    events.on('pool.changed', () => routing.changed());
     const callStore = new PgCallStore();
     const calls = new CallService({
       db: db.knex,
@@ -338,8 +354,9 @@ export async function createContainer(config: Config, opts: ContainerOptions = {
       blocked: blockedCallers,
       audit: stores.audit,
       readModel: new CallReadModel(),
-      attribution: new AttributionReadModel(opts.liveLeases ?? noLiveLeases),
-      hooks: opts.callHooks ?? [],
+      // Step 1 of matching asks the live lease state: history reaches SQL behind the hot path.
+      attribution: new AttributionReadModel(opts.liveLeases ?? leases),
+      hooks: [callChangeHook, ...(opts.callHooks ?? [])],
       bus: events,
       clock,
       logger: logger.child({ component: 'calls' }),

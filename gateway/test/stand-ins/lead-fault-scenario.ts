@@ -97,7 +97,7 @@ export async function runLeadFaultScenario(db: Knex, calls: number, seed = 8): P
           db,
           sinks,
           leads: new PgCrmLeadStore(),
-          readModel: new LeadReadModel(({ callId }) => `https://gw.example.com/v1/calls/${callId}/recording`),
+          readModel: new LeadReadModel(async ({ callId }) => `https://gw.example.com/v1/calls/${callId}/recording`),
           factory: new FastFactory({ clock: systemClock, timeoutMs: 250 }),
           box,
           clock: systemClock,

@@ -63,6 +63,7 @@ const toApiCard = (card: CallCard) => ({
     durationSeconds: r.durationSeconds,
     channels: r.channels,
     sourceUrl: r.sourceUrl,
+    playbackUrl: r.status === 'stored' ? `/v1/calls/${card.call.id}/recording` : null,
   })),
   events: card.events.map((e) => ({ type: e.type, eventKey: e.eventKey, occurredAt: e.occurredAt.toISOString() })),
 });

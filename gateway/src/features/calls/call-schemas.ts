@@ -157,7 +157,7 @@ export const callCardSchema = {
       items: {
         type: 'object',
         additionalProperties: false,
-        required: ['id', 'status', 'provider', 'durationSeconds', 'channels', 'sourceUrl'],
+        required: ['id', 'status', 'provider', 'durationSeconds', 'channels', 'sourceUrl', 'playbackUrl'],
         properties: {
           id: { type: 'string' },
           status: { type: 'string' },
@@ -165,6 +165,7 @@ export const callCardSchema = {
           durationSeconds: { type: ['number', 'null'] },
           channels: { type: ['integer', 'null'] },
           sourceUrl: nullableString,
+          playbackUrl: { ...nullableString, description: 'Where the console plays it (GET, with Range), once stored' },
         },
       },
     },

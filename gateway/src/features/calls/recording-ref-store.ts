@@ -41,7 +41,8 @@ export class PgRecordingRefStore {
         provider_ref: r.providerRef,
         source_url: r.sourceUrl,
         status: r.status,
-        duration_s: r.durationSeconds,
+        // What the provider says; the recordings intake checks the downloaded file against it.
+        expected_duration_s: r.durationSeconds,
         channels: r.channels,
       })
       .onConflict(['provider', 'provider_ref'])
@@ -52,7 +53,16 @@ export class PgRecordingRefStore {
 
   async listForCall(db: DbOrTrx, accountId: string, callId: string): Promise<RecordingRef[]> {
     const rows = (await db(TABLE)
-      .select('id', 'call_id', 'provider', 'provider_ref', 'source_url', 'status', 'duration_s', 'channels')
+      .select(
+        'id',
+        'call_id',
+        'provider',
+        'provider_ref',
+        'source_url',
+        'status',
+        db.raw('coalesce(duration_s, expected_duration_s) as duration_s'),
+        'channels',
+      )
       .where({ account_id: accountId, call_id: callId })
       .orderBy('created_at')) as {
       id: string;

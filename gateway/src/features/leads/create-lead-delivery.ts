@@ -22,6 +22,7 @@ import { PgCrmLeadStore } from './crm-lead-store.js';
 import { LeadDeliveryHandler } from './lead-delivery-handler.js';
 import { LeadOutboxHook } from './lead-outbox-hook.js';
 import { LeadReadModel } from './lead-read-model.js';
+import type { RecordingLink } from './lead-read-model.js';
 
 export interface LeadDelivery {
   readonly crmSinks: CrmSinkService;
@@ -41,19 +42,20 @@ export function createLeadDelivery(deps: {
   logger: Logger;
   /** Wakes the outbox worker (new rows are due). */
   wake: () => void;
+  /** A URL a CRM user can play the recording at without logging in (signed, expiring). */
+  recordingLink: RecordingLink;
 }): LeadDelivery {
   const { config, db, clock } = deps;
   const box = new SecretBox(config.encryptionKey);
   const sinks = new PgCrmSinkStore();
   const leads = new PgCrmLeadStore();
   const crmSinks = new CrmSinkService({ db, sinks, sites: deps.stores.sites, accounts: deps.stores.accounts, audit: deps.stores.audit, box, clock });
-  const publicBase = config.http.publicBaseUrl.href.replace(/\/$/, '');
   const handler = new LeadDeliveryHandler(
     {
       db,
       sinks,
       leads,
-      readModel: new LeadReadModel(({ callId }) => `${publicBase}/v1/calls/${callId}/recording`),
+      readModel: new LeadReadModel(deps.recordingLink),
       factory: new CrmSinkFactory({ clock, timeoutMs: config.leads.requestTimeoutMs }),
       box,
       clock,

@@ -30,7 +30,7 @@ interface LeadRow {
 }
 
 /** How a CRM reaches a call's recording; the recordings feature owns the URL. */
-export type RecordingLink = (r: { accountId: string; callId: string; recordingId: string }) => string;
+export type RecordingLink = (r: { accountId: string; callId: string; recordingId: string }) => Promise<string>;
 
 const d = (v: Date | null): Date | null => (v ? new Date(v) : null);
 
@@ -94,7 +94,7 @@ export class LeadReadModel {
       ringSeconds: row.ring_seconds,
       talkSeconds: row.talk_seconds,
       firstTimeCaller: row.first_time_caller,
-      recordingUrl: row.recording_id ? this.recordingLink({ accountId, callId, recordingId: row.recording_id }) : null,
+      recordingUrl: row.recording_id ? await this.recordingLink({ accountId, callId, recordingId: row.recording_id }) : null,
       attribution: {
         source: row.utm_source ?? row.session_source,
         medium: row.utm_medium ?? row.session_medium,

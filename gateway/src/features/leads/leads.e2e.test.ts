@@ -120,7 +120,8 @@ describe('leads: call changes become signed webhook deliveries, once per event',
     expect(site.every((e) => e.data.call_id === callId)).to.equal(true);
     expect(site[0]!.data.attribution).to.include({ utm_source: 'yandex', utm_medium: 'cpc', utm_term: 'купить диван', channel: 'paid_search' });
     expect(site[0]!.data.attribution.landing_page).to.equal('https://shop.example.com/sofas?utm_source=yandex');
-    expect(site[2]!.data.recording_url).to.match(new RegExp(`/v1/calls/${callId}/recording$`));
+    // A signed, expiring link a CRM user can play without a console login.
+    expect(site[2]!.data.recording_url).to.match(/\/v1\/recordings\/[0-9A-Z]{26}\/audio\?exp=\d+&sig=[\w-]+$/);
     expect(siteHook.requests.every((r) => verified(r, SITE_SECRET))).to.equal(true);
     expect(envHook.requests.every((r) => verified(r, ENV_SECRET))).to.equal(true);
     const ids = siteHook.requests.map((r) => r.headers['webhook-id']);

@@ -87,6 +87,22 @@ export class RecordingService {
     return { url: url.href, expiresAt: new Date(expiresAtS * 1000) };
   }
 
+  /** A signed playback URL for systems that cannot log in (CRM leads); not audited until someone plays it. */
+  async signedUrl(accountId: string, recordingId: string, ttlS?: number): Promise<string> {
+    const account = (await this.deps.db('accounts').select('settings').where({ id: accountId }).first()) as
+      | { settings: Record<string, unknown> }
+      | undefined;
+    const expiresAtS = Math.floor(this.deps.clock.nowMs() / 1000) + (ttlS ?? this.deps.defaultLinkTtlS);
+    const sig = this.deps.signer.sign({ accountId, version: linkVersionOf(account?.settings), recordingId, expiresAtS });
+    const url = new URL(
+      `v1/recordings/${recordingId}/audio`,
+      this.deps.publicBaseUrl.href.endsWith('/') ? this.deps.publicBaseUrl : `${this.deps.publicBaseUrl.href}/`,
+    );
+    url.searchParams.set('exp', String(expiresAtS));
+    url.searchParams.set('sig', sig);
+    return url.href;
+  }
+
   /** Invalidates every signed link of the account. */
   async rotateLinkKey(actor: Principal): Promise<number> {
     const [row] = (await this.deps
