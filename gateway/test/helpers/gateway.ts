@@ -22,6 +22,7 @@ export async function startTestGateway(
 ): Promise<TestGateway> {
   const config = opts.config ?? createTestConfig();
   const container = await createContainer(config, { defaultMetrics: false, ...opts.container, database });
+  database.onDispose(() => container.stop());
   const boot = await container.bootstrap();
   if (!boot?.generatedApiKey) throw new Error('startTestGateway needs an empty database (one gateway per test database)');
   const address = await container.start();

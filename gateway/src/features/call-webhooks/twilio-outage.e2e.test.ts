@@ -40,7 +40,7 @@ describe('Twilio calls with PostgreSQL and Redis down', function () {
       pgUrl.hostname = '127.0.0.1';
       pgUrl.port = String(pgProxy.port);
       const db = await openDatabase({ kind: 'postgres', url: pgUrl.href, poolMax: 4 });
-      viaProxy = { ...db, url: pgUrl.href, dispose: () => db.close() };
+      viaProxy = { ...db, url: pgUrl.href, dispose: () => db.close(), onDispose: () => undefined };
       let redis = null;
       if (testEnv.redisUrl) {
         const r = new URL(testEnv.redisUrl);
