@@ -25,7 +25,92 @@ function table(headers, rows) {
   );
 }
 
+const fmtTime = (iso) => (iso ? new Date(iso).toLocaleString() : '—');
+const fmtSource = (c) => {
+  const a = c.attribution;
+  if (!a?.method) return 'unknown';
+  const score = typeof a.score === 'number' ? ` (${Math.round(a.score * 100)}%)` : '';
+  return `${a.method}${score}`;
+};
+
+let live = null;
+
+/** Live updates for the calls view: the feed pushes each call as the calls API shows it. */
+function followLive(onCall) {
+  if (live) live.close();
+  const proto = location.protocol === 'https:' ? 'wss:' : 'ws:';
+  live = new WebSocket(`${proto}//${location.host}/v1/live`);
+  live.addEventListener('message', (e) => {
+    const msg = JSON.parse(e.data);
+    if (msg.call) onCall(msg.type, msg.call);
+  });
+}
+
+function callRow(c) {
+  const row = el(
+    'tr',
+    { 'data-call': c.id, style: 'cursor:pointer' },
+    el('td', {}, fmtTime(c.startedAt)),
+    el('td', {}, c.trackingNumber),
+    el('td', {}, c.caller),
+    el('td', {}, c.status === 'ended' ? c.outcome || 'ended' : c.status),
+    el('td', {}, c.talkSeconds ?? '—'),
+    el('td', {}, fmtSource(c)),
+  );
+  row.addEventListener('click', () => {
+    location.hash = `#/call/${c.id}`;
+  });
+  return row;
+}
+
 const views = {
+  async calls() {
+    const { items } = await api('/v1/calls?limit=50');
+    const body = el('tbody', {}, ...items.map(callRow));
+    followLive((_type, call) => {
+      const existing = body.querySelector(`[data-call="${call.id}"]`);
+      const row = callRow(call);
+      if (existing) existing.replaceWith(row);
+      else body.prepend(row);
+    });
+    const head = el(
+      'thead',
+      {},
+      el('tr', {}, ...['Started', 'Tracking number', 'Caller', 'Outcome', 'Talk, s', 'Matched by'].map((h) => el('th', {}, h))),
+    );
+    return [el('h1', {}, 'Calls'), el('p', {}, 'New calls appear here as they ring.'), el('table', {}, head, body)];
+  },
+  async call(id) {
+    const card = await api(`/v1/calls/${encodeURIComponent(id)}`);
+    const c = card.call;
+    const parts = [
+      el('h1', {}, `Call from ${c.caller}`),
+      el('p', {}, `${fmtTime(c.startedAt)} to ${c.trackingNumber}: ${c.outcome || c.status}, talk ${c.talkSeconds ?? 0} s`),
+    ];
+    for (const r of card.recordings) {
+      if (r.playbackUrl) parts.push(el('audio', { controls: '', preload: 'none', src: r.playbackUrl }));
+      else parts.push(el('p', {}, `Recording: ${r.status}`));
+    }
+    const j = card.journey;
+    if (j) {
+      parts.push(
+        el('h2', {}, 'Visit'),
+        table(
+          ['Landing page', 'Referrer', 'Source / medium', 'Campaign', 'Keyword'],
+          [[j.landingUrl || '—', j.referrer || '—', `${j.utm.source || '—'} / ${j.utm.medium || '—'}`, j.utm.campaign || '—', j.utm.term || '—']],
+        ),
+      );
+    }
+    const candidates = c.attribution?.candidates || [];
+    parts.push(
+      el('h2', {}, 'Why this visit'),
+      table(
+        ['Method', 'Score', 'Session', 'Reason'],
+        candidates.map((k) => [k.method, k.score, k.sessionId || '—', k.reason || '']),
+      ),
+    );
+    return parts;
+  },
   async sites() {
     const { items } = await api('/v1/sites');
     return [
@@ -49,14 +134,18 @@ const views = {
 };
 
 async function render() {
-  const name = (location.hash.replace(/^#\//, '') || 'sites').split('/')[0];
-  const view = views[name] || views.sites;
+  const [name, arg] = (location.hash.replace(/^#\//, '') || 'calls').split('/');
+  const view = views[name] || views.calls;
+  if (name !== 'calls' && live) {
+    live.close();
+    live = null;
+  }
   try {
     const me = await api('/v1/me');
     $('#login').hidden = true;
     $('#nav').hidden = false;
     $('#who').textContent = me.role;
-    $('#view').replaceChildren(...(await view()));
+    $('#view').replaceChildren(...(await view(arg)));
   } catch (err) {
     if (err.status === 401) {
       $('#nav').hidden = true;

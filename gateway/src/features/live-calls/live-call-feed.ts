@@ -106,7 +106,7 @@ export class LiveCallFeed {
     if (!principal) return this.refuse(socket, 401, 'Unauthorized');
     // A cookie rides along with any page's request: only our own console's origin may use it.
     const origin = req.headers.origin;
-    if (principal.via === 'session' && origin && origin !== this.deps.publicBaseUrl.origin && new URL(origin).host !== req.headers.host) {
+    if (principal.via === 'session' && origin && origin !== this.deps.publicBaseUrl.origin && hostOf(origin) !== req.headers.host) {
       return this.refuse(socket, 403, 'Forbidden');
     }
     const set = this.clients.get(principal.accountId) ?? new Set<Client>();
@@ -153,5 +153,14 @@ export class LiveCallFeed {
     if (this.pinger) clearInterval(this.pinger);
     for (const set of this.clients.values()) for (const c of set) c.ws.close(1001, 'server shutting down');
     await new Promise<void>((resolve) => this.wss.close(() => resolve()));
+  }
+}
+
+/** The host of an Origin header; null when it is not a URL (a malformed header must not throw). */
+function hostOf(origin: string): string | null {
+  try {
+    return new URL(origin).host;
+  } catch {
+    return null;
   }
 }
