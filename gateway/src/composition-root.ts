@@ -24,6 +24,7 @@ import type { ReadinessCheck } from './features/health/health-controller.js';
 import { SiteController } from './features/sites/site-controller.js';
 import { SiteService } from './features/sites/site-service.js';
 import { PgSiteStore } from './features/sites/site-store.js';
+import { AsteriskRecordingSource } from './features/recordings/asterisk-recording-source.js';
 import { RecordingController } from './features/recordings/recording-controller.js';
 import type { TwilioCredentialsLookup } from './features/recordings/recording-fetcher.js';
 import { TwilioRecordingFetcher } from './features/recordings/recording-fetcher.js';
@@ -248,11 +249,16 @@ export async function createContainer(config: Config, opts: ContainerOptions = {
       publicBaseUrl: config.http.publicBaseUrl,
       defaultLinkTtlS: config.recordings.linkTtlS,
     });
+    const asteriskRecordings =
+      config.asterisk && (config.asterisk.recordingsDir || config.asterisk.recordingsUrl)
+        ? new AsteriskRecordingFetcher({ dir: config.asterisk.recordingsDir, baseUrl: config.asterisk.recordingsUrl })
+        : null;
     const recordingIntake = new RecordingIntake({
       db: db.knex,
       recordings: stores.recordings,
       storage: recordingStorage,
       fetchers: {
+        ...(asteriskRecordings ? { asterisk: new AsteriskRecordingSource(asteriskRecordings) } : {}),
         twilio: new TwilioRecordingFetcher({
           credentials: opts.twilioCredentials ?? {
             // The account's stored Twilio login; TWILIO_ACCOUNT_SID/TOKEN stand for the default (oldest) account.
@@ -387,10 +393,6 @@ export async function createContainer(config: Config, opts: ContainerOptions = {
           registry,
         })
       : null;
-    const asteriskRecordings =
-      config.asterisk && (config.asterisk.recordingsDir || config.asterisk.recordingsUrl)
-        ? new AsteriskRecordingFetcher({ dir: config.asterisk.recordingsDir, baseUrl: config.asterisk.recordingsUrl })
-        : null;
 
     const checks: ReadinessCheck[] = [
       { name: 'database', check: async () => (await db.knex.raw('select 1 as ok')).rows[0]?.ok === 1 },
