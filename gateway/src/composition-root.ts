@@ -104,7 +104,7 @@ import { TwilioNumberService } from './features/twilio-numbers/twilio-number-ser
 import { PgTwilioNumberStore } from './features/twilio-numbers/twilio-number-store.js';
 import { LiveCallFeed } from './features/live-calls/live-call-feed.js';
 import { PgProviderAccountStore } from './features/provider-accounts/provider-account-store.js';
-import { SecretBox } from './features/provider-accounts/secret-box.js';
+import { SecretBox } from './shared/secret-box.js';
 
 export const VERSION = '0.1.0';
 

@@ -1,5 +1,5 @@
 import type { DbOrTrx } from '../../adapters/db/knex.js';
-import type { SecretBox } from './secret-box.js';
+import type { SecretBox } from '../../shared/secret-box.js';
 
 const TABLE = 'provider_accounts';
 const COLUMNS = ['id', 'account_id', 'provider', 'external_id', 'secret_enc', 'created_at', 'updated_at'] as const;
