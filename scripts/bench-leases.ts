@@ -217,6 +217,14 @@ async function main(): Promise<void> {
     `history  number_leases rows ${history}, live leases ${live}, unflushed stream entries ${pending}: ${history === live && pending === 0 ? 'consistent' : 'MISMATCH'}\n`,
   );
 
+  // Visit rows are written behind the answers; the gateway flushed them at shutdown.
+  const count = async (table: string) => Number(((await db(table).where({ site_id: siteId }).count('* as n')) as { n: string }[])[0]!.n);
+  const sessions = await count('web_sessions');
+  const visitors = await count('visitors');
+  process.stdout.write(
+    `visits   web_sessions rows ${sessions} (of ${SESSIONS} sessions driven), visitors rows ${visitors} (the bench sends no visitor id: one per request)\n`,
+  );
+
   const ratio = gateway.requests.average / ceiling.requests.average;
   process.stdout.write(`p99 gateway ${gateway.latency.p99} ms (target ≤ 10 ms), ratio target ≥ 0.5\n`);
   process.stdout.write(

@@ -49,6 +49,10 @@ function widgetApi(mode: 'sql' | 'redis'): void {
     await seedDemo(t.db.knex);
     await gw.container.services.leases.syncAll();
   });
+  afterEach(async () => {
+    await flush();
+    expect(gw.container.services.visitRecorder.lost, 'visit rows lost').to.equal(0);
+  });
   after(async () => {
     await gw?.stop();
   });
@@ -124,6 +128,17 @@ function widgetApi(mode: 'sql' | 'redis'): void {
     expect(gone.status, 'the widget starts a new session').to.equal(410);
     expect(gone.headers.get('access-control-allow-origin'), 'the page can read the status').to.equal(SITE);
     expect((await post('/v1/dni/sessions/unknown-session-1/heartbeat', { site: 'demo' })).status).to.equal(404);
+  });
+
+  it('keeps at most 50 pages per session', async () => {
+    const a = await start({ url: `${SITE}/p0` });
+    for (let i = 1; i < 53; i++) await start({ url: `${SITE}/p${i}`, session: a.session, visitor: a.visitor });
+    await post(`/v1/dni/sessions/${a.session}/leave`, { site: 'demo' });
+    await flush();
+    const pages = (await row(a.session))?.['pages'] as string[];
+    expect(pages).to.have.length(50);
+    expect(pages[0]).to.equal(`${SITE}/p0`);
+    expect(pages[49]).to.equal(`${SITE}/p49`);
   });
 
   it('keeps the last non-direct source when the site says so', async () => {

@@ -6,7 +6,7 @@ import type { VisitClassification } from './visit-classifier.js';
 /** Most pages kept per web session (the landing page first); later pages are dropped. */
 export const MAX_SESSION_PAGES = 50;
 const MAX_QUEUE = 10_000;
-const BATCH = 200;
+const BATCH = 500;
 
 export interface VisitRecord {
   readonly accountId: string;
@@ -48,6 +48,8 @@ export class VisitRecorder {
   private queue: Item[] = [];
   private timer: NodeJS.Timeout | null = null;
   private running: Promise<void> | null = null;
+  /** Rows lost so far: dropped on a full queue or in a failed batch (also logged). */
+  lost = 0;
 
   constructor(private readonly deps: { db: Db; logger: Logger; mode: 'behind' | 'direct'; flushMs?: number }) {}
 
@@ -72,7 +74,8 @@ export class VisitRecorder {
 
   private enqueue(item: Item): void {
     if (this.queue.length >= MAX_QUEUE) {
-      this.deps.logger.warn({ queued: this.queue.length }, 'visit queue full, a visit row is dropped');
+      this.lost += 1;
+      if (this.lost % 1000 === 1) this.deps.logger.warn({ queued: this.queue.length, lost: this.lost }, 'visit queue full, visit rows dropped');
       return;
     }
     this.queue.push(item);
@@ -90,7 +93,10 @@ export class VisitRecorder {
       const batch = this.queue.splice(0, BATCH);
       this.running = this.deps.db
         .transaction((trx) => write(trx, batch))
-        .catch((err: unknown) => this.deps.logger.error({ err, rows: batch.length }, 'visit rows not written'))
+        .catch((err: unknown) => {
+          this.lost += batch.length;
+          this.deps.logger.error({ err, rows: batch.length }, 'visit rows not written');
+        })
         .finally(() => {
           this.running = null;
         });
@@ -106,71 +112,116 @@ export class VisitRecorder {
 }
 
 async function write(db: DbOrTrx, items: readonly Item[]): Promise<void> {
+  const visits = items.flatMap((i) => (i.kind === 'visit' ? [i.r] : []));
+  const clicks = items.flatMap((i) => (i.kind === 'click' ? [i.r] : []));
   const seen = new Map<string, { siteId: string; at: Date }>();
-  for (const item of items) {
-    if (item.kind === 'visit') await writeVisit(db, item.r);
-    else if (item.kind === 'click')
-      await db('tel_clicks').insert({
-        id: newId(),
-        account_id: item.r.accountId,
-        site_id: item.r.siteId,
-        session_id: item.r.sessionId,
-        e164: item.r.e164,
-        clicked_at: item.r.at,
-      });
-    else seen.set(item.sessionId, { siteId: item.siteId, at: item.at });
-  }
-  for (const [id, { siteId, at }] of seen) {
-    const rows = (await db('web_sessions')
-      .where({ id, site_id: siteId })
-      .where('last_seen_at', '<', at)
-      .update({ last_seen_at: at }, ['visitor_id'])) as { visitor_id: string }[];
-    for (const r of rows)
-      await db('visitors').where({ id: r.visitor_id, site_id: siteId }).where('last_seen_at', '<', at).update({ last_seen_at: at });
-  }
+  for (const i of items) if (i.kind === 'seen') seen.set(i.sessionId, { siteId: i.siteId, at: i.at });
+  if (visits.length) await writeVisits(db, visits);
+  if (clicks.length)
+    await db('tel_clicks').insert(
+      clicks.map((c) => ({ id: newId(), account_id: c.accountId, site_id: c.siteId, session_id: c.sessionId, e164: c.e164, clicked_at: c.at })),
+    );
+  if (seen.size) await writeSeen(db, seen);
 }
 
-async function writeVisit(db: DbOrTrx, r: VisitRecord): Promise<void> {
-  const v = r.visit;
-  const touch = {
-    channelId: r.channelId,
-    source: v.source,
-    medium: v.medium,
-    campaign: v.campaign,
-    term: v.term,
-    content: v.content,
-    clickIds: v.clickIds,
-    referrer: r.referrer,
-    landingUrl: r.pageUrl,
-    at: r.at.toISOString(),
-  };
-  const replace = r.attributionTouch === 'last_non_direct' && v.kind !== 'direct';
-  // A visitor or session id from the browser that belongs to another site is not taken over: the update is
-  // limited to the same account and site, and the session is only written when the visitor row is ours.
-  const visitor = await db.raw(
-    `INSERT INTO visitors (id, account_id, site_id, first_touch, first_seen_at, last_seen_at)
-     VALUES (?, ?, ?, ?::jsonb, ?, ?)
+const placeholders = (rows: number, row: string): string => Array.from({ length: rows }, () => row).join(', ');
+
+/** Heartbeats: one statement for the sessions, one for their visitors. */
+async function writeSeen(db: DbOrTrx, seen: ReadonlyMap<string, { siteId: string; at: Date }>): Promise<void> {
+  const binds = [...seen].flatMap(([id, s]) => [id, s.siteId, s.at]);
+  const touched = (await db.raw(
+    `UPDATE web_sessions s SET last_seen_at = v.at
+     FROM (VALUES ${placeholders(seen.size, '(?, ?, ?::timestamptz)')}) AS v (id, site_id, at)
+     WHERE s.id = v.id AND s.site_id = v.site_id AND s.last_seen_at < v.at
+     RETURNING s.visitor_id, s.site_id, v.at`,
+    binds,
+  )) as { rows: { visitor_id: string; site_id: string; at: Date }[] };
+  const visitors = new Map<string, { siteId: string; at: Date }>();
+  for (const r of touched.rows) {
+    const cur = visitors.get(r.visitor_id);
+    if (!cur || cur.at < r.at) visitors.set(r.visitor_id, { siteId: r.site_id, at: r.at });
+  }
+  if (!visitors.size) return;
+  await db.raw(
+    `UPDATE visitors x SET last_seen_at = v.at
+     FROM (VALUES ${placeholders(visitors.size, '(?, ?, ?::timestamptz)')}) AS v (id, site_id, at)
+     WHERE x.id = v.id AND x.site_id = v.site_id AND x.last_seen_at < v.at`,
+    [...visitors].flatMap(([id, v]) => [id, v.siteId, v.at]),
+  );
+}
+
+const touchOf = (r: VisitRecord) => ({
+  channelId: r.channelId,
+  source: r.visit.source,
+  medium: r.visit.medium,
+  campaign: r.visit.campaign,
+  term: r.visit.term,
+  content: r.visit.content,
+  clickIds: r.visit.clickIds,
+  referrer: r.referrer,
+  landingUrl: r.pageUrl,
+  at: r.at.toISOString(),
+});
+
+/**
+ * One statement for the visitors and one for the sessions of a batch. Rows for the same id are merged first (one
+ * statement may not update a row twice): a visitor keeps the first touch of the batch, or with 'last_non_direct' the
+ * last non-direct one; a session keeps its first visit's landing fields and gets every page of the batch.
+ */
+async function writeVisits(db: DbOrTrx, visits: readonly VisitRecord[]): Promise<void> {
+  const visitors = new Map<string, { r: VisitRecord; touch: object; replace: boolean; first: Date; last: Date }>();
+  for (const r of visits) {
+    const replace = r.attributionTouch === 'last_non_direct' && r.visit.kind !== 'direct';
+    const cur = visitors.get(r.visitorId);
+    if (!cur) visitors.set(r.visitorId, { r, touch: touchOf(r), replace, first: r.at, last: r.at });
+    else {
+      if (r.at > cur.last) cur.last = r.at;
+      if (replace) Object.assign(cur, { touch: touchOf(r), replace });
+    }
+  }
+  // A visitor id from the browser that belongs to another site is not taken over: the update is limited to the same
+  // account and site, and only the sessions of visitors the statement returned are written.
+  const ours = (await db.raw(
+    `WITH v (id, account_id, site_id, touch, first_seen, last_seen, repl) AS (
+       VALUES ${placeholders(visitors.size, '(?, ?, ?, ?::jsonb, ?::timestamptz, ?::timestamptz, ?::boolean)')})
+     INSERT INTO visitors (id, account_id, site_id, first_touch, first_seen_at, last_seen_at)
+     SELECT id, account_id, site_id, touch, first_seen, last_seen FROM v
      ON CONFLICT (id) DO UPDATE SET
        last_seen_at = GREATEST(visitors.last_seen_at, EXCLUDED.last_seen_at),
-       first_touch = CASE WHEN ? OR visitors.first_touch IS NULL THEN EXCLUDED.first_touch ELSE visitors.first_touch END
+       first_touch = CASE WHEN visitors.first_touch IS NULL OR (SELECT v.repl FROM v WHERE v.id = EXCLUDED.id)
+                          THEN EXCLUDED.first_touch ELSE visitors.first_touch END
      WHERE visitors.account_id = EXCLUDED.account_id AND visitors.site_id = EXCLUDED.site_id
      RETURNING id`,
-    [r.visitorId, r.accountId, r.siteId, JSON.stringify(touch), r.at, r.at, replace],
-  );
-  if ((visitor as { rows: unknown[] }).rows.length === 0) return;
-  const pages = JSON.stringify(r.pageUrl ? [r.pageUrl] : []);
+    [...visitors.values()].flatMap((v) => [v.r.visitorId, v.r.accountId, v.r.siteId, JSON.stringify(v.touch), v.first, v.last, v.replace]),
+  )) as { rows: { id: string }[] };
+  const written = new Set(ours.rows.map((r) => r.id));
+
+  const sessions = new Map<string, { r: VisitRecord; pages: string[]; leased: boolean; last: Date }>();
+  for (const r of visits) {
+    if (!written.has(r.visitorId)) continue;
+    const cur = sessions.get(r.sessionId);
+    if (!cur) sessions.set(r.sessionId, { r, pages: r.pageUrl ? [r.pageUrl] : [], leased: r.leased, last: r.at });
+    else {
+      if (r.pageUrl && cur.pages.length < MAX_SESSION_PAGES) cur.pages.push(r.pageUrl);
+      cur.leased ||= r.leased;
+      if (r.at > cur.last) cur.last = r.at;
+    }
+  }
+  if (!sessions.size) return;
   await db.raw(
     `INSERT INTO web_sessions (id, account_id, site_id, visitor_id, channel_id, landing_url, referrer, source, medium,
        utm_source, utm_medium, utm_campaign, utm_term, utm_content, click_ids, device, ip_hash, consent, is_bot, leased,
        pages, first_seen_at, last_seen_at)
-     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?::jsonb, ?::jsonb, ?, ?, ?, ?, ?::jsonb, ?, ?)
+     VALUES ${placeholders(sessions.size, '(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?::jsonb, ?::jsonb, ?, ?, ?, ?, ?::jsonb, ?, ?)')}
      ON CONFLICT (id) DO UPDATE SET
        last_seen_at = GREATEST(web_sessions.last_seen_at, EXCLUDED.last_seen_at),
        leased = web_sessions.leased OR EXCLUDED.leased,
        pages = CASE WHEN jsonb_array_length(web_sessions.pages) >= ${MAX_SESSION_PAGES} THEN web_sessions.pages
-                    ELSE web_sessions.pages || EXCLUDED.pages END
+                    ELSE (SELECT coalesce(jsonb_agg(p.e ORDER BY p.n), '[]'::jsonb)
+                          FROM jsonb_array_elements(web_sessions.pages || EXCLUDED.pages) WITH ORDINALITY AS p (e, n)
+                          WHERE p.n <= ${MAX_SESSION_PAGES}) END
      WHERE web_sessions.account_id = EXCLUDED.account_id AND web_sessions.site_id = EXCLUDED.site_id`,
-    [
+    [...sessions.values()].flatMap(({ r, pages, leased, last }) => [
       r.sessionId,
       r.accountId,
       r.siteId,
@@ -178,22 +229,22 @@ async function writeVisit(db: DbOrTrx, r: VisitRecord): Promise<void> {
       r.channelId,
       r.pageUrl,
       r.referrer,
-      v.source,
-      v.medium,
+      r.visit.source,
+      r.visit.medium,
       r.utmSource,
       r.utmMedium,
-      v.campaign,
-      v.term,
-      v.content,
-      JSON.stringify(v.clickIds),
+      r.visit.campaign,
+      r.visit.term,
+      r.visit.content,
+      JSON.stringify(r.visit.clickIds),
       JSON.stringify(r.device),
       r.ipHash,
       r.consent,
       r.isBot,
-      r.leased,
-      pages,
+      leased,
+      JSON.stringify(pages),
       r.at,
-      r.at,
-    ],
+      last,
+    ]),
   );
 }
