@@ -125,6 +125,31 @@ describe('dni widget against the gateway', function () {
     expect(await text(page, '#ru-tel')).to.equal('+7 (495) 123-45-67');
   });
 
+  it('stores nothing before the page grants consent, then records the visit under fresh ids', async () => {
+    context = await browser.newContext({ userAgent: HUMAN_UA });
+    await context.addInitScript(AS_HUMAN);
+    const page = await context.newPage();
+    errors = [];
+    page.on('pageerror', (e) => errors.push(e.message));
+    const url = `${siteOrigin}/fixtures/consent.html?consent-e2e=1`;
+    await page.goto(url);
+    await until('widget init', () => page.evaluate(() => typeof window.dni === 'function' && !('q' in window.dni)));
+    const first = page.waitForResponse((r) => r.url().endsWith('/v1/dni/sessions'));
+    await page.mouse.move(5, 5);
+    await page.mouse.move(40, 40);
+    const answer = (await (await first).json()) as { session: string; swaps: unknown[] };
+    expect(answer.swaps, 'an organic visit without consent keeps the page numbers').to.deep.equal([]);
+    const mine = async () => (await sessions()).filter((r) => r['landing_url'] === url);
+    expect(await mine()).to.have.length(0);
+
+    await page.evaluate(() => window.dni?.('consent', true));
+    await until('pool swap', async () => POOL_US.includes((await text(page, '#n')) ?? ''));
+    const rows = await mine();
+    expect(rows).to.have.length(1);
+    expect(rows[0]?.['id']).to.not.equal(answer.session);
+    expect(rows[0]).to.include({ leased: true, consent: 'not_required' });
+  });
+
   it("swaps the gateway's own /demo page", async () => {
     const page = await open(`${gw.baseUrl}/demo`);
     await until('demo swap', async () => POOL_US.includes((await text(page, 'a[href^="tel:+1"]')) ?? ''));

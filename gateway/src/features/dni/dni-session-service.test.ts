@@ -210,7 +210,19 @@ describe('DniSessionService', () => {
     expect(recorder.visits).to.have.length(0);
     await dni.telClick('shop', null, r.session, '+14155550110');
     expect(recorder.clicks).to.have.length(0);
-    await dni.start({ siteKey: 'shop', origin: null, pageUrl: 'https://shop.example/', userAgent: UA, consent: true });
+    expect(r.session).to.match(/^n_/);
+    // Consent granted on the same page: the widget still holds the ids of the first answer.
+    const g = await dni.start({
+      siteKey: 'shop',
+      origin: null,
+      pageUrl: 'https://shop.example/',
+      userAgent: UA,
+      consent: true,
+      sessionId: r.session,
+      visitorId: r.visitor,
+    });
+    expect(g.session).to.not.match(/^n_/);
+    expect(g.visitor).to.not.match(/^n_/);
     expect(recorder.visits.map((v) => v.consent)).to.deep.equal(['granted']);
   });
 

@@ -151,8 +151,10 @@ export class DniSessionService {
     const { site } = cfg;
     const store = site.settings.consent === 'required' ? input.consent === true : input.consent !== false;
     const isBot = isBotUserAgent(input.userAgent);
-    const session = store ? (input.sessionId ?? newId()) : UNSTORED_PREFIX + newId();
-    const visitor = store ? (input.visitorId ?? newId()) : UNSTORED_PREFIX + newId();
+    // Ids handed out before consent (n_…) are not carried into a stored visit: the page may still hold them.
+    const known = (id: string | undefined): string | undefined => (id?.startsWith(UNSTORED_PREFIX) ? undefined : id);
+    const session = store ? (known(input.sessionId) ?? newId()) : UNSTORED_PREFIX + newId();
+    const visitor = store ? (known(input.visitorId) ?? newId()) : UNSTORED_PREFIX + newId();
     const visit = classifyVisit({ pageUrl: input.pageUrl ?? '', referrer: input.referrer ?? null, siteDomains: siteHosts(site.domains) });
     const channel = matchChannel(visit, cfg.channels);
     // Bots and visits that may not be stored get channel-level numbers only: never a pool lease.
