@@ -114,6 +114,16 @@ describe('dni widget against the gateway', function () {
       return (await t.db.knex('tel_clicks').where({ session_id: s?.['id'] }).first()) as { e164: string } | undefined;
     });
     expect(click?.e164).to.equal(shown);
+
+    // Page two: leave was sent on pagehide; the stored session heartbeats and gets its numbers back.
+    const beat = page.waitForResponse((r) => r.url().endsWith('/heartbeat'));
+    await page.goto(`${siteOrigin}/fixtures/paint.html`);
+    expect((await beat).status()).to.equal(200);
+    expect(await page.locator('#t').getAttribute('href')).to.equal(`tel:${shown}`);
+    expect(
+      (await sessions()).filter((r) => r['visitor_id'] === s?.['visitor_id']),
+      'still one session',
+    ).to.have.length(1);
   });
 
   it('gives a crawler no pool number even when its user agent gets past the widget', async () => {

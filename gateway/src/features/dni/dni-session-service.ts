@@ -252,13 +252,36 @@ export class DniSessionService {
       return { active: true, expiresAt: new Date(Math.min(...got)).toISOString() };
     }
     if (sessionId.startsWith(UNSTORED_PREFIX)) return { active: false, expiresAt: null };
-    const row = (await this.deps.db('web_sessions').where({ id: sessionId, site_id: cfg.site.id }).first('leased')) as
-      | { leased: boolean }
+    const row = (await this.deps.db('web_sessions').where({ id: sessionId, site_id: cfg.site.id }).first('leased', 'visitor_id', 'channel_id')) as
+      | { leased: boolean; visitor_id: string; channel_id: string | null }
       | undefined;
     if (!row) throw new NotFoundError('Unknown session');
-    if (row.leased) throw new GoneError('The session no longer holds its numbers; start a new one');
+    if (row.leased) {
+      const retaken = await this.retake(cfg, sessionId, row.visitor_id, row.channel_id);
+      if (retaken === null) throw new GoneError('The session no longer holds its numbers; start a new one');
+      this.deps.recorder.seen(cfg.site.id, sessionId, this.deps.clock.now());
+      return { active: true, expiresAt: new Date(retaken).toISOString() };
+    }
     this.deps.recorder.seen(cfg.site.id, sessionId, this.deps.clock.now());
     return { active: false, expiresAt: null };
+  }
+
+  /**
+   * The widget sends `leave` on every `pagehide`, page-to-page navigation included, and the next page heartbeats the
+   * stored session. The session gets its numbers back when the lease engine hands each one back as the visitor's own
+   * (`sticky`: nobody held it since), i.e. the numbers the page still shows; otherwise anything taken is given back and
+   * the caller answers 410. Returns the earliest expiry, or null.
+   */
+  private async retake(cfg: SiteConfig, sessionId: string, visitorId: string, channelId: string | null): Promise<number | null> {
+    const channel = cfg.channels.find((c) => c.id === channelId) ?? null;
+    const pools = [...new Set(cfg.site.canonicalNumbers.map((c) => pickPool(cfg.pools, c, channel)))].filter(
+      (p): p is Pool => p !== null && p.kind === 'session',
+    );
+    if (pools.length === 0) return null;
+    const outs = await Promise.all(pools.map((p) => this.deps.leases.lease(p, sessionId, visitorId)));
+    if (outs.every((o) => o.kind === 'leased' && o.how === 'sticky')) return Math.min(...outs.map((o) => (o.kind === 'leased' ? o.expiresAt : 0)));
+    await Promise.all(pools.map((p, i) => (outs[i]?.kind === 'leased' ? this.deps.leases.release(p, sessionId, 'left') : null)));
+    return null;
   }
 
   async leave(siteKey: string, origin: string | null, sessionId: string): Promise<void> {

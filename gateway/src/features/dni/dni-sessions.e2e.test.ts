@@ -123,10 +123,25 @@ function widgetApi(mode: 'sql' | 'redis'): void {
     ).to.deep.equal([a.swaps[0]!.to]);
     expect(clicks[0]).to.include({ account_id: s?.['account_id'], site_id: s?.['site_id'] });
 
+    // pagehide on a navigation sends leave; the next page heartbeats: its numbers come back if nobody took them.
     expect((await post(`/v1/dni/sessions/${a.session}/leave`, { site: 'demo', t: 1 })).status).to.equal(204);
+    const back = await post(`/v1/dni/sessions/${a.session}/heartbeat`, { site: 'demo' });
+    expect(back.status).to.equal(200);
+    expect(((await back.json()) as { active: boolean }).active).to.equal(true);
+    const holder = (await (await gw.api(`/v1/number-leases/holder?e164=${encodeURIComponent(a.swaps[0]!.to)}`)).json()) as {
+      live: { sessionId: string } | null;
+    };
+    expect(holder.live?.sessionId, 'the same number, held by the same session').to.equal(a.session);
+
+    // Taken by others meanwhile: 410, and nothing is kept.
+    await post(`/v1/dni/sessions/${a.session}/leave`, { site: 'demo' });
+    const others: Session[] = [];
+    for (let i = 0; i < 5; i++) others.push(await start({ url: `${SITE}/` }));
+    expect(others.map((o) => o.swaps[0]!.to)).to.include(a.swaps[0]!.to);
     const gone = await post(`/v1/dni/sessions/${a.session}/heartbeat`, { site: 'demo' });
     expect(gone.status, 'the widget starts a new session').to.equal(410);
     expect(gone.headers.get('access-control-allow-origin'), 'the page can read the status').to.equal(SITE);
+    for (const o of others) await post(`/v1/dni/sessions/${o.session}/leave`, { site: 'demo' });
     expect((await post('/v1/dni/sessions/unknown-session-1/heartbeat', { site: 'demo' })).status).to.equal(404);
   });
 
