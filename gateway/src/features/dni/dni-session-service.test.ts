@@ -72,6 +72,14 @@ const pool = (id: string, kind: Pool['kind'], canonical: string, channelId: stri
 /** A lease store that gives out a fixed number per pool until told the pool is full. */
 class FakeLeaseStore implements Partial<NumberLeaseStore> {
   full = new Set<string>();
+  released: string[] = [];
+  async heartbeat(): Promise<number | null> {
+    return null;
+  }
+  async release(p: LeasePool, sessionId: string): Promise<boolean> {
+    this.released.push(`${p.id}:${sessionId}`);
+    return true;
+  }
   calls: { pool: string; req: LeaseRequest }[] = [];
   async lease(p: LeasePool, req: LeaseRequest): Promise<LeaseOutcome> {
     this.calls.push({ pool: p.id, req });
@@ -99,7 +107,7 @@ async function failure(p: Promise<unknown>): Promise<Error> {
   throw new Error('expected a rejection');
 }
 
-function setup(opts: { sessionsPerMinute?: number; settings?: Partial<Site['settings']> } = {}) {
+function setup(opts: { sessionsPerMinute?: number; settings?: Partial<Site['settings']>; rows?: Record<string, object> } = {}) {
   const pools = [
     pool('web-us', 'session', '+14155550100', null),
     pool('web-ru', 'session', '+74951234567', null, '+74950000000'),
@@ -131,8 +139,12 @@ function setup(opts: { sessionsPerMinute?: number; settings?: Partial<Site['sett
   const events = new EventBus(logger);
   const clock = new ManualClock();
   const recorder = new FakeRecorder();
+  // web_sessions rows as another replica wrote them: the only SQL the service reads itself.
+  const db = ((table: string) => ({
+    where: (w: { id: string }) => ({ first: async () => (table === 'web_sessions' ? opts.rows?.[w.id] : undefined) }),
+  })) as unknown as Db;
   const dni = new DniSessionService({
-    db: {} as Db,
+    db,
     sites,
     channels,
     pools: poolStore,
@@ -269,6 +281,28 @@ describe('DniSessionService', () => {
     clock.advance(31_000);
     await dni.start({ siteKey: 'shop', origin: null });
     expect(loads(), 'another replica may have changed it: reloaded after the TTL').to.equal(before + 2);
+  });
+});
+
+describe('DniSessionService heartbeat without a lease', () => {
+  it('reads sessions started elsewhere from SQL: 404 unknown, 200 channel-level only, 410 when its numbers are gone', async () => {
+    const rows = {
+      'static-01': { leased: false, visitor_id: 'v', channel_id: 'ads' },
+      'pooled-01': { leased: true, visitor_id: 'v', channel_id: null },
+    };
+    const { dni, store } = setup({ rows });
+    expect(await failure(dni.heartbeat('shop', null, 'unknown-1'))).to.include({ name: 'NotFoundError' });
+    expect(await dni.heartbeat('shop', null, 'static-01')).to.deep.equal({ active: false, expiresAt: null });
+    // The fake store hands out numbers as 'free', not as the visitor's own: given back, and 410.
+    expect(await failure(dni.heartbeat('shop', null, 'pooled-01'))).to.include({ name: 'GoneError' });
+    expect(store.released.sort()).to.deep.equal(['web-ru:pooled-01', 'web-us:pooled-01']);
+  });
+
+  it('remembers the sessions it started, without SQL', async () => {
+    const { dni } = setup();
+    // A crawler's session: recorded, never leased. Without the memory it would be 404 (no SQL row in this fake).
+    const a = await dni.start({ siteKey: 'shop', origin: null, pageUrl: 'https://shop.example/', userAgent: 'Googlebot/2.1' });
+    expect(await dni.heartbeat('shop', null, a.session)).to.deep.equal({ active: false, expiresAt: null });
   });
 });
 

@@ -56,6 +56,14 @@ export interface SessionAnswer {
 }
 
 const MAX_CACHED_SITES = 10_000;
+const MAX_RECENT_SESSIONS = 100_000;
+
+interface SessionFacts {
+  readonly siteId: string;
+  readonly visitorId: string;
+  readonly channelId: string | null;
+  readonly leased: boolean;
+}
 /** The heartbeat interval answered when nothing was leased (nothing to keep alive; the widget checks in hourly). */
 const IDLE_HEARTBEAT_SECONDS = 3600;
 /** Session ids minted for visits that may not be stored (no consent): heartbeats and clicks on them store nothing. */
@@ -81,6 +89,11 @@ const SITE_CACHE_TTL_MS = 30_000;
 export class DniSessionService {
   private readonly cache = new Map<string, { readonly config: Promise<SiteConfig | null>; readonly loadedAt: number }>();
   private readonly buckets = new Map<string, { tokens: number; at: number }>();
+  /**
+   * Sessions started through this process (most recent MAX_RECENT_SESSIONS): what a heartbeat that finds no lease
+   * needs, without reading SQL on the usual single-replica path. Another replica's sessions are read from SQL.
+   */
+  private readonly recent = new Map<string, SessionFacts>();
   private readonly ipSalt: Buffer;
 
   constructor(
@@ -179,6 +192,10 @@ export class DniSessionService {
     const expiries = results.flatMap((r) => (r.expiresAt === null ? [] : [r.expiresAt]));
     const beats = results.flatMap((r) => (r.hb === null ? [] : [r.hb]));
     if (store) {
+      const leased = expiries.length > 0 || this.recent.get(session)?.leased === true;
+      this.recent.delete(session);
+      if (this.recent.size >= MAX_RECENT_SESSIONS) this.recent.delete(this.recent.keys().next().value as string);
+      this.recent.set(session, { siteId: site.id, visitorId: visitor, channelId: channel?.id ?? null, leased });
       const params = safeParams(input.pageUrl);
       await this.deps.recorder.visit({
         accountId: site.accountId,
@@ -252,18 +269,25 @@ export class DniSessionService {
       return { active: true, expiresAt: new Date(Math.min(...got)).toISOString() };
     }
     if (sessionId.startsWith(UNSTORED_PREFIX)) return { active: false, expiresAt: null };
-    const row = (await this.deps.db('web_sessions').where({ id: sessionId, site_id: cfg.site.id }).first('leased', 'visitor_id', 'channel_id')) as
-      | { leased: boolean; visitor_id: string; channel_id: string | null }
-      | undefined;
+    const row = await this.sessionFacts(cfg.site.id, sessionId);
     if (!row) throw new NotFoundError('Unknown session');
     if (row.leased) {
-      const retaken = await this.retake(cfg, sessionId, row.visitor_id, row.channel_id);
+      const retaken = await this.retake(cfg, sessionId, row.visitorId, row.channelId);
       if (retaken === null) throw new GoneError('The session no longer holds its numbers; start a new one');
       this.deps.recorder.seen(cfg.site.id, sessionId, this.deps.clock.now());
       return { active: true, expiresAt: new Date(retaken).toISOString() };
     }
     this.deps.recorder.seen(cfg.site.id, sessionId, this.deps.clock.now());
     return { active: false, expiresAt: null };
+  }
+
+  private async sessionFacts(siteId: string, sessionId: string): Promise<SessionFacts | null> {
+    const hit = this.recent.get(sessionId);
+    if (hit) return hit.siteId === siteId ? hit : null;
+    const row = (await this.deps.db('web_sessions').where({ id: sessionId, site_id: siteId }).first('leased', 'visitor_id', 'channel_id')) as
+      | { leased: boolean; visitor_id: string; channel_id: string | null }
+      | undefined;
+    return row ? { siteId, visitorId: row.visitor_id, channelId: row.channel_id, leased: row.leased } : null;
   }
 
   /**
