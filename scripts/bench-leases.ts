@@ -85,7 +85,8 @@ async function drive(url: string, body: () => string, seconds: number): Promise<
     method: 'POST',
     connections: CONNECTIONS,
     duration: seconds,
-    headers: { 'content-type': 'text/plain' },
+    // A browser's user agent: the gateway gives crawlers (and clients without one) no pool number.
+    headers: { 'content-type': 'text/plain', 'user-agent': 'Mozilla/5.0 (X11; Linux x86_64) Chrome/131.0.0.0 Safari/537.36' },
     requests: [{ method: 'POST', setupRequest: (req: Record<string, unknown>) => ({ ...req, body: body() }) }],
   });
 }
@@ -129,6 +130,8 @@ async function main(): Promise<void> {
     REDIS_KEY_PREFIX: keyPrefix,
     LOG_LEVEL: 'warn',
     DEMO_SEED: 'false',
+    // One loopback address drives every visit: no per-address limit here.
+    DNI_SESSIONS_PER_MINUTE: '0',
   };
   const startGateway = async (): Promise<ChildProcess> => {
     const c = spawn(process.execPath, ['--import', 'tsx', 'gateway/src/main.ts'], { cwd: ROOT, env, stdio: ['ignore', 'ignore', 'inherit'] });
@@ -212,6 +215,14 @@ async function main(): Promise<void> {
   const history = Number(((await db('number_leases').where({ pool_id: poolId }).count('* as n')) as { n: string }[])[0]!.n);
   process.stdout.write(
     `history  number_leases rows ${history}, live leases ${live}, unflushed stream entries ${pending}: ${history === live && pending === 0 ? 'consistent' : 'MISMATCH'}\n`,
+  );
+
+  // Visit rows are written behind the answers; the gateway flushed them at shutdown.
+  const count = async (table: string) => Number(((await db(table).where({ site_id: siteId }).count('* as n')) as { n: string }[])[0]!.n);
+  const sessions = await count('web_sessions');
+  const visitors = await count('visitors');
+  process.stdout.write(
+    `visits   web_sessions rows ${sessions} (of ${SESSIONS} sessions driven), visitors rows ${visitors} (the bench sends no visitor id: one per request)\n`,
   );
 
   const ratio = gateway.requests.average / ceiling.requests.average;

@@ -150,7 +150,7 @@ function init(el: HTMLScriptElement, site: string): void {
   const post = (url: string, body: object) =>
     fetch(url, { method: 'POST', keepalive: true, headers: { 'Content-Type': 'text/plain' }, body: JSON.stringify(body) });
   const beacon = (what: string, body: object) => {
-    if (session) nav.sendBeacon(api + '/' + session + '/' + what, JSON.stringify(body));
+    if (session) nav.sendBeacon(api + '/' + session + '/' + what, JSON.stringify({ site, ...body }));
   };
 
   const allocate = () => {
@@ -187,7 +187,7 @@ function init(el: HTMLScriptElement, site: string): void {
   const heartbeat = () => {
     if (!session || d.visibilityState !== 'visible') return;
     last = Date.now();
-    post(api + '/' + session + '/heartbeat', {})
+    post(api + '/' + session + '/heartbeat', { site })
       .then((r) => {
         // An expired or unknown session: start a new one (the visitor id keeps the history together).
         if (r.status === 404 || r.status === 410) {

@@ -41,6 +41,7 @@ import { ChannelService } from './features/channels/channel-service.js';
 import { PgChannelStore } from './features/channels/channel-store.js';
 import { DniSessionController } from './features/dni/dni-session-controller.js';
 import { DniSessionService } from './features/dni/dni-session-service.js';
+import { VisitRecorder } from './features/dni/visit-recorder.js';
 import { NumberLeaseService } from './features/number-pools/number-lease-service.js';
 import type { NumberLeaseStore } from './features/number-pools/number-lease-store-type.js';
 import { PoolController } from './features/number-pools/pool-controller.js';
@@ -154,6 +155,8 @@ export interface Container {
     readonly leases: NumberLeaseService;
     readonly poolHealth: PoolHealthService;
     readonly dni: DniSessionService;
+    /** The widget's visit rows; `flush()` writes what is queued (server mode writes behind the answers). */
+    readonly visitRecorder: VisitRecorder;
     readonly calls: CallService;
     readonly routing: RoutingService;
     readonly callEvents: RetryingCallEventWriter;
@@ -319,7 +322,11 @@ export async function createContainer(config: Config, opts: ContainerOptions = {
       metrics: poolMetrics,
       clock,
     });
+    const visitRecorder = new VisitRecorder({ db: db.knex, logger: logger.child({ component: 'dni-visits' }), mode: redis ? 'behind' : 'direct' });
     const dni = new DniSessionService({
+      recorder: visitRecorder,
+      secret: config.encryptionKey,
+      sessionsPerMinute: config.dniSessionsPerMinute,
       db: db.knex,
       sites: stores.sites,
       channels: stores.channels,
@@ -412,7 +419,10 @@ export async function createContainer(config: Config, opts: ContainerOptions = {
         () => (clock.nowMs() - routing.current.loadedAt.getTime()) / 1000,
       ),
     });
-    const fastRoutes: FastRoute[] = [...new DniSessionController(dni).fastRoutes, ...twilioWebhooks.fastRoutes];
+    const fastRoutes: FastRoute[] = [
+      ...new DniSessionController(dni, { trustProxy: config.http.trustProxy }).fastRoutes,
+      ...twilioWebhooks.fastRoutes,
+    ];
     const controllers: Controller[] = [
       new AuthController(auth, { secureCookies: config.http.publicBaseUrl.protocol === 'https:' }),
       new UserController(users),
@@ -506,6 +516,7 @@ export async function createContainer(config: Config, opts: ContainerOptions = {
         leases,
         poolHealth,
         dni,
+        visitRecorder,
         calls,
         routing,
         callEvents,
@@ -537,6 +548,7 @@ export async function createContainer(config: Config, opts: ContainerOptions = {
           await scheduler.stop();
           // Lease history still in the Redis streams goes to SQL now rather than at the next start.
           await leases.flushHistory().catch((err: unknown) => logger.warn({ err }, 'final lease history flush failed'));
+          await visitRecorder.stop();
           await asterisk?.stop();
           await callEvents.stop();
           for (const fn of cleanup.reverse()) await fn().catch((err: unknown) => logger.warn({ err }, 'cleanup failed'));

@@ -80,6 +80,8 @@ describe('lease history after kill -9', function () {
       LOG_LEVEL: 'error',
       DEMO_SEED: 'true',
       LEASE_HISTORY_FLUSH_MS: '100',
+      // Every visit comes from loopback: no per-address limit on session starts.
+      DNI_SESSIONS_PER_MINUTE: '0',
     };
   });
 

@@ -16,6 +16,7 @@ export function createTestConfig(overrides: Overrides = {}): Config {
     db: { kind: 'pglite', dataDir: null },
     dbVacuumIntervalS: 300,
     leaseHistoryFlushMs: 200,
+    dniSessionsPerMinute: 0,
     demoSeed: false,
     redis: null,
     log: { level: 'silent', pretty: false },

@@ -3,17 +3,33 @@ import { E164_PATTERN } from '../../shared/phone.js';
 const token = { type: 'string', pattern: '^[A-Za-z0-9_-]{8,64}$' } as const;
 const siteKey = { type: 'string', pattern: '^[A-Za-z0-9_-]{3,64}$', description: 'The site public key (data-site)' } as const;
 
+/**
+ * Widget bodies allow unknown properties: a cached older or newer widget must never lose its numbers over a field
+ * this gateway does not know. Known fields are validated; unknown ones are ignored and never stored.
+ */
 export const startDniSessionRequestSchema = {
   $id: 'StartDniSessionRequest',
   type: 'object',
-  additionalProperties: false,
+  additionalProperties: true,
   required: ['site'],
   properties: {
     site: siteKey,
     visitor: { ...token, description: 'The first-party visitor id, when the browser has one' },
     session: { ...token, description: 'The current session id, when known (page 2+)' },
     url: { type: 'string', maxLength: 4096, description: 'The page URL (landing parameters classify the visit)' },
-    referrer: { type: 'string', maxLength: 4096 },
+    referrer: { type: 'string', maxLength: 4096, description: 'document.referrer; empty for direct visits' },
+    consent: { type: 'boolean', description: 'false: the page has not granted consent (nothing is stored, no pool number)' },
+    device: {
+      type: 'object',
+      additionalProperties: true,
+      description: 'Device hints; only w, h, touch and lang are kept',
+      properties: {
+        w: { type: 'integer', minimum: 0, maximum: 100000 },
+        h: { type: 'integer', minimum: 0, maximum: 100000 },
+        touch: { type: 'boolean' },
+        lang: { type: 'string', maxLength: 35 },
+      },
+    },
   },
 } as const;
 
@@ -52,9 +68,21 @@ export const dniSessionSchema = {
 export const dniSiteRequestSchema = {
   $id: 'DniSiteRequest',
   type: 'object',
-  additionalProperties: false,
+  additionalProperties: true,
   required: ['site'],
-  properties: { site: siteKey },
+  properties: { site: siteKey, t: { type: 'number', description: 'Client time, epoch ms (ignored)' } },
+} as const;
+
+export const dniTelClickRequestSchema = {
+  $id: 'DniTelClickRequest',
+  type: 'object',
+  additionalProperties: true,
+  required: ['site', 'number'],
+  properties: {
+    site: siteKey,
+    number: { type: 'string', maxLength: 32, description: 'The number of the clicked tel: link (E.164 when it is a tracking number)' },
+    t: { type: 'number', description: 'Client time, epoch ms (ignored: the gateway clock is used)' },
+  },
 } as const;
 
 export const dniHeartbeatSchema = {

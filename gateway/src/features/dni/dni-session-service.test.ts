@@ -13,7 +13,22 @@ import type { SiteStore } from '../sites/site-store-type.js';
 import { DEFAULT_SITE_SETTINGS } from '../sites/site-types.js';
 import type { Site } from '../sites/site-types.js';
 import type { TrackingNumber, TrackingNumberStore } from '../tracking-numbers/tracking-number-store-type.js';
-import { DniSessionService, originAllowed } from './dni-session-service.js';
+import { DniSessionService, isBotUserAgent, originAllowed } from './dni-session-service.js';
+import type { TelClickRecord, VisitRecord, VisitRecorder } from './visit-recorder.js';
+
+const UA = 'Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0.0.0 Safari/537.36';
+
+class FakeRecorder {
+  visits: VisitRecord[] = [];
+  clicks: TelClickRecord[] = [];
+  async visit(r: VisitRecord): Promise<void> {
+    this.visits.push(r);
+  }
+  async telClick(r: TelClickRecord): Promise<void> {
+    this.clicks.push(r);
+  }
+  seen(): void {}
+}
 
 const at = new Date(0);
 const site: Site = {
@@ -57,6 +72,14 @@ const pool = (id: string, kind: Pool['kind'], canonical: string, channelId: stri
 /** A lease store that gives out a fixed number per pool until told the pool is full. */
 class FakeLeaseStore implements Partial<NumberLeaseStore> {
   full = new Set<string>();
+  released: string[] = [];
+  async heartbeat(): Promise<number | null> {
+    return null;
+  }
+  async release(p: LeasePool, sessionId: string): Promise<boolean> {
+    this.released.push(`${p.id}:${sessionId}`);
+    return true;
+  }
   calls: { pool: string; req: LeaseRequest }[] = [];
   async lease(p: LeasePool, req: LeaseRequest): Promise<LeaseOutcome> {
     this.calls.push({ pool: p.id, req });
@@ -84,7 +107,7 @@ async function failure(p: Promise<unknown>): Promise<Error> {
   throw new Error('expected a rejection');
 }
 
-function setup() {
+function setup(opts: { sessionsPerMinute?: number; settings?: Partial<Site['settings']>; rows?: Record<string, object> } = {}) {
   const pools = [
     pool('web-us', 'session', '+14155550100', null),
     pool('web-ru', 'session', '+74951234567', null, '+74950000000'),
@@ -94,7 +117,7 @@ function setup() {
   const sites = {
     getByPublicKey: async (_db: Db, key: string) => {
       loads += 1;
-      return key === 'shop' ? site : null;
+      return key === 'shop' ? { ...site, settings: { ...site.settings, ...opts.settings } } : null;
     },
   } as unknown as SiteStore;
   const channels = { list: async () => [ads] } as unknown as ChannelStore;
@@ -115,14 +138,38 @@ function setup() {
   });
   const events = new EventBus(logger);
   const clock = new ManualClock();
-  const dni = new DniSessionService({ db: {} as Db, sites, channels, pools: poolStore, numbers, leases, events, clock });
-  return { dni, store, events, clock, loads: () => loads };
+  const recorder = new FakeRecorder();
+  // web_sessions rows as another replica wrote them: the only SQL the service reads itself.
+  const db = ((table: string) => ({
+    where: (w: { id: string }) => ({ first: async () => (table === 'web_sessions' ? opts.rows?.[w.id] : undefined) }),
+  })) as unknown as Db;
+  const dni = new DniSessionService({
+    db,
+    sites,
+    channels,
+    pools: poolStore,
+    numbers,
+    leases,
+    events,
+    clock,
+    recorder: recorder as unknown as VisitRecorder,
+    secret: Buffer.alloc(32, 1),
+    sessionsPerMinute: opts.sessionsPerMinute ?? 0,
+  });
+  return { dni, store, events, clock, recorder, loads: () => loads };
 }
 
 describe('DniSessionService', () => {
   it('leases a session number per canonical number for an unclassified visit', async () => {
     const { dni, store } = setup();
-    const r = await dni.start({ siteKey: 'shop', origin: null, sessionId: 'sess-0001', visitorId: 'visitor-01', pageUrl: 'https://shop.example/' });
+    const r = await dni.start({
+      siteKey: 'shop',
+      origin: null,
+      sessionId: 'sess-0001',
+      visitorId: 'visitor-01',
+      pageUrl: 'https://shop.example/',
+      userAgent: UA,
+    });
     expect(r.swaps.map((s) => [s.from, s.to])).to.deep.equal([
       ['+14155550100', '+14155550101'],
       ['+74951234567', '+74951234561'],
@@ -132,10 +179,87 @@ describe('DniSessionService', () => {
     expect(r.heartbeatSeconds).to.equal(60);
   });
 
+  it('records the visit with its classification and a salted IP hash, never the IP', async () => {
+    const { dni, recorder } = setup();
+    await dni.start({
+      siteKey: 'shop',
+      origin: null,
+      pageUrl: 'https://shop.example/?utm_source=news&utm_medium=email&utm_campaign=nov',
+      referrer: 'https://mail.example/',
+      userAgent: UA,
+      ip: '203.0.113.7',
+      consent: true,
+      device: { w: 1, h: 2, touch: false, lang: 'en' },
+    });
+    const v = recorder.visits[0]!;
+    expect(v).to.include({ consent: 'not_required', isBot: false, leased: true, utmSource: 'news', utmMedium: 'email', channelId: null });
+    expect(v.visit).to.include({ source: 'news', medium: 'email', campaign: 'nov', kind: 'email' });
+    expect(v.ipHash).to.match(/^[0-9a-f]{64}$/);
+    expect(JSON.stringify(v)).not.to.include('203.0.113.7');
+  });
+
+  it('gives bots channel-level numbers only and records them as bots', async () => {
+    const { dni, store, recorder } = setup();
+    const organic = await dni.start({
+      siteKey: 'shop',
+      origin: null,
+      pageUrl: 'https://shop.example/',
+      userAgent: 'Mozilla/5.0 (compatible; Googlebot/2.1)',
+    });
+    expect(organic.swaps, 'canonical numbers stay').to.deep.equal([]);
+    const paid = await dni.start({ siteKey: 'shop', origin: null, pageUrl: 'https://shop.example/?gclid=x', userAgent: 'HeadlessChrome/120' });
+    expect(paid.swaps.map((s) => s.to)).to.deep.equal(['+14155550110']);
+    expect(store.calls, 'no lease').to.have.length(0);
+    expect(recorder.visits.map((v) => v.isBot)).to.deep.equal([true, true]);
+    expect(organic.heartbeatSeconds).to.equal(3600);
+  });
+
+  it('stores nothing and leases nothing without consent where the site requires it', async () => {
+    const { dni, store, recorder } = setup({ settings: { consent: 'required' } });
+    const r = await dni.start({ siteKey: 'shop', origin: null, pageUrl: 'https://shop.example/?gclid=x', userAgent: UA });
+    expect(r.swaps.map((s) => s.to)).to.deep.equal(['+14155550110']);
+    expect(store.calls).to.have.length(0);
+    expect(recorder.visits).to.have.length(0);
+    await dni.telClick('shop', null, r.session, '+14155550110');
+    expect(recorder.clicks).to.have.length(0);
+    expect(r.session).to.match(/^n_/);
+    // Consent granted on the same page: the widget still holds the ids of the first answer.
+    const g = await dni.start({
+      siteKey: 'shop',
+      origin: null,
+      pageUrl: 'https://shop.example/',
+      userAgent: UA,
+      consent: true,
+      sessionId: r.session,
+      visitorId: r.visitor,
+    });
+    expect(g.session).to.not.match(/^n_/);
+    expect(g.visitor).to.not.match(/^n_/);
+    expect(recorder.visits.map((v) => v.consent)).to.deep.equal(['granted']);
+  });
+
+  it('records tel: clicks on tracking numbers only', async () => {
+    const { dni, recorder } = setup();
+    await dni.telClick('shop', null, 'sess-0001', '+14155550110');
+    await dni.telClick('shop', null, 'sess-0001', '+14155550100');
+    expect(recorder.clicks.map((c) => c.e164)).to.deep.equal(['+14155550110']);
+  });
+
+  it('limits session starts per address with a token bucket', async () => {
+    const { dni, clock } = setup({ sessionsPerMinute: 2 });
+    const go = () => dni.start({ siteKey: 'shop', origin: null, userAgent: UA, ip: '198.51.100.1' });
+    await go();
+    await go();
+    expect(await failure(go())).to.include({ name: 'TooManyRequestsError' });
+    await dni.start({ siteKey: 'shop', origin: null, userAgent: UA, ip: '198.51.100.2' });
+    clock.advance(30_000);
+    await go();
+  });
+
   it("shows the channel's static number where it has one, and the fallback when a pool is full", async () => {
     const { dni, store } = setup();
     store.full.add('web-ru');
-    const r = await dni.start({ siteKey: 'shop', origin: 'https://www.shop.example', pageUrl: 'https://www.shop.example/?gclid=1' });
+    const r = await dni.start({ siteKey: 'shop', origin: 'https://www.shop.example', pageUrl: 'https://www.shop.example/?gclid=1', userAgent: UA });
     expect(r.channel?.name).to.equal('Ads');
     expect(r.swaps.map((s) => s.to)).to.deep.equal(['+14155550110', '+74950000000']);
     expect(
@@ -157,6 +281,43 @@ describe('DniSessionService', () => {
     clock.advance(31_000);
     await dni.start({ siteKey: 'shop', origin: null });
     expect(loads(), 'another replica may have changed it: reloaded after the TTL').to.equal(before + 2);
+  });
+});
+
+describe('DniSessionService heartbeat without a lease', () => {
+  it('reads sessions started elsewhere from SQL: 404 unknown, 200 channel-level only, 410 when its numbers are gone', async () => {
+    const rows = {
+      'static-01': { leased: false, visitor_id: 'v', channel_id: 'ads' },
+      'pooled-01': { leased: true, visitor_id: 'v', channel_id: null },
+    };
+    const { dni, store } = setup({ rows });
+    expect(await failure(dni.heartbeat('shop', null, 'unknown-1'))).to.include({ name: 'NotFoundError' });
+    expect(await dni.heartbeat('shop', null, 'static-01')).to.deep.equal({ active: false, expiresAt: null });
+    // The fake store hands out numbers as 'free', not as the visitor's own: given back, and 410.
+    expect(await failure(dni.heartbeat('shop', null, 'pooled-01'))).to.include({ name: 'GoneError' });
+    expect(store.released.sort()).to.deep.equal(['web-ru:pooled-01', 'web-us:pooled-01']);
+  });
+
+  it('remembers the sessions it started, without SQL', async () => {
+    const { dni } = setup();
+    // A crawler's session: recorded, never leased. Without the memory it would be 404 (no SQL row in this fake).
+    const a = await dni.start({ siteKey: 'shop', origin: null, pageUrl: 'https://shop.example/', userAgent: 'Googlebot/2.1' });
+    expect(await dni.heartbeat('shop', null, a.session)).to.deep.equal({ active: false, expiresAt: null });
+  });
+});
+
+describe('isBotUserAgent', () => {
+  it('knows crawlers and automation, not browsers', () => {
+    expect(isBotUserAgent(UA)).to.equal(false);
+    expect(isBotUserAgent('Mozilla/5.0 (Linux; Android 13; Cubot KingKong) Mobile')).to.equal(false);
+    for (const ua of [
+      'Mozilla/5.0 (compatible; bingbot/2.0)',
+      'facebookexternalhit/1.1',
+      'Mozilla/5.0 (compatible; YandexBot/3.0)',
+      'HeadlessChrome',
+      undefined,
+    ])
+      expect(isBotUserAgent(ua), String(ua)).to.equal(true);
   });
 });
 

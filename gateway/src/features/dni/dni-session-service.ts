@@ -1,5 +1,6 @@
+import { createHash, createHmac } from 'node:crypto';
 import type { Db } from '../../adapters/db/knex.js';
-import { ForbiddenError, NotFoundError } from '../../errors/app-error.js';
+import { ForbiddenError, GoneError, NotFoundError, TooManyRequestsError } from '../../errors/app-error.js';
 import type { Clock } from '../../shared/clock.js';
 import type { EventBus } from '../../shared/event-bus.js';
 import { newId } from '../../shared/ids.js';
@@ -9,8 +10,9 @@ import type { Pool, PoolStore } from '../number-pools/pool-store-type.js';
 import type { Site } from '../sites/site-types.js';
 import type { SiteStore } from '../sites/site-store-type.js';
 import type { TrackingNumberStore } from '../tracking-numbers/tracking-number-store-type.js';
-import { matchChannel, visitFacts } from './channel-match.js';
 import { displayNumber } from './display-number.js';
+import { classifyVisit, matchChannel } from './visit-classifier.js';
+import type { VisitRecorder } from './visit-recorder.js';
 
 /** What the widget path needs about a site, cached in memory and dropped when the site, a channel or a pool changes. */
 interface SiteConfig {
@@ -19,6 +21,8 @@ interface SiteConfig {
   readonly pools: readonly Pool[];
   /** Static pool id → its number (the first active one). */
   readonly staticNumbers: ReadonlyMap<string, string>;
+  /** Every number of the site's pools: a tel: click on one of these is recorded. */
+  readonly trackingNumbers: ReadonlySet<string>;
 }
 
 export interface StartSessionInput {
@@ -28,6 +32,12 @@ export interface StartSessionInput {
   readonly visitorId?: string;
   readonly pageUrl?: string;
   readonly referrer?: string;
+  /** What the page says: false = not granted (store nothing); absent = an older client, the site setting decides. */
+  readonly consent?: boolean;
+  readonly device?: Record<string, unknown>;
+  readonly userAgent?: string;
+  /** The client's address, hashed with a salt before anything is stored; used raw only for the rate limit. */
+  readonly ip?: string;
 }
 
 export interface Swap {
@@ -46,6 +56,29 @@ export interface SessionAnswer {
 }
 
 const MAX_CACHED_SITES = 10_000;
+const MAX_RECENT_SESSIONS = 100_000;
+
+interface SessionFacts {
+  readonly siteId: string;
+  readonly visitorId: string;
+  readonly channelId: string | null;
+  readonly leased: boolean;
+}
+/** The heartbeat interval answered when nothing was leased (nothing to keep alive; the widget checks in hourly). */
+const IDLE_HEARTBEAT_SECONDS = 3600;
+/** Session ids minted for visits that may not be stored (no consent): heartbeats and clicks on them store nothing. */
+const UNSTORED_PREFIX = 'n_';
+/**
+ * Automation and crawler user agents (server-side twin of the widget's check): channel-level numbers only.
+ * `bot` only as a product token (`…bot/2.1`, `…Bot;`) or a word, so "Cubot KingKong" phones are not taken for crawlers.
+ * A request without a user agent is not a browser.
+ */
+const BOT_UA =
+  /googlebot|bingbot|yandex(?:bot|images|metrika|direct)|slurp|duckduckbot|baiduspider|spider|crawler|crawling|bot[/;)]|\bbot\b|facebookexternalhit|headless|phantomjs|lighthouse|pingdom|preview|python-requests|curl\/|wget/i;
+
+export function isBotUserAgent(ua: string | undefined): boolean {
+  return !ua || BOT_UA.test(ua);
+}
 /**
  * Changes made through this process drop the cache at once (events); the TTL bounds how long another replica
  * keeps serving an old configuration.
@@ -55,6 +88,13 @@ const SITE_CACHE_TTL_MS = 30_000;
 /** The widget's side of the lease engine: which number each of a site's numbers becomes for this visit. */
 export class DniSessionService {
   private readonly cache = new Map<string, { readonly config: Promise<SiteConfig | null>; readonly loadedAt: number }>();
+  private readonly buckets = new Map<string, { tokens: number; at: number }>();
+  /**
+   * Sessions started through this process (most recent MAX_RECENT_SESSIONS): what a heartbeat that finds no lease
+   * needs, without reading SQL on the usual single-replica path. Another replica's sessions are read from SQL.
+   */
+  private readonly recent = new Map<string, SessionFacts>();
+  private readonly ipSalt: Buffer;
 
   constructor(
     private readonly deps: {
@@ -66,8 +106,14 @@ export class DniSessionService {
       leases: NumberLeaseService;
       events: EventBus;
       clock: Clock;
+      recorder: VisitRecorder;
+      /** Secret for the IP hash salt (the gateway's encryption key; only a derived value is used). */
+      secret: Buffer;
+      /** Session starts allowed per client IP per minute (token bucket, in this process's memory). */
+      sessionsPerMinute: number;
     },
   ) {
+    this.ipSalt = createHmac('sha256', deps.secret).update('dni ip hash').digest();
     const drop = (): void => this.cache.clear();
     deps.events.on('site.changed', drop);
     deps.events.on('channel.changed', drop);
@@ -94,11 +140,14 @@ export class DniSessionService {
       this.deps.pools.listBySite(db, site.id),
     ]);
     const staticNumbers = new Map<string, string>();
-    for (const pool of pools.filter((p) => p.kind === 'static')) {
-      const first = (await this.deps.numbers.listByPool(db, pool.id)).find((n) => n.status === 'active');
-      if (first) staticNumbers.set(pool.id, first.e164);
+    const trackingNumbers = new Set<string>();
+    for (const pool of pools) {
+      const numbers = await this.deps.numbers.listByPool(db, pool.id);
+      for (const n of numbers) trackingNumbers.add(n.e164);
+      const first = numbers.find((n) => n.status === 'active');
+      if (first && pool.kind === 'static') staticNumbers.set(pool.id, first.e164);
     }
-    return { site, channels, pools, staticNumbers };
+    return { site, channels, pools, staticNumbers, trackingNumbers };
   }
 
   /** The site for a widget request, checking the page's origin against the site's domains when the browser sent one. */
@@ -111,38 +160,152 @@ export class DniSessionService {
 
   async start(input: StartSessionInput): Promise<SessionAnswer> {
     const cfg = await this.siteFor(input.siteKey, input.origin);
-    const session = input.sessionId ?? newId();
-    const visitor = input.visitorId ?? newId();
-    const channel = cfg.channels.length ? matchChannel(cfg.channels, visitFacts(input.pageUrl, input.referrer)) : null;
-    const jobs = cfg.site.canonicalNumbers.map(async (canonical) => {
+    if (input.ip !== undefined) this.takeToken(input.ip);
+    const { site } = cfg;
+    const store = site.settings.consent === 'required' ? input.consent === true : input.consent !== false;
+    const isBot = isBotUserAgent(input.userAgent);
+    // Ids handed out before consent (n_…) are not carried into a stored visit: the page may still hold them.
+    const known = (id: string | undefined): string | undefined => (id?.startsWith(UNSTORED_PREFIX) ? undefined : id);
+    const session = store ? (known(input.sessionId) ?? newId()) : UNSTORED_PREFIX + newId();
+    const visitor = store ? (known(input.visitorId) ?? newId()) : UNSTORED_PREFIX + newId();
+    const visit = classifyVisit({ pageUrl: input.pageUrl ?? '', referrer: input.referrer ?? null, siteDomains: siteHosts(site.domains) });
+    const channel = matchChannel(visit, cfg.channels);
+    // Bots and visits that may not be stored get channel-level numbers only: never a pool lease.
+    const pooled = store && !isBot;
+    const jobs = site.canonicalNumbers.map(async (canonical) => {
       const pool = pickPool(cfg.pools, canonical, channel);
       if (!pool) return null;
       const fallback = pool.fallbackNumber ?? canonical;
       if (pool.kind === 'static') return { from: canonical, to: cfg.staticNumbers.get(pool.id) ?? fallback, expiresAt: null, hb: null };
+      if (!pooled) return null;
       const out = await this.deps.leases.lease(pool, session, visitor);
       return out.kind === 'leased'
         ? { from: canonical, to: out.e164, expiresAt: out.expiresAt, hb: pool.settings.heartbeatSeconds }
         : { from: canonical, to: fallback, expiresAt: null, hb: pool.settings.heartbeatSeconds };
     });
-    const results = (await Promise.all(jobs)).filter((r) => r !== null);
+    const results = (await Promise.all(jobs)).filter((r) => r !== null && r.to !== r.from) as Array<{
+      from: string;
+      to: string;
+      expiresAt: number | null;
+      hb: number | null;
+    }>;
     const expiries = results.flatMap((r) => (r.expiresAt === null ? [] : [r.expiresAt]));
     const beats = results.flatMap((r) => (r.hb === null ? [] : [r.hb]));
+    if (store) {
+      const leased = expiries.length > 0 || this.recent.get(session)?.leased === true;
+      this.recent.delete(session);
+      if (this.recent.size >= MAX_RECENT_SESSIONS) this.recent.delete(this.recent.keys().next().value as string);
+      this.recent.set(session, { siteId: site.id, visitorId: visitor, channelId: channel?.id ?? null, leased });
+      const params = safeParams(input.pageUrl);
+      await this.deps.recorder.visit({
+        accountId: site.accountId,
+        siteId: site.id,
+        visitorId: visitor,
+        sessionId: session,
+        channelId: channel?.id ?? null,
+        pageUrl: input.pageUrl ?? null,
+        referrer: input.referrer || null,
+        visit,
+        utmSource: params.get('utm_source'),
+        utmMedium: params.get('utm_medium'),
+        device: { ...(input.device ?? {}), ...(input.userAgent ? { ua: input.userAgent.slice(0, 512) } : {}) },
+        ipHash: input.ip ? this.hashIp(input.ip) : null,
+        consent: site.settings.consent === 'required' ? 'granted' : 'not_required',
+        isBot,
+        leased: expiries.length > 0,
+        attributionTouch: site.settings.attributionTouch,
+        at: this.deps.clock.now(),
+      });
+    }
     return {
       session,
       visitor,
       channel: channel ? { id: channel.id, name: channel.name, kind: channel.kind } : null,
       swaps: results.map((r) => ({ from: r.from, to: r.to, display: displayNumber(r.to) })),
       expiresAt: expiries.length ? new Date(Math.min(...expiries)).toISOString() : null,
-      heartbeatSeconds: beats.length ? Math.min(...beats) : 60,
+      heartbeatSeconds: expiries.length && beats.length ? Math.min(...beats) : IDLE_HEARTBEAT_SECONDS,
     };
   }
 
-  /** Extends the session's leases in every session pool of the site; false when it holds none any more. */
+  /** A tel: link was clicked on the page: recorded when the number is one of the site's tracking numbers. */
+  async telClick(siteKey: string, origin: string | null, sessionId: string, e164: string): Promise<void> {
+    const cfg = await this.siteFor(siteKey, origin);
+    if (sessionId.startsWith(UNSTORED_PREFIX) || !cfg.trackingNumbers.has(e164)) return;
+    await this.deps.recorder.telClick({ accountId: cfg.site.accountId, siteId: cfg.site.id, sessionId, e164, at: this.deps.clock.now() });
+  }
+
+  /** Token bucket per client address: `sessionsPerMinute` as the burst and the refill rate. In memory, per process. */
+  private takeToken(ip: string): void {
+    const rate = this.deps.sessionsPerMinute;
+    if (rate <= 0) return;
+    const now = this.deps.clock.nowMs();
+    const b = this.buckets.get(ip) ?? { tokens: rate, at: now };
+    b.tokens = Math.min(rate, b.tokens + ((now - b.at) * rate) / 60_000);
+    b.at = now;
+    if (b.tokens < 1) {
+      this.buckets.set(ip, b);
+      throw new TooManyRequestsError('Too many sessions from this address; try again later');
+    }
+    b.tokens -= 1;
+    if (this.buckets.size >= 100_000) this.buckets.clear();
+    this.buckets.set(ip, b);
+  }
+
+  private hashIp(ip: string): string {
+    return createHash('sha256').update(this.ipSalt).update(ip).digest('hex');
+  }
+
+  /**
+   * Extends the session's leases in every session pool of the site. A session that held a pool number and holds
+   * none any more is gone (410: the widget starts a new one); an unknown session is 404; a session that only ever had
+   * channel-level numbers stays as it is (active false).
+   */
   async heartbeat(siteKey: string, origin: string | null, sessionId: string): Promise<{ active: boolean; expiresAt: string | null }> {
     const cfg = await this.siteFor(siteKey, origin);
     const pools = cfg.pools.filter((p) => p.kind === 'session');
     const got = (await Promise.all(pools.map((p) => this.deps.leases.heartbeat(p, sessionId)))).filter((x) => x !== null);
-    return { active: got.length > 0, expiresAt: got.length ? new Date(Math.min(...got)).toISOString() : null };
+    if (got.length > 0) {
+      this.deps.recorder.seen(cfg.site.id, sessionId, this.deps.clock.now());
+      return { active: true, expiresAt: new Date(Math.min(...got)).toISOString() };
+    }
+    if (sessionId.startsWith(UNSTORED_PREFIX)) return { active: false, expiresAt: null };
+    const row = await this.sessionFacts(cfg.site.id, sessionId);
+    if (!row) throw new NotFoundError('Unknown session');
+    if (row.leased) {
+      const retaken = await this.retake(cfg, sessionId, row.visitorId, row.channelId);
+      if (retaken === null) throw new GoneError('The session no longer holds its numbers; start a new one');
+      this.deps.recorder.seen(cfg.site.id, sessionId, this.deps.clock.now());
+      return { active: true, expiresAt: new Date(retaken).toISOString() };
+    }
+    this.deps.recorder.seen(cfg.site.id, sessionId, this.deps.clock.now());
+    return { active: false, expiresAt: null };
+  }
+
+  private async sessionFacts(siteId: string, sessionId: string): Promise<SessionFacts | null> {
+    const hit = this.recent.get(sessionId);
+    if (hit) return hit.siteId === siteId ? hit : null;
+    const row = (await this.deps.db('web_sessions').where({ id: sessionId, site_id: siteId }).first('leased', 'visitor_id', 'channel_id')) as
+      | { leased: boolean; visitor_id: string; channel_id: string | null }
+      | undefined;
+    return row ? { siteId, visitorId: row.visitor_id, channelId: row.channel_id, leased: row.leased } : null;
+  }
+
+  /**
+   * The widget sends `leave` on every `pagehide`, page-to-page navigation included, and the next page heartbeats the
+   * stored session. The session gets its numbers back when the lease engine hands each one back as the visitor's own
+   * (`sticky`: nobody held it since), i.e. the numbers the page still shows; otherwise anything taken is given back and
+   * the caller answers 410. Returns the earliest expiry, or null.
+   */
+  private async retake(cfg: SiteConfig, sessionId: string, visitorId: string, channelId: string | null): Promise<number | null> {
+    const channel = cfg.channels.find((c) => c.id === channelId) ?? null;
+    const pools = [...new Set(cfg.site.canonicalNumbers.map((c) => pickPool(cfg.pools, c, channel)))].filter(
+      (p): p is Pool => p !== null && p.kind === 'session',
+    );
+    if (pools.length === 0) return null;
+    const outs = await Promise.all(pools.map((p) => this.deps.leases.lease(p, sessionId, visitorId)));
+    if (outs.every((o) => o.kind === 'leased' && o.how === 'sticky')) return Math.min(...outs.map((o) => (o.kind === 'leased' ? o.expiresAt : 0)));
+    await Promise.all(pools.map((p, i) => (outs[i]?.kind === 'leased' ? this.deps.leases.release(p, sessionId, 'left') : null)));
+    return null;
   }
 
   async leave(siteKey: string, origin: string | null, sessionId: string): Promise<void> {
@@ -160,6 +323,19 @@ function pickPool(pools: readonly Pool[], canonical: string, channel: Channel | 
     forNumber.find((p) => p.channelId === null) ||
     null
   );
+}
+
+/** The host part of the site's domain patterns, for "is the referrer the site itself". */
+function siteHosts(domains: readonly string[]): string[] {
+  return domains.map((d) => d.toLowerCase().split(':')[0]!.replace(/^\*\./, ''));
+}
+
+function safeParams(url: string | undefined): URLSearchParams {
+  try {
+    return url ? new URL(url).searchParams : new URLSearchParams();
+  } catch {
+    return new URLSearchParams();
+  }
 }
 
 /** Site domains: "example.com", "*.example.com" (subdomains only), "localhost:*" (any port), "host:8080". */

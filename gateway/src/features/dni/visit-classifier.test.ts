@@ -111,6 +111,13 @@ describe('matchChannel', () => {
     expect(matchChannel(visit('https://example.com/', 'https://deals.partner.org/x'), channels)?.id).to.equal('partners');
   });
 
+  it('matches a plain referrer_host against the host and its subdomains, as channels document it', () => {
+    const blog = [{ id: 'blog', priority: 1, rules: [{ referrer_host: 'blog.example' }] }];
+    expect(matchChannel(visit('https://shop.example/', 'https://news.blog.example/a'), blog)?.id).to.equal('blog');
+    expect(matchChannel(visit('https://shop.example/', 'https://www.blog.example/'), blog)?.id).to.equal('blog');
+    expect(matchChannel(visit('https://shop.example/', 'https://myblog.example/'), blog)).to.equal(null);
+  });
+
   it('picks the highest priority, the first listed on a tie, and null when nothing matches', () => {
     const both = [
       { id: 'low', priority: 1, rules: [{ kind: 'paid_search' }] },

@@ -203,7 +203,8 @@ export interface ChannelCandidate {
 /**
  * The matching channel with the highest priority (first listed wins a tie), or null. A channel matches when any of its
  * rules does. `utm_*` keys compare against the classified values, so `{utm_source:'google', utm_medium:'cpc'}` also
- * matches a gclid visit; `click_id` names a click id present on the URL; `referrer_host` is a host glob (`*.example.com`).
+ * matches a gclid visit; `click_id` names a click id present on the URL; `referrer_host` is a host glob (`*.example.com`) matched against the
+ * referrer host and its parent domains.
  */
 export function matchChannel<C extends ChannelCandidate>(visit: VisitClassification, channels: readonly C[]): C | null {
   let best: C | null = null;
@@ -224,7 +225,8 @@ function ruleMatches(visit: VisitClassification, rule: ChannelRule): boolean {
     utm_content: [visit.content ?? ''],
     click_id: Object.keys(visit.clickIds),
     kind: [visit.kind],
-    referrer_host: [visit.referrerHost ?? ''],
+    // The host and its parent domains, so `google.com` also matches `news.google.com` (as channels document it).
+    referrer_host: parentDomains(visit.referrerHost ?? ''),
   };
   return Object.entries(rule).every(([key, pattern]) => {
     const candidates = values[key as keyof ChannelRule];
@@ -232,6 +234,12 @@ function ruleMatches(visit: VisitClassification, rule: ChannelRule): boolean {
     const re = globToRegExp(pattern);
     return candidates.some((v) => v !== '' && re.test(v));
   });
+}
+
+function parentDomains(host: string): string[] {
+  const out: string[] = [];
+  for (let h = host; h.includes('.'); h = h.slice(h.indexOf('.') + 1)) out.push(h);
+  return out.length ? out : [host];
 }
 
 function globToRegExp(glob: string): RegExp {
