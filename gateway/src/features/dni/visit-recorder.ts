@@ -5,8 +5,9 @@ import type { VisitClassification } from './visit-classifier.js';
 
 /** Most pages kept per web session (the landing page first); later pages are dropped. */
 export const MAX_SESSION_PAGES = 50;
-const MAX_QUEUE = 10_000;
-const BATCH = 500;
+const MAX_QUEUE = 50_000;
+const BATCH = 2_000;
+const MAX_REMEMBERED_SESSIONS = 100_000;
 
 export interface VisitRecord {
   readonly accountId: string;
@@ -53,7 +54,19 @@ export class VisitRecorder {
 
   constructor(private readonly deps: { db: Db; logger: Logger; mode: 'behind' | 'direct'; flushMs?: number }) {}
 
+  /** The last page recorded per session, so a reload of the same page is only a "seen" (bounded, oldest dropped). */
+  private readonly lastPage = new Map<string, string>();
+
   visit(r: VisitRecord): Promise<void> {
+    if (this.deps.mode === 'behind' && r.pageUrl && this.lastPage.get(r.sessionId) === r.pageUrl) {
+      this.seen(r.siteId, r.sessionId, r.at);
+      return Promise.resolve();
+    }
+    if (r.pageUrl) {
+      this.lastPage.delete(r.sessionId);
+      this.lastPage.set(r.sessionId, r.pageUrl);
+      if (this.lastPage.size > MAX_REMEMBERED_SESSIONS) this.lastPage.delete(this.lastPage.keys().next().value as string);
+    }
     return this.submit({ kind: 'visit', r });
   }
 
@@ -82,13 +95,17 @@ export class VisitRecorder {
     this.timer ??= setTimeout(() => {
       this.timer = null;
       void this.flush();
-    }, this.deps.flushMs ?? 200);
+    }, this.deps.flushMs ?? 1_000);
     this.timer.unref();
   }
 
   /** Writes everything queued so far (tests and shutdown call it; the timer does otherwise). */
   async flush(): Promise<void> {
     while (this.running) await this.running;
+    // Group each session's items into one batch (a stable sort keeps their order), so a session seen many times in one
+    // interval becomes one row write instead of one per batch it would otherwise be spread over.
+    const keyOf = (i: Item): string => (i.kind === 'seen' ? i.sessionId : i.r.sessionId);
+    this.queue = this.queue.sort((a, b) => (keyOf(a) < keyOf(b) ? -1 : keyOf(a) > keyOf(b) ? 1 : 0));
     while (this.queue.length) {
       const batch = this.queue.splice(0, BATCH);
       this.running = this.deps.db
