@@ -23,7 +23,14 @@ interface SiteConfig {
   readonly staticNumbers: ReadonlyMap<string, string>;
   /** Every number of the site's pools: a tel: click on one of these is recorded. */
   readonly trackingNumbers: ReadonlySet<string>;
+  /**
+   * Recent classifications by page URL and referrer. It lives and dies with this configuration, so a channel change
+   * (which reloads it) can never serve a stale channel.
+   */
+  readonly classified: Map<string, { visit: ReturnType<typeof classifyVisit>; channel: Channel | null }>;
 }
+
+const MAX_CLASSIFIED = 5_000;
 
 export interface StartSessionInput {
   readonly siteKey: string;
@@ -147,7 +154,7 @@ export class DniSessionService {
       const first = numbers.find((n) => n.status === 'active');
       if (first && pool.kind === 'static') staticNumbers.set(pool.id, first.e164);
     }
-    return { site, channels, pools, staticNumbers, trackingNumbers };
+    return { site, channels, pools, staticNumbers, trackingNumbers, classified: new Map() };
   }
 
   /** The site for a widget request, checking the page's origin against the site's domains when the browser sent one. */
@@ -156,6 +163,19 @@ export class DniSessionService {
     if (!cfg) throw new NotFoundError('Unknown site key');
     if (origin !== null && !originAllowed(origin, cfg.site.domains)) throw new ForbiddenError('This page may not use the site key');
     return cfg;
+  }
+
+  /** The same page and referrer classify the same way: reloads and popular landing pages skip the URL parsing. */
+  private classify(cfg: SiteConfig, pageUrl: string, referrer: string | null): { visit: ReturnType<typeof classifyVisit>; channel: Channel | null } {
+    const key = `${pageUrl}\n${referrer ?? ''}`;
+    let hit = cfg.classified.get(key);
+    if (!hit) {
+      const visit = classifyVisit({ pageUrl, referrer, siteDomains: siteHosts(cfg.site.domains) });
+      hit = { visit, channel: matchChannel(visit, cfg.channels) };
+      if (cfg.classified.size >= MAX_CLASSIFIED) cfg.classified.delete(cfg.classified.keys().next().value as string);
+      cfg.classified.set(key, hit);
+    }
+    return hit;
   }
 
   async start(input: StartSessionInput): Promise<SessionAnswer> {
@@ -168,8 +188,7 @@ export class DniSessionService {
     const known = (id: string | undefined): string | undefined => (id?.startsWith(UNSTORED_PREFIX) ? undefined : id);
     const session = store ? (known(input.sessionId) ?? newId()) : UNSTORED_PREFIX + newId();
     const visitor = store ? (known(input.visitorId) ?? newId()) : UNSTORED_PREFIX + newId();
-    const visit = classifyVisit({ pageUrl: input.pageUrl ?? '', referrer: input.referrer ?? null, siteDomains: siteHosts(site.domains) });
-    const channel = matchChannel(visit, cfg.channels);
+    const { visit, channel } = this.classify(cfg, input.pageUrl ?? '', input.referrer ?? null);
     // Bots and visits that may not be stored get channel-level numbers only: never a pool lease.
     const pooled = store && !isBot;
     const jobs = site.canonicalNumbers.map(async (canonical) => {
