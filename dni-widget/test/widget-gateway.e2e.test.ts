@@ -2,6 +2,7 @@
 // (`/dni.js`, the session API, the demo site as seeded). Browser-only behaviour (formats, SPAs, storage, consent,
 // failures) is covered against the stand-in in widget.e2e.test.ts; this file checks the two sides agree.
 import { execFileSync } from 'node:child_process';
+import { requireChromium, testEnv } from '../../gateway/test/helpers/test-env.js';
 import { existsSync, readFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -40,7 +41,8 @@ describe('dni widget against the gateway', function () {
   let context: BrowserContext | undefined;
   let errors: string[] = [];
 
-  before(async () => {
+  before(async function () {
+    requireChromium(this);
     // The gateway reads dni-widget/dist/dni.js when it starts: build it from the current source first.
     execFileSync(process.execPath, [fileURLToPath(new URL('../build.mjs', import.meta.url))]);
     expect(existsSync(WIDGET), 'widget built').to.equal(true);
@@ -56,13 +58,13 @@ describe('dni widget against the gateway', function () {
     await new Promise<void>((r) => site.listen(0, '127.0.0.1', r));
     siteOrigin = `http://127.0.0.1:${(site.address() as AddressInfo).port}`;
     browser = await chromium.launch({
-      executablePath: '/usr/bin/chromium',
+      executablePath: testEnv.chromiumPath,
       args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--no-first-run'],
     });
   });
   after(async () => {
     await browser?.close();
-    await new Promise((r) => site?.close(r));
+    await new Promise<void>((r) => (site ? site.close(() => r()) : r()));
     await gw?.stop();
   });
   afterEach(async () => {

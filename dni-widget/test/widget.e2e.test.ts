@@ -3,6 +3,7 @@
 // browser-only behaviour deterministic (numbers, expiry, failures); widget-gateway.e2e.test.ts runs the widget against
 // the real gateway.
 import { execFileSync } from 'node:child_process';
+import { requireChromium, testEnv } from '../../gateway/test/helpers/test-env.js';
 import { fileURLToPath } from 'node:url';
 import { expect } from 'chai';
 import { type BrowserContext, type BrowserContextOptions, chromium, type Page } from 'playwright-core';
@@ -39,12 +40,13 @@ describe('dni widget in Chromium', function () {
   let context: BrowserContext;
   let errors: string[] = [];
 
-  before(async () => {
+  before(async function () {
+    requireChromium(this);
     execFileSync(process.execPath, [fileURLToPath(new URL('../build.mjs', import.meta.url))]);
     standIn = await startStandIn(WIDGET, FIXTURES);
     // launch() runs Chromium on a fresh temporary profile of its own.
     browser = await chromium.launch({
-      executablePath: '/usr/bin/chromium',
+      executablePath: testEnv.chromiumPath,
       args: [
         '--headless',
         '--no-sandbox',

@@ -7,7 +7,7 @@ import { createTestConfig } from './helpers/config.js';
 import { useTestDatabase } from './helpers/db.js';
 import { startTestGateway } from './helpers/gateway.js';
 import type { TestGateway } from './helpers/gateway.js';
-import { testEnv } from './helpers/test-env.js';
+import { requireChromium, testEnv } from './helpers/test-env.js';
 
 const ACCOUNT_SID = randomSid('AC');
 const AUTH_TOKEN = 'c'.repeat(32);
@@ -18,7 +18,8 @@ describe('console in Chromium', function () {
   let gw: TestGateway;
   let browser: Browser;
 
-  before(async () => {
+  before(async function () {
+    requireChromium(this);
     const config = createTestConfig({ twilio: { accountSid: ACCOUNT_SID, authToken: AUTH_TOKEN } });
     gw = await startTestGateway(t.db, { config: { ...config, http: { ...config.http, publicBaseUrl: new URL('http://127.0.0.1') } } });
     await seedDemo(t.db.knex);
