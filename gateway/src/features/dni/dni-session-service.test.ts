@@ -28,6 +28,9 @@ class FakeRecorder {
     this.clicks.push(r);
   }
   seen(): void {}
+  isRepeat(): boolean {
+    return false;
+  }
 }
 
 const at = new Date(0);

@@ -27,10 +27,19 @@ interface SiteConfig {
    * Recent classifications by page URL and referrer. It lives and dies with this configuration, so a channel change
    * (which reloads it) can never serve a stale channel.
    */
-  readonly classified: Map<string, { visit: ReturnType<typeof classifyVisit>; channel: Channel | null }>;
+  readonly classified: Map<string, Classified>;
+  /** Origins already checked against the site's domains. */
+  readonly origins: Map<string, boolean>;
 }
 
 const MAX_CLASSIFIED = 5_000;
+
+interface Classified {
+  readonly visit: ReturnType<typeof classifyVisit>;
+  readonly channel: Channel | null;
+  readonly utmSource: string | null;
+  readonly utmMedium: string | null;
+}
 
 export interface StartSessionInput {
   readonly siteKey: string;
@@ -154,24 +163,32 @@ export class DniSessionService {
       const first = numbers.find((n) => n.status === 'active');
       if (first && pool.kind === 'static') staticNumbers.set(pool.id, first.e164);
     }
-    return { site, channels, pools, staticNumbers, trackingNumbers, classified: new Map() };
+    return { site, channels, pools, staticNumbers, trackingNumbers, classified: new Map(), origins: new Map() };
   }
 
   /** The site for a widget request, checking the page's origin against the site's domains when the browser sent one. */
   async siteFor(siteKey: string, origin: string | null): Promise<SiteConfig> {
     const cfg = await this.config(siteKey);
     if (!cfg) throw new NotFoundError('Unknown site key');
-    if (origin !== null && !originAllowed(origin, cfg.site.domains)) throw new ForbiddenError('This page may not use the site key');
+    if (origin !== null) {
+      let allowed = cfg.origins.get(origin);
+      if (allowed === undefined) {
+        allowed = originAllowed(origin, cfg.site.domains);
+        if (cfg.origins.size < MAX_CLASSIFIED) cfg.origins.set(origin, allowed);
+      }
+      if (!allowed) throw new ForbiddenError('This page may not use the site key');
+    }
     return cfg;
   }
 
   /** The same page and referrer classify the same way: reloads and popular landing pages skip the URL parsing. */
-  private classify(cfg: SiteConfig, pageUrl: string, referrer: string | null): { visit: ReturnType<typeof classifyVisit>; channel: Channel | null } {
+  private classify(cfg: SiteConfig, pageUrl: string, referrer: string | null): Classified {
     const key = `${pageUrl}\n${referrer ?? ''}`;
     let hit = cfg.classified.get(key);
     if (!hit) {
       const visit = classifyVisit({ pageUrl, referrer, siteDomains: siteHosts(cfg.site.domains) });
-      hit = { visit, channel: matchChannel(visit, cfg.channels) };
+      const params = safeParams(pageUrl);
+      hit = { visit, channel: matchChannel(visit, cfg.channels), utmSource: params.get('utm_source'), utmMedium: params.get('utm_medium') };
       if (cfg.classified.size >= MAX_CLASSIFIED) cfg.classified.delete(cfg.classified.keys().next().value as string);
       cfg.classified.set(key, hit);
     }
@@ -188,7 +205,8 @@ export class DniSessionService {
     const known = (id: string | undefined): string | undefined => (id?.startsWith(UNSTORED_PREFIX) ? undefined : id);
     const session = store ? (known(input.sessionId) ?? newId()) : UNSTORED_PREFIX + newId();
     const visitor = store ? (known(input.visitorId) ?? newId()) : UNSTORED_PREFIX + newId();
-    const { visit, channel } = this.classify(cfg, input.pageUrl ?? '', input.referrer ?? null);
+    const classified = this.classify(cfg, input.pageUrl ?? '', input.referrer ?? null);
+    const { visit, channel } = classified;
     // Bots and visits that may not be stored get channel-level numbers only: never a pool lease.
     const pooled = store && !isBot;
     const jobs = site.canonicalNumbers.map(async (canonical) => {
@@ -215,26 +233,27 @@ export class DniSessionService {
       this.recent.delete(session);
       if (this.recent.size >= MAX_RECENT_SESSIONS) this.recent.delete(this.recent.keys().next().value as string);
       this.recent.set(session, { siteId: site.id, visitorId: visitor, channelId: channel?.id ?? null, leased });
-      const params = safeParams(input.pageUrl);
-      await this.deps.recorder.visit({
-        accountId: site.accountId,
-        siteId: site.id,
-        visitorId: visitor,
-        sessionId: session,
-        channelId: channel?.id ?? null,
-        pageUrl: input.pageUrl ?? null,
-        referrer: input.referrer || null,
-        visit,
-        utmSource: params.get('utm_source'),
-        utmMedium: params.get('utm_medium'),
-        device: { ...(input.device ?? {}), ...(input.userAgent ? { ua: input.userAgent.slice(0, 512) } : {}) },
-        ipHash: input.ip ? this.hashIp(input.ip) : null,
-        consent: site.settings.consent === 'required' ? 'granted' : 'not_required',
-        isBot,
-        leased: expiries.length > 0,
-        attributionTouch: site.settings.attributionTouch,
-        at: this.deps.clock.now(),
-      });
+      if (this.deps.recorder.isRepeat(session, input.pageUrl)) this.deps.recorder.seen(site.id, session, this.deps.clock.now());
+      else
+        await this.deps.recorder.visit({
+          accountId: site.accountId,
+          siteId: site.id,
+          visitorId: visitor,
+          sessionId: session,
+          channelId: channel?.id ?? null,
+          pageUrl: input.pageUrl ?? null,
+          referrer: input.referrer || null,
+          visit,
+          utmSource: classified.utmSource,
+          utmMedium: classified.utmMedium,
+          device: { ...(input.device ?? {}), ...(input.userAgent ? { ua: input.userAgent.slice(0, 512) } : {}) },
+          ipHash: input.ip ? this.hashIp(input.ip) : null,
+          consent: site.settings.consent === 'required' ? 'granted' : 'not_required',
+          isBot,
+          leased: expiries.length > 0,
+          attributionTouch: site.settings.attributionTouch,
+          at: this.deps.clock.now(),
+        });
     }
     return {
       session,

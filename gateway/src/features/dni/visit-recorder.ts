@@ -57,8 +57,13 @@ export class VisitRecorder {
   /** The last page recorded per session, so a reload of the same page is only a "seen" (bounded, oldest dropped). */
   private readonly lastPage = new Map<string, string>();
 
+  /** A reload of the page this session last recorded (server mode): a last-seen touch is all it needs. */
+  isRepeat(sessionId: string, pageUrl: string | undefined): boolean {
+    return this.deps.mode === 'behind' && !!pageUrl && this.lastPage.get(sessionId) === pageUrl;
+  }
+
   visit(r: VisitRecord): Promise<void> {
-    if (this.deps.mode === 'behind' && r.pageUrl && this.lastPage.get(r.sessionId) === r.pageUrl) {
+    if (this.isRepeat(r.sessionId, r.pageUrl ?? undefined)) {
       this.seen(r.siteId, r.sessionId, r.at);
       return Promise.resolve();
     }
