@@ -3,11 +3,11 @@
 // Page two path (swaps known from storage): each run rebuilds the page's DOM with canonical numbers, then times
 // `dni('rescan')` with performance.now() — the synchronous walk + swap the widget does before first paint.
 import { execFileSync } from 'node:child_process';
+import { launchChromium } from '../gateway/test/helpers/browser.js';
 import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
-import { chromium } from 'playwright-core';
 import { startStandIn } from '../dni-widget/test/helpers/stand-in-gateway.js';
 
 const RUNS = 30;
@@ -40,19 +40,7 @@ const main = async (): Promise<void> => {
     `<!doctype html><html><head><meta charset="utf-8"><script async src="{{GATEWAY}}/dni.js" data-site="demo"></script></head><body>${body()}</body></html>`,
   );
   const standIn = await startStandIn(new URL('../dni-widget/dist/dni.js', import.meta.url), pathToFileURL(`${dir}/`));
-  const browser = await chromium.launch({
-    executablePath: '/usr/bin/chromium',
-    args: [
-      '--headless',
-      '--no-sandbox',
-      '--disable-gpu',
-      '--disable-background-networking',
-      '--disable-component-update',
-      '--disable-sync',
-      '--no-first-run',
-      '--disable-quic',
-    ],
-  });
+  const browser = await launchChromium();
   try {
     const context = await browser.newContext();
     await context.addInitScript(`localStorage.setItem('dni:demo', JSON.stringify({ visitorId: 'v', sessionId: 's', expiresAt: Date.now() + 6e5,

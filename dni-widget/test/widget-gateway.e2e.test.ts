@@ -2,13 +2,14 @@
 // (`/dni.js`, the session API, the demo site as seeded). Browser-only behaviour (formats, SPAs, storage, consent,
 // failures) is covered against the stand-in in widget.e2e.test.ts; this file checks the two sides agree.
 import { execFileSync } from 'node:child_process';
-import { requireChromium, testEnv } from '../../gateway/test/helpers/test-env.js';
+import { launchChromium } from '../../gateway/test/helpers/browser.js';
+import { requireChromium } from '../../gateway/test/helpers/test-env.js';
 import { existsSync, readFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import { expect } from 'chai';
-import { type BrowserContext, chromium, type Page } from 'playwright-core';
+import type { BrowserContext, chromium, Page } from 'playwright-core';
 import { useTestDatabase } from '../../gateway/test/helpers/db.js';
 import { startTestGateway, type TestGateway } from '../../gateway/test/helpers/gateway.js';
 import { seedDemo } from '../../gateway/src/demo/demo-seed.js';
@@ -57,10 +58,7 @@ describe('dni widget against the gateway', function () {
     });
     await new Promise<void>((r) => site.listen(0, '127.0.0.1', r));
     siteOrigin = `http://127.0.0.1:${(site.address() as AddressInfo).port}`;
-    browser = await chromium.launch({
-      executablePath: testEnv.chromiumPath,
-      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--no-first-run'],
-    });
+    browser = await launchChromium();
   });
   after(async () => {
     await browser?.close();

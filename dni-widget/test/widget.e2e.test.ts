@@ -3,10 +3,11 @@
 // browser-only behaviour deterministic (numbers, expiry, failures); widget-gateway.e2e.test.ts runs the widget against
 // the real gateway.
 import { execFileSync } from 'node:child_process';
-import { requireChromium, testEnv } from '../../gateway/test/helpers/test-env.js';
+import { launchChromium } from '../../gateway/test/helpers/browser.js';
+import { requireChromium } from '../../gateway/test/helpers/test-env.js';
 import { fileURLToPath } from 'node:url';
 import { expect } from 'chai';
-import { type BrowserContext, type BrowserContextOptions, chromium, type Page } from 'playwright-core';
+import type { BrowserContext, BrowserContextOptions, chromium, Page } from 'playwright-core';
 import { type StandIn, startStandIn } from './helpers/stand-in-gateway.js';
 
 const WIDGET = new URL('../dist/dni.js', import.meta.url);
@@ -45,19 +46,7 @@ describe('dni widget in Chromium', function () {
     execFileSync(process.execPath, [fileURLToPath(new URL('../build.mjs', import.meta.url))]);
     standIn = await startStandIn(WIDGET, FIXTURES);
     // launch() runs Chromium on a fresh temporary profile of its own.
-    browser = await chromium.launch({
-      executablePath: testEnv.chromiumPath,
-      args: [
-        '--headless',
-        '--no-sandbox',
-        '--disable-gpu',
-        '--disable-background-networking',
-        '--disable-component-update',
-        '--disable-sync',
-        '--no-first-run',
-        '--disable-quic',
-      ],
-    });
+    browser = await launchChromium();
   });
   after(async () => {
     await browser?.close();

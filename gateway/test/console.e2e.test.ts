@@ -1,5 +1,5 @@
 import { expect } from 'chai';
-import { chromium } from 'playwright-core';
+import { launchChromium } from './helpers/browser.js';
 import type { Browser } from 'playwright-core';
 import { answeredCallCallbacks, inboundParams, randomSid, twilioPoster } from './helpers/twilio-webhooks.js';
 import { seedDemo } from '../src/demo/demo-seed.js';
@@ -7,7 +7,7 @@ import { createTestConfig } from './helpers/config.js';
 import { useTestDatabase } from './helpers/db.js';
 import { startTestGateway } from './helpers/gateway.js';
 import type { TestGateway } from './helpers/gateway.js';
-import { requireChromium, testEnv } from './helpers/test-env.js';
+import { requireChromium } from './helpers/test-env.js';
 
 const ACCOUNT_SID = randomSid('AC');
 const AUTH_TOKEN = 'c'.repeat(32);
@@ -25,19 +25,7 @@ describe('console in Chromium', function () {
     await seedDemo(t.db.knex);
     await gw.container.services.leases.syncAll();
     await gw.container.services.routing.refresh();
-    browser = await chromium.launch({
-      executablePath: testEnv.chromiumPath,
-      args: [
-        '--headless',
-        '--no-sandbox',
-        '--disable-gpu',
-        '--disable-background-networking',
-        '--disable-component-update',
-        '--disable-sync',
-        '--no-first-run',
-        '--disable-quic',
-      ],
-    });
+    browser = await launchChromium();
   });
   after(async () => {
     await browser?.close();
