@@ -485,7 +485,7 @@ export async function createContainer(config: Config, opts: ContainerOptions = {
         logger,
         recordingIntake,
         recordingStorage,
-        numberPools: { leases, health: poolHealth },
+        numberPools: { leases, health: poolHealth, numbers },
         routing,
         calls,
       }),

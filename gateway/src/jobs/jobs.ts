@@ -6,6 +6,7 @@ import type { Config } from '../config.js';
 import type { SessionStore } from '../features/auth/session-store.js';
 import type { NumberLeaseService } from '../features/number-pools/number-lease-service.js';
 import type { PoolHealthService } from '../features/number-pools/pool-health-service.js';
+import type { TrackingNumberService } from '../features/tracking-numbers/tracking-number-service.js';
 import type { RoutingService } from '../features/call-webhooks/routing-service.js';
 import type { CallService } from '../features/calls/call-service.js';
 import type { Logger } from '../logging/logger.js';
@@ -21,7 +22,7 @@ export function createJobs(deps: {
   logger: Logger;
   recordingIntake: RecordingIntake;
   recordingStorage: RecordingStorage;
-  numberPools: { leases: NumberLeaseService; health: PoolHealthService };
+  numberPools: { leases: NumberLeaseService; health: PoolHealthService; numbers: TrackingNumberService };
   routing?: RoutingService;
   calls?: CallService;
 }): Job[] {
@@ -73,6 +74,16 @@ export function createJobs(deps: {
       name: 'number-pools.resync',
       intervalMs: 600_000,
       run: () => leases.syncAll(),
+    },
+    {
+      // Quarantined numbers come back into rotation when their cooling-down period is over.
+      name: 'tracking-numbers.quarantine-end',
+      intervalMs: 3_600_000,
+      runAtStart: true,
+      run: async () => {
+        const n = await deps.numberPools.numbers.endExpiredQuarantines();
+        if (n) deps.logger.info({ numbers: n }, 'quarantine over: numbers back in rotation');
+      },
     },
     {
       name: 'number-pools.health-sample',

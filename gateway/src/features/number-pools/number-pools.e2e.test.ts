@@ -211,6 +211,19 @@ function poolsAndDni(mode: 'sql' | 'redis'): void {
     expect(qn.status).to.equal('quarantined');
     expect(Date.parse(qn.quarantinedUntil) - Date.now()).to.be.greaterThan(44 * 86_400_000);
     expect((await start({})).swaps[0]!.to, 'no active number left in the session pool').to.equal('+74951230000');
+
+    // When the quarantine is over, the number comes back into rotation by itself.
+    await t.db
+      .knex('tracking_numbers')
+      .where({ id: ids.numbers['+74951110002'] })
+      .update({ quarantined_until: new Date(Date.now() - 1000) });
+    await gw.container.scheduler.runNow('tracking-numbers.quarantine-end');
+    const back = (await (await gw.api(`/v1/tracking-numbers/${ids.numbers['+74951110002']}`)).json()) as {
+      status: string;
+      quarantinedUntil: string | null;
+    };
+    expect(back).to.include({ status: 'active', quarantinedUntil: null });
+    expect((await start({})).swaps[0]!.to).to.equal('+74951110002');
   });
 
   it("never lets one account read or change another's channels, pools or numbers", async () => {

@@ -110,6 +110,14 @@ export class TrackingNumberService {
   }
 
   /** Releases the number (back to the carrier is the provider's business); its lease history stays. */
+  /** Numbers whose quarantine is over go back into rotation (the scheduler runs this); returns how many. */
+  async endExpiredQuarantines(): Promise<number> {
+    const ended = await this.deps.numbers.endQuarantines(this.deps.db, this.deps.clock.now());
+    const pools = new Map(ended.filter((n) => n.poolId).map((n) => [n.poolId!, n.accountId]));
+    for (const [poolId, accountId] of pools) await this.deps.events.emit('pool.changed', { accountId, poolId });
+    return ended.length;
+  }
+
   async release(actor: Principal, id: string): Promise<void> {
     const current = await this.get(actor, id);
     if (current.status === 'released') return;

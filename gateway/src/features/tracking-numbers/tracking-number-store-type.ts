@@ -46,4 +46,6 @@ export interface TrackingNumberStore {
   /** Across accounts: the numbers the lease engine serves for a pool (not released). */
   listByPool(db: DbOrTrx, poolId: string): Promise<TrackingNumber[]>;
   update(db: DbOrTrx, accountId: string, id: string, patch: TrackingNumberPatch): Promise<TrackingNumber | null>;
+  /** Across accounts: quarantined numbers whose quarantine is over become active again; returns them. */
+  endQuarantines(db: DbOrTrx, now: Date): Promise<TrackingNumber[]>;
 }

@@ -131,4 +131,13 @@ export class PgTrackingNumberStore implements TrackingNumberStore {
     const [row] = await db(TABLE).where({ account_id: accountId, id }).update(changes).returning(COLUMNS);
     return row ? toDomain(row as TrackingNumberRow) : null;
   }
+
+  async endQuarantines(db: DbOrTrx, now: Date): Promise<TrackingNumber[]> {
+    const rows = (await db(TABLE)
+      .where({ status: 'quarantined' })
+      .where('quarantined_until', '<=', now)
+      .update({ status: 'active', quarantined_until: null, status_changed_at: now, updated_at: now })
+      .returning(COLUMNS)) as TrackingNumberRow[];
+    return rows.map(toDomain);
+  }
 }
