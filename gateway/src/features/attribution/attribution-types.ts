@@ -39,9 +39,6 @@ export interface LiveLeaseLookup {
   currentHolder(e164: string, at: Date): Promise<LiveHolder | null>;
 }
 
-/** Used until a lease engine is wired in: history from SQL still attributes. */
-export const noLiveLeases: LiveLeaseLookup = { currentHolder: async () => null };
-
 export interface LeaseRecord {
   readonly sessionId: string;
   readonly visitorId: string | null;

@@ -28,9 +28,6 @@ class FakeRecorder {
     this.clicks.push(r);
   }
   seen(): void {}
-  isRepeat(): boolean {
-    return false;
-  }
 }
 
 const at = new Date(0);

@@ -67,28 +67,22 @@ export class RecordingService {
   async createLink(actor: Principal, callId: string, ttlS: number | undefined): Promise<{ url: string; expiresAt: Date }> {
     const rec = await this.deps.recordings.findStoredForCall(this.deps.db, actor.accountId, callId);
     if (!rec) throw new NotFoundError(`No stored recording for call ${callId}`);
-    const account = (await this.deps.db('accounts').select('settings').where({ id: actor.accountId }).first()) as {
-      settings: Record<string, unknown>;
-    };
-    const expiresAtS = Math.floor(this.deps.clock.nowMs() / 1000) + (ttlS ?? this.deps.defaultLinkTtlS);
-    const sig = this.deps.signer.sign({ accountId: actor.accountId, version: linkVersionOf(account.settings), recordingId: rec.id, expiresAtS });
-    const url = new URL(
-      `v1/recordings/${rec.id}/audio`,
-      this.deps.publicBaseUrl.href.endsWith('/') ? this.deps.publicBaseUrl : `${this.deps.publicBaseUrl.href}/`,
-    );
-    url.searchParams.set('exp', String(expiresAtS));
-    url.searchParams.set('sig', sig);
+    const { url, expiresAtS } = await this.sign(actor.accountId, rec.id, ttlS);
     await this.deps.audit.record(this.deps.db, actor, {
       action: 'recording.link',
       targetType: 'call',
       targetId: callId,
       details: { recordingId: rec.id, expiresAtS },
     });
-    return { url: url.href, expiresAt: new Date(expiresAtS * 1000) };
+    return { url, expiresAt: new Date(expiresAtS * 1000) };
   }
 
   /** A signed playback URL for systems that cannot log in (CRM leads); not audited until someone plays it. */
   async signedUrl(accountId: string, recordingId: string, ttlS?: number): Promise<string> {
+    return (await this.sign(accountId, recordingId, ttlS)).url;
+  }
+
+  private async sign(accountId: string, recordingId: string, ttlS: number | undefined): Promise<{ url: string; expiresAtS: number }> {
     const account = (await this.deps.db('accounts').select('settings').where({ id: accountId }).first()) as
       | { settings: Record<string, unknown> }
       | undefined;
@@ -100,7 +94,7 @@ export class RecordingService {
     );
     url.searchParams.set('exp', String(expiresAtS));
     url.searchParams.set('sig', sig);
-    return url.href;
+    return { url: url.href, expiresAtS };
   }
 
   /** Invalidates every signed link of the account. */

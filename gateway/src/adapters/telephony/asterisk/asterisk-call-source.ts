@@ -180,11 +180,3 @@ export class AsteriskCallSource {
     }
   }
 }
-
-/** Until the call service consumes them, Asterisk call events are logged (numbers masked by the logger). */
-export class LoggingCallEventSink implements CallEventSink {
-  constructor(private readonly logger: Logger) {}
-  async apply(event: CallEvent): Promise<void> {
-    this.logger.info({ event }, `call event ${event.type}`);
-  }
-}
