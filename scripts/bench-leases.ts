@@ -10,7 +10,8 @@
  *    checks the lease history: once flushed at shutdown, number_leases must hold one row per live lease.
  *
  * Env: DATABASE_URL, REDIS_URL (required); BENCH_SECONDS (measured seconds per target, default 6, after 2 s of
- * warm-up), BENCH_ROUNDS (default 3), BENCH_CONNECTIONS (default 50).
+ * warm-up), BENCH_ROUNDS (default 3), BENCH_CONNECTIONS (default 50), BENCH_GATEWAY_NODE_ARGS (extra node flags for
+ * the gateway process, e.g. `--cpu-prof --cpu-prof-dir=/tmp/prof` to see where its time goes).
  */
 import { spawn } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
@@ -137,7 +138,11 @@ async function main(): Promise<void> {
     DNI_SESSIONS_PER_MINUTE: '0',
   };
   const startGateway = async (): Promise<ChildProcess> => {
-    const c = spawn(process.execPath, ['--import', 'tsx', 'gateway/src/main.ts'], { cwd: ROOT, env, stdio: ['ignore', 'ignore', 'inherit'] });
+    const c = spawn(
+      process.execPath,
+      [...(process.env.BENCH_GATEWAY_NODE_ARGS ?? '').split(' ').filter(Boolean), '--import', 'tsx', 'gateway/src/main.ts'],
+      { cwd: ROOT, env, stdio: ['ignore', 'ignore', 'inherit'] },
+    );
     children.push(c);
     await waitReady(`http://127.0.0.1:${port}/readyz`, c);
     return c;

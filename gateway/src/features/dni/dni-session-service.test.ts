@@ -28,6 +28,10 @@ class FakeRecorder {
     this.clicks.push(r);
   }
   seen(): void {}
+  /** The embedded mode's answer: every visit is recorded in full. */
+  isRepeat(): boolean {
+    return false;
+  }
 }
 
 const at = new Date(0);

@@ -233,26 +233,28 @@ export class DniSessionService {
       this.recent.delete(session);
       if (this.recent.size >= MAX_RECENT_SESSIONS) this.recent.delete(this.recent.keys().next().value as string);
       this.recent.set(session, { siteId: site.id, visitorId: visitor, channelId: channel?.id ?? null, leased });
-      // The recorder turns a reload of the session's last page into a last-seen touch.
-      await this.deps.recorder.visit({
-        accountId: site.accountId,
-        siteId: site.id,
-        visitorId: visitor,
-        sessionId: session,
-        channelId: channel?.id ?? null,
-        pageUrl: input.pageUrl ?? null,
-        referrer: input.referrer || null,
-        visit,
-        utmSource: classified.utmSource,
-        utmMedium: classified.utmMedium,
-        device: { ...(input.device ?? {}), ...(input.userAgent ? { ua: input.userAgent.slice(0, 512) } : {}) },
-        ipHash: input.ip ? this.hashIp(input.ip) : null,
-        consent: site.settings.consent === 'required' ? 'granted' : 'not_required',
-        isBot,
-        leased: expiries.length > 0,
-        attributionTouch: site.settings.attributionTouch,
-        at: this.deps.clock.now(),
-      });
+      // A reload of the session's last page is only a last-seen touch: no record to build, no address to hash.
+      if (this.deps.recorder.isRepeat(session, input.pageUrl)) this.deps.recorder.seen(site.id, session, this.deps.clock.now());
+      else
+        await this.deps.recorder.visit({
+          accountId: site.accountId,
+          siteId: site.id,
+          visitorId: visitor,
+          sessionId: session,
+          channelId: channel?.id ?? null,
+          pageUrl: input.pageUrl ?? null,
+          referrer: input.referrer || null,
+          visit,
+          utmSource: classified.utmSource,
+          utmMedium: classified.utmMedium,
+          device: { ...(input.device ?? {}), ...(input.userAgent ? { ua: input.userAgent.slice(0, 512) } : {}) },
+          ipHash: input.ip ? this.hashIp(input.ip) : null,
+          consent: site.settings.consent === 'required' ? 'granted' : 'not_required',
+          isBot,
+          leased: expiries.length > 0,
+          attributionTouch: site.settings.attributionTouch,
+          at: this.deps.clock.now(),
+        });
     }
     return {
       session,

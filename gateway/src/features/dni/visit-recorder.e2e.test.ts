@@ -4,7 +4,7 @@ import { createLogger } from '../../logging/logger.js';
 import { newId } from '../../shared/ids.js';
 import { classifyVisit } from './visit-classifier.js';
 import type { VisitRecord } from './visit-recorder.js';
-import { VisitRecorder } from './visit-recorder.js';
+import { SEEN_RESOLUTION_MS, VisitRecorder } from './visit-recorder.js';
 
 describe('VisitRecorder behind the answer', () => {
   const t = useTestDatabase();
@@ -40,12 +40,22 @@ describe('VisitRecorder behind the answer', () => {
     await recorder.visit(visit('https://shop.example/', 5));
     await recorder.visit(visit('https://shop.example/sofas', 10));
     await recorder.visit(visit('https://shop.example/sofas', 20));
+    await recorder.flush();
+    const touched = async () => new Date((await t.db.knex('web_sessions').where({ id: 'session-0001' }).first()).last_seen_at).getTime();
+    // A reload within the last-seen resolution of the last write is not written again.
+    expect(SEEN_RESOLUTION_MS).to.equal(30_000);
+    expect(await touched()).to.equal(base + 10_000);
+    await recorder.visit(visit('https://shop.example/sofas', 45));
+    recorder.seen(siteId, 'session-0001', new Date(base + 50_000));
+    await recorder.flush();
+    expect(await touched()).to.equal(base + 45_000);
+    recorder.seen(siteId, 'session-0001', new Date(base + 80_000));
     await recorder.stop();
 
     const rows = await t.db.knex('web_sessions').where({ id: 'session-0001' });
     expect(rows).to.have.length(1);
     expect(rows[0].pages).to.deep.equal(['https://shop.example/', 'https://shop.example/sofas']);
-    expect(new Date(rows[0].last_seen_at).getTime()).to.equal(base + 20_000);
+    expect(new Date(rows[0].last_seen_at).getTime()).to.equal(base + 80_000);
     expect(recorder.lost).to.equal(0);
   });
 });

@@ -8,6 +8,13 @@ export const MAX_SESSION_PAGES = 50;
 const MAX_QUEUE = 50_000;
 const BATCH = 2_000;
 const MAX_REMEMBERED_SESSIONS = 100_000;
+/**
+ * Server mode keeps a session's stored last-seen time to this resolution: a touch within it of the last one written is
+ * not written again. The live lease state (not these rows) says who holds a number now; the rows answer "when was
+ * this visitor last around" for journeys and caller history, where half a minute is exact enough, and a burst of
+ * reloads then costs no SQL at all.
+ */
+export const SEEN_RESOLUTION_MS = 30_000;
 
 export interface VisitRecord {
   readonly accountId: string;
@@ -54,12 +61,21 @@ export class VisitRecorder {
 
   constructor(private readonly deps: { db: Db; logger: Logger; mode: 'behind' | 'direct'; flushMs?: number }) {}
 
-  /** The last page recorded per session, so a reload of the same page is only a "seen" (bounded, oldest dropped). */
-  private readonly lastPage = new Map<string, string>();
+  /**
+   * Per session (server mode): the last page recorded, so a reload of it is only a "seen", and when its last-seen time
+   * was last queued for writing. Bounded; the least recently recorded sessions are forgotten first.
+   */
+  private readonly written = new Map<string, { page: string | null; seenAt: number }>();
 
   /** A reload of the page this session last recorded (server mode): a last-seen touch is all it needs. */
   isRepeat(sessionId: string, pageUrl: string | undefined): boolean {
-    return this.deps.mode === 'behind' && !!pageUrl && this.lastPage.get(sessionId) === pageUrl;
+    return this.deps.mode === 'behind' && !!pageUrl && this.written.get(sessionId)?.page === pageUrl;
+  }
+
+  private remember(sessionId: string, page: string | null, seenAt: number): void {
+    this.written.delete(sessionId);
+    this.written.set(sessionId, { page, seenAt });
+    if (this.written.size > MAX_REMEMBERED_SESSIONS) this.written.delete(this.written.keys().next().value as string);
   }
 
   visit(r: VisitRecord): Promise<void> {
@@ -67,11 +83,7 @@ export class VisitRecorder {
       this.seen(r.siteId, r.sessionId, r.at);
       return Promise.resolve();
     }
-    if (r.pageUrl) {
-      this.lastPage.delete(r.sessionId);
-      this.lastPage.set(r.sessionId, r.pageUrl);
-      if (this.lastPage.size > MAX_REMEMBERED_SESSIONS) this.lastPage.delete(this.lastPage.keys().next().value as string);
-    }
+    if (this.deps.mode === 'behind') this.remember(r.sessionId, r.pageUrl ?? this.written.get(r.sessionId)?.page ?? null, r.at.getTime());
     return this.submit({ kind: 'visit', r });
   }
 
@@ -79,8 +91,13 @@ export class VisitRecorder {
     return this.submit({ kind: 'click', r });
   }
 
-  /** A heartbeat: the session and its visitor were seen now. Always batched (cheap, and only a timestamp). */
+  /** A heartbeat: the session and its visitor were seen now. Always batched, and in server mode to SEEN_RESOLUTION_MS. */
   seen(siteId: string, sessionId: string, at: Date): void {
+    if (this.deps.mode === 'behind') {
+      const last = this.written.get(sessionId);
+      if (last && at.getTime() - last.seenAt < SEEN_RESOLUTION_MS) return;
+      this.remember(sessionId, last?.page ?? null, at.getTime());
+    }
     this.enqueue({ kind: 'seen', sessionId, siteId, at });
   }
 
