@@ -1,117 +1,360 @@
-// npm run bench:voice [-- --connections 200 --duration 10 --rate 100]
-//
-// Fires signed Twilio voice webhooks at an in-process gateway (embedded database in a temporary directory, or
-// DATABASE_URL when set) with autocannon and prints the answer latency percentiles, then how many call records
-// were written behind the answers. Figures depend on the machine; this is not a test.
+/**
+ * `npm run bench:voice [-- --calls 200 --seconds 60 --stress-seconds 20]`: the voice webhook's answer time with that
+ * many calls in progress at once, each one the full signed sequence Twilio sends.
+ *
+ * 1. Starts a gateway process in server mode: with DATABASE_URL, on a fresh database it creates on that server (and
+ *    drops afterwards); without, on the embedded database in a temporary directory. REDIS_URL is used when set.
+ * 2. Sets up a site through the admin API: a session pool of 50 Twilio numbers, every one held by a live widget
+ *    session, so each call goes through the full attribution (live lease, candidates, evidence).
+ * 3. Calls: `--calls` callers, each placing one call after another: the voice webhook (timed; the TwiML must dial),
+ *    the ring, the agent leg's progress, the talk, the Dial's outcome, the final status and the recording, every
+ *    callback timed as well. Two runs: `steady`, calls of about 25 s (real ones last minutes, so this is several times
+ *    the arrival rate of 200 busy lines), then `stress`, calls of about 4 s. Only voice answers given while at least
+ *    90 % of the calls were up count (the first call's length is the ramp).
+ * 4. A burst: `--calls` voice webhooks sent at the same instant (the worst case for the answer queue).
+ * 5. Once the writes behind the answers have drained: every call placed must be stored exactly once.
+ *
+ * The load generator runs in this process and the gateway in its own, as Twilio and the gateway would. The last line
+ * reads `voice: p99 <N> ms with <C> calls in progress (<R> new calls/s); stress ...`. Figures depend on the machine.
+ * Env: DATABASE_URL, REDIS_URL (optional); BENCH_GATEWAY_NODE_ARGS (extra node flags for the gateway, e.g. --cpu-prof).
+ */
+import { spawn } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
 import { mkdtempSync } from 'node:fs';
+import { Agent, request } from 'node:http';
+import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { performance } from 'node:perf_hooks';
+import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
-// @ts-expect-error autocannon ships no types
-import autocannon from 'autocannon';
-import { inboundParams, randomSid } from '../gateway/src/adapters/telephony/twilio/twilio-call-script.js';
+import knexFactory from 'knex';
+import { createClient } from 'redis';
+import { answeredCallCallbacks, inboundParams, randomSid } from '../gateway/src/adapters/telephony/twilio/twilio-call-script.js';
 import { signTwilioRequest } from '../gateway/src/adapters/telephony/twilio/twilio-signature.js';
-import { createContainer } from '../gateway/src/composition-root.js';
-import { loadConfig } from '../gateway/src/config.js';
-import { newId } from '../gateway/src/shared/ids.js';
 
 const { values } = parseArgs({
-  options: { connections: { type: 'string', default: '200' }, duration: { type: 'string', default: '10' }, rate: { type: 'string', default: '100' } },
+  options: {
+    calls: { type: 'string', default: '200' },
+    seconds: { type: 'string', default: '60' },
+    'stress-seconds': { type: 'string', default: '20' },
+  },
 });
-const PUBLIC = 'https://calls.example.com';
-const accountSid = randomSid('AC');
-const authToken = 'bench-token-0123456789abcdef';
+const CALLS = Number(values.calls);
 
-const config = loadConfig({
-  ...(process.env.DATABASE_URL ? { DATABASE_URL: process.env.DATABASE_URL } : {}),
-  DATA_DIR: mkdtempSync(path.join(tmpdir(), 'bench-voice-')),
-  PORT: '0',
-  HOST: '127.0.0.1',
-  PUBLIC_BASE_URL: PUBLIC,
-  LOG_LEVEL: 'silent',
-  NODE_ENV: 'production',
-  TWILIO_ACCOUNT_SID: accountSid,
-  TWILIO_AUTH_TOKEN: authToken,
-});
-const container = await createContainer(config, { defaultMetrics: false });
-await container.bootstrap();
-const accountId = ((await container.db.knex('accounts').first('id')) as { id: string }).id;
-const siteId = newId();
-await container.db
-  .knex('sites')
-  .insert({ id: siteId, account_id: accountId, name: 'Bench', public_key: `bench${siteId.toLowerCase()}`, default_forward_to: '+15550000001' });
-const numbers = Array.from({ length: 50 }, (_, i) => `+1555100${String(i).padStart(4, '0')}`);
-for (const e164 of numbers) {
-  await container.db
-    .knex('tracking_numbers')
-    .insert({ id: newId(), account_id: accountId, site_id: siteId, e164, provider: 'twilio', forward_to: '+15550000002' });
+interface Scenario {
+  readonly name: string;
+  readonly ringMs: readonly [number, number];
+  readonly talkS: readonly [number, number];
+  readonly seconds: number;
 }
-const address = await container.start();
+const SCENARIOS: readonly [Scenario, Scenario] = [
+  // Calls of about 25 s: still several times shorter than real ones (minutes), so several times the arrival rate.
+  { name: 'steady', ringMs: [2_000, 8_000], talkS: [10, 30], seconds: Number(values.seconds) },
+  // Calls of about 4 s: some 50 new calls a second with the same 200 lines busy.
+  { name: 'stress', ringMs: [300, 1_500], talkS: [1, 4], seconds: Number(values['stress-seconds']) },
+];
+const NUMBERS = 50;
+const ROOT = fileURLToPath(new URL('../', import.meta.url));
+const PUBLIC = 'https://calls.example.com';
+const ACCOUNT_SID = randomSid('AC');
+const AUTH_TOKEN = randomBytes(16).toString('hex');
+const API_KEY = `ctk_${randomBytes(24).toString('base64url')}`;
+const tag = randomBytes(3).toString('hex');
 
-// Pre-signed requests (signing is the client's cost, not the gateway's): each a distinct call.
-const url = `${PUBLIC}/v1/telephony/twilio/voice`;
-const bodies = Array.from({ length: 20_000 }, (_, i) => {
-  const params = inboundParams({
-    accountSid,
-    callSid: randomSid('CA'),
-    from: `+1555777${String(i).padStart(4, '0')}`,
-    to: numbers[i % numbers.length]!,
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+const between = (lo: number, hi: number) => lo + Math.random() * (hi - lo);
+
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const srv = createServer();
+    srv.once('error', reject);
+    srv.listen(0, '127.0.0.1', () => {
+      const { port } = srv.address() as { port: number };
+      srv.close(() => resolve(port));
+    });
   });
-  return { body: new URLSearchParams(params).toString(), signature: signTwilioRequest(authToken, url, params) };
-});
-let next = 0;
-const target = `http://127.0.0.1:${address.port}/v1/telephony/twilio/voice`;
-const setupRequest = (req: Record<string, unknown>) => {
-  const b = bodies[next++ % bodies.length]!;
-  return { ...req, body: b.body, headers: { 'content-type': 'application/x-www-form-urlencoded', 'x-twilio-signature': b.signature } };
-};
-const connections = Number(values.connections);
-// Answered voice webhooks (2xx): each is a call Twilio was told to connect, so each must end up written.
-let answered = 0;
-const report = (
-  label: string,
-  result: { latency: Record<string, number>; requests: { total: number; average: number }; non2xx: number; errors: number; '2xx': number },
-  voice = true,
-) => {
-  if (voice) answered += result['2xx'];
-  const lat = result.latency;
-  process.stdout.write(
-    `${label} (${config.db.kind}):\n` +
-      `  requests ${result.requests.total}  (${Math.round(result.requests.average)}/s)  non-2xx ${result.non2xx}  errors ${result.errors}\n` +
-      `  latency ms  p50 ${lat.p50}  p90 ${lat.p90}  p99 ${lat.p99}  max ${lat.max}\n`,
+}
+
+// Keep-alive connections, as many as there are callers: no request waits for a socket.
+const agent = new Agent({ keepAlive: true, maxSockets: Number.POSITIVE_INFINITY, timeout: 4_000 });
+let port = 0;
+
+function send(method: string, url: string, headers: Record<string, string>, body?: string): Promise<{ status: number; text: string }> {
+  return new Promise((resolve, reject) => {
+    const req = request(`http://127.0.0.1:${port}${url}`, { method, agent, headers }, (res) => {
+      const chunks: Buffer[] = [];
+      res.on('data', (c: Buffer) => chunks.push(c));
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, text: Buffer.concat(chunks).toString('utf8') }));
+      res.on('error', reject);
+    });
+    req.on('error', reject);
+    req.end(body);
+  });
+}
+
+async function api<T>(method: string, url: string, body?: unknown): Promise<T> {
+  const r = await send(
+    method,
+    url,
+    { authorization: `Bearer ${API_KEY}`, ...(body ? { 'content-type': 'application/json' } : {}) },
+    body ? JSON.stringify(body) : undefined,
   );
-};
-// Warm-up (JIT, connection pools), not reported.
-answered += (await autocannon({ url: target, connections: 20, amount: 1000, method: 'POST', requests: [{ setupRequest }] }))['2xx'] as number;
-while (container.services.callEvents.pending > 0) await new Promise((r) => setTimeout(r, 50));
-// 0. Baseline: the same connections on GET /healthz (what this machine gives any express route right now).
-report(
-  `baseline: GET /healthz, ${connections} connections flat out for ${values.duration} s`,
-  await autocannon({ url: `http://127.0.0.1:${address.port}/healthz`, connections, duration: Number(values.duration) }),
-  false,
-);
-// 1. A burst: that many calls ring at the same instant, one webhook each.
-report(
-  `burst: ${connections} simultaneous calls`,
-  await autocannon({ url: target, connections, amount: connections, method: 'POST', requests: [{ setupRequest }] }),
-);
-// 2. Sustained: the same number of connections kept busy at a fixed rate (calls per second).
-const rate = Number(values.rate);
-report(
-  `sustained: ${rate} calls/s over ${connections} connections for ${values.duration} s`,
-  await autocannon({ url: target, connections, overallRate: rate, duration: Number(values.duration), method: 'POST', requests: [{ setupRequest }] }),
-);
-// 3. Saturation: every connection sends as fast as answers come back.
-report(
-  `saturation: ${connections} connections flat out for ${values.duration} s`,
-  await autocannon({ url: target, connections, duration: Number(values.duration), method: 'POST', requests: [{ setupRequest }] }),
-);
-// The writes behind the answers catch up after the load stops.
-const drainStarted = Date.now();
-while (container.services.callEvents.pending > 0 && Date.now() - drainStarted < 300_000) await new Promise((r) => setTimeout(r, 200));
-const written = (await container.db.knex('calls').count({ n: '*' }).first()) as { n: number };
-process.stdout.write(
-  `  calls answered ${answered} (distinct while under ${bodies.length}), call records written ${written.n} ` +
-    `(backlog drained ${((Date.now() - drainStarted) / 1000).toFixed(1)} s after the load), writes still queued ${container.services.callEvents.pending}\n`,
-);
-await container.stop();
+  if (r.status >= 300) throw new Error(`${method} ${url} -> ${r.status} ${r.text.slice(0, 300)}`);
+  return (r.text ? JSON.parse(r.text) : null) as T;
+}
+
+/** One signed Twilio webhook; returns its status, body and answer time in ms. */
+async function webhook(hook: string, params: Record<string, string>): Promise<{ status: number; text: string; ms: number }> {
+  const suffix = `/v1/telephony/twilio/${hook}`;
+  const signature = signTwilioRequest(AUTH_TOKEN, `${PUBLIC}${suffix}`, params);
+  const body = new URLSearchParams(params).toString();
+  const t0 = performance.now();
+  const r = await send('POST', suffix, { 'content-type': 'application/x-www-form-urlencoded', 'x-twilio-signature': signature }, body);
+  return { ...r, ms: performance.now() - t0 };
+}
+
+type Pct = { n: number; p50: number; p90: number; p99: number; max: number };
+function percentiles(xs: number[]): Pct {
+  const s = [...xs].sort((a, b) => a - b);
+  const at = (q: number) => s[Math.min(s.length - 1, Math.floor(q * s.length))] ?? 0;
+  return { n: s.length, p50: at(0.5), p90: at(0.9), p99: at(0.99), max: s[s.length - 1] ?? 0 };
+}
+const fmt = (p: Pct) => `n ${p.n}  p50 ${p.p50.toFixed(1)}  p90 ${p.p90.toFixed(1)}  p99 ${p.p99.toFixed(1)}  max ${p.max.toFixed(1)} ms`;
+
+async function pendingWrites(): Promise<number> {
+  const r = await send('GET', '/metrics', {});
+  const m = /^gateway_call_event_writes_pending (\d+)/m.exec(r.text);
+  return m ? Number(m[1]) : Number.NaN;
+}
+
+const children: ChildProcess[] = [];
+let admin: ReturnType<typeof knexFactory> | null = null;
+let dbName: string | null = null;
+
+async function main(): Promise<void> {
+  let databaseUrl: string | undefined;
+  if (process.env.DATABASE_URL) {
+    admin = knexFactory({ client: 'pg', connection: process.env.DATABASE_URL, pool: { min: 0, max: 1 } });
+    dbName = `bench_voice_${tag}`;
+    await admin.raw(`create database ${dbName}`);
+    const u = new URL(process.env.DATABASE_URL);
+    u.pathname = `/${dbName}`;
+    databaseUrl = u.href;
+  }
+  port = await freePort();
+  const gw = spawn(
+    process.execPath,
+    [...(process.env.BENCH_GATEWAY_NODE_ARGS ?? '').split(' ').filter(Boolean), '--import', 'tsx', 'gateway/src/main.ts'],
+    {
+      cwd: ROOT,
+      stdio: ['ignore', 'ignore', 'inherit'],
+      env: {
+        ...process.env,
+        ...(databaseUrl ? { DATABASE_URL: databaseUrl } : {}),
+        NODE_ENV: 'production',
+        PORT: String(port),
+        HOST: '127.0.0.1',
+        DATA_DIR: mkdtempSync(path.join(tmpdir(), 'bench-voice-')),
+        PUBLIC_BASE_URL: PUBLIC,
+        TWILIO_ACCOUNT_SID: ACCOUNT_SID,
+        TWILIO_AUTH_TOKEN: AUTH_TOKEN,
+        BOOTSTRAP_API_KEY: API_KEY,
+        REDIS_KEY_PREFIX: `benchvoice${tag}:`,
+        LOG_LEVEL: 'warn',
+        DEMO_SEED: 'false',
+        DNI_SESSIONS_PER_MINUTE: '0',
+      },
+    },
+  );
+  children.push(gw);
+  const until = Date.now() + 60_000;
+  for (;;) {
+    if (gw.exitCode !== null) throw new Error(`the gateway exited with ${gw.exitCode}`);
+    if (Date.now() > until) throw new Error('the gateway did not become ready');
+    if (
+      await send('GET', '/readyz', {}).then(
+        (r) => r.status === 200,
+        () => false,
+      )
+    )
+      break;
+    await sleep(200);
+  }
+  const mode = `${databaseUrl ? 'PostgreSQL' : 'embedded database'}${process.env.REDIS_URL ? ' + Redis' : ''}`;
+
+  // The site: one session pool of Twilio numbers, each held by a live visitor.
+  const site = await api<{ id: string; publicKey: string }>('POST', '/v1/sites', {
+    name: 'Bench',
+    domains: ['bench.example'],
+    canonicalNumbers: ['+15550000000'],
+    defaultForwardTo: '+15550000001',
+  });
+  const pool = await api<{ id: string }>('POST', '/v1/pools', { siteId: site.id, name: 'Bench', kind: 'session', canonicalNumber: '+15550000000' });
+  for (let i = 0; i < NUMBERS; i++) {
+    await api('POST', '/v1/tracking-numbers', {
+      e164: `+1555100${String(i).padStart(4, '0')}`,
+      provider: 'twilio',
+      poolId: pool.id,
+      siteId: site.id,
+      forwardTo: '+15550000002',
+    });
+  }
+  const held: string[] = [];
+  for (let i = 0; i < NUMBERS; i++) {
+    const r = await send(
+      'POST',
+      '/v1/dni/sessions',
+      {
+        'content-type': 'text/plain',
+        origin: 'https://bench.example',
+        'user-agent': 'Mozilla/5.0 (X11; Linux x86_64) Chrome/131.0.0.0 Safari/537.36',
+      },
+      JSON.stringify({
+        site: site.publicKey,
+        url: `https://bench.example/?utm_source=google&utm_medium=cpc&v=${i}`,
+        referrer: 'https://www.google.com/',
+      }),
+    );
+    const to = (JSON.parse(r.text) as { swaps: { to: string }[] }).swaps[0]?.to;
+    if (r.status !== 200 || !to || to === '+15550000000') throw new Error(`widget session ${i}: ${r.status} ${r.text.slice(0, 200)}`);
+    held.push(to);
+  }
+
+  const placed = new Set<string>();
+  const failures: string[] = [];
+  let nextCaller = 0;
+  /** Calls between their voice webhook and their last callback. */
+  let inProgress = 0;
+  type Samples = { voice: { ms: number; inProgress: number; at: number }[]; callbacks: number[]; dialed: number };
+  const placeCall = async (to: string, sc: Scenario | null, out: Samples): Promise<void> => {
+    const callSid = randomSid('CA');
+    const from = `+1555777${String(nextCaller++ % 10_000).padStart(4, '0')}`;
+    const v = await webhook('voice', inboundParams({ accountSid: ACCOUNT_SID, callSid, from, to }));
+    out.voice.push({ ms: v.ms, inProgress, at: Date.now() });
+    if (v.status !== 200 || !v.text.includes('<Dial')) {
+      failures.push(`voice ${v.status} ${v.text.slice(0, 120)}`);
+      return;
+    }
+    out.dialed++;
+    placed.add(callSid);
+    if (!sc) return;
+    inProgress++;
+    try {
+      const forwardTo = /<Number[^>]*>([^<]+)<\/Number>/.exec(v.text)?.[1] ?? to;
+      const talkSeconds = Math.round(between(sc.talkS[0], sc.talkS[1]));
+      const script = answeredCallCallbacks({ accountSid: ACCOUNT_SID, callSid, from, to, forwardTo, talkSeconds });
+      // Before: agent leg initiated (after the ring), ringing, answered, completed (after the talk), the Dial's
+      // outcome, the final status, the recording.
+      const pauses = [between(sc.ringMs[0], sc.ringMs[1]), 100, 300, talkSeconds * 1_000, 50, 50, 200];
+      for (const [i, step] of script.entries()) {
+        await sleep(pauses[i] ?? 50);
+        const r = await webhook(step.path, step.params);
+        out.callbacks.push(r.ms);
+        if (r.status !== 200) failures.push(`${step.path} ${r.status} ${r.text.slice(0, 120)}`);
+      }
+    } finally {
+      inProgress--;
+    }
+  };
+
+  // 3. Calls in progress: each caller starts at a random point of a call's length, then calls again and again.
+  const runCalls = async (sc: Scenario): Promise<{ voice: Pct; callbacks: Pct; rate: number }> => {
+    const out: Samples = { voice: [], callbacks: [], dialed: 0 };
+    const meanCallMs = (sc.ringMs[0] + sc.ringMs[1]) / 2 + ((sc.talkS[0] + sc.talkS[1]) / 2) * 1_000 + 700;
+    const started = Date.now();
+    const end = started + sc.seconds * 1_000;
+    await Promise.all(
+      Array.from({ length: CALLS }, async (_, c) => {
+        await sleep(Math.random() * meanCallMs);
+        for (let k = c; Date.now() < end; k += CALLS) await placeCall(held[k % held.length]!, sc, out);
+      }),
+    );
+    // Only answers given while (nearly) all the calls were up count: the first call's length is the ramp.
+    const full = out.voice.filter((v) => v.inProgress >= CALLS * 0.9);
+    const window = full.length > 1 ? (full[full.length - 1]!.at - full[0]!.at) / 1_000 : (Date.now() - started) / 1_000;
+    return { voice: percentiles(full.map((v) => v.ms)), callbacks: percentiles(out.callbacks), rate: full.length / window };
+  };
+  const report = (sc: Scenario, r: Awaited<ReturnType<typeof runCalls>>) =>
+    process.stdout.write(
+      `${sc.name} (${mode}): ${CALLS} calls in progress (ring ${sc.ringMs[0] / 1000}-${sc.ringMs[1] / 1000} s, talk ${sc.talkS[0]}-${sc.talkS[1]} s), ` +
+        `${sc.seconds} s, ${r.rate.toFixed(1)} new calls/s\n  voice webhook   ${fmt(r.voice)}\n  callbacks       ${fmt(r.callbacks)}\n`,
+    );
+  const [steadySc, stressSc] = SCENARIOS;
+  const steady = await runCalls(steadySc);
+  report(steadySc, steady);
+  const stress = await runCalls(stressSc);
+  report(stressSc, stress);
+
+  // 4. The burst: that many calls ring at the same instant.
+  const burstOut: Samples = { voice: [], callbacks: [], dialed: 0 };
+  await Promise.all(Array.from({ length: CALLS }, (_, i) => placeCall(held[i % held.length]!, null, burstOut)));
+  const burst = percentiles(burstOut.voice.map((v) => v.ms));
+  process.stdout.write(`burst: ${CALLS} voice webhooks at the same instant\n  voice webhook   ${fmt(burst)}\n`);
+
+  // 5. Every call placed is stored once.
+  const drainStarted = Date.now();
+  let pending = await pendingWrites();
+  while (pending > 0 && Date.now() - drainStarted < 120_000) {
+    await sleep(200);
+    pending = await pendingWrites();
+  }
+  const stored = new Map<string, { status: string }>();
+  let duplicates = 0;
+  let cursor: string | null = null;
+  do {
+    const page: { items: { providerCallId: string; status: string }[]; nextCursor: string | null } = await api(
+      'GET',
+      `/v1/calls?limit=200${cursor ? `&cursor=${cursor}` : ''}`,
+    );
+    for (const c of page.items) {
+      if (stored.has(c.providerCallId)) duplicates++;
+      stored.set(c.providerCallId, c);
+    }
+    cursor = page.nextCursor;
+  } while (cursor);
+  const missing = [...placed].filter((sid) => !stored.has(sid)).length;
+  const ended = [...stored.values()].filter((c) => c.status === 'ended').length;
+  process.stdout.write(
+    `stored: ${stored.size} calls for ${placed.size} placed (missing ${missing}, duplicates ${duplicates}, ended ${ended}); ` +
+      `writes drained ${((Date.now() - drainStarted) / 1_000).toFixed(1)} s after the load; failed requests ${failures.length}` +
+      `${failures.length ? ` (first: ${failures[0]})` : ''}\n`,
+  );
+  process.stdout.write(
+    `voice: p99 ${steady.voice.p99.toFixed(1)} ms with ${CALLS} calls in progress (${steady.rate.toFixed(1)} new calls/s); ` +
+      `stress ${stress.rate.toFixed(1)} new calls/s p99 ${stress.voice.p99.toFixed(1)} ms; burst of ${CALLS} p99 ${burst.p99.toFixed(1)} ms; ` +
+      `callbacks p99 ${Math.max(steady.callbacks.p99, stress.callbacks.p99).toFixed(1)} ms; stored ${stored.size}/${placed.size}\n`,
+  );
+  if (missing || duplicates || failures.length) process.exitCode = 1;
+}
+
+async function cleanup(): Promise<void> {
+  agent.destroy();
+  for (const c of children) {
+    if (c.exitCode !== null) continue;
+    const exited = new Promise((r) => c.once('exit', r));
+    c.kill('SIGTERM');
+    await Promise.race([exited, sleep(10_000)]);
+    if (c.exitCode === null) c.kill('SIGKILL');
+  }
+  if (process.env.REDIS_URL) {
+    const redis = createClient({ url: process.env.REDIS_URL });
+    await redis.connect();
+    for await (const keys of redis.scanIterator({ MATCH: `benchvoice${tag}:*`, COUNT: 500 })) if (keys.length) await redis.del(keys);
+    await redis.close();
+  }
+  if (admin && dbName) {
+    await admin.raw(`drop database if exists ${dbName}`).catch((err: unknown) => process.stderr.write(`could not drop ${dbName}: ${String(err)}\n`));
+    await admin.destroy();
+  }
+}
+
+try {
+  await main();
+} catch (err) {
+  process.stderr.write(`bench failed: ${err instanceof Error ? err.message : String(err)}\n`);
+  process.exitCode = 1;
+} finally {
+  await cleanup();
+}

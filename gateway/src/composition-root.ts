@@ -434,7 +434,6 @@ export async function createContainer(config: Config, opts: ContainerOptions = {
       new PoolController(pools, poolHealth),
       new TrackingNumberController(numbers),
       new NumberLeaseController(new NumberHolderService({ db: db.knex, leases, history: new LeaseHistoryReadModel(), pools: stores.pools }), clock),
-      twilioWebhooks,
       new CallController(calls),
       new TwilioNumberController(twilioNumbers),
     ];

@@ -1,4 +1,4 @@
-import { ulid } from 'ulid';
+import { newId } from '../shared/ids.js';
 
 export interface ErrorDetail {
   message: string;
@@ -11,7 +11,7 @@ export interface ErrorDetail {
  */
 export abstract class AppError extends Error {
   abstract readonly statusCode: number;
-  readonly id: string = ulid();
+  readonly id: string = newId();
   readonly details: ErrorDetail[];
 
   constructor(message: string, details?: ErrorDetail[], options?: { cause?: unknown }) {

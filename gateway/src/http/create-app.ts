@@ -1,7 +1,7 @@
 import express from 'express';
 import type { Express, RequestHandler } from 'express';
-import { ulid } from 'ulid';
 import { NotFoundError } from '../errors/app-error.js';
+import { newId } from '../shared/ids.js';
 import type { Logger } from '../logging/logger.js';
 import type { HttpMetrics } from '../metrics/metrics.js';
 import { createErrorHandler } from './error-handler.js';
@@ -25,7 +25,7 @@ const QUIET_PATHS = new Set(['/healthz', '/readyz', '/metrics']);
 function requestLog(logger: Logger, metrics: HttpMetrics): RequestHandler {
   return (req, res, next) => {
     const started = process.hrtime.bigint();
-    const id = typeof req.headers['x-request-id'] === 'string' ? req.headers['x-request-id'].slice(0, 64) : ulid();
+    const id = typeof req.headers['x-request-id'] === 'string' ? req.headers['x-request-id'].slice(0, 64) : newId();
     res.setHeader('X-Request-Id', id);
     res.on('finish', () => {
       const seconds = Number(process.hrtime.bigint() - started) / 1e9;

@@ -154,8 +154,13 @@ export class CallService implements CallEventSink {
 
   private async applyLater(e: Exclude<CallEvent, CallRingingEvent>): Promise<Applied | null> {
     return this.deps.db.transaction(async (trx) => {
-      await this.lockCallId(trx, e.provider, e.providerCallId);
-      const call = await this.deps.calls.getByProviderIdForUpdate(trx, e.provider, e.providerCallId);
+      // An existing call's row lock serialises its events. Only an event that may have to be parked takes the
+      // creation lock (and looks again once it holds it), so none is parked after its call claimed the parked ones.
+      let call = await this.deps.calls.getByProviderIdForUpdate(trx, e.provider, e.providerCallId);
+      if (!call) {
+        await this.lockCallId(trx, e.provider, e.providerCallId);
+        call = await this.deps.calls.getByProviderIdForUpdate(trx, e.provider, e.providerCallId);
+      }
       const fresh = await this.deps.events.record(trx, { id: newId(), accountId: call?.accountId ?? null, callId: call?.id ?? null, event: e });
       if (!fresh || !call) return null;
       return this.applyToCall(trx, call, e);
