@@ -87,6 +87,7 @@ import { webhookUrls } from './adapters/telephony/twilio/twiml.js';
 import { AttributionReadModel } from './features/attribution/attribution-read-model.js';
 import type { LiveLeaseLookup } from './features/attribution/attribution-types.js';
 import { createCallWebhookMetrics } from './features/call-webhooks/call-webhook-metrics.js';
+import { AnswerGate } from './features/call-webhooks/answer-gate.js';
 import { RetryingCallEventWriter } from './features/call-webhooks/retrying-call-event-writer.js';
 import { RoutingService } from './features/call-webhooks/routing-service.js';
 import { loadRoutingSnapshot } from './features/call-webhooks/routing-table.js';
@@ -386,7 +387,13 @@ export async function createContainer(config: Config, opts: ContainerOptions = {
       voiceFallbackUrl: config.twilioVoiceFallbackUrl,
       api: (creds) => createTwilioNumbersApi(creds, { baseUrl: opts.twilioApiBaseUrl ?? null }),
     });
-    const callEvents = new RetryingCallEventWriter(calls, logger.child({ component: 'call-events' }), db.kind === 'pglite' ? 1 : undefined);
+    const answerGate = new AnswerGate();
+    const callEvents = new RetryingCallEventWriter(
+      calls,
+      logger.child({ component: 'call-events' }),
+      db.kind === 'pglite' ? 1 : undefined,
+      answerGate,
+    );
 
     // Exactly one replica holds the AMI connection: a Redis lock with fencing in server mode; embedded mode is a
     // single process, so its lock is trivially held. Events go through the same retrying writer as Twilio's.
@@ -409,6 +416,7 @@ export async function createContainer(config: Config, opts: ContainerOptions = {
     const twilioWebhooks = new TwilioWebhookController({
       routing,
       writer: callEvents,
+      gate: answerGate,
       publicBaseUrl: config.http.publicBaseUrl,
       urls: webhookUrls(config.http.publicBaseUrl),
       clock,

@@ -1,7 +1,8 @@
 import { expect } from 'chai';
 import { createLogger } from '../../logging/logger.js';
 import type { CallEvent, CallEventSink } from '../calls/call-events.js';
-import { RetryingCallEventWriter } from './retrying-call-event-writer.js';
+import { AnswerGate } from './answer-gate.js';
+import { MAX_GATE_WAIT_MS, RetryingCallEventWriter } from './retrying-call-event-writer.js';
 
 const event = (key: string): CallEvent => ({
   type: 'call.answered',
@@ -75,6 +76,27 @@ describe('RetryingCallEventWriter', () => {
     for (let i = 0; i < 20; i++) w.submit(event(`e${i}`));
     await until(() => sink.applied.length === 20);
     expect(sink.maxRunning).to.equal(2);
+    await w.stop();
+  });
+  it('starts no write while a voice answer is being built, and waits for one at most MAX_GATE_WAIT_MS', async () => {
+    const sink = new FlakySink(0);
+    const gate = new AnswerGate();
+    const w = new RetryingCallEventWriter(sink, logger, 4, gate);
+    gate.enter();
+    w.submit(event('held'));
+    await new Promise((r) => setTimeout(r, 10));
+    expect(sink.applied).to.deep.equal([]);
+    gate.leave();
+    await until(() => sink.applied.length === 1);
+
+    // A gate that is never left delays a write, it never stops one.
+    gate.enter();
+    w.submit(event('late'));
+    await new Promise((r) => setTimeout(r, MAX_GATE_WAIT_MS / 5));
+    expect(sink.applied).to.deep.equal(['held']);
+    await until(() => sink.applied.length === 2);
+    expect(sink.applied).to.deep.equal(['held', 'late']);
+    gate.leave();
     await w.stop();
   });
 });

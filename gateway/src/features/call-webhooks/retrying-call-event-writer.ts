@@ -1,5 +1,6 @@
 import type { Logger } from '../../logging/logger.js';
 import type { CallEvent, CallEventSink } from '../calls/call-events.js';
+import type { AnswerGate } from './answer-gate.js';
 
 /** Backoff between attempts; the last one repeats until the event is MAX_EVENT_AGE_MS old. */
 export const RETRY_DELAYS_MS = [100, 250, 500, 1_000, 2_000, 5_000] as const;
@@ -10,6 +11,8 @@ export const MAX_QUEUED_EVENTS = 20_000;
  * from the webhook answers, which must stay fast under a burst of calls.
  */
 export const MAX_CONCURRENT_WRITES = 4;
+/** The longest a write waits for voice answers being built (see AnswerGate). */
+export const MAX_GATE_WAIT_MS = 50;
 
 interface Queued {
   readonly event: CallEvent;
@@ -35,6 +38,8 @@ export class RetryingCallEventWriter {
     private readonly logger: Logger,
     /** 1 for the embedded database: it runs on this thread, so each write holds the event loop while it runs. */
     private readonly maxConcurrent = MAX_CONCURRENT_WRITES,
+    /** When given, a write starts only once no voice answer is being built. */
+    private readonly gate?: AnswerGate,
   ) {}
 
   /** Events not yet written: being written now or waiting for a retry. */
@@ -67,6 +72,7 @@ export class RetryingCallEventWriter {
   private attempt(q: Queued): Promise<boolean> {
     const run = (async () => {
       await this.slot();
+      if (this.gate) await this.gate.idle(MAX_GATE_WAIT_MS);
       q.attempts++;
       try {
         await this.sink.apply(q.event);

@@ -12,6 +12,7 @@ import { compile, toDetails } from '../../http/validation.js';
 import type { Logger } from '../../logging/logger.js';
 import type { Clock } from '../../shared/clock.js';
 import type { CallEvent } from '../calls/call-events.js';
+import type { AnswerGate } from './answer-gate.js';
 import type { CallWebhookMetrics } from './call-webhook-metrics.js';
 import type { RetryingCallEventWriter } from './retrying-call-event-writer.js';
 import type { RoutingService } from './routing-service.js';
@@ -44,6 +45,8 @@ export class TwilioWebhookController implements FastController {
       clock: Clock;
       logger: Logger;
       metrics?: CallWebhookMetrics;
+      /** Held while a voice answer is built, so call writes wait for it. */
+      gate?: AnswerGate;
     },
   ) {
     const spec = (path: string, operationId: string, summary: string) =>
@@ -68,7 +71,14 @@ export class TwilioWebhookController implements FastController {
     this.fastRoutes = [
       {
         spec: spec('voice', 'twilioVoice', "A call to a tracking number: TwiML that dials the number's forward-to target"),
-        handle: async (req, res) => this.voice(req.headers['x-twilio-signature'], req.url ?? '/', await form(req), res),
+        handle: async (req, res) => {
+          this.deps.gate?.enter();
+          try {
+            this.voice(req.headers['x-twilio-signature'], req.url ?? '/', await form(req), res);
+          } finally {
+            this.deps.gate?.leave();
+          }
+        },
       },
       {
         spec: spec('status', 'twilioStatus', "The number's status callback (final status of the inbound call)"),
