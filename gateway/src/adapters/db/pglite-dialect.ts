@@ -74,6 +74,9 @@ export function createPgliteClientClass(pglite: PGlite): new (config: object) =>
 
     async _query(connection: PGlite, obj: KnexQueryObject): Promise<KnexQueryObject> {
       if (!obj.sql) throw new Error('The query is empty');
+      // PGlite runs each query on this thread and resolves at once: without a turn of the event loop between them, a
+      // transaction's queries would run back to back as microtasks while requests (a voice answer) wait unread.
+      await new Promise<void>((resolve) => setImmediate(resolve));
       const bindings = obj.bindings ?? [];
       if (bindings.length === 0 && /;\s*\S/.test(obj.sql)) {
         // Several statements (migrations): only the simple protocol accepts them.
