@@ -287,7 +287,8 @@ async function main(): Promise<void> {
   const stress = await runCalls(stressSc);
   report(stressSc, stress);
 
-  // 4. The burst: that many calls ring at the same instant.
+  // 4. The burst: that many calls ring at the same instant, once the writes behind the calls above have landed.
+  for (const until = Date.now() + 60_000; (await pendingWrites()) > 0 && Date.now() < until; ) await sleep(100);
   const burstOut: Samples = { voice: [], callbacks: [], dialed: 0 };
   await Promise.all(Array.from({ length: CALLS }, (_, i) => placeCall(held[i % held.length]!, null, burstOut)));
   const burst = percentiles(burstOut.voice.map((v) => v.ms));

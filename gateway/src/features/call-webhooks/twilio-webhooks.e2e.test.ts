@@ -197,6 +197,35 @@ describe('Twilio webhooks', () => {
     expect(await t.db.knex('outbox').where({ aggregate_id: call.id }).count({ n: '*' }).first()).to.deep.equal({ n: 3 });
   });
 
+  it('answers a replayed callback without touching the database once the first delivery was written', async () => {
+    const callSid = randomSid('CA');
+    const from = '+15557770044';
+    expect((await tw.post('voice', inboundParams({ accountSid: ACCOUNT_SID, callSid, from, to: numbers.session }))).status).to.equal(200);
+    await eventually(() => callRow(callSid), 10_000, 'the call record');
+    const [, , answered] = answeredCallCallbacks({
+      accountSid: ACCOUNT_SID,
+      callSid,
+      from,
+      to: numbers.session,
+      forwardTo: '+15550000002',
+      talkSeconds: 5,
+    });
+    expect((await tw.post(answered!.path, answered!.params)).status).to.equal(200);
+    await eventually(async () => (await callRow(callSid))?.status === 'answered', 10_000, 'the answer');
+    const queries: string[] = [];
+    const count = (q: { sql: string }) => queries.push(q.sql);
+    t.db.knex.on('query', count);
+    try {
+      expect((await tw.post(answered!.path, answered!.params)).status).to.equal(200);
+      expect((await tw.post('voice', inboundParams({ accountSid: ACCOUNT_SID, callSid, from, to: numbers.session }))).status).to.equal(200);
+      await eventually(async () => gw.container.services.callEvents.pending === 0, 10_000, 'no pending writes');
+    } finally {
+      t.db.knex.off('query', count);
+    }
+    expect(queries.filter((q) => /call_events|"calls"/.test(q))).to.deep.equal([]);
+    expect(await t.db.knex('call_events').where({ provider_call_id: callSid }).count({ n: '*' }).first()).to.deep.equal({ n: 2 });
+  });
+
   it('loses and duplicates nothing when 20 calls arrive at once with every callback twice, in parallel and shuffled', async () => {
     const calls = Array.from({ length: 20 }, (_, i) => ({ callSid: randomSid('CA'), from: `+1555888${String(i).padStart(4, '0')}` }));
     const deliveries: { path: string; params: Record<string, string> }[] = [];

@@ -55,6 +55,9 @@ interface Applied {
   readonly kinds: CallUpdateKind[];
 }
 
+/** Event keys remembered per process as already in the ledger (most recent first out when full). */
+const MAX_REMEMBERED_EVENTS = 50_000;
+
 const secondsBetween = (a: Date, b: Date): number => Math.max(0, Math.round((b.getTime() - a.getTime()) / 1000));
 
 /**
@@ -66,10 +69,18 @@ const secondsBetween = (a: Date, b: Date): number => Math.max(0, Math.round((b.g
  * Every change runs the CallChangeHooks inside its transaction.
  */
 export class CallService implements CallEventSink {
+  /**
+   * Keys of events this process saw committed to the ledger (applied, parked, or found there already). A replay of
+   * one (Twilio retrying, or the Dial outcome repeating the leg's answer) changes nothing, so it skips the database.
+   */
+  private readonly inLedger = new Set<string>();
+
   constructor(private readonly deps: CallServiceDeps) {}
 
   async apply(event: CallEvent): Promise<void> {
-    const applied = event.type === 'call.ringing' ? await this.applyRinging(event) : await this.applyLater(event);
+    const key = `${event.provider}:${event.eventKey}`;
+    if (this.inLedger.has(key)) return;
+    const applied = event.type === 'call.ringing' ? await this.applyRinging(event, key) : await this.applyLater(event, key);
     if (!applied) return;
     for (const kind of applied.kinds) {
       await this.deps.bus.emit('call.updated', { accountId: applied.call.accountId, callId: applied.call.id, kind, call: applied.call });
@@ -83,7 +94,13 @@ export class CallService implements CallEventSink {
     await trx.raw('select pg_advisory_xact_lock(hashtext(?))', [`${provider}:${providerCallId}`]);
   }
 
-  private async applyRinging(e: CallRingingEvent): Promise<Applied | null> {
+  /** After the transaction that recorded (or met) the event in the ledger has committed. */
+  private remember(key: string): void {
+    if (this.inLedger.size >= MAX_REMEMBERED_EVENTS) this.inLedger.delete(this.inLedger.values().next().value as string);
+    this.inLedger.add(key);
+  }
+
+  private async applyRinging(e: CallRingingEvent, key: string): Promise<Applied | null> {
     const { db, attribution } = this.deps;
     const found = await attribution.numberContext(db, e.trackingNumber);
     // When the adapter knows the tenant, a number of another tenant is treated as unknown (never cross-tenant).
@@ -114,7 +131,7 @@ export class CallService implements CallEventSink {
             assignedAt: this.deps.clock.now().toISOString(),
           };
 
-    return db.transaction(async (trx) => {
+    const applied = await db.transaction(async (trx) => {
       await this.lockCallId(trx, e.provider, e.providerCallId);
       const callId = newId();
       if (!(await this.deps.events.record(trx, { id: newId(), accountId, callId: null, event: e }))) return null;
@@ -150,10 +167,12 @@ export class CallService implements CallEventSink {
       }
       return { call, kinds };
     });
+    this.remember(key);
+    return applied;
   }
 
-  private async applyLater(e: Exclude<CallEvent, CallRingingEvent>): Promise<Applied | null> {
-    return this.deps.db.transaction(async (trx) => {
+  private async applyLater(e: Exclude<CallEvent, CallRingingEvent>, key: string): Promise<Applied | null> {
+    const applied = await this.deps.db.transaction(async (trx): Promise<Applied | null> => {
       // An existing call's row lock serialises its events. Only an event that may have to be parked takes the
       // creation lock (and looks again once it holds it), so none is parked after its call claimed the parked ones.
       let call = await this.deps.calls.getByProviderIdForUpdate(trx, e.provider, e.providerCallId);
@@ -165,6 +184,8 @@ export class CallService implements CallEventSink {
       if (!fresh || !call) return null;
       return this.applyToCall(trx, call, e);
     });
+    this.remember(key);
+    return applied;
   }
 
   private async applyToCall(trx: DbOrTrx, call: Call, e: CallEvent): Promise<Applied> {
