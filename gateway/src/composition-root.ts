@@ -356,6 +356,10 @@ export async function createContainer(config: Config, opts: ContainerOptions = {
             })),
         }),
     });
+    // Widget answers on every replica follow an admin change at once, not after the site cache's TTL.
+    const SITE_CONFIG_CHANNEL = 'site-config';
+    if (fanout)
+      for (const e of ['site.changed', 'channel.changed', 'pool.changed'] as const) events.on(e, () => fanout.publish(SITE_CONFIG_CHANNEL, {}));
     events.on('site.changed', () => routing.changed());
     events.on('routing.changed', () => routing.changed());
     events.on('pool.changed', () => routing.changed());
@@ -538,6 +542,7 @@ export async function createContainer(config: Config, opts: ContainerOptions = {
         // The live lease state may be behind SQL (Redis restarted or emptied, numbers changed while down).
         await leases.syncAll();
         await routing.start();
+        await fanout?.subscribe(SITE_CONFIG_CHANNEL, () => dni.forgetSites());
         await liveFeed.attach(http.server);
         const address = await http.listen(config.http.port, config.http.host);
         scheduler.start();

@@ -96,8 +96,8 @@ export function isBotUserAgent(ua: string | undefined): boolean {
   return !ua || BOT_UA.test(ua);
 }
 /**
- * Changes made through this process drop the cache at once (events); the TTL bounds how long another replica
- * keeps serving an old configuration.
+ * Changes drop the cache at once: those made here through events, another replica's through the Redis fan-out. The TTL
+ * bounds staleness when a broadcast is lost (Redis down at that moment).
  */
 const SITE_CACHE_TTL_MS = 30_000;
 
@@ -130,10 +130,15 @@ export class DniSessionService {
     },
   ) {
     this.ipSalt = createHmac('sha256', deps.secret).update('dni ip hash').digest();
-    const drop = (): void => this.cache.clear();
+    const drop = (): void => this.forgetSites();
     deps.events.on('site.changed', drop);
     deps.events.on('channel.changed', drop);
     deps.events.on('pool.changed', drop);
+  }
+
+  /** Sites, channels or pools changed (here, or on another replica): the next request loads them again. */
+  forgetSites(): void {
+    this.cache.clear();
   }
 
   private config(siteKey: string): Promise<SiteConfig | null> {

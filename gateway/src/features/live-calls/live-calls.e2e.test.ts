@@ -36,6 +36,7 @@ describe('live call feed', () => {
   const t = useTestDatabase();
   let gw: TestGateway;
   let second: Container | null = null;
+  let secondUrl = '';
   const validate = compile(liveCallMessageSchema);
 
   before(async () => {
@@ -48,7 +49,7 @@ describe('live call feed', () => {
     if (redis) {
       // A second replica on the same database and Redis.
       second = await createContainer(config, { database: t.db, defaultMetrics: false });
-      await second.start();
+      secondUrl = `http://127.0.0.1:${(await second.start()).port}`;
     }
   });
   after(async () => {
@@ -135,5 +136,36 @@ describe('live call feed', () => {
     expect(second!.services.routing.current.numbers.has('+15552220099')).to.equal(false);
     await gw.container.events.emit('routing.changed', { accountId: gw.accountId });
     await eventually(async () => second!.services.routing.current.numbers.has('+15552220099'), 10_000, 'the second replica to reload');
+  });
+  it('shows a pool created here in widget answers from the other replica at once, not after its site cache expires', async function () {
+    if (!second) this.skip();
+    const site = (await (
+      await gw.api('/v1/sites', { method: 'POST', json: { name: 'Fan-out', domains: ['localhost:*'], canonicalNumbers: ['+15552230000'] } })
+    ).json()) as {
+      id: string;
+      publicKey: string;
+    };
+    const widget = async () => {
+      const res = await fetch(`${secondUrl}/v1/dni/sessions`, {
+        method: 'POST',
+        headers: { 'content-type': 'text/plain', origin: 'http://localhost:8080', 'user-agent': 'Mozilla/5.0 (X11; Linux x86_64) Chrome/131.0.0.0' },
+        body: JSON.stringify({ site: site.publicKey, url: 'http://localhost:8080/' }),
+      });
+      expect(res.status).to.equal(200);
+      return ((await res.json()) as { swaps: { to: string }[] }).swaps.map((w) => w.to);
+    };
+    // The other replica has the site cached, without pools.
+    expect(await widget()).to.deep.equal([]);
+    const pool = (await (
+      await gw.api('/v1/pools', { method: 'POST', json: { siteId: site.id, name: 'Web', kind: 'session', canonicalNumber: '+15552230000' } })
+    ).json()) as {
+      id: string;
+    };
+    const made = await gw.api('/v1/tracking-numbers', {
+      method: 'POST',
+      json: { e164: '+15552230001', provider: 'twilio', poolId: pool.id, siteId: site.id },
+    });
+    expect(made.status).to.equal(201);
+    await eventually(async () => (await widget()).includes('+15552230001'), 5_000, 'the other replica to show the new pool number');
   });
 });
