@@ -2,10 +2,11 @@
  * `npm run bench:leases`: lease throughput through the gateway's public route against the bare ceiling.
  *
  * 1. Creates a bench site with one session pool of 2,000 numbers in DATABASE_URL (removed afterwards).
- * 2. Starts a gateway process in server mode (DATABASE_URL + REDIS_URL) and the ceiling (node:http answering after
- *    one EVALSHA), then drives `POST /v1/dni/sessions` and the ceiling over loopback with autocannon, in interleaved
- *    rounds: 50 connections, each request a visit of one of 1,500 sessions (first visit: a new lease; later ones:
- *    a renewal), both one Lua script round trip.
+ * 2. Starts the built gateway (`gateway/dist`, as `npm start` runs it; the npm script builds first) in server mode
+ *    (DATABASE_URL + REDIS_URL) and the ceiling (node:http answering after one EVALSHA), then drives
+ *    `POST /v1/dni/sessions` and the ceiling over loopback with autocannon, in interleaved rounds: 50 connections,
+ *    each request a visit of one of 1,500 sessions (first visit: a new lease; later ones: a renewal), both one Lua
+ *    script round trip.
  * 3. Prints both throughputs (mean of rounds), p50 (median of rounds) and p99 (worst round) and their ratio, then
  *    checks the lease history: once flushed at shutdown, number_leases must hold one row per live lease.
  *
@@ -138,11 +139,11 @@ async function main(): Promise<void> {
     DNI_SESSIONS_PER_MINUTE: '0',
   };
   const startGateway = async (): Promise<ChildProcess> => {
-    const c = spawn(
-      process.execPath,
-      [...(process.env.BENCH_GATEWAY_NODE_ARGS ?? '').split(' ').filter(Boolean), '--import', 'tsx', 'gateway/src/main.ts'],
-      { cwd: ROOT, env, stdio: ['ignore', 'ignore', 'inherit'] },
-    );
+    const c = spawn(process.execPath, [...(process.env.BENCH_GATEWAY_NODE_ARGS ?? '').split(' ').filter(Boolean), 'gateway/dist/main.js'], {
+      cwd: ROOT,
+      env,
+      stdio: ['ignore', 'ignore', 'inherit'],
+    });
     children.push(c);
     await waitReady(`http://127.0.0.1:${port}/readyz`, c);
     return c;

@@ -2,8 +2,9 @@
  * `npm run bench:voice [-- --calls 200 --seconds 60 --stress-seconds 20]`: the voice webhook's answer time with that
  * many calls in progress at once, each one the full signed sequence Twilio sends.
  *
- * 1. Starts a gateway process in server mode: with DATABASE_URL, on a fresh database it creates on that server (and
- *    drops afterwards); without, on the embedded database in a temporary directory. REDIS_URL is used when set.
+ * 1. Starts the built gateway (`gateway/dist`, as `npm start` runs it; the npm script builds first) in server mode:
+ *    with DATABASE_URL, on a fresh database it creates on that server (and drops afterwards); without, on the
+ *    embedded database in a temporary directory. REDIS_URL is used when set.
  * 2. Sets up a site through the admin API: a session pool of 50 Twilio numbers, every one held by a live widget
  *    session, so each call goes through the full attribution (live lease, candidates, evidence).
  * 3. Calls: `--calls` callers, each placing one call after another: the voice webhook (timed; the TwiML must dial),
@@ -144,30 +145,26 @@ async function main(): Promise<void> {
     databaseUrl = u.href;
   }
   port = await freePort();
-  const gw = spawn(
-    process.execPath,
-    [...(process.env.BENCH_GATEWAY_NODE_ARGS ?? '').split(' ').filter(Boolean), '--import', 'tsx', 'gateway/src/main.ts'],
-    {
-      cwd: ROOT,
-      stdio: ['ignore', 'ignore', 'inherit'],
-      env: {
-        ...process.env,
-        ...(databaseUrl ? { DATABASE_URL: databaseUrl } : {}),
-        NODE_ENV: 'production',
-        PORT: String(port),
-        HOST: '127.0.0.1',
-        DATA_DIR: mkdtempSync(path.join(tmpdir(), 'bench-voice-')),
-        PUBLIC_BASE_URL: PUBLIC,
-        TWILIO_ACCOUNT_SID: ACCOUNT_SID,
-        TWILIO_AUTH_TOKEN: AUTH_TOKEN,
-        BOOTSTRAP_API_KEY: API_KEY,
-        REDIS_KEY_PREFIX: `benchvoice${tag}:`,
-        LOG_LEVEL: 'warn',
-        DEMO_SEED: 'false',
-        DNI_SESSIONS_PER_MINUTE: '0',
-      },
+  const gw = spawn(process.execPath, [...(process.env.BENCH_GATEWAY_NODE_ARGS ?? '').split(' ').filter(Boolean), 'gateway/dist/main.js'], {
+    cwd: ROOT,
+    stdio: ['ignore', 'ignore', 'inherit'],
+    env: {
+      ...process.env,
+      ...(databaseUrl ? { DATABASE_URL: databaseUrl } : {}),
+      NODE_ENV: 'production',
+      PORT: String(port),
+      HOST: '127.0.0.1',
+      DATA_DIR: mkdtempSync(path.join(tmpdir(), 'bench-voice-')),
+      PUBLIC_BASE_URL: PUBLIC,
+      TWILIO_ACCOUNT_SID: ACCOUNT_SID,
+      TWILIO_AUTH_TOKEN: AUTH_TOKEN,
+      BOOTSTRAP_API_KEY: API_KEY,
+      REDIS_KEY_PREFIX: `benchvoice${tag}:`,
+      LOG_LEVEL: 'warn',
+      DEMO_SEED: 'false',
+      DNI_SESSIONS_PER_MINUTE: '0',
     },
-  );
+  });
   children.push(gw);
   const until = Date.now() + 60_000;
   for (;;) {
