@@ -1,3 +1,5 @@
+import { hostname } from 'node:os';
+import path from 'node:path';
 import type { AddressInfo } from 'node:net';
 import type { Registry } from 'prom-client';
 import { openDatabase } from './adapters/db/knex.js';
@@ -88,6 +90,7 @@ import { AttributionReadModel } from './features/attribution/attribution-read-mo
 import type { LiveLeaseLookup } from './features/attribution/attribution-types.js';
 import { createCallWebhookMetrics } from './features/call-webhooks/call-webhook-metrics.js';
 import { AnswerGate } from './features/call-webhooks/answer-gate.js';
+import { PendingCallEventJournal } from './features/call-webhooks/pending-call-event-journal.js';
 import { RetryingCallEventWriter } from './features/call-webhooks/retrying-call-event-writer.js';
 import { RoutingService } from './features/call-webhooks/routing-service.js';
 import { loadRoutingSnapshot } from './features/call-webhooks/routing-table.js';
@@ -392,12 +395,12 @@ export async function createContainer(config: Config, opts: ContainerOptions = {
       api: (creds) => createTwilioNumbersApi(creds, { baseUrl: opts.twilioApiBaseUrl ?? null }),
     });
     const answerGate = new AnswerGate();
-    const callEvents = new RetryingCallEventWriter(
-      calls,
-      logger.child({ component: 'call-events' }),
-      db.kind === 'pglite' ? 1 : undefined,
-      answerGate,
-    );
+    const callEvents = new RetryingCallEventWriter(calls, logger.child({ component: 'call-events' }), {
+      ...(db.kind === 'pglite' ? { maxConcurrent: 1 } : {}),
+      gate: answerGate,
+      // One file per host: replicas sharing a volume each replay only their own.
+      journal: new PendingCallEventJournal(path.join(config.dataDir, `pending-call-events-${hostname()}.jsonl`)),
+    });
 
     // Exactly one replica holds the AMI connection: a Redis lock with fencing in server mode; embedded mode is a
     // single process, so its lock is trivially held. Events go through the same retrying writer as Twilio's.
@@ -542,6 +545,8 @@ export async function createContainer(config: Config, opts: ContainerOptions = {
         // The live lease state may be behind SQL (Redis restarted or emptied, numbers changed while down).
         await leases.syncAll();
         await routing.start();
+        // Call writes a previous run could not land (the database was down when it stopped or crashed).
+        callEvents.resume();
         await fanout?.subscribe(SITE_CONFIG_CHANNEL, () => dni.forgetSites());
         await liveFeed.attach(http.server);
         const address = await http.listen(config.http.port, config.http.host);

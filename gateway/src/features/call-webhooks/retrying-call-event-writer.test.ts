@@ -1,7 +1,11 @@
+import { appendFileSync, mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
 import { expect } from 'chai';
 import { createLogger } from '../../logging/logger.js';
 import type { CallEvent, CallEventSink } from '../calls/call-events.js';
 import { AnswerGate } from './answer-gate.js';
+import { PendingCallEventJournal } from './pending-call-event-journal.js';
 import { MAX_GATE_WAIT_MS, RetryingCallEventWriter } from './retrying-call-event-writer.js';
 
 const event = (key: string): CallEvent => ({
@@ -72,7 +76,7 @@ describe('RetryingCallEventWriter', () => {
 
   it('never runs more writes at once than allowed', async () => {
     const sink = new FlakySink(0);
-    const w = new RetryingCallEventWriter(sink, logger, 2);
+    const w = new RetryingCallEventWriter(sink, logger, { maxConcurrent: 2 });
     for (let i = 0; i < 20; i++) w.submit(event(`e${i}`));
     await until(() => sink.applied.length === 20);
     expect(sink.maxRunning).to.equal(2);
@@ -81,7 +85,7 @@ describe('RetryingCallEventWriter', () => {
   it('starts no write while a voice answer is being built, and waits for one at most MAX_GATE_WAIT_MS', async () => {
     const sink = new FlakySink(0);
     const gate = new AnswerGate();
-    const w = new RetryingCallEventWriter(sink, logger, 4, gate);
+    const w = new RetryingCallEventWriter(sink, logger, { gate });
     gate.enter();
     w.submit(event('held'));
     await new Promise((r) => setTimeout(r, 10));
@@ -98,5 +102,41 @@ describe('RetryingCallEventWriter', () => {
     expect(sink.applied).to.deep.equal(['held', 'late']);
     gate.leave();
     await w.stop();
+  });
+  it('keeps a write that failed on disk, and a restarted writer lands it, then empties the journal', async () => {
+    const file = path.join(mkdtempSync(path.join(tmpdir(), 'journal-')), 'pending.jsonl');
+    const down = new FlakySink(1_000);
+    const first = new RetryingCallEventWriter(down, logger, { journal: new PendingCallEventJournal(file) });
+    first.submit(event('kept'));
+    first.submit(event('also-kept'));
+    await until(() => down.failuresLeft <= 998);
+    await first.stop(10);
+    expect(readFileSync(file, 'utf8').trim().split('\n')).to.have.length(2);
+    // A crash can leave half a line behind.
+    appendFileSync(file, '{"a":"cut sho');
+
+    const up = new FlakySink(0);
+    const second = new RetryingCallEventWriter(up, logger, { journal: new PendingCallEventJournal(file) });
+    expect(second.resume()).to.equal(2);
+    await until(() => up.applied.length === 2);
+    expect(up.applied.sort()).to.deep.equal(['also-kept', 'kept']);
+    const replayed = up.applied.length;
+    await second.stop();
+    expect(readFileSync(file, 'utf8')).to.equal('');
+    // Nothing is replayed twice.
+    const third = new RetryingCallEventWriter(up, logger, { journal: new PendingCallEventJournal(file) });
+    expect(third.resume()).to.equal(0);
+    expect(up.applied).to.have.length(replayed);
+    await third.stop();
+  });
+
+  it('writes nothing to the journal while the database is healthy', async () => {
+    const file = path.join(mkdtempSync(path.join(tmpdir(), 'journal-')), 'pending.jsonl');
+    const sink = new FlakySink(0);
+    const w = new RetryingCallEventWriter(sink, logger, { journal: new PendingCallEventJournal(file) });
+    for (let i = 0; i < 10; i++) w.submit(event(`ok-${i}`));
+    await until(() => sink.applied.length === 10);
+    await w.stop();
+    expect(() => readFileSync(file)).to.throw(/ENOENT/);
   });
 });

@@ -1,5 +1,8 @@
 import { expect } from 'chai';
 import { openDatabase } from '../../adapters/db/knex.js';
+import { createContainer } from '../../composition-root.js';
+import type { Container } from '../../composition-root.js';
+import type { Config } from '../../config.js';
 import { seedNumber, seedSite } from '../../../test/helpers/call-fixtures.js';
 import { createTestConfig } from '../../../test/helpers/config.js';
 import { useTestDatabase } from '../../../test/helpers/db.js';
@@ -28,6 +31,8 @@ describe('Twilio calls with PostgreSQL and Redis down', function () {
     let pgProxy: TcpProxy;
     let redisProxy: TcpProxy | null = null;
     let viaProxy: TestDatabase;
+    let config: Config;
+    let restarted: Container | null = null;
 
     before(async function () {
       if (!testEnv.databaseUrl || !t.db.url) {
@@ -49,9 +54,8 @@ describe('Twilio calls with PostgreSQL and Redis down', function () {
         r.port = String(redisProxy.port);
         redis = { url: r.href, keyPrefix: `t${ACCOUNT_SID.slice(2, 10)}:` };
       }
-      gw = await startTestGateway(viaProxy, {
-        config: createTestConfig({ http: { publicBaseUrl: new URL(PUBLIC) }, twilio: { accountSid: ACCOUNT_SID, authToken: AUTH_TOKEN }, redis }),
-      });
+      config = createTestConfig({ http: { publicBaseUrl: new URL(PUBLIC) }, twilio: { accountSid: ACCOUNT_SID, authToken: AUTH_TOKEN }, redis });
+      gw = await startTestGateway(viaProxy, { config });
       const siteId = await seedSite(t.db.knex, gw.accountId, { defaultForwardTo: '+15550000001' });
       await seedNumber(t.db.knex, gw.accountId, { e164: '+15551110001', siteId, forwardTo: '+15550000002' });
       await gw.container.services.routing.refresh();
@@ -60,6 +64,7 @@ describe('Twilio calls with PostgreSQL and Redis down', function () {
       await pgProxy?.start().catch(() => undefined);
       await redisProxy?.start().catch(() => undefined);
       await gw?.stop();
+      await restarted?.stop();
       await viaProxy?.dispose();
       await pgProxy?.close();
       await redisProxy?.close();
@@ -105,6 +110,42 @@ describe('Twilio calls with PostgreSQL and Redis down', function () {
       expect(await t.db.knex('calls').where({ provider_call_id: callSid }).count({ n: '*' }).first()).to.deep.equal({ n: 1 });
       await eventually(async () => (await t.db.knex('recordings').where({ call_id: row.id })).length === 1, 30_000, 'the recording reference');
       expect(await t.db.knex('recordings').where({ call_id: row.id }).count({ n: '*' }).first()).to.deep.equal({ n: 1 });
+    });
+    it('writes the calls it answered during the outage after a restart, from the journal on its data directory', async () => {
+      const tw = twilioPoster(gw.baseUrl, PUBLIC, AUTH_TOKEN);
+      await pgProxy.stop();
+      await redisProxy?.stop();
+      const callSid = randomSid('CA');
+      expect((await tw.post('voice', inboundParams({ accountSid: ACCOUNT_SID, callSid, from: '+15557770102', to: '+15551110001' }))).status).to.equal(
+        200,
+      );
+      const [, , answered] = answeredCallCallbacks({
+        accountSid: ACCOUNT_SID,
+        callSid,
+        from: '+15557770102',
+        to: '+15551110001',
+        forwardTo: '+15550000002',
+        talkSeconds: 3,
+      });
+      expect((await tw.post(answered!.path, answered!.params)).status).to.equal(200);
+      await eventually(async () => gw.container.services.callEvents.pending >= 2, 10_000, 'the failed writes');
+      // The gateway goes away before the database comes back.
+      await gw.stop();
+
+      await pgProxy.start();
+      await redisProxy?.start();
+      restarted = await createContainer(config, { database: viaProxy, defaultMetrics: false });
+      await restarted.start();
+      const row = await eventually(
+        async () => {
+          const r = await t.db.knex('calls').where({ provider_call_id: callSid }).first();
+          return r?.status === 'answered' ? r : null;
+        },
+        30_000,
+        'the call answered during the outage, written by the restarted gateway',
+      );
+      expect(row.caller).to.equal('+15557770102');
+      expect(await t.db.knex('calls').where({ provider_call_id: callSid }).count({ n: '*' }).first()).to.deep.equal({ n: 1 });
     });
   });
 });
