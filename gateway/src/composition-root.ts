@@ -398,8 +398,8 @@ export async function createContainer(config: Config, opts: ContainerOptions = {
     const callEvents = new RetryingCallEventWriter(calls, logger.child({ component: 'call-events' }), {
       ...(db.kind === 'pglite' ? { maxConcurrent: 1 } : {}),
       gate: answerGate,
-      // One file per host: replicas sharing a volume each replay only their own.
-      journal: new PendingCallEventJournal(path.join(config.dataDir, `pending-call-events-${hostname()}.jsonl`)),
+      // One file per host and port: processes sharing a volume each replay only their own.
+      journal: new PendingCallEventJournal(path.join(config.dataDir, `pending-call-events-${hostname()}-${config.http.port}.jsonl`)),
     });
 
     // Exactly one replica holds the AMI connection: a Redis lock with fencing in server mode; embedded mode is a

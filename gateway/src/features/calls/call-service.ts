@@ -55,7 +55,7 @@ interface Applied {
   readonly kinds: CallUpdateKind[];
 }
 
-/** Event keys remembered per process as already in the ledger (most recent first out when full). */
+/** Event keys remembered per process as already in the ledger (the oldest forgotten first when full). */
 const MAX_REMEMBERED_EVENTS = 50_000;
 
 const secondsBetween = (a: Date, b: Date): number => Math.max(0, Math.round((b.getTime() - a.getTime()) / 1000));
