@@ -19,12 +19,11 @@ import type { ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import knexFactory from 'knex';
 import { createClient } from 'redis';
+import { ROOT, deleteRedisKeys, freePort, runBench, startGateway, stopProcess } from './lib/gateway-process.js';
 
 interface AutocannonResult {
   requests: { average: number };
@@ -37,7 +36,6 @@ type Autocannon = (opts: Record<string, unknown>) => Promise<AutocannonResult>;
 const require = createRequire(import.meta.url);
 const autocannon = require('autocannon') as Autocannon;
 
-const ROOT = fileURLToPath(new URL('../', import.meta.url));
 const DATABASE_URL = process.env.DATABASE_URL;
 const REDIS_URL = process.env.REDIS_URL;
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 6);
@@ -52,31 +50,6 @@ if (!DATABASE_URL || !REDIS_URL) {
   process.exit(2);
 }
 const redisUrl: string = REDIS_URL;
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = createServer();
-    srv.once('error', reject);
-    srv.listen(0, '127.0.0.1', () => {
-      const { port } = srv.address() as { port: number };
-      srv.close(() => resolve(port));
-    });
-  });
-}
-
-async function waitReady(url: string, child: ChildProcess): Promise<void> {
-  const until = Date.now() + 60_000;
-  while (Date.now() < until) {
-    if (child.exitCode !== null) throw new Error(`the process exited with ${child.exitCode}`);
-    try {
-      if ((await fetch(url)).ok) return;
-    } catch {
-      /* not up yet */
-    }
-    await new Promise((r) => setTimeout(r, 200));
-  }
-  throw new Error(`${url} did not become ready`);
-}
 
 const sessionBody = (siteKey: string) => (): string => {
   // A returning widget sends both ids, as the real one does after its first answer.
@@ -138,25 +111,14 @@ async function main(): Promise<void> {
     // One loopback address drives every visit: no per-address limit here.
     DNI_SESSIONS_PER_MINUTE: '0',
   };
-  const startGateway = async (): Promise<ChildProcess> => {
-    const c = spawn(process.execPath, [...(process.env.BENCH_GATEWAY_NODE_ARGS ?? '').split(' ').filter(Boolean), 'gateway/dist/main.js'], {
-      cwd: ROOT,
-      env,
-      stdio: ['ignore', 'ignore', 'inherit'],
-    });
+  const start = async (): Promise<ChildProcess> => {
+    const c = await startGateway({ env, port });
     children.push(c);
-    await waitReady(`http://127.0.0.1:${port}/readyz`, c);
     return c;
   };
-  const stopChild = async (c: ChildProcess): Promise<void> => {
-    if (c.exitCode !== null) return;
-    const exited = new Promise((r) => c.once('exit', r));
-    c.kill('SIGTERM');
-    await exited;
-  };
 
-  let gw = await startGateway();
-  await stopChild(gw);
+  let gw = await start();
+  await stopProcess(gw);
   siteId = `bench_site_${tag}`;
   poolId = `bench_pool_${tag}`;
   let account = (await db('accounts').orderBy('created_at').first()) as { id: string } | undefined;
@@ -184,7 +146,7 @@ async function main(): Promise<void> {
   }));
   for (let i = 0; i < rows.length; i += 500) await db('tracking_numbers').insert(rows.slice(i, i + 500));
 
-  gw = await startGateway();
+  gw = await start();
   const ceilingProc = spawn(process.execPath, ['--import', 'tsx', 'scripts/bench-ceiling-server.ts'], {
     cwd: ROOT,
     env: { ...process.env, BENCH_KEY: `${keyPrefix}{ceiling}:free` },
@@ -212,8 +174,8 @@ async function main(): Promise<void> {
   const ceiling = combine(rounds.ceiling);
   process.stdout.write(`gateway  POST /v1/dni/sessions: ${fmt(gateway)}\n`);
   process.stdout.write(`ceiling  node:http + EVALSHA:    ${fmt(ceiling)}\n`);
-  await stopChild(ceilingProc);
-  await stopChild(gw);
+  await stopProcess(ceilingProc);
+  await stopProcess(gw);
 
   // History check: the gateway flushed its streams at shutdown; every live lease must have its row.
   const redis = createClient({ url: redisUrl });
@@ -248,17 +210,7 @@ async function cleanup(): Promise<void> {
   }
   if (siteId) await db('sites').where({ id: siteId }).del();
   await db.destroy();
-  const redis = createClient({ url: redisUrl });
-  await redis.connect();
-  for await (const keys of redis.scanIterator({ MATCH: `${keyPrefix}*`, COUNT: 500 })) if (keys.length) await redis.del(keys);
-  await redis.close();
+  await deleteRedisKeys(redisUrl, keyPrefix);
 }
 
-try {
-  await main();
-} catch (err) {
-  process.stderr.write(`bench failed: ${err instanceof Error ? err.message : String(err)}\n`);
-  process.exitCode = 1;
-} finally {
-  await cleanup();
-}
+await runBench(main, cleanup);

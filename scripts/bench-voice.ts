@@ -19,21 +19,18 @@
  * reads `voice: p99 <N> ms with <C> calls in progress (<R> new calls/s); stress ...`. Figures depend on the machine.
  * Env: DATABASE_URL, REDIS_URL (optional); BENCH_GATEWAY_NODE_ARGS (extra node flags for the gateway, e.g. --cpu-prof).
  */
-import { spawn } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync } from 'node:fs';
 import { Agent, request } from 'node:http';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
-import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import knexFactory from 'knex';
-import { createClient } from 'redis';
 import { answeredCallCallbacks, inboundParams, randomSid } from '../gateway/src/adapters/telephony/twilio/twilio-call-script.js';
 import { signTwilioRequest } from '../gateway/src/adapters/telephony/twilio/twilio-signature.js';
+import { deleteRedisKeys, freePort, runBench, startGateway, stopProcess } from './lib/gateway-process.js';
 
 const { values } = parseArgs({
   options: {
@@ -57,7 +54,6 @@ const SCENARIOS: readonly [Scenario, Scenario] = [
   { name: 'stress', ringMs: [300, 1_500], talkS: [1, 4], seconds: Number(values['stress-seconds']) },
 ];
 const NUMBERS = 50;
-const ROOT = fileURLToPath(new URL('../', import.meta.url));
 const PUBLIC = 'https://calls.example.com';
 const ACCOUNT_SID = randomSid('AC');
 const AUTH_TOKEN = randomBytes(16).toString('hex');
@@ -66,17 +62,6 @@ const tag = randomBytes(3).toString('hex');
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const between = (lo: number, hi: number) => lo + Math.random() * (hi - lo);
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = createServer();
-    srv.once('error', reject);
-    srv.listen(0, '127.0.0.1', () => {
-      const { port } = srv.address() as { port: number };
-      srv.close(() => resolve(port));
-    });
-  });
-}
 
 // Keep-alive connections, as many as there are callers: no request waits for a socket.
 const agent = new Agent({ keepAlive: true, maxSockets: Number.POSITIVE_INFINITY, timeout: 4_000 });
@@ -130,7 +115,7 @@ async function pendingWrites(): Promise<number> {
   return m ? Number(m[1]) : Number.NaN;
 }
 
-const children: ChildProcess[] = [];
+let gateway: ChildProcess | null = null;
 let admin: ReturnType<typeof knexFactory> | null = null;
 let dbName: string | null = null;
 
@@ -145,9 +130,8 @@ async function main(): Promise<void> {
     databaseUrl = u.href;
   }
   port = await freePort();
-  const gw = spawn(process.execPath, [...(process.env.BENCH_GATEWAY_NODE_ARGS ?? '').split(' ').filter(Boolean), 'gateway/dist/main.js'], {
-    cwd: ROOT,
-    stdio: ['ignore', 'ignore', 'inherit'],
+  gateway = await startGateway({
+    port,
     env: {
       ...process.env,
       ...(databaseUrl ? { DATABASE_URL: databaseUrl } : {}),
@@ -165,20 +149,6 @@ async function main(): Promise<void> {
       DNI_SESSIONS_PER_MINUTE: '0',
     },
   });
-  children.push(gw);
-  const until = Date.now() + 60_000;
-  for (;;) {
-    if (gw.exitCode !== null) throw new Error(`the gateway exited with ${gw.exitCode}`);
-    if (Date.now() > until) throw new Error('the gateway did not become ready');
-    if (
-      await send('GET', '/readyz', {}).then(
-        (r) => r.status === 200,
-        () => false,
-      )
-    )
-      break;
-    await sleep(200);
-  }
   const mode = `${databaseUrl ? 'PostgreSQL' : 'embedded database'}${process.env.REDIS_URL ? ' + Redis' : ''}`;
 
   // The site: one session pool of Twilio numbers, each held by a live visitor.
@@ -329,30 +299,12 @@ async function main(): Promise<void> {
 
 async function cleanup(): Promise<void> {
   agent.destroy();
-  for (const c of children) {
-    if (c.exitCode !== null) continue;
-    const exited = new Promise((r) => c.once('exit', r));
-    c.kill('SIGTERM');
-    await Promise.race([exited, sleep(10_000)]);
-    if (c.exitCode === null) c.kill('SIGKILL');
-  }
-  if (process.env.REDIS_URL) {
-    const redis = createClient({ url: process.env.REDIS_URL });
-    await redis.connect();
-    for await (const keys of redis.scanIterator({ MATCH: `benchvoice${tag}:*`, COUNT: 500 })) if (keys.length) await redis.del(keys);
-    await redis.close();
-  }
+  if (gateway) await stopProcess(gateway);
+  if (process.env.REDIS_URL) await deleteRedisKeys(process.env.REDIS_URL, `benchvoice${tag}:`);
   if (admin && dbName) {
     await admin.raw(`drop database if exists ${dbName}`).catch((err: unknown) => process.stderr.write(`could not drop ${dbName}: ${String(err)}\n`));
     await admin.destroy();
   }
 }
 
-try {
-  await main();
-} catch (err) {
-  process.stderr.write(`bench failed: ${err instanceof Error ? err.message : String(err)}\n`);
-  process.exitCode = 1;
-} finally {
-  await cleanup();
-}
+await runBench(main, cleanup);

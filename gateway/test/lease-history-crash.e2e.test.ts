@@ -1,14 +1,11 @@
-import { spawn } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { expect } from 'chai';
+import { deleteRedisKeys, freePort, startGateway as startGatewayProcess } from '../../scripts/lib/gateway-process.js';
 import { useTestDatabase } from './helpers/db.js';
-import { createTestRedis } from './helpers/redis.js';
 import { testEnv } from './helpers/test-env.js';
 
 /**
@@ -17,7 +14,6 @@ import { testEnv } from './helpers/test-env.js';
  * with the releases the clients were told about.
  */
 
-const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 const SESSION_NUMBERS = new Set(
   ['+14155550101', '+14155550102', '+14155550103', '+14155550104', '+14155550105'].concat([
     '+74951234561',
@@ -27,17 +23,6 @@ const SESSION_NUMBERS = new Set(
     '+74951234565',
   ]),
 );
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = createServer();
-    srv.once('error', reject);
-    srv.listen(0, '127.0.0.1', () => {
-      const { port } = srv.address() as { port: number };
-      srv.close(() => resolve(port));
-    });
-  });
-}
 
 async function waitFor<T>(what: string, fn: () => Promise<T | null>, deadlineMs: number): Promise<T> {
   const until = Date.now() + deadlineMs;
@@ -87,19 +72,12 @@ describe('lease history after kill -9', function () {
 
   after(async () => {
     if (child && child.exitCode === null) child.kill('SIGKILL');
-    if (env?.REDIS_KEY_PREFIX && testEnv.redisUrl) {
-      const r = await createTestRedis();
-      for await (const keys of r.client.scanIterator({ MATCH: `${env.REDIS_KEY_PREFIX}*`, COUNT: 500 })) if (keys.length) await r.client.del(keys);
-      await r.dispose();
-    }
+    if (env?.REDIS_KEY_PREFIX && testEnv.redisUrl) await deleteRedisKeys(testEnv.redisUrl, env.REDIS_KEY_PREFIX);
   });
 
-  const startGateway = async (): Promise<ChildProcess> => {
-    const c = spawn(process.execPath, ['--import', 'tsx', 'gateway/src/main.ts'], { cwd: ROOT, env, stdio: ['ignore', 'ignore', 'pipe'] });
-    c.stderr?.resume();
-    await waitFor('the gateway to be ready', async () => ((await fetch(`${base}/readyz`)).ok ? true : null), 45_000);
-    return c;
-  };
+  // From sources: tests do not depend on a build.
+  const startGateway = (): Promise<ChildProcess> =>
+    startGatewayProcess({ env, port: Number(env.PORT), entry: ['--import', 'tsx', 'gateway/src/main.ts'], stdio: 'ignore', readyWithinMs: 45_000 });
 
   const post = (p: string, body: unknown) =>
     fetch(`${base}${p}`, {

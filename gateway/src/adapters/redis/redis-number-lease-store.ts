@@ -176,10 +176,4 @@ export class RedisNumberLeaseStore implements NumberLeaseStore {
   flushHistory(): Promise<number> {
     return this.flusher.flush();
   }
-
-  /** Drops every key of the pool (tests and pool deletion). */
-  async forgetPool(poolId: string): Promise<void> {
-    await this.redis.client.del(this.keys(poolId));
-    await this.redis.client.sRem(this.poolsKey(), poolId);
-  }
 }

@@ -59,12 +59,4 @@ export class PgConversionStore {
     const row = result.rows[0] as ConversionRow & { created: boolean };
     return { conversion: toDomain(row), created: row.created };
   }
-
-  async listByCall(db: DbOrTrx, accountId: string, callId: string): Promise<Conversion[]> {
-    const rows = (await db(TABLE)
-      .select(...COLUMNS)
-      .where({ account_id: accountId, call_id: callId })
-      .orderBy('occurred_at')) as ConversionRow[];
-    return rows.map(toDomain);
-  }
 }

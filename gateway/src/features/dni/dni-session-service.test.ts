@@ -29,7 +29,7 @@ class FakeRecorder {
   }
   seen(): void {}
   /** The embedded mode's answer: every visit is recorded in full. */
-  isRepeat(): boolean {
+  touchIfRepeat(): boolean {
     return false;
   }
 }

@@ -239,8 +239,7 @@ export class DniSessionService {
       if (this.recent.size >= MAX_RECENT_SESSIONS) this.recent.delete(this.recent.keys().next().value as string);
       this.recent.set(session, { siteId: site.id, visitorId: visitor, channelId: channel?.id ?? null, leased });
       // A reload of the session's last page is only a last-seen touch: no record to build, no address to hash.
-      if (this.deps.recorder.isRepeat(session, input.pageUrl)) this.deps.recorder.seen(site.id, session, this.deps.clock.now());
-      else
+      if (!this.deps.recorder.touchIfRepeat(site.id, session, input.pageUrl, this.deps.clock.now()))
         await this.deps.recorder.visit({
           accountId: site.accountId,
           siteId: site.id,

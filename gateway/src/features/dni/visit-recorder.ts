@@ -78,11 +78,15 @@ export class VisitRecorder {
     if (this.written.size > MAX_REMEMBERED_SESSIONS) this.written.delete(this.written.keys().next().value as string);
   }
 
+  /** A reload of the session's last page becomes a last-seen touch: true when it was one (nothing else to record). */
+  touchIfRepeat(siteId: string, sessionId: string, pageUrl: string | undefined, at: Date): boolean {
+    if (!this.isRepeat(sessionId, pageUrl)) return false;
+    this.seen(siteId, sessionId, at);
+    return true;
+  }
+
   visit(r: VisitRecord): Promise<void> {
-    if (this.isRepeat(r.sessionId, r.pageUrl ?? undefined)) {
-      this.seen(r.siteId, r.sessionId, r.at);
-      return Promise.resolve();
-    }
+    if (this.touchIfRepeat(r.siteId, r.sessionId, r.pageUrl ?? undefined, r.at)) return Promise.resolve();
     if (this.deps.mode === 'behind') this.remember(r.sessionId, r.pageUrl ?? this.written.get(r.sessionId)?.page ?? null, r.at.getTime());
     return this.submit({ kind: 'visit', r });
   }

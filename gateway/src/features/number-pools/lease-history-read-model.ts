@@ -68,14 +68,4 @@ export class LeaseHistoryReadModel {
     if (!row || (row.released_at !== null && row.released_at <= at)) return null;
     return toRecord(row);
   }
-
-  /** The leases of a number, newest first. */
-  async ofNumber(db: DbOrTrx, accountId: string, e164: string, limit: number): Promise<LeaseRecord[]> {
-    const rows = (await db('number_leases')
-      .select(...COLUMNS)
-      .where({ account_id: accountId, e164 })
-      .orderBy('leased_at', 'desc')
-      .limit(limit)) as LeaseRow[];
-    return rows.map(toRecord);
-  }
 }

@@ -24,18 +24,6 @@ export interface Recording {
   readonly storedAt: Date | null;
 }
 
-export interface NewRecording {
-  id: string;
-  accountId: string;
-  callId: string;
-  provider: 'twilio' | 'asterisk';
-  providerRef: string;
-  sourceUrl: string | null;
-  expectedDurationSeconds: number | null;
-  channels: number | null;
-  status: 'pending' | 'absent';
-}
-
 const TABLE = 'recordings';
 const COLUMNS = [
   'id',
@@ -101,31 +89,6 @@ const toDomain = (r: RecordingRow): Recording => ({
 });
 
 export class PgRecordingStore {
-  /** Idempotent on (provider, provider_ref): a repeated callback returns the existing row. */
-  async createOrGet(db: DbOrTrx, r: NewRecording): Promise<{ recording: Recording; created: boolean }> {
-    const inserted = (await db(TABLE)
-      .insert({
-        id: r.id,
-        account_id: r.accountId,
-        call_id: r.callId,
-        provider: r.provider,
-        provider_ref: r.providerRef,
-        source_url: r.sourceUrl,
-        expected_duration_s: r.expectedDurationSeconds,
-        channels: r.channels,
-        status: r.status,
-      })
-      .onConflict(['provider', 'provider_ref'])
-      .ignore()
-      .returning(COLUMNS)) as RecordingRow[];
-    if (inserted[0]) return { recording: toDomain(inserted[0]), created: true };
-    const existing = (await db(TABLE)
-      .select(...COLUMNS)
-      .where({ provider: r.provider, provider_ref: r.providerRef })
-      .first()) as RecordingRow;
-    return { recording: toDomain(existing), created: false };
-  }
-
   async get(db: DbOrTrx, accountId: string, id: string): Promise<Recording | null> {
     const row = (await db(TABLE)
       .select(...COLUMNS)
