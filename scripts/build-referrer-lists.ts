@@ -4,14 +4,17 @@
 // when no plain entry already names it. `{}` (Matomo's country placeholder, e.g. `google.{}`) is kept as-is and
 // expanded by the classifier at match time. The two YAML files use a tiny subset of YAML, read line by line here.
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { sharedFixturesRoot } from './lib/shared-fixtures-dir.js';
 
 export type Lists = { search: Record<string, string>; social: Record<string, string> };
 
-/** `shared/fixtures/crm/referrers`: `shared/` sits beside the clone (CI, main checkout) or beside the worktrees directory. */
-export const referrersDir = (): string | undefined =>
-  ['../../shared/fixtures/crm/referrers', '../../../shared/fixtures/crm/referrers']
-    .map((rel) => new URL(rel, import.meta.url).pathname)
-    .find((p) => existsSync(p));
+/** `shared/fixtures/crm/referrers`, wherever the shared fixtures are (see sharedFixturesRoot). */
+export const referrersDir = (): string | undefined => {
+  const root = sharedFixturesRoot();
+  const dir = root ? path.join(root, 'crm', 'referrers') : undefined;
+  return dir && existsSync(dir) ? dir : undefined;
+};
 
 /** Reads the two Matomo files from `dir` and builds the lists. */
 export const buildListsFrom = (dir: string): Lists =>

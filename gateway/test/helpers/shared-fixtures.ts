@@ -1,27 +1,16 @@
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { sharedFixturesRoot } from '../../../scripts/lib/shared-fixtures-dir.js';
 
-/**
- * The shared protocol fixtures live in a `shared/` directory beside the repository (`<repo>/../shared`); a working
- * copy nested deeper (a git worktree) finds it further up. Searched upwards from the repository root.
- */
 function findSharedDir(): string {
-  let dir = path.resolve(fileURLToPath(new URL('../../..', import.meta.url)));
-  for (let i = 0; i < 5; i++) {
-    const candidate = path.join(path.dirname(dir), 'shared', 'fixtures');
-    if (existsSync(candidate)) return candidate;
-    dir = path.dirname(dir);
-  }
-  throw new Error('shared/fixtures not found beside the repository');
+  const root = sharedFixturesRoot();
+  if (!root) throw new Error('shared/fixtures not found beside the repository (or set SHARED_FIXTURES_DIR)');
+  return root;
 }
-
-let sharedDir: string | null = null;
 
 /** Absolute path of a file under shared/fixtures/. */
 export function sharedFixturePath(relative: string): string {
-  sharedDir ??= findSharedDir();
-  return path.join(sharedDir, relative);
+  return path.join(findSharedDir(), relative);
 }
 
 export function readSharedJson<T = unknown>(relative: string): T {
