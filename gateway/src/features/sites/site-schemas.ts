@@ -1,6 +1,7 @@
+import { LOCALES } from '../../i18n/i18n.js';
 import { E164_PATTERN } from '../../shared/phone.js';
 
-const e164 = { type: 'string', pattern: E164_PATTERN } as const;
+const e164 = { type: 'string', pattern: E164_PATTERN, format: 'e164' } as const;
 const domain = {
   type: 'string',
   minLength: 1,
@@ -21,6 +22,12 @@ export const siteSettingsSchema = {
     recordingRetentionDays: { type: ['integer', 'null'], minimum: 1, maximum: 3650 },
     consent: { type: 'string', enum: ['required', 'not_required'] },
     attributionTouch: { type: 'string', enum: ['first', 'last_non_direct'] },
+    country: {
+      type: ['string', 'null'],
+      pattern: '^[A-Z]{2}$',
+      description: "ISO 3166-1 alpha-2 code whose national formats PBX numbers of this site use (RU: 8 495 …); null = the number's own country",
+    },
+    locale: { type: 'string', enum: LOCALES, description: 'Language of voice prompts, whispers and CRM texts' },
   },
 } as const;
 
@@ -47,6 +54,8 @@ export const siteSchema = {
         'recordingRetentionDays',
         'consent',
         'attributionTouch',
+        'country',
+        'locale',
       ],
       properties: siteSettingsSchema.properties,
       additionalProperties: false,

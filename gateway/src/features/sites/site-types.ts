@@ -1,3 +1,5 @@
+import type { Locale } from '../../i18n/i18n.js';
+
 /** Per-site behaviour that later capabilities read; stored as JSONB and merged over these defaults. */
 export interface SiteSettings {
   /** Record calls (dual channel, from answer). */
@@ -14,6 +16,10 @@ export interface SiteSettings {
   readonly consent: 'required' | 'not_required';
   /** Which visit's source a returning visitor keeps. */
   readonly attributionTouch: 'first' | 'last_non_direct';
+  /** ISO 3166-1 alpha-2: reads national numbers from the PBX and formats numbers; null = the tracking number's country. */
+  readonly country: string | null;
+  /** Language of voice prompts, whispers and CRM texts. */
+  readonly locale: Locale;
 }
 
 export const DEFAULT_SITE_SETTINGS: SiteSettings = {
@@ -24,6 +30,8 @@ export const DEFAULT_SITE_SETTINGS: SiteSettings = {
   recordingRetentionDays: null,
   consent: 'not_required',
   attributionTouch: 'first',
+  country: null,
+  locale: 'en',
 };
 
 export interface Site {
