@@ -424,6 +424,7 @@ export async function createContainer(config: Config, opts: ContainerOptions = {
 
     const twilioWebhooks = new TwilioWebhookController({
       routing,
+      sayVoices: config.sayVoices,
       writer: callEvents,
       gate: answerGate,
       publicBaseUrl: config.http.publicBaseUrl,

@@ -3,6 +3,10 @@ import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { Ajv } from 'ajv';
 import type { ErrorObject } from 'ajv';
+import { DEFAULT_SAY_VOICES } from './adapters/telephony/twilio/say-voices.js';
+import type { SayVoice, SayVoices } from './adapters/telephony/twilio/say-voices.js';
+import { LOCALES, isLocale } from './i18n/i18n.js';
+import type { Locale } from './i18n/i18n.js';
 import { isPhoneCountry } from './shared/phone.js';
 import type { CountryCode } from './shared/phone.js';
 
@@ -96,6 +100,12 @@ export const envSchema = {
       pattern: '^https?://[^/\\s]+(/[^\\s]*)?$',
       description: 'http(s) base URL on the PBX serving the monitor spool',
     },
+    TWILIO_SAY_VOICES: {
+      type: 'string',
+      pattern:
+        '^[a-z]{2}=[A-Za-z]+(\\.[A-Za-z0-9-]+)?(@[a-z]{2,3}(-[A-Za-z0-9]{2,4})*)?(,[a-z]{2}=[A-Za-z]+(\\.[A-Za-z0-9-]+)?(@[a-z]{2,3}(-[A-Za-z0-9]{2,4})*)?)*$',
+      description: 'locale=voice[@language],... e.g. ru=Polly.Maxim,en=Polly.Amy@en-GB',
+    },
     AMI_DEFAULT_COUNTRY: {
       type: 'string',
       pattern: '^[A-Z]{2}$',
@@ -152,6 +162,8 @@ export interface Config {
   readonly outbox: { readonly concurrency: number; readonly pollIntervalMs: number };
   /** Twilio login of the default (first) account, for embedded and single-tenant installs; others store theirs encrypted. */
   readonly twilio: { readonly accountSid: string; readonly authToken: string } | null;
+  /** `<Say>` language and voice per site locale. */
+  readonly sayVoices: SayVoices;
   /** Set as VoiceFallbackUrl on numbers bought here: Twilio fetches it when the gateway cannot answer. */
   readonly twilioVoiceFallbackUrl: string | null;
   readonly bootstrap: {
@@ -314,6 +326,7 @@ export function loadConfig(env: Env = process.env, cwd = process.cwd()): Config 
     outbox: { concurrency: int('OUTBOX_CONCURRENCY', 4), pollIntervalMs: int('OUTBOX_POLL_INTERVAL_MS', 1_000) },
     twilio: twilioSid && twilioToken ? { accountSid: twilioSid, authToken: twilioToken } : null,
     twilioVoiceFallbackUrl: str('TWILIO_VOICE_FALLBACK_URL') ?? null,
+    sayVoices: parseSayVoices(str('TWILIO_SAY_VOICES')),
     bootstrap: {
       email: str('BOOTSTRAP_EMAIL') ?? 'owner@localhost',
       password: str('BOOTSTRAP_PASSWORD') ?? null,
@@ -334,6 +347,21 @@ export function loadConfig(env: Env = process.env, cwd = process.cwd()): Config 
         }
       : null,
   });
+}
+
+/** `ru=Polly.Maxim,en=Polly.Amy@en-GB`: a locale's voice, and its language when it is not the default one's. */
+function parseSayVoices(text: string | undefined): SayVoices {
+  const voices: Record<Locale, SayVoice> = { ...DEFAULT_SAY_VOICES };
+  for (const item of text ? text.split(',') : []) {
+    const [locale = '', rest = ''] = item.split('=');
+    const [voice = '', language] = rest.split('@');
+    if (!isLocale(locale)) throw new ConfigError(`TWILIO_SAY_VOICES: unknown locale "${locale}" (${LOCALES.join(', ')})`);
+    voices[locale] = {
+      voice: voice as SayVoice['voice'],
+      language: (language ?? DEFAULT_SAY_VOICES[locale].language) as SayVoice['language'],
+    };
+  }
+  return voices;
 }
 
 function deepFreeze<T>(o: T): T {

@@ -5,6 +5,7 @@
  */
 export const en = {
   'voice.whisper': 'Call from {source}',
+  'voice.unavailable': 'Sorry, this number cannot take your call right now. Please try again later.',
   'lead.title': 'Call from {caller}',
   'lead.titleVia': 'Call from {caller} ({via})',
   'lead.callerName': 'Caller',

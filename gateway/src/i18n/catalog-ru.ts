@@ -3,6 +3,7 @@ import type { Catalog } from './i18n.js';
 /** Russian messages. Plural forms per CLDR: one (1, 21), few (2–4, 22–24), many (5–20, 25…), other (fractions). */
 export const ru: Catalog = {
   'voice.whisper': 'Звонок: {source}',
+  'voice.unavailable': 'К сожалению, сейчас этот номер не может принять ваш звонок. Пожалуйста, перезвоните позже.',
   'lead.title': 'Звонок от {caller}',
   'lead.titleVia': 'Звонок от {caller} ({via})',
   'lead.callerName': 'Звонящий',

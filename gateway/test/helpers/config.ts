@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { DEFAULT_SAY_VOICES } from '../../src/adapters/telephony/twilio/say-voices.js';
 import type { Config } from '../../src/config.js';
 
 type Overrides = { [K in keyof Config]?: Config[K] extends object ? Partial<Config[K]> | Config[K] : Config[K] };
@@ -23,6 +24,7 @@ export function createTestConfig(overrides: Overrides = {}): Config {
     encryptionKey: randomBytes(32),
     recordings: { storage: { kind: 'local', dir: path.join(dataDir, 'recordings') }, linkTtlS: 3600, twilioMediaOrigins: ['https://api.twilio.com'] },
     leads: { webhook: null, requestTimeoutMs: 5_000 },
+    sayVoices: DEFAULT_SAY_VOICES,
     // Enqueues, retries and replays wake the worker; an idle one hardly polls, so teardown finds it asleep.
     outbox: { concurrency: 4, pollIntervalMs: 60_000 },
     twilio: null,

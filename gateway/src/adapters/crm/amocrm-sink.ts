@@ -1,3 +1,4 @@
+import { t } from '../../i18n/i18n.js';
 import { DeliveryError } from '../../features/outbox/outbox-handler.js';
 import type { CrmLeadRecord, DeliveryResult, Lead, LeadDeliveryContext, LeadSink } from '../../features/leads/lead-types.js';
 import { crmRequest, httpFailure } from './crm-http.js';
@@ -58,7 +59,7 @@ export class AmoCrmSink implements LeadSink {
       .filter(([, v]) => v)
       .map(([field_code, value]) => ({ field_code, values: [{ value }] }));
     return {
-      source_name: this.cfg.sourceName ?? `Call tracking: ${lead.trackingNumber}`,
+      source_name: this.cfg.sourceName ?? t(lead.locale ?? 'en', 'lead.sourceName', { number: lead.trackingNumber }),
       source_uid: AMO_SOURCE_UID,
       created_at: unix(lead.startedAt),
       ...(this.cfg.pipelineId ? { pipeline_id: this.cfg.pipelineId } : {}),
@@ -73,7 +74,9 @@ export class AmoCrmSink implements LeadSink {
         is_call_event_needed: true,
       },
       _embedded: {
-        leads: [{ name: `Call from ${lead.caller}`, ...(tracking.length ? { custom_fields_values: tracking } : {}) }],
+        leads: [
+          { name: t(lead.locale ?? 'en', 'lead.title', { caller: lead.caller }), ...(tracking.length ? { custom_fields_values: tracking } : {}) },
+        ],
         contacts: [{ name: lead.caller, custom_fields_values: [{ field_code: 'PHONE', values: [{ value: lead.caller }] }] }],
       },
     };

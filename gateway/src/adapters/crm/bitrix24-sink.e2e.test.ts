@@ -47,6 +47,19 @@ describe('Bitrix24Sink against a Bitrix24 REST stand-in', () => {
     expect(b24.telephony).to.have.length(0);
   });
 
+  it("writes the title and comments in the site's language (ru)", async () => {
+    const sink = new Bitrix24Sink({ webhookUrl, timeoutMs: 300 });
+    await sink.deliver(aLead({ locale: 'ru', outcome: 'no-answer', talkSeconds: 22, recordingUrl: REC }), null, ctx());
+    const lead = b24.leads.get(3465)!;
+    expect(lead['TITLE']).to.equal('Звонок от +79161234567 (yandex / cpc)');
+    const comments = String(lead['COMMENTS']);
+    expect(comments).to.contain('Входящий звонок на +74951112233');
+    expect(comments).to.contain('итог: нет ответа');
+    expect(comments).to.contain('разговор 22 секунды');
+    expect(comments).to.contain(`Запись: ${REC}`);
+    expect(String(lead['SOURCE_DESCRIPTION'])).to.match(/^Коллтрекинг: номер \+74951112233/);
+  });
+
   it('keeps one lead when the add answer is lost: the retry finds it by ORIGIN_ID', async () => {
     const sink = new Bitrix24Sink({ webhookUrl, timeoutMs: 300 });
     b24.queueFaults('none', 'timeout');

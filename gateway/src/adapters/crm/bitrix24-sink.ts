@@ -1,3 +1,4 @@
+import { translator } from '../../i18n/i18n.js';
 import { DeliveryError } from '../../features/outbox/outbox-handler.js';
 import type { CrmLeadRecord, DeliveryResult, Lead, LeadDeliveryContext, LeadSink } from '../../features/leads/lead-types.js';
 import { crmRequest, httpFailure } from './crm-http.js';
@@ -43,18 +44,19 @@ export class Bitrix24Sink implements LeadSink {
 
   fields(lead: Lead, creating: boolean): Record<string, unknown> {
     const a = lead.attribution;
+    const tr = translator(lead.locale ?? 'en');
     const via = [a.source, a.medium].filter(Boolean).join(' / ');
     const parts = [
-      `Incoming call to ${lead.trackingNumber}`,
-      lead.outcome ? `outcome ${lead.outcome}` : null,
-      lead.talkSeconds !== null ? `talk ${lead.talkSeconds} s` : null,
-      a.landingPage ? `landing page ${a.landingPage}` : null,
-      lead.recordingUrl ? `Recording: ${lead.recordingUrl}` : null,
+      tr('lead.incomingCall', { number: lead.trackingNumber }),
+      lead.outcome ? tr('lead.outcome', { outcome: tr(`outcome.${lead.outcome}`) }) : null,
+      lead.talkSeconds !== null ? tr('lead.talk', { count: lead.talkSeconds }) : null,
+      a.landingPage ? tr('lead.landingPage', { url: a.landingPage }) : null,
+      lead.recordingUrl ? tr('lead.recording', { url: lead.recordingUrl }) : null,
     ];
     return compact({
       ...(creating
         ? {
-            TITLE: `Call from ${lead.caller}${via ? ` (${via})` : ''}`,
+            TITLE: via ? tr('lead.titleVia', { caller: lead.caller, via }) : tr('lead.title', { caller: lead.caller }),
             STATUS_ID: 'NEW',
             OPENED: 'Y',
             ASSIGNED_BY_ID: this.cfg.assignedById,
@@ -64,7 +66,12 @@ export class Bitrix24Sink implements LeadSink {
             ORIGIN_ID: lead.callId,
           }
         : {}),
-      SOURCE_DESCRIPTION: `Call tracking: number ${lead.trackingNumber}${a.channel ? `, channel ${a.channel}` : ''}`,
+      SOURCE_DESCRIPTION: [
+        tr('lead.sourceDescription', { number: lead.trackingNumber }),
+        a.channel ? tr('lead.channel', { channel: a.channel }) : null,
+      ]
+        .filter(Boolean)
+        .join(', '),
       UTM_SOURCE: a.source,
       UTM_MEDIUM: a.medium,
       UTM_CAMPAIGN: a.campaign,

@@ -1,3 +1,4 @@
+import { translator } from '../../i18n/i18n.js';
 import { DeliveryError } from '../../features/outbox/outbox-handler.js';
 import type { CrmLeadRecord, DeliveryResult, Lead, LeadDeliveryContext, LeadSink } from '../../features/leads/lead-types.js';
 import { crmRequest, httpFailure } from './crm-http.js';
@@ -64,6 +65,8 @@ export class RetailCrmSink implements LeadSink {
 
   order(lead: Lead): Record<string, unknown> {
     const rec = lead.recordingUrl;
+    const tr = translator(lead.locale ?? 'en');
+    const landing = lead.attribution.landingPage;
     const talk = lead.talkSeconds ?? 0;
     const duration = `${String(Math.floor(talk / 3600)).padStart(2, '0')}:${String(Math.floor((talk % 3600) / 60)).padStart(2, '0')}:${String(talk % 60).padStart(2, '0')}`;
     return compact({
@@ -71,11 +74,17 @@ export class RetailCrmSink implements LeadSink {
       orderMethod: this.cfg.orderMethod ?? 'phone',
       orderType: this.cfg.orderType,
       status: this.cfg.status,
-      firstName: 'Caller',
+      firstName: tr('lead.callerName'),
       phone: lead.caller,
       call: true,
-      customerComment: `Incoming call ${duration} to ${lead.trackingNumber}${lead.outcome ? ` (${lead.outcome})` : ''}.${rec ? ` Recording: ${rec}` : ''}`,
-      managerComment: `Call-tracking lead${lead.attribution.landingPage ? `; landing page ${lead.attribution.landingPage}` : ''}${rec ? `; recording ${rec}` : ''}`,
+      customerComment: `${tr('lead.incomingCallDuration', { duration, number: lead.trackingNumber })}${lead.outcome ? ` (${tr(`outcome.${lead.outcome}`)})` : ''}.${rec ? ` ${tr('lead.recording', { url: rec })}` : ''}`,
+      managerComment: [
+        tr('lead.managerComment'),
+        landing ? tr('lead.landingPage', { url: landing }) : null,
+        rec ? tr('lead.recordingLower', { url: rec }) : null,
+      ]
+        .filter(Boolean)
+        .join('; '),
       source: this.source(lead),
       customFields: rec ? { calltracking_record_url: rec } : undefined,
     });

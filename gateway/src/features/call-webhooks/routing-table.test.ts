@@ -40,6 +40,7 @@ describe('routing decisions', () => {
       announcement: 'Recorded.',
       whisper: 'Call from Google Ads',
       fallback: false,
+      locale: 'en',
     });
   });
 

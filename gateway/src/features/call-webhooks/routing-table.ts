@@ -1,4 +1,6 @@
 import type { DbOrTrx } from '../../adapters/db/knex.js';
+import { t } from '../../i18n/i18n.js';
+import type { Locale } from '../../i18n/i18n.js';
 import { DEFAULT_SITE_SETTINGS } from '../sites/site-types.js';
 import type { SiteSettings } from '../sites/site-types.js';
 
@@ -50,9 +52,11 @@ export type RouteDecision =
       readonly announcement: string | null;
       readonly whisper: string | null;
       readonly fallback: boolean;
+      /** The site's language: prompts and the whisper are said in it. */
+      readonly locale: Locale;
     }
   | { readonly kind: 'reject'; readonly accountId: string; readonly siteId: string }
-  | { readonly kind: 'unavailable'; readonly accountId: string | null; readonly siteId: string | null };
+  | { readonly kind: 'unavailable'; readonly accountId: string | null; readonly siteId: string | null; readonly locale: Locale };
 
 export const EMPTY_SNAPSHOT: RoutingSnapshot = {
   numbers: new Map(),
@@ -71,12 +75,12 @@ export function decideRoute(s: RoutingSnapshot, call: { accountSid: string; to: 
   const owned = s.numbers.get(call.to);
   const number = owned && (!loginAccount || owned.accountId === loginAccount) ? owned : undefined;
   const accountId = number?.accountId ?? loginAccount;
-  if (!accountId) return { kind: 'unavailable', accountId: null, siteId: null };
+  if (!accountId) return { kind: 'unavailable', accountId: null, siteId: null, locale: 'en' };
   const siteId = number?.siteId ?? s.fallbackSite.get(accountId) ?? null;
   const site = siteId ? s.sites.get(siteId) : undefined;
   if (site && call.from !== 'anonymous' && s.blocked.has(`${site.siteId} ${call.from}`)) return { kind: 'reject', accountId, siteId: site.siteId };
   const forwardTo = number?.forwardTo ?? site?.defaultForwardTo ?? null;
-  if (!forwardTo) return { kind: 'unavailable', accountId, siteId: site?.siteId ?? null };
+  if (!forwardTo) return { kind: 'unavailable', accountId, siteId: site?.siteId ?? null, locale: site?.settings.locale ?? 'en' };
   const settings = site?.settings ?? DEFAULT_SITE_SETTINGS;
   const source = number?.channelName ?? (number ? site?.name : null) ?? null;
   return {
@@ -86,8 +90,9 @@ export function decideRoute(s: RoutingSnapshot, call: { accountSid: string; to: 
     forwardTo,
     record: settings.recordCalls,
     announcement: settings.recordCalls ? settings.recordingAnnouncement : null,
-    whisper: settings.whisper && source ? `Call from ${source}` : null,
+    whisper: settings.whisper && source ? t(settings.locale, 'voice.whisper', { source }) : null,
     fallback: !number?.forwardTo,
+    locale: settings.locale,
   };
 }
 

@@ -1,6 +1,11 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { dialTwiml, emptyTwiml, rejectTwiml, sayTwiml, unavailableTwiml } from '../../adapters/telephony/twilio/twiml.js';
 import type { WebhookUrls } from '../../adapters/telephony/twilio/twiml.js';
+import type VoiceResponse from 'twilio/lib/twiml/VoiceResponse.js';
+import { DEFAULT_SAY_VOICES, sayAttributes } from '../../adapters/telephony/twilio/say-voices.js';
+import type { SayVoices } from '../../adapters/telephony/twilio/say-voices.js';
+import { isLocale, t } from '../../i18n/i18n.js';
+import type { Locale } from '../../i18n/i18n.js';
 import { parseDialStatus, parseRecording, parseStatus, parseVoice } from '../../adapters/telephony/twilio/twilio-webhook-parser.js';
 import { twilioFormSchema } from '../../adapters/telephony/twilio/twilio-webhook-schemas.js';
 import { publicWebhookUrl, verifyTwilioSignature } from '../../adapters/telephony/twilio/twilio-signature.js';
@@ -47,6 +52,8 @@ export class TwilioWebhookController implements FastController {
       metrics?: CallWebhookMetrics;
       /** Held while a voice answer is built, so call writes wait for it. */
       gate?: AnswerGate;
+      /** `<Say>` language and voice per locale (default: DEFAULT_SAY_VOICES). */
+      sayVoices?: SayVoices;
     },
   ) {
     const spec = (path: string, operationId: string, summary: string) =>
@@ -97,11 +104,17 @@ export class TwilioWebhookController implements FastController {
         handle: async (req, res) => {
           const url = req.url ?? '/';
           this.verify(req.headers['x-twilio-signature'], url, await form(req));
-          const text = (new URLSearchParams(url.includes('?') ? url.slice(url.indexOf('?') + 1) : '').get('text') ?? '').slice(0, 200);
-          sendXml(res, text ? sayTwiml(text) : emptyTwiml());
+          const query = new URLSearchParams(url.includes('?') ? url.slice(url.indexOf('?') + 1) : '');
+          const text = (query.get('text') ?? '').slice(0, 200);
+          const locale = query.get('locale');
+          sendXml(res, text ? sayTwiml(text, this.say(isLocale(locale) ? locale : 'en')) : emptyTwiml());
         },
       },
     ];
+  }
+
+  private say(locale: Locale): VoiceResponse.SayAttributes {
+    return sayAttributes(this.deps.sayVoices ?? DEFAULT_SAY_VOICES, locale);
   }
 
   /** Throws 400 without a signature, 403 when it does not match; returns the login's account id. */
@@ -136,6 +149,8 @@ export class TwilioWebhookController implements FastController {
             record: decision.record,
             announcement: decision.announcement,
             whisper: decision.whisper,
+            say: this.say(decision.locale),
+            locale: decision.locale,
           },
           this.deps.urls,
         );
@@ -144,7 +159,7 @@ export class TwilioWebhookController implements FastController {
         twiml = rejectTwiml();
         break;
       default:
-        twiml = unavailableTwiml();
+        twiml = unavailableTwiml(t(decision.locale, 'voice.unavailable'), this.say(decision.locale));
     }
     sendXml(res, twiml);
     this.deps.metrics?.voiceAnswered(decision.kind);

@@ -34,7 +34,7 @@ describe('Twilio webhooks', () => {
   let siteId: string;
   let channelId: string;
   let sessionPool: string;
-  const numbers = { session: '+15551230001', static: '+15551230002', unrouted: '+15551230003' };
+  const numbers = { session: '+15551230001', static: '+15551230002', unrouted: '+15551230003', moscow: '+74951234561' };
   let sessionNumberId: string;
 
   // Writes in the transaction it is given, like the leads outbox: a rolled-back change leaves no trace.
@@ -70,6 +70,15 @@ describe('Twilio webhooks', () => {
     sessionNumberId = await seedNumber(k, gw.accountId, { e164: numbers.session, siteId, poolId: sessionPool, forwardTo: '+15550000002' });
     await seedNumber(k, gw.accountId, { e164: numbers.static, siteId, poolId: staticPool, forwardTo: '+15550000003' });
     await seedNumber(k, gw.accountId, { e164: numbers.unrouted, siteId, poolId: null, forwardTo: null });
+    const moscow = await seedSite(k, gw.accountId, {
+      name: 'Москва',
+      // No default forward-to: the first site stays the account's fallback.
+      defaultForwardTo: null,
+      settings: { whisper: true, recordingAnnouncement: 'Звонок записывается.', locale: 'ru', country: 'RU' },
+    });
+    const yandex = await seedChannel(k, gw.accountId, moscow, 'Яндекс Директ');
+    const moscowPool = await seedPool(k, gw.accountId, moscow, { kind: 'static', channelId: yandex });
+    await seedNumber(k, gw.accountId, { e164: numbers.moscow, siteId: moscow, poolId: moscowPool, forwardTo: '+74957654322' });
     await gw.container.services.routing.refresh();
   });
   after(() => gw.stop());
@@ -86,13 +95,13 @@ describe('Twilio webhooks', () => {
     expect(res.status).to.equal(200);
     expect(res.headers.get('content-type')).to.match(/^text\/xml/);
     const xml = await res.text();
-    expect(xml).to.contain('<Say>This call is recorded.</Say>');
+    expect(xml).to.contain('<Say language="en-US" voice="Polly.Joanna">This call is recorded.</Say>');
     expect(xml).to.match(/<Dial [^>]*answerOnBridge="true"/);
     expect(xml).to.match(/<Dial [^>]*callerId="\+15557770001"/);
     expect(xml).to.match(/<Dial [^>]*record="record-from-answer-dual"/);
     expect(xml).to.contain(`action="${PUBLIC}/v1/telephony/twilio/dial-status"`);
     expect(xml).to.contain(`recordingStatusCallback="${PUBLIC}/v1/telephony/twilio/recording"`);
-    expect(xml).to.contain('url="https://calls.example.com:8443/v1/telephony/twilio/whisper?text=Call+from+Google+Ads"');
+    expect(xml).to.contain('url="https://calls.example.com:8443/v1/telephony/twilio/whisper?text=Call+from+Google+Ads&amp;locale=en"');
     expect(xml).to.match(/<Number [^>]*>\+15550000002<\/Number>/);
     const call = await apiCall(callSid);
     expect(call.status).to.equal('ringing');
@@ -102,7 +111,20 @@ describe('Twilio webhooks', () => {
   it('serves the whisper for the agent (signed, with its query)', async () => {
     const res = await tw.post('whisper', { AccountSid: ACCOUNT_SID, CallSid: randomSid('CA') }, { query: 'text=Call+from+Google+Ads' });
     expect(res.status).to.equal(200);
-    expect(await res.text()).to.contain('<Say>Call from Google Ads</Say>');
+    expect(await res.text()).to.contain('<Say language="en-US" voice="Polly.Joanna">Call from Google Ads</Say>');
+  });
+
+  it('a Russian site: announcement and whisper in Russian, said by a ru-RU voice', async () => {
+    const xml = await (
+      await tw.post('voice', inboundParams({ accountSid: ACCOUNT_SID, callSid: randomSid('CA'), from: '+79161234567', to: numbers.moscow }))
+    ).text();
+    expect(xml).to.contain('<Say language="ru-RU" voice="Polly.Tatyana">Звонок записывается.</Say>');
+    const whisperUrl = /<Number [^>]*url="([^"]+)"/.exec(xml)?.[1]?.replaceAll('&amp;', '&') ?? '';
+    const query = new URL(whisperUrl).searchParams;
+    expect(query.get('text')).to.equal('Звонок: Яндекс Директ');
+    expect(query.get('locale')).to.equal('ru');
+    const whisper = await tw.post('whisper', { AccountSid: ACCOUNT_SID, CallSid: randomSid('CA') }, { query: new URL(whisperUrl).search.slice(1) });
+    expect(await whisper.text()).to.contain('<Say language="ru-RU" voice="Polly.Tatyana">Звонок: Яндекс Директ</Say>');
   });
 
   it('routes an unknown number and a number without forward-to to the site fallback, never silence', async () => {
@@ -123,7 +145,7 @@ describe('Twilio webhooks', () => {
       const xml = await (
         await tw.post('voice', inboundParams({ accountSid: ACCOUNT_SID, callSid: randomSid('CA'), from: '+15557770002', to: '+15559990001' }))
       ).text();
-      expect(xml).to.contain('<Say>');
+      expect(xml).to.contain('<Say language="en-US" voice="Polly.Joanna">Sorry, this number cannot take your call right now.');
       expect(xml).to.contain('<Hangup/>');
     } finally {
       await t.db.knex('sites').where({ id: siteId }).update({ default_forward_to: '+15550000001' });

@@ -1,4 +1,5 @@
 import type { DbOrTrx } from '../../adapters/db/knex.js';
+import { isLocale } from '../../i18n/i18n.js';
 import type { Lead, LeadTrigger } from './lead-types.js';
 
 interface LeadRow {
@@ -27,6 +28,7 @@ interface LeadRow {
   click_ids: Record<string, unknown> | null;
   channel_kind: string | null;
   recording_id: string | null;
+  site_locale: string | null;
 }
 
 /** How a CRM reaches a call's recording; the recordings feature owns the URL. */
@@ -44,6 +46,7 @@ export class LeadReadModel {
         this.on('s.id', 'c.session_id').andOn('s.account_id', 'c.account_id');
       })
       .leftJoin('channels as ch', 'ch.id', 'c.channel_id')
+      .leftJoin('sites as st', 'st.id', 'c.site_id')
       .select(
         'c.id',
         'c.account_id',
@@ -69,6 +72,7 @@ export class LeadReadModel {
         's.referrer',
         's.click_ids',
         'ch.kind as channel_kind',
+        db.raw(`st.settings->>'locale' AS site_locale`),
         db.raw(
           `(SELECT r.id FROM recordings r WHERE r.call_id = c.id AND r.account_id = c.account_id AND r.status = 'stored'
             ORDER BY r.stored_at DESC NULLS LAST LIMIT 1) AS recording_id`,
@@ -106,6 +110,7 @@ export class LeadReadModel {
         channel: row.channel_kind,
         clickIds,
       },
+      locale: isLocale(row.site_locale) ? row.site_locale : 'en',
     };
   }
 }

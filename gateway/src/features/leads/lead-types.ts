@@ -1,3 +1,4 @@
+import type { Locale } from '../../i18n/i18n.js';
 import type { CallChange } from '../calls/call-change-hook.js';
 
 export type LeadTrigger = CallChange['trigger'];
@@ -38,6 +39,8 @@ export interface Lead {
   readonly firstTimeCaller: boolean | null;
   readonly recordingUrl: string | null;
   readonly attribution: LeadAttribution;
+  /** The site's language for titles and comments written into the CRM (absent: en). */
+  readonly locale?: Locale;
 }
 
 /** What we remember of a lead in one CRM, so the next event updates it. */

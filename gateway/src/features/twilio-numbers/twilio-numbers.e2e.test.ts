@@ -122,7 +122,7 @@ describe('Twilio numbers (real twilio client, OpenAPI-checked stand-in)', () => 
         inboundParams({ ...second, callSid: randomSid('CA'), from: '+15557770302', to: '+15559990000' }),
       )
     ).text();
-    expect(xml).to.contain('<Say>');
+    expect(xml).to.contain('<Say ');
     // The same Twilio login cannot be claimed by another account.
     expect((await gw.api('/v1/twilio/credentials', { method: 'PUT', json: second })).status).to.equal(409);
   });

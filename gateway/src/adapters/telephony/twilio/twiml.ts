@@ -1,4 +1,5 @@
 import twilio from 'twilio';
+import type VoiceResponse from 'twilio/lib/twiml/VoiceResponse.js';
 
 /** TwiML answers, rendered with twilio's VoiceResponse (text is XML-escaped by it). */
 
@@ -28,11 +29,14 @@ export interface DialPlan {
   readonly whisper: string | null;
   /** Ring seconds before giving up on the business. */
   readonly timeoutSeconds?: number;
+  /** `<Say>` language and voice of the site's locale; `locale` goes to the whisper URL so the agent hears the same. */
+  readonly say: VoiceResponse.SayAttributes;
+  readonly locale: string;
 }
 
 export function dialTwiml(plan: DialPlan, urls: WebhookUrls): string {
   const vr = new twilio.twiml.VoiceResponse();
-  if (plan.announcement) vr.say(plan.announcement);
+  if (plan.announcement) vr.say(plan.say, plan.announcement);
   const dial = vr.dial({
     // The caller hears ringback until the business picks up, so the parent leg's answer means a real answer.
     answerOnBridge: true,
@@ -55,7 +59,7 @@ export function dialTwiml(plan: DialPlan, urls: WebhookUrls): string {
       statusCallback: urls.dialStatus,
       statusCallbackMethod: 'POST',
       statusCallbackEvent: ['initiated', 'ringing', 'answered', 'completed'],
-      ...(plan.whisper ? { url: `${urls.whisper}?${new URLSearchParams({ text: plan.whisper }).toString()}` } : {}),
+      ...(plan.whisper ? { url: `${urls.whisper}?${new URLSearchParams({ text: plan.whisper, locale: plan.locale }).toString()}` } : {}),
     },
     plan.forwardTo,
   );
@@ -69,17 +73,17 @@ export function rejectTwiml(): string {
   return vr.toString();
 }
 
-/** Nowhere to send the call: never silence, say so and hang up. */
-export function unavailableTwiml(message = 'Sorry, this number cannot take your call right now. Please try again later.'): string {
+/** Nowhere to send the call: never silence, say so (in the site's language) and hang up. */
+export function unavailableTwiml(message: string, say: VoiceResponse.SayAttributes): string {
   const vr = new twilio.twiml.VoiceResponse();
-  vr.say(message);
+  vr.say(say, message);
   vr.hangup();
   return vr.toString();
 }
 
-export function sayTwiml(text: string): string {
+export function sayTwiml(text: string, say: VoiceResponse.SayAttributes): string {
   const vr = new twilio.twiml.VoiceResponse();
-  vr.say(text);
+  vr.say(say, text);
   return vr.toString();
 }
 
