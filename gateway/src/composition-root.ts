@@ -131,8 +131,6 @@ export interface ContainerOptions {
   readonly liveLeases?: LiveLeaseLookup;
   /** Code that reacts to call changes inside their transaction (the leads outbox). */
   readonly callHooks?: readonly CallChangeHook[];
-  /** Where the Twilio REST client sends its requests instead of api.twilio.com (a local stand-in in tests). */
-  readonly twilioApiBaseUrl?: string;
   /** Where Asterisk call events go (default: the call service, through the retrying writer). */
   readonly callEventSink?: CallEventSink;
 }
@@ -278,6 +276,7 @@ export async function createContainer(config: Config, opts: ContainerOptions = {
             },
           },
           allowedOrigins: config.recordings.twilioMediaOrigins,
+          apiBaseUrl: config.twilioApi.baseUrl,
         }),
       },
       events,
@@ -393,7 +392,12 @@ export async function createContainer(config: Config, opts: ContainerOptions = {
       urls: webhookUrls(config.http.publicBaseUrl),
       defaultTwilio: config.twilio,
       voiceFallbackUrl: config.twilioVoiceFallbackUrl,
-      api: (creds) => createTwilioNumbersApi(creds, { baseUrl: opts.twilioApiBaseUrl ?? null }),
+      api: (creds) =>
+        createTwilioNumbersApi(creds, {
+          baseUrl: config.twilioApi.baseUrl.href,
+          region: config.twilioApi.region,
+          edge: config.twilioApi.edge,
+        }),
     });
     const answerGate = new AnswerGate();
     const callEvents = new RetryingCallEventWriter(calls, logger.child({ component: 'call-events' }), {

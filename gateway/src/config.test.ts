@@ -100,4 +100,33 @@ describe('loadConfig', () => {
   it('reports every bad variable at once', () => {
     expect(() => loadConfig({ PORT: 'x', REDIS_URL: 'http://nope' }, tmp())).to.throw(ConfigError, /PORT.*; REDIS_URL/);
   });
+
+  it('reads the Twilio API base URL, region and edge; credentials go only to those origins', () => {
+    const plain = loadConfig({}, tmp());
+    expect(plain.twilioApi.baseUrl.href).to.equal('https://api.twilio.com/');
+    expect(plain.recordings.twilioMediaOrigins).to.deep.equal(['https://api.twilio.com']);
+    const regional = loadConfig({ TWILIO_REGION: 'ie1', TWILIO_EDGE: 'dublin' }, tmp());
+    expect(regional.twilioApi).to.include({ region: 'ie1', edge: 'dublin' });
+    expect(regional.recordings.twilioMediaOrigins).to.deep.equal(['https://api.twilio.com', 'https://api.dublin.ie1.twilio.com']);
+    const compatible = loadConfig({ TWILIO_API_BASE_URL: 'https://example.signalwire.com/api/laml' }, tmp());
+    expect(compatible.twilioApi.baseUrl.pathname).to.equal('/api/laml');
+    expect(compatible.recordings.twilioMediaOrigins).to.deep.equal(['https://example.signalwire.com']);
+    expect(() => loadConfig({ TWILIO_API_BASE_URL: 'ftp://x' }, tmp())).to.throw(ConfigError, /TWILIO_API_BASE_URL/);
+    expect(() => loadConfig({ TWILIO_REGION: 'Ireland' }, tmp())).to.throw(ConfigError, /TWILIO_REGION/);
+  });
+
+  it('reads <Say> voices per locale and the PBX default country', () => {
+    const c = loadConfig(
+      { TWILIO_SAY_VOICES: 'ru=Polly.Maxim,en=Polly.Amy@en-GB', AMI_HOST: 'h', AMI_USERNAME: 'u', AMI_SECRET: 's', AMI_DEFAULT_COUNTRY: 'RU' },
+      tmp(),
+    );
+    expect(c.sayVoices).to.deep.equal({ ru: { voice: 'Polly.Maxim', language: 'ru-RU' }, en: { voice: 'Polly.Amy', language: 'en-GB' } });
+    expect(c.asterisk?.defaultCountry).to.equal('RU');
+    expect(() => loadConfig({ TWILIO_SAY_VOICES: 'de=Polly.Hans' }, tmp())).to.throw(ConfigError, /unknown locale "de"/);
+    expect(() => loadConfig({ AMI_HOST: 'h', AMI_USERNAME: 'u', AMI_SECRET: 's', AMI_DEFAULT_COUNTRY: 'XX' }, tmp())).to.throw(
+      ConfigError,
+      /AMI_DEFAULT_COUNTRY/,
+    );
+    expect(() => loadConfig({ AMI_DEFAULT_COUNTRY: 'ru' }, tmp())).to.throw(ConfigError, /AMI_DEFAULT_COUNTRY/);
+  });
 });

@@ -100,6 +100,13 @@ export const envSchema = {
       pattern: '^https?://[^/\\s]+(/[^\\s]*)?$',
       description: 'http(s) base URL on the PBX serving the monitor spool',
     },
+    TWILIO_API_BASE_URL: {
+      type: 'string',
+      pattern: '^https?://[^/\\s]+(/[^\\s]*)?$',
+      description: 'the REST and recording-media origin (and path prefix) of Twilio or a Twilio-compatible API',
+    },
+    TWILIO_REGION: { type: 'string', pattern: '^[a-z]{2}[0-9]$', description: 'a Twilio region such as ie1, au1, us1' },
+    TWILIO_EDGE: { type: 'string', pattern: '^[a-z][a-z-]{1,30}$', description: 'a Twilio edge location such as dublin, sydney, ashburn' },
     TWILIO_SAY_VOICES: {
       type: 'string',
       pattern:
@@ -162,6 +169,8 @@ export interface Config {
   readonly outbox: { readonly concurrency: number; readonly pollIntervalMs: number };
   /** Twilio login of the default (first) account, for embedded and single-tenant installs; others store theirs encrypted. */
   readonly twilio: { readonly accountSid: string; readonly authToken: string } | null;
+  /** Where Twilio's REST API and recording media live (Twilio's regions, a compatible provider, a stand-in). */
+  readonly twilioApi: TwilioApiConfig;
   /** `<Say>` language and voice per site locale. */
   readonly sayVoices: SayVoices;
   /** Set as VoiceFallbackUrl on numbers bought here: Twilio fetches it when the gateway cannot answer. */
@@ -188,6 +197,28 @@ export interface AsteriskConfig {
   readonly recordingsUrl: URL | null;
   /** Reads national PBX numbers that match no tracking number (AMI_DEFAULT_COUNTRY). */
   readonly defaultCountry: CountryCode | null;
+}
+
+export interface TwilioApiConfig {
+  /** TWILIO_API_BASE_URL: requests to https://api.twilio.com go here instead (origin and optional path prefix). */
+  readonly baseUrl: URL;
+  readonly region: string | null;
+  readonly edge: string | null;
+}
+
+export const DEFAULT_TWILIO_API_BASE_URL = 'https://api.twilio.com';
+
+/**
+ * The origins Twilio credentials may be sent to: the API base, and with a region or edge on Twilio itself the
+ * regional host twilio-node builds (api.{edge}.{region}.twilio.com; edge alone means region us1).
+ */
+export function twilioCredentialOrigins(api: TwilioApiConfig): string[] {
+  const origins = [api.baseUrl.origin];
+  if (api.baseUrl.origin === DEFAULT_TWILIO_API_BASE_URL && (api.region || api.edge)) {
+    const region = api.region ?? 'us1';
+    origins.push(`https://api.${api.edge ? `${api.edge}.` : ''}${region}.twilio.com`);
+  }
+  return origins;
 }
 
 export const DEFAULT_INBOUND_CONTEXTS = ['from-pstn', 'from-trunk', 'from-external', 'incoming'] as const;
@@ -274,6 +305,11 @@ export function loadConfig(env: Env = process.env, cwd = process.cwd()): Config 
   const twilioSid = str('TWILIO_ACCOUNT_SID');
   const twilioToken = str('TWILIO_AUTH_TOKEN');
   if (Boolean(twilioSid) !== Boolean(twilioToken)) throw new ConfigError('TWILIO_ACCOUNT_SID and TWILIO_AUTH_TOKEN go together: set both or neither');
+  const twilioApi: TwilioApiConfig = {
+    baseUrl: new URL(str('TWILIO_API_BASE_URL') ?? DEFAULT_TWILIO_API_BASE_URL),
+    region: str('TWILIO_REGION') ?? null,
+    edge: str('TWILIO_EDGE') ?? null,
+  };
   const amiHost = str('AMI_HOST');
   if (amiHost && (!str('AMI_USERNAME') || !str('AMI_SECRET'))) throw new ConfigError('AMI_USERNAME and AMI_SECRET are required when AMI_HOST is set');
   const recordingsDir = str('AMI_RECORDINGS_DIR');
@@ -317,7 +353,7 @@ export function loadConfig(env: Env = process.env, cwd = process.cwd()): Config 
             }
           : { kind: 'local' as const, dir: path.join(dataDir, 'recordings') },
       linkTtlS: int('RECORDING_LINK_TTL_S', 7 * 86400),
-      twilioMediaOrigins: ['https://api.twilio.com'],
+      twilioMediaOrigins: twilioCredentialOrigins(twilioApi),
     },
     leads: {
       webhook: webhookUrl && webhookSecret ? { url: webhookUrl, secret: webhookSecret } : null,
@@ -327,6 +363,7 @@ export function loadConfig(env: Env = process.env, cwd = process.cwd()): Config 
     twilio: twilioSid && twilioToken ? { accountSid: twilioSid, authToken: twilioToken } : null,
     twilioVoiceFallbackUrl: str('TWILIO_VOICE_FALLBACK_URL') ?? null,
     sayVoices: parseSayVoices(str('TWILIO_SAY_VOICES')),
+    twilioApi,
     bootstrap: {
       email: str('BOOTSTRAP_EMAIL') ?? 'owner@localhost',
       password: str('BOOTSTRAP_PASSWORD') ?? null,

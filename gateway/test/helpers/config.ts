@@ -25,6 +25,7 @@ export function createTestConfig(overrides: Overrides = {}): Config {
     recordings: { storage: { kind: 'local', dir: path.join(dataDir, 'recordings') }, linkTtlS: 3600, twilioMediaOrigins: ['https://api.twilio.com'] },
     leads: { webhook: null, requestTimeoutMs: 5_000 },
     sayVoices: DEFAULT_SAY_VOICES,
+    twilioApi: { baseUrl: new URL('https://api.twilio.com'), region: null, edge: null },
     // Enqueues, retries and replays wake the worker; an idle one hardly polls, so teardown finds it asleep.
     outbox: { concurrency: 4, pollIntervalMs: 60_000 },
     twilio: null,

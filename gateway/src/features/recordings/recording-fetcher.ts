@@ -1,5 +1,9 @@
 import { Readable } from 'node:stream';
+import { rebaseUrl } from '../../adapters/telephony/twilio/twilio-rest.js';
 import type { Recording } from './recording-store.js';
+
+/** Twilio's API hosts: api.twilio.com and the regional api.{edge}.{region}.twilio.com. */
+const TWILIO_HOST = /^api(\.[a-z0-9-]+)*\.twilio\.com$/;
 
 /** A fetch that may work later (the provider is still finalising, a 5xx, a dropped connection). */
 export class RetryableFetchError extends Error {
@@ -39,10 +43,14 @@ export interface TwilioCredentialsLookup {
 /**
  * Downloads from Twilio's media URL with the account's credentials (HTTP Basic; required where media auth is on).
  * Dual-channel recordings are fetched as WAV, which carries both channels as recorded; mono ones as MP3.
- * Credentials are only ever sent to the allowed origins (api.twilio.com), whatever URL a callback carried.
+ * Credentials are only ever sent to the allowed origins (TWILIO_API_BASE_URL's, default api.twilio.com), whatever
+ * URL a callback carried. A media URL on a *.twilio.com host is moved onto `apiBaseUrl` when that is another API
+ * (a compatible provider or a stand-in serving Twilio's paths); any other origin is refused.
  */
 export class TwilioRecordingFetcher implements RecordingFetcher {
-  constructor(private readonly deps: { credentials: TwilioCredentialsLookup; allowedOrigins: readonly string[]; timeoutMs?: number }) {}
+  constructor(
+    private readonly deps: { credentials: TwilioCredentialsLookup; allowedOrigins: readonly string[]; apiBaseUrl?: URL; timeoutMs?: number },
+  ) {}
 
   private async auth(recording: Recording): Promise<string> {
     const creds = await this.deps.credentials.forAccount(recording.accountId);
@@ -52,7 +60,10 @@ export class TwilioRecordingFetcher implements RecordingFetcher {
 
   private url(recording: Recording, suffix: string): URL {
     if (!recording.sourceUrl) throw new PermanentFetchError('The recording has no source URL');
-    const url = new URL(`${recording.sourceUrl.replace(/\.(mp3|wav|json)$/i, '')}${suffix}`);
+    let url = new URL(`${recording.sourceUrl.replace(/\.(mp3|wav|json)$/i, '')}${suffix}`);
+    const base = this.deps.apiBaseUrl;
+    if (!this.deps.allowedOrigins.includes(url.origin) && base && url.protocol === 'https:' && TWILIO_HOST.test(url.hostname))
+      url = rebaseUrl(url, base);
     if (!this.deps.allowedOrigins.includes(url.origin)) throw new PermanentFetchError(`Refusing to send credentials to ${url.origin}`);
     return url;
   }

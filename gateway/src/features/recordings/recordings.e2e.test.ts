@@ -3,8 +3,12 @@ import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Readable } from 'node:stream';
 import { createHash } from 'node:crypto';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
 import { expect } from 'chai';
 import { createTestConfig } from '../../../test/helpers/config.js';
+import { loadConfig } from '../../config.js';
 import { useTestDatabase } from '../../../test/helpers/db.js';
 import { startTestGateway } from '../../../test/helpers/gateway.js';
 import type { TestGateway } from '../../../test/helpers/gateway.js';
@@ -101,10 +105,16 @@ describe('recordings', () => {
 
   before(async () => {
     await twilio.start();
-    const config = createTestConfig();
+    // The stand-in is reached the way an operator points the gateway at a Twilio-compatible API.
+    const env = loadConfig({ TWILIO_API_BASE_URL: twilio.origin, DATA_DIR: mkdtempSync(path.join(tmpdir(), 'rec-cfg-')) });
+    const base = createTestConfig();
+    const config = createTestConfig({
+      twilioApi: env.twilioApi,
+      recordings: { ...base.recordings, twilioMediaOrigins: env.recordings.twilioMediaOrigins },
+    });
     storage = new FlakyStorage(new LocalRecordingStorage(`${config.dataDir}/recordings`), 0);
     gw = await startTestGateway(t.db, {
-      config: { ...config, recordings: { ...config.recordings, twilioMediaOrigins: [twilio.origin] } },
+      config,
       container: {
         clock,
         recordingStorage: storage,
@@ -125,7 +135,10 @@ describe('recordings', () => {
     await new Promise((r) => twilio.server.close(r));
   });
 
-  async function newCallWithRecording(seconds: number, opts: { startedAt?: Date } = {}): Promise<{ callId: string; sid: string; audio: Buffer }> {
+  async function newCallWithRecording(
+    seconds: number,
+    opts: { startedAt?: Date; sourceOrigin?: string } = {},
+  ): Promise<{ callId: string; sid: string; audio: Buffer }> {
     const callId = newId();
     const sid = `RE${createHash('md5').update(callId).digest('hex')}`;
     const audio = makeWav({ seconds, channels: 2 });
@@ -148,7 +161,7 @@ describe('recordings', () => {
       call_id: callId,
       provider: 'twilio',
       provider_ref: sid,
-      source_url: `${twilio.origin}/2010-04-01/Accounts/${ACCOUNT_SID}/Recordings/${sid}`,
+      source_url: `${opts.sourceOrigin ?? twilio.origin}/2010-04-01/Accounts/${ACCOUNT_SID}/Recordings/${sid}`,
       expected_duration_s: seconds,
       channels: 2,
       status: 'pending',
@@ -184,6 +197,20 @@ describe('recordings', () => {
     expect(row.storage_key).not.to.match(/4155550/);
     expect(twilio.requests.filter((r) => r.path.includes(sid)).every((r) => r.auth)).to.equal(true);
     expect(twilio.deleted).to.include(sid);
+  });
+
+  it('TWILIO_API_BASE_URL: a RecordingUrl on api.twilio.com is fetched from the configured API, a foreign origin gets no credentials', async () => {
+    const { callId, sid, audio } = await newCallWithRecording(2, { sourceOrigin: 'https://api.twilio.com' });
+    const row = await settle(callId);
+    expect(row).to.include({ status: 'stored', bytes: audio.length });
+    expect(twilio.requests.some((r) => r.path.endsWith(`${sid}.wav`) && r.auth)).to.equal(true);
+
+    const before = twilio.requests.length;
+    const foreign = await newCallWithRecording(1, { sourceOrigin: 'https://recordings.example.net' });
+    const refused = await settle(foreign.callId);
+    expect(refused.status).to.equal('failed');
+    expect(String(refused.last_error)).to.match(/Refusing to send credentials to https:\/\/recordings\.example\.net/);
+    expect(twilio.requests.length).to.equal(before);
   });
 
   it('loses nothing when Twilio and our storage fail transiently', async () => {

@@ -23,8 +23,12 @@ describe('Twilio numbers (real twilio client, OpenAPI-checked stand-in)', () => 
   before(async () => {
     standIn = await startTwilioStandIn(creds, { available: ['+14155550101', '+14155550102', '+16505550103'] });
     gw = await startTestGateway(t.db, {
-      config: createTestConfig({ http: { publicBaseUrl: new URL(PUBLIC) }, twilio: creds }),
-      container: { twilioApiBaseUrl: standIn.baseUrl },
+      // TWILIO_API_BASE_URL pointed at the stand-in.
+      config: createTestConfig({
+        http: { publicBaseUrl: new URL(PUBLIC) },
+        twilio: creds,
+        twilioApi: { baseUrl: new URL(standIn.baseUrl), region: null, edge: null },
+      }),
     });
     siteId = await seedSite(t.db.knex, gw.accountId, { defaultForwardTo: '+15550000001' });
     poolId = await seedPool(t.db.knex, gw.accountId, siteId, { kind: 'session' });

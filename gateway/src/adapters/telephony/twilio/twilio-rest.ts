@@ -34,18 +34,30 @@ export interface TwilioNumbersApi {
   release(sid: string): Promise<void>;
 }
 
-/** Sends the SDK's requests to another base URL (a local stand-in of api.twilio.com) instead of *.twilio.com. */
+/**
+ * Sends the SDK's requests to another base URL instead of *.twilio.com: a Twilio-compatible API (SignalWire serves
+ * `/2010-04-01/...` under `/api/laml`) or a local stand-in. twilio-node has no base-URL option: `region`/`edge` only
+ * reshape *.twilio.com hosts.
+ */
 class RebasedRequestClient extends twilio.RequestClient {
   constructor(private readonly base: URL) {
     super();
   }
   override request<T>(o: RequestClient.RequestOptions<T>) {
-    const u = new URL(o.uri);
-    u.protocol = this.base.protocol;
-    u.host = this.base.host;
-    return super.request<T>({ ...o, uri: u.href });
+    return super.request<T>({ ...o, uri: rebaseUrl(new URL(o.uri), this.base).href });
   }
 }
+
+/** `url` with the scheme and host of `base`, and base's path prefixed to its path. */
+export function rebaseUrl(url: URL, base: URL): URL {
+  const u = new URL(url.href);
+  u.protocol = base.protocol;
+  u.host = base.host;
+  u.pathname = `${base.pathname.replace(/\/+$/, '')}${url.pathname}`;
+  return u;
+}
+
+const TWILIO_ORIGIN = 'https://api.twilio.com';
 
 function providerError(err: unknown, what: string): Error {
   const e = err as { status?: number; code?: number; message?: string };
@@ -56,9 +68,15 @@ function providerError(err: unknown, what: string): Error {
   ]);
 }
 
-export function createTwilioNumbersApi(creds: { accountSid: string; authToken: string }, opts: { baseUrl?: string | null } = {}): TwilioNumbersApi {
+export function createTwilioNumbersApi(
+  creds: { accountSid: string; authToken: string },
+  opts: { baseUrl?: string | null; region?: string | null; edge?: string | null } = {},
+): TwilioNumbersApi {
+  const base = opts.baseUrl ? new URL(opts.baseUrl) : null;
   const client = twilio(creds.accountSid, creds.authToken, {
-    ...(opts.baseUrl ? { httpClient: new RebasedRequestClient(new URL(opts.baseUrl)) } : {}),
+    ...(base && base.href.replace(/\/+$/, '') !== TWILIO_ORIGIN ? { httpClient: new RebasedRequestClient(base) } : {}),
+    ...(opts.region ? { region: opts.region } : {}),
+    ...(opts.edge ? { edge: opts.edge } : {}),
     autoRetry: true,
     maxRetries: 2,
   });
