@@ -28,6 +28,7 @@ import { SiteService } from './features/sites/site-service.js';
 import { PgSiteStore } from './features/sites/site-store.js';
 import { AsteriskRecordingSource } from './features/recordings/asterisk-recording-source.js';
 import { RecordingController } from './features/recordings/recording-controller.js';
+import { createRecordingUploads } from './features/recordings/recording-upload-controller.js';
 import type { TwilioCredentialsLookup } from './features/recordings/recording-fetcher.js';
 import { TwilioRecordingFetcher } from './features/recordings/recording-fetcher.js';
 import { RecordingIntake } from './features/recordings/recording-intake.js';
@@ -259,12 +260,14 @@ export async function createContainer(config: Config, opts: ContainerOptions = {
       config.asterisk && (config.asterisk.recordingsDir || config.asterisk.recordingsUrl)
         ? new AsteriskRecordingFetcher({ dir: config.asterisk.recordingsDir, baseUrl: config.asterisk.recordingsUrl })
         : null;
+    const uploads = createRecordingUploads({ db: db.knex, recordings: stores.recordings, audit: stores.audit, dataDir: config.dataDir });
     const recordingIntake = new RecordingIntake({
       db: db.knex,
       recordings: stores.recordings,
       storage: recordingStorage,
       fetchers: {
         ...(asteriskRecordings ? { asterisk: new AsteriskRecordingSource(asteriskRecordings) } : {}),
+        upload: uploads.staging,
         twilio: new TwilioRecordingFetcher({
           credentials: opts.twilioCredentials ?? {
             // The account's stored Twilio login; TWILIO_ACCOUNT_SID/TOKEN stand for the default (oldest) account.
@@ -450,6 +453,7 @@ export async function createContainer(config: Config, opts: ContainerOptions = {
       new UserController(users),
       new SiteController(sites),
       new RecordingController(recordings),
+      uploads.controller(recordingIntake),
       ...leads.controllers,
       new OutboxController(outbox),
       new ChannelController(channels),

@@ -1,4 +1,4 @@
-import { ROLES } from '../../http/principal.js';
+import { API_KEY_ROLES } from '../../http/principal.js';
 
 export const loginRequestSchema = {
   $id: 'LoginRequest',
@@ -18,7 +18,7 @@ export const principalSchema = {
   required: ['accountId', 'role', 'userId', 'apiKeyId', 'via'],
   properties: {
     accountId: { type: 'string' },
-    role: { type: 'string', enum: ROLES },
+    role: { type: 'string', enum: API_KEY_ROLES },
     userId: { type: ['string', 'null'] },
     apiKeyId: { type: ['string', 'null'] },
     via: { type: 'string', enum: ['api_key', 'session'] },
@@ -41,7 +41,7 @@ export const apiKeySchema = {
   properties: {
     id: { type: 'string' },
     name: { type: 'string' },
-    role: { type: 'string', enum: ROLES },
+    role: { type: 'string', enum: API_KEY_ROLES },
     userId: { type: ['string', 'null'] },
     displayPrefix: { type: 'string', description: 'The first characters of the key, to tell keys apart' },
     createdAt: { type: 'string', format: 'date-time' },
@@ -58,7 +58,7 @@ export const createApiKeyRequestSchema = {
   required: ['name', 'role'],
   properties: {
     name: { type: 'string', minLength: 1, maxLength: 100 },
-    role: { type: 'string', enum: ROLES },
+    role: { type: 'string', enum: API_KEY_ROLES },
     expiresAt: { type: ['string', 'null'], format: 'date-time' },
   },
 } as const;

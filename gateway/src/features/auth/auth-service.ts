@@ -18,7 +18,8 @@ const LOGIN_WINDOW_MS = 15 * 60_000;
 const LOGIN_MAX_FAILURES = 10;
 
 /** Owners outrank admins, who outrank managers and analysts; a key never gets more power than its creator. */
-const RANK: Record<Role, number> = { owner: 3, admin: 2, manager: 1, analyst: 1 };
+// A PBX key can only upload recordings, which admins can do: admins and owners hand them out.
+const RANK: Record<Role, number> = { owner: 3, admin: 2, pbx: 2, manager: 1, analyst: 1 };
 
 export interface AuthDeps {
   readonly db: Db;

@@ -47,6 +47,12 @@ export class RecordingIntake {
     return due.length;
   }
 
+  /** Processes one pending recording now (an upload); does nothing when another worker has it. */
+  async runFor(recordingId: string): Promise<void> {
+    const rec = await this.deps.recordings.claimPending(this.deps.db, recordingId, this.deps.clock.now(), this.deps.leaseMs ?? 10 * 60_000);
+    if (rec) await this.process(rec);
+  }
+
   private async process(rec: Recording): Promise<void> {
     const log = this.deps.logger.child({ recordingId: rec.id, callId: rec.callId, attempt: rec.attempts });
     const fetcher = this.deps.fetchers[rec.provider];

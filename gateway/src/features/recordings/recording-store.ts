@@ -6,8 +6,8 @@ export interface Recording {
   readonly id: string;
   readonly accountId: string;
   readonly callId: string;
-  readonly provider: 'twilio' | 'asterisk';
-  /** Twilio RecordingSid, or the MixMonitor file path on the PBX. */
+  readonly provider: 'twilio' | 'asterisk' | 'upload';
+  /** Twilio RecordingSid, the MixMonitor file path on the PBX, or the staged file of an upload. */
   readonly providerRef: string;
   readonly sourceUrl: string | null;
   readonly storageKey: string | null;
@@ -50,7 +50,7 @@ interface RecordingRow {
   id: string;
   account_id: string;
   call_id: string;
-  provider: 'twilio' | 'asterisk';
+  provider: 'twilio' | 'asterisk' | 'upload';
   provider_ref: string;
   source_url: string | null;
   storage_key: string | null;
@@ -133,6 +133,18 @@ export class PgRecordingStore {
       [until, now, now, limit],
     )) as { rows: RecordingRow[] };
     return rows.rows.map(toDomain);
+  }
+
+  /** Claims one pending recording (an upload processed while its request waits); null when it is not pending. */
+  async claimPending(db: DbOrTrx, id: string, now: Date, leaseMs: number): Promise<Recording | null> {
+    const rows = (await db.raw(
+      `UPDATE recordings SET status = 'fetching', locked_until = ?, attempts = attempts + 1
+       WHERE id = ? AND status = 'pending'
+       RETURNING ${COLUMNS.join(', ')}`,
+      [new Date(now.getTime() + leaseMs), id],
+    )) as { rows: RecordingRow[] };
+    const row = rows.rows[0];
+    return row ? toDomain(row) : null;
   }
 
   async markStored(
