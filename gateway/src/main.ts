@@ -2,6 +2,7 @@ import { createContainer } from './composition-root.js';
 import type { Container } from './composition-root.js';
 import { ConfigError, loadConfig } from './config.js';
 import type { Config } from './config.js';
+import { seedDemoCredentials } from './demo/demo-credentials.js';
 import { seedDemo } from './demo/demo-seed.js';
 import type { BootstrapResult } from './features/auth/bootstrap.js';
 
@@ -40,6 +41,7 @@ async function main(): Promise<void> {
   const boot = await container.bootstrap();
   if (config.demoSeed) {
     const demo = await seedDemo(container.db.knex);
+    await seedDemoCredentials(container.db.knex, demo.accountId, config.encryptionKey);
     if (demo.created) container.logger.info({ siteId: demo.siteId, created: demo.created }, 'demo site seeded (widget key "demo")');
   }
   const address = await container.start();

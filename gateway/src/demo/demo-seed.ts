@@ -10,7 +10,9 @@ import { newId } from '../shared/ids.js';
 export const DEMO_SITE_KEY = 'demo';
 const FORWARD_TO = '+14155550199';
 const CANONICAL = ['+14155550100', '+74951234567'] as const;
-const STATIC_NUMBERS: Record<(typeof CANONICAL)[number], string> = { '+14155550100': '+14155550110', '+74951234567': '+74951234570' };
+/** The demo's "Google Ads" number for the first canonical number: what `npm run simulate-call` dials by default. */
+export const DEMO_STATIC_NUMBER = '+14155550110';
+const STATIC_NUMBERS: Record<(typeof CANONICAL)[number], string> = { '+14155550100': DEMO_STATIC_NUMBER, '+74951234567': '+74951234570' };
 const SESSION_NUMBERS: Record<(typeof CANONICAL)[number], string[]> = {
   '+14155550100': ['+14155550101', '+14155550102', '+14155550103', '+14155550104', '+14155550105'],
   '+74951234567': ['+74951234561', '+74951234562', '+74951234563', '+74951234564', '+74951234565'],

@@ -42,7 +42,14 @@ export class RecordingUploadController implements Controller {
             type: 'object',
             additionalProperties: false,
             required: ['callId'],
-            properties: { callId: { type: 'string', minLength: 1, maxLength: 64 } },
+            properties: {
+              callId: {
+                type: 'string',
+                minLength: 1,
+                maxLength: 120,
+                description: "Our call id, or the provider's: asterisk:<Uniqueid>, twilio:<CallSid>",
+              },
+            },
           },
           responses: {
             201: { description: 'Stored and verified', schema: uploadedSchema },

@@ -86,8 +86,19 @@ export class RecordingUploadService {
     if (media && !ACCEPTED_TYPES.test(media)) refuse(new UnsupportedMediaTypeError(`Content-Type must be audio/* (WAV or MP3), got "${media}"`));
     if (headers.contentLength !== undefined && Number(headers.contentLength) > max)
       refuse(new PayloadTooLargeError(`A recording may have at most ${max} bytes`));
-    const call = (await this.deps.db('calls').select('id').where({ id: callId, account_id: actor.accountId }).first()) as { id: string } | undefined;
-    if (!call) refuse(new NotFoundError(`Call ${callId} not found`));
+    // A PBX knows its own call id, not ours: `asterisk:<Uniqueid>` and `twilio:<CallSid>` name a call by it.
+    const byProvider = /^(twilio|asterisk):(.+)$/.exec(callId);
+    const call = (await this.deps
+      .db('calls')
+      .select('id')
+      .where(
+        byProvider
+          ? { provider: byProvider[1], provider_call_id: byProvider[2], account_id: actor.accountId }
+          : { id: callId, account_id: actor.accountId },
+      )
+      .first()) as { id: string } | undefined;
+    if (!call) return refuse(new NotFoundError(`Call ${callId} not found (a call that just ended may take a moment to appear)`));
+    callId = call.id;
 
     const id = newId();
     await mkdir(this.deps.staging.dir, { recursive: true });
