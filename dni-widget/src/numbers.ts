@@ -1,11 +1,19 @@
 // Pure number finding, matching and formatting. No DOM here, so all of it runs under mocha.
 
-/** A canonical number of the site and the number shown instead (both E.164). */
+/**
+ * A canonical number of the site and the number shown instead (both E.164), with the digit forms pages print each in
+ * (international, national with the trunk prefix, national without), as the gateway computes them.
+ */
 export interface Swap {
   from: string;
   to: string;
   display?: string;
+  fromForms?: string[];
+  toForms?: string[];
 }
+
+/** A number on the page from an earlier answer: the canonical number it replaced, and its own digit forms. */
+export type Shown = [canonical: string, forms: string[] | undefined];
 
 /**
  * Digit table: every digit form a canonical number can take on a page → the digits of the replacement in the same
@@ -17,33 +25,26 @@ export type Table = Map<string, [digits: string, e164: string]>;
 export const digitsOf = (s: string): string => s.replace(/\D/g, '');
 
 /**
- * The digit forms an E.164 number may take on a page, most specific first. Country prefixes are equivalent:
- * Russia `7…`, `8…` or national; NANP `1…` or national. Other countries: the full international digits only,
- * because the country-code length is not known without a table.
+ * The digit forms of a number: the gateway's (it knows every country's trunk prefix, so the widget carries no
+ * numbering metadata), or the international digits alone for an answer without them.
  */
-export function digitForms(e164: string): string[] {
-  const d = digitsOf(e164);
-  const nat = d.slice(1);
-  if (d[0] === '7' && d.length === 11) return [d, '8' + nat, nat];
-  if (d[0] === '1' && d.length === 11) return [d, nat];
-  return [d];
-}
+export const digitForms = (e164: string, forms?: string[]): string[] => (forms?.length ? forms : [digitsOf(e164)]);
 
 /**
- * Builds the digit table for a set of swaps. `extra` maps further numbers already on the page (a previous swap's
- * `to`) to the canonical number they replaced, so a newer answer re-swaps them.
+ * Builds the digit table for a set of swaps: form k of a shown number maps to form k of its replacement. `extra`
+ * holds further numbers already on the page (a previous swap's `to`), so a newer answer re-swaps them.
  */
-export function buildTable(swaps: readonly Swap[], extra: Record<string, string> = {}): Table {
+export function buildTable(swaps: readonly Swap[], extra: Record<string, Shown> = {}): Table {
   const table: Table = new Map();
-  const add = (shown: string, to: string) => {
-    const to_ = digitForms(to);
-    digitForms(shown).forEach((form, k) => {
-      if (form.length > 6) table.set(form, [to_[k] ?? (to_[0] as string), to]);
+  const add = (shown: string[], s: Swap) => {
+    const to = digitForms(s.to, s.toForms);
+    shown.forEach((form, k) => {
+      if (form.length > 6) table.set(form, [to[k] ?? (to[0] as string), s.to]);
     });
   };
   for (const s of swaps) {
-    add(s.from, s.to);
-    for (const shown in extra) if (extra[shown] === s.from) add(shown, s.to);
+    add(digitForms(s.from, s.fromForms), s);
+    for (const n in extra) if (extra[n]?.[0] === s.from) add(digitForms(n, extra[n][1]), s);
   }
   return table;
 }

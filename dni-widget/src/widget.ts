@@ -1,7 +1,7 @@
 // The DNI widget entry point: one IIFE, loaded with `<script async src=".../dni.js" data-site="KEY">`.
 // Every entry point is guarded: whatever happens here must never break the host page.
 import { ATTRS, blockOf, scan } from './dom.js';
-import { buildTable, digitsOf, type Swap, type Table } from './numbers.js';
+import { buildTable, digitsOf, type Shown, type Swap, type Table } from './numbers.js';
 
 interface Answer {
   session?: string;
@@ -62,7 +62,7 @@ function init(el: HTMLScriptElement, site: string): void {
   let swaps: Swap[] = [];
   let table: Table = new Map();
   // Numbers already on the page from an earlier answer (shown → canonical), so a newer answer replaces them too.
-  const shown: Record<string, string> = {};
+  const shown: Record<string, Shown> = {};
   let session: string | undefined;
   let visitor: string | undefined;
   let human = false;
@@ -95,7 +95,7 @@ function init(el: HTMLScriptElement, site: string): void {
   const setSwaps = (next: Swap[]) => {
     table = buildTable(next, shown);
     swaps = next;
-    for (const s of next) shown[s.to] = s.from;
+    for (const s of next) shown[s.to] = [s.from, s.toForms];
     rescan();
     reveal();
     for (const fn of listeners) guard(fn)(next);

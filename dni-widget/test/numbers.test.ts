@@ -1,16 +1,34 @@
 import { expect } from 'chai';
+import { digitForms as gatewayForms } from '../../gateway/src/shared/phone.js';
 import { buildTable, digitForms, findNumbers, replacementDigits, swapParts, swapText, telHref, transferFormat } from '../src/numbers.js';
+import type { Swap } from '../src/numbers.js';
 
-const RU = { from: '+74951234567', to: '+74951234561' };
-const US = { from: '+14155550100', to: '+14155550101' };
+/** A swap as the gateway's session answer carries it: with the digit forms it computes (libphonenumber). */
+const swap = (from: string, to: string): Swap => ({ from, to, fromForms: [...gatewayForms(from)], toForms: [...gatewayForms(to)] });
+const RU = swap('+74951234567', '+74951234561');
+const US = swap('+14155550100', '+14155550101');
 const table = buildTable([RU, US]);
 
 describe('dni-widget numbers', () => {
-  it('lists the prefix-equivalent digit forms: RU 7/8/national, NANP 1/national, others international only', () => {
-    expect(digitForms('+74951234567')).to.deep.equal(['74951234567', '84951234567', '4951234567']);
-    expect(digitForms('+14155550100')).to.deep.equal(['14155550100', '4155550100']);
+  it("takes the gateway's digit forms, and the international digits alone from an answer without them", () => {
+    expect(digitForms(RU.from, RU.fromForms)).to.deep.equal(['74951234567', '84951234567', '4951234567']);
     expect(digitForms('+442071234567')).to.deep.equal(['442071234567']);
+    const bare = buildTable([{ from: '+74951234567', to: '+74951234561' }]);
+    expect(swapText('+7 (495) 123-45-67', bare)).to.equal('+7 (495) 123-45-61');
+    expect(swapText('8 (495) 123-45-67', bare), 'national forms need the answer’s forms').to.equal('8 (495) 123-45-67');
   });
+
+  const intl: [string, Swap, string, string][] = [
+    ['UK', swap('+442079460000', '+442079460123'), '020 7946 0000', '020 7946 0123'],
+    ['UK international', swap('+442079460000', '+442079460123'), '+44 (0)20 7946 0000', '+44 (0)20 7946 0123'],
+    ['Germany', swap('+493012345678', '+493012345699'), '030 12345678', '030 12345699'],
+    ['France', swap('+33123456789', '+33123456700'), '01 23 45 67 89', '01 23 45 67 00'],
+    ['Belarus', swap('+375291234567', '+375291234500'), '8 029 123-45-67', '8 029 123-45-00'],
+    ['Kazakhstan', swap('+77172123456', '+77172123400'), '8 (7172) 12 34 56', '8 (7172) 12 34 00'],
+  ];
+  for (const [name, s, before, after] of intl) {
+    it(`${name}: "${before}" → "${after}"`, () => expect(swapText(before, buildTable([s]))).to.equal(after));
+  }
 
   it('maps each form to the replacement in the same form', () => {
     expect(table.get('84951234567')).to.deep.equal(['84951234561', '+74951234561']);
@@ -60,7 +78,7 @@ describe('dni-widget numbers', () => {
   });
 
   it('swaps a number split across inline pieces, changing only the pieces that hold changed digits', () => {
-    expect(swapParts(['8 800', ' ', '555', '-35-35'], buildTable([{ from: '+78005553535', to: '+78005553599' }]))).to.deep.equal([
+    expect(swapParts(['8 800', ' ', '555', '-35-35'], buildTable([swap('+78005553535', '+78005553599')]))).to.deep.equal([
       '8 800',
       ' ',
       '555',
@@ -86,7 +104,7 @@ describe('dni-widget numbers', () => {
   });
 
   it('re-swaps a number shown from an earlier answer when a newer answer arrives', () => {
-    const newer = buildTable([{ from: '+74951234567', to: '+74951234562' }], { '+74951234570': '+74951234567' });
+    const newer = buildTable([swap('+74951234567', '+74951234562')], { '+74951234570': ['+74951234567', [...gatewayForms('+74951234570')]] });
     expect(swapText('8 (495) 123-45-70', newer)).to.equal('8 (495) 123-45-62');
     expect(swapText('8 (495) 123-45-67', newer)).to.equal('8 (495) 123-45-62');
   });

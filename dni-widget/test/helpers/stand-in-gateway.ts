@@ -5,6 +5,7 @@
 import { readFileSync } from 'node:fs';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { digitForms } from '../../../gateway/src/shared/phone.js';
 
 export interface Recorded {
   path: string;
@@ -135,7 +136,8 @@ export async function startStandIn(widgetFile: URL, fixturesDir: URL): Promise<S
       const swaps = DEMO.map((d) => {
         // Before consent only channel-level numbers; a gclid visit gets the Google Ads static number.
         const to = gclid ? d.staticGoogleAds : consent ? (d.pool[n] as string) : d.canonical;
-        return { from: d.canonical, to, display: display(to) };
+        // With the digit forms the gateway computes (its libphonenumber code, not a copy).
+        return { from: d.canonical, to, display: display(to), fromForms: [...digitForms(d.canonical)], toForms: [...digitForms(to)] };
       }).filter((s) => s.from !== s.to);
       const visitor = (body['visitor'] as string | undefined) ?? `v${seq}`;
       const session = consent ? `s${seq}` : undefined;

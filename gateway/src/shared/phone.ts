@@ -68,13 +68,14 @@ export function formatInternational(e164: string): string {
 }
 
 /**
- * The digit strings a page may print for one number: international without "+" ("74951234561"), national with the
- * trunk prefix ("84951234561", "02079460000") and national without it ("4951234561", "2079460000"). Countries
- * without a trunk prefix give the same national form twice; duplicates are dropped.
+ * The digit strings a page may print for one number, always three and in this order: international without "+"
+ * ("74951234561"), national with the trunk prefix ("84951234561", "02079460000") and national without it
+ * ("4951234561", "2079460000"). Countries without a trunk prefix repeat the national form; the widget maps form k of
+ * a canonical number to form k of its replacement, so the order is what matters.
  */
-export function digitForms(e164: string): readonly string[] {
+export function digitForms(e164: string): readonly [string, string, string] {
   const n = parsePhoneNumberFromString(e164);
-  if (!n) return [e164.replace(/\D/g, '')];
-  const forms = [n.number.slice(1), n.formatNational().replace(/\D/g, ''), String(n.nationalNumber)];
-  return [...new Set(forms.filter((f) => f.length >= 4))];
+  const intl = e164.replace(/\D/g, '');
+  if (!n) return [intl, intl, intl];
+  return [intl, n.formatNational().replace(/\D/g, ''), String(n.nationalNumber)];
 }

@@ -57,6 +57,12 @@ export const dniSessionSchema = {
           from: { type: 'string', pattern: E164_PATTERN, description: 'The number printed on the page' },
           to: { type: 'string', pattern: E164_PATTERN, description: 'The number to show instead' },
           display: { type: 'string' },
+          fromForms: {
+            type: 'array',
+            items: { type: 'string', pattern: '^[0-9]+$' },
+            description: 'Digits of `from` as pages print it: international, national with the trunk prefix, national without',
+          },
+          toForms: { type: 'array', items: { type: 'string', pattern: '^[0-9]+$' }, description: 'The same three forms of `to`' },
         },
       },
     },

@@ -11,8 +11,26 @@ import type { Site } from '../sites/site-types.js';
 import type { SiteStore } from '../sites/site-store-type.js';
 import type { TrackingNumberStore } from '../tracking-numbers/tracking-number-store-type.js';
 import { displayNumber } from './display-number.js';
+import { digitForms } from '../../shared/phone.js';
 import { classifyVisit, matchChannel } from './visit-classifier.js';
 import type { VisitRecorder } from './visit-recorder.js';
+
+interface NumberForms {
+  readonly display: string;
+  readonly digits: readonly string[];
+}
+
+const numberForms = (e164: string): NumberForms => ({ display: displayNumber(e164), digits: digitForms(e164) });
+
+/** A number outside the configuration (a pool's fallback) is computed once and kept with it. */
+function formsOf(cfg: SiteConfig, e164: string): NumberForms {
+  let f = cfg.forms.get(e164);
+  if (!f) {
+    f = numberForms(e164);
+    cfg.forms.set(e164, f);
+  }
+  return f;
+}
 
 /** What the widget path needs about a site, cached in memory and dropped when the site, a channel or a pool changes. */
 interface SiteConfig {
@@ -30,6 +48,8 @@ interface SiteConfig {
   readonly classified: Map<string, Classified>;
   /** Origins already checked against the site's domains. */
   readonly origins: Map<string, boolean>;
+  /** Display text and digit forms per number, computed once per configuration (libphonenumber is not per request). */
+  readonly forms: Map<string, NumberForms>;
 }
 
 const MAX_CLASSIFIED = 5_000;
@@ -60,6 +80,9 @@ export interface Swap {
   readonly from: string;
   readonly to: string;
   readonly display: string;
+  /** Digits as pages print the numbers: international, national with the trunk prefix, national without. */
+  readonly fromForms: readonly string[];
+  readonly toForms: readonly string[];
 }
 
 export interface SessionAnswer {
@@ -168,7 +191,11 @@ export class DniSessionService {
       const first = numbers.find((n) => n.status === 'active');
       if (first && pool.kind === 'static') staticNumbers.set(pool.id, first.e164);
     }
-    return { site, channels, pools, staticNumbers, trackingNumbers, classified: new Map(), origins: new Map() };
+    const forms = new Map<string, NumberForms>();
+    for (const e164 of [...site.canonicalNumbers, ...pools.flatMap((p) => (p.canonicalNumber ? [p.canonicalNumber] : [])), ...trackingNumbers]) {
+      forms.set(e164, numberForms(e164));
+    }
+    return { site, channels, pools, staticNumbers, trackingNumbers, classified: new Map(), origins: new Map(), forms };
   }
 
   /** The site for a widget request, checking the page's origin against the site's domains when the browser sent one. */
@@ -264,7 +291,11 @@ export class DniSessionService {
       session,
       visitor,
       channel: channel ? { id: channel.id, name: channel.name, kind: channel.kind } : null,
-      swaps: results.map((r) => ({ from: r.from, to: r.to, display: displayNumber(r.to) })),
+      swaps: results.map((r) => {
+        const from = formsOf(cfg, r.from);
+        const to = formsOf(cfg, r.to);
+        return { from: r.from, to: r.to, display: to.display, fromForms: from.digits, toForms: to.digits };
+      }),
       expiresAt: expiries.length ? new Date(Math.min(...expiries)).toISOString() : null,
       heartbeatSeconds: expiries.length && beats.length ? Math.min(...beats) : IDLE_HEARTBEAT_SECONDS,
     };

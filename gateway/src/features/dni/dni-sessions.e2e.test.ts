@@ -14,7 +14,7 @@ interface Session {
   session: string;
   visitor: string;
   channel: { name: string } | null;
-  swaps: { from: string; to: string; display: string }[];
+  swaps: { from: string; to: string; display: string; fromForms?: string[]; toForms?: string[] }[];
   expiresAt: string | null;
   heartbeatSeconds: number;
 }
@@ -70,6 +70,13 @@ function widgetApi(mode: 'sql' | 'redis'): void {
       ['+14155550100', '+14155550110'],
       ['+74951234567', '+74951234570'],
     ]);
+    // The digit forms pages print, computed by the gateway so the widget carries no numbering metadata.
+    expect(a.swaps[1]).to.deep.include({
+      display: '+7 495 123 45 70',
+      fromForms: ['74951234567', '84951234567', '4951234567'],
+      toForms: ['74951234570', '84951234570', '4951234570'],
+    });
+    expect(a.swaps[0]).to.deep.include({ display: '(415) 555-0110', toForms: ['14155550110', '4155550110', '4155550110'] });
     expect(a.expiresAt).to.equal(null);
     await flush();
     const s = await row(a.session);
