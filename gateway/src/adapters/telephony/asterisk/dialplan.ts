@@ -1,3 +1,4 @@
+import { digitForms } from '../../../shared/phone.js';
 import type { DbOrTrx } from '../../db/knex.js';
 
 /**
@@ -9,24 +10,31 @@ import type { DbOrTrx } from '../../db/knex.js';
 export interface DialplanDid {
   readonly id: string;
   readonly e164: string;
+  /** The number's own forward-to, else its site's default forward-to (as the Twilio routing does). */
   readonly forwardTo: string | null;
 }
 
-const TABLE = 'tracking_numbers';
-
 /** Live Asterisk numbers (every status but released: a paused or quarantined number still connects its callers). */
 export async function loadAsteriskDids(db: DbOrTrx, accountId?: string): Promise<DialplanDid[]> {
-  const q = db(TABLE).select('id', 'e164', 'forward_to').where({ provider: 'asterisk' }).whereNot({ status: 'released' }).orderBy('e164');
-  if (accountId) q.where({ account_id: accountId });
-  const rows: { id: string; e164: string; forward_to: string | null }[] = await q;
-  return rows.map((r) => ({ id: r.id, e164: r.e164, forwardTo: r.forward_to }));
+  const q = db('tracking_numbers as n')
+    .leftJoin('pools as p', 'p.id', 'n.pool_id')
+    .leftJoin('sites as s', 's.id', db.raw('coalesce(n.site_id, p.site_id)'))
+    .select('n.id', 'n.e164', 'n.forward_to', 's.default_forward_to')
+    .where({ 'n.provider': 'asterisk' })
+    .whereNot({ 'n.status': 'released' })
+    .orderBy('n.e164');
+  if (accountId) q.where({ 'n.account_id': accountId });
+  const rows: { id: string; e164: string; forward_to: string | null; default_forward_to: string | null }[] = await q;
+  return rows.map((r) => ({ id: r.id, e164: r.e164, forwardTo: r.forward_to ?? r.default_forward_to }));
 }
 
 const E164 = /^\+[1-9]\d{6,14}$/;
 
 /**
- * One extension per DID in the forms carriers send it: "+15551230000" and "15551230000". Numbers are validated
- * again here (they come from the database, but they become dialplan text).
+ * One extension per DID in every form carriers send it: "+74951234561", and the digit forms "74951234561",
+ * "84951234561", "4951234561" (international without "+", national with and without the trunk prefix, from
+ * libphonenumber), each jumping to the first. A form two DIDs share (the same national number in two countries) is
+ * kept for the first only. Numbers are validated again here (they come from the database, but become dialplan text).
  */
 export function renderDidInclude(dids: readonly DialplanDid[], generatedAt: Date): string {
   const lines = [
@@ -34,13 +42,18 @@ export function renderDidInclude(dids: readonly DialplanDid[], generatedAt: Date
     '; Do not edit: regenerate, then "asterisk -rx \'dialplan reload\'". Included by [tracking-dids] in extensions.conf.',
     '',
   ];
+  const taken = new Set(dids.map((d) => d.e164));
   for (const d of dids) {
     if (!E164.test(d.e164) || (d.forwardTo !== null && !E164.test(d.forwardTo))) continue;
     const target = d.forwardTo ? `Gosub(forward-tracked,s,1(${d.forwardTo},${d.e164}))` : `Gosub(untracked-forward,s,1(${d.e164}))`;
     lines.push(`; ${d.id}`);
     lines.push(`exten => ${d.e164},1,${target}`);
     lines.push(' same => n,Hangup()');
-    lines.push(`exten => ${d.e164.slice(1)},1,Goto(${d.e164},1)`);
+    for (const form of digitForms(d.e164)) {
+      if (taken.has(form) || !/^\d{4,15}$/.test(form)) continue;
+      taken.add(form);
+      lines.push(`exten => ${form},1,Goto(${d.e164},1)`);
+    }
   }
   return `${lines.join('\n')}\n`;
 }
