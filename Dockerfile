@@ -21,8 +21,13 @@ COPY --from=build /app/gateway/dist gateway/dist
 COPY --from=build /app/gateway/console gateway/console
 COPY --from=build /app/dni-widget/dist dni-widget/dist
 COPY --from=build /app/sql sql
-RUN mkdir -p /data && chown node:node /data
+# /asterisk-dialplan: where the dialplan generator writes for the Asterisk container (a shared volume takes this
+# directory's owner when it is first created).
+RUN mkdir -p /data /asterisk-dialplan && chown node:node /data /asterisk-dialplan
 USER node
 EXPOSE 3000
 HEALTHCHECK --interval=10s --timeout=3s --start-period=30s CMD node -e "fetch('http://127.0.0.1:'+(process.env.PORT||3000)+'/healthz').then(r=>process.exit(r.ok?0:1),()=>process.exit(1))"
+# The command-line tools are compiled too (no tsx in the image):
+#   node gateway/dist/cli/db-migrate.js latest|rollback
+#   node gateway/dist/cli/asterisk-dialplan.js --out /asterisk-dialplan/tracking-dids.conf
 CMD ["node", "gateway/dist/main.js"]
