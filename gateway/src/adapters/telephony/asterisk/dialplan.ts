@@ -1,4 +1,4 @@
-import { digitForms } from '../../../shared/phone.js';
+import { digitForms, isE164 } from '../../../shared/phone.js';
 import type { DbOrTrx } from '../../db/knex.js';
 
 /**
@@ -28,8 +28,6 @@ export async function loadAsteriskDids(db: DbOrTrx, accountId?: string): Promise
   return rows.map((r) => ({ id: r.id, e164: r.e164, forwardTo: r.forward_to ?? r.default_forward_to }));
 }
 
-const E164 = /^\+[1-9]\d{6,14}$/;
-
 /**
  * One extension per DID in every form carriers send it: "+74951234561", and the digit forms "74951234561",
  * "84951234561", "4951234561" (international without "+", national with and without the trunk prefix, from
@@ -44,7 +42,7 @@ export function renderDidInclude(dids: readonly DialplanDid[], generatedAt: Date
   ];
   const taken = new Set(dids.map((d) => d.e164));
   for (const d of dids) {
-    if (!E164.test(d.e164) || (d.forwardTo !== null && !E164.test(d.forwardTo))) continue;
+    if (!isE164(d.e164) || (d.forwardTo !== null && !isE164(d.forwardTo))) continue;
     const target = d.forwardTo ? `Gosub(forward-tracked,s,1(${d.forwardTo},${d.e164}))` : `Gosub(untracked-forward,s,1(${d.e164}))`;
     lines.push(`; ${d.id}`);
     lines.push(`exten => ${d.e164},1,${target}`);

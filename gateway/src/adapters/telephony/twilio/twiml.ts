@@ -1,5 +1,6 @@
 import twilio from 'twilio';
 import type VoiceResponse from 'twilio/lib/twiml/VoiceResponse.js';
+import { isE164 } from '../../../shared/phone.js';
 
 /** TwiML answers, rendered with twilio's VoiceResponse (text is XML-escaped by it). */
 
@@ -41,7 +42,7 @@ export function dialTwiml(plan: DialPlan, urls: WebhookUrls): string {
     // The caller hears ringback until the business picks up, so the parent leg's answer means a real answer.
     answerOnBridge: true,
     // Twilio only accepts an E.164 caller id here; withheld callers keep Twilio's default.
-    ...(plan.callerId && /^\+[1-9]\d{6,14}$/.test(plan.callerId) ? { callerId: plan.callerId } : {}),
+    ...(plan.callerId && isE164(plan.callerId) ? { callerId: plan.callerId } : {}),
     timeout: plan.timeoutSeconds ?? 30,
     action: urls.dialStatus,
     method: 'POST',
