@@ -170,8 +170,9 @@ export class TwilioWebhookController implements FastController {
     params: TwilioParams,
     parse: (p: TwilioParams, now: Date) => { accountSid: string; events: CallEvent[] },
   ): Promise<void> {
-    this.verify(req.headers['x-twilio-signature'], req.url ?? '/', params);
-    const { events } = parse(params, this.deps.clock.now());
+    const accountId = this.verify(req.headers['x-twilio-signature'], req.url ?? '/', params);
+    // Each event names the tenant whose login signed it: a CallSid of another tenant's call is not enough to touch it.
+    const events = parse(params, this.deps.clock.now()).events.map((e): CallEvent => ({ ...e, accountId }));
     // In order, each bounded: a healthy database answers after the write, a sick one never holds Twilio up.
     const deadline = Date.now() + CALLBACK_WRITE_WAIT_MS;
     for (const e of events) {

@@ -1,6 +1,6 @@
 import twilio from 'twilio';
 import type RequestClient from 'twilio/lib/base/RequestClient.js';
-import { NotFoundError, ProviderError } from '../../../errors/app-error.js';
+import { BadDataError, NotFoundError, ProviderError } from '../../../errors/app-error.js';
 
 /** Twilio's REST API for the numbers an account owns, in domain words; SDK types stay in this file. */
 
@@ -32,6 +32,8 @@ export interface TwilioNumbersApi {
   buy(r: { phoneNumber: string; friendlyName?: string } & NumberWebhooks): Promise<ProvisionedNumber>;
   repoint(sid: string, w: NumberWebhooks): Promise<ProvisionedNumber>;
   release(sid: string): Promise<void>;
+  /** One GET of the Account resource: proves the SID and token belong together before they are stored. */
+  verifyAccount(): Promise<{ readonly status: string }>;
 }
 
 /** Sends the SDK's requests to another base URL (a local stand-in of api.twilio.com) instead of *.twilio.com. */
@@ -114,6 +116,19 @@ export function createTwilioNumbersApi(creds: { accountSid: string; authToken: s
         return toProvisioned(await client.incomingPhoneNumbers(sid).update(hooks(w) as never));
       } catch (err) {
         throw providerError(err, 'Re-pointing the number');
+      }
+    },
+    async verifyAccount() {
+      try {
+        const a = await client.api.v2010.accounts(creds.accountSid).fetch();
+        return { status: a.status };
+      } catch (err) {
+        const e = err as { status?: number };
+        if (e.status === 401 || e.status === 403 || e.status === 404)
+          throw new BadDataError('Twilio refused this Account SID and auth token', [
+            { path: 'body/authToken', message: 'Twilio did not accept these credentials' },
+          ]);
+        throw providerError(err, 'Checking the credentials');
       }
     },
     async release(sid) {
