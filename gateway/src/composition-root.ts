@@ -43,7 +43,7 @@ import { ChannelService } from './features/channels/channel-service.js';
 import { PgChannelStore } from './features/channels/channel-store.js';
 import { DniSessionController } from './features/dni/dni-session-controller.js';
 import { DniSessionService } from './features/dni/dni-session-service.js';
-import { VisitRecorder } from './features/dni/visit-recorder.js';
+import { VisitRecorder, createVisitRowMetrics } from './features/dni/visit-recorder.js';
 import { NumberLeaseService } from './features/number-pools/number-lease-service.js';
 import type { NumberLeaseStore } from './features/number-pools/number-lease-store-type.js';
 import { PoolController } from './features/number-pools/pool-controller.js';
@@ -326,7 +326,12 @@ export async function createContainer(config: Config, opts: ContainerOptions = {
       metrics: poolMetrics,
       clock,
     });
-    const visitRecorder = new VisitRecorder({ db: db.knex, logger: logger.child({ component: 'dni-visits' }), mode: redis ? 'behind' : 'direct' });
+    const visitRecorder = new VisitRecorder({
+      db: db.knex,
+      logger: logger.child({ component: 'dni-visits' }),
+      mode: redis ? 'behind' : 'direct',
+      metrics: createVisitRowMetrics(registry),
+    });
     const dni = new DniSessionService({
       recorder: visitRecorder,
       secret: config.encryptionKey,

@@ -1,8 +1,9 @@
 import type { IncomingMessage } from 'node:http';
 import express from 'express';
 import type { NextFunction, Request, RequestHandler, Response, Router } from 'express';
-import { ForbiddenError, UnauthorizedError, UnsupportedMediaTypeError } from '../errors/app-error.js';
+import { BadDataError, ForbiddenError, UnauthorizedError, UnsupportedMediaTypeError } from '../errors/app-error.js';
 import type { Logger } from '../logging/logger.js';
+import { hasControlChars, stripControlCharsDeep } from '../shared/control-chars.js';
 import type { Principal } from './principal.js';
 import type { RouteDefinition, RouteSpec } from './route.js';
 import { compile, toDetails, validateOrThrow } from './validation.js';
@@ -48,10 +49,15 @@ function bodyParser(spec: RouteSpec, limit: string): RequestHandler[] {
     }
     next();
   };
-  if (type === 'form') return [check, express.urlencoded({ extended: false, limit, type: () => true })];
-  if (type === 'text-json') return [check, express.json({ limit, type: () => true })];
+  // Control characters are dropped from parsed bodies (signatures are checked over the raw bytes, kept apart).
+  const clean: RequestHandler = (req, _res, next) => {
+    req.body = stripControlCharsDeep(req.body as unknown);
+    next();
+  };
+  if (type === 'form') return [check, express.urlencoded({ extended: false, limit, type: () => true }), clean];
+  if (type === 'text-json') return [check, express.json({ limit, type: () => true }), clean];
   // The raw bytes stay available for routes that verify a signature over them (Standard Webhooks).
-  return [check, express.json({ limit, type: () => true, verify: keepRawBody })];
+  return [check, express.json({ limit, type: () => true, verify: keepRawBody }), clean];
 }
 
 function authGuard(spec: RouteSpec, authenticator: Authenticator): RequestHandler {
@@ -76,6 +82,19 @@ function authGuard(spec: RouteSpec, authenticator: Authenticator): RequestHandle
   };
 }
 
+function refuseControlChars(values: unknown, where: 'params' | 'query'): void {
+  const bad = (v: unknown): boolean =>
+    typeof v === 'string'
+      ? hasControlChars(v)
+      : Array.isArray(v)
+        ? v.some(bad)
+        : !!v && typeof v === 'object' && Object.entries(v).some(([k, x]) => hasControlChars(k) || bad(x));
+  if (bad(values))
+    throw new BadDataError(`The ${where === 'params' ? 'path' : 'query string'} holds a control character`, [
+      { path: where, message: 'Control characters are not allowed' },
+    ]);
+}
+
 export function mountRoutes(router: Router, routes: readonly RouteDefinition[], opts: MountOptions): void {
   for (const { spec, handler } of routes) {
     const responseValidators = new Map(
@@ -85,6 +104,9 @@ export function mountRoutes(router: Router, routes: readonly RouteDefinition[], 
     );
     const run = async (req: Request, res: Response, next: NextFunction): Promise<void> => {
       try {
+        // An id or filter with a control character names nothing: refused before it reaches SQL (NUL would fail there).
+        refuseControlChars(req.params, 'params');
+        refuseControlChars(req.query, 'query');
         const params = spec.params ? validateOrThrow(spec.params, { ...req.params }, 'params', { coerce: true }) : undefined;
         const query = spec.query ? validateOrThrow(spec.query, { ...(req.query as object) }, 'query', { coerce: true }) : undefined;
         const body = spec.body ? validateOrThrow(spec.body, req.body ?? {}, 'body') : undefined;

@@ -1,6 +1,11 @@
 import twilio from 'twilio';
+import { stripControlChars } from '../../../shared/control-chars.js';
 
-/** TwiML answers, rendered with twilio's VoiceResponse (text is XML-escaped by it). */
+/**
+ * TwiML answers, rendered with twilio's VoiceResponse (text is XML-escaped by it). Escaping cannot make a control
+ * character legal XML (the builder throws on one, which would leave the caller unconnected), so every text and
+ * attribute taken from settings or a request passes `stripControlChars` first.
+ */
 
 export interface WebhookUrls {
   readonly voice: string;
@@ -32,12 +37,15 @@ export interface DialPlan {
 
 export function dialTwiml(plan: DialPlan, urls: WebhookUrls): string {
   const vr = new twilio.twiml.VoiceResponse();
-  if (plan.announcement) vr.say(plan.announcement);
+  const announcement = plan.announcement ? stripControlChars(plan.announcement).trim() : '';
+  const whisper = plan.whisper ? stripControlChars(plan.whisper) : '';
+  const callerId = plan.callerId ? stripControlChars(plan.callerId) : null;
+  if (announcement) vr.say(announcement);
   const dial = vr.dial({
     // The caller hears ringback until the business picks up, so the parent leg's answer means a real answer.
     answerOnBridge: true,
     // Twilio only accepts an E.164 caller id here; withheld callers keep Twilio's default.
-    ...(plan.callerId && /^\+[1-9]\d{6,14}$/.test(plan.callerId) ? { callerId: plan.callerId } : {}),
+    ...(callerId && /^\+[1-9]\d{6,14}$/.test(callerId) ? { callerId } : {}),
     timeout: plan.timeoutSeconds ?? 30,
     action: urls.dialStatus,
     method: 'POST',
@@ -55,9 +63,9 @@ export function dialTwiml(plan: DialPlan, urls: WebhookUrls): string {
       statusCallback: urls.dialStatus,
       statusCallbackMethod: 'POST',
       statusCallbackEvent: ['initiated', 'ringing', 'answered', 'completed'],
-      ...(plan.whisper ? { url: `${urls.whisper}?${new URLSearchParams({ text: plan.whisper }).toString()}` } : {}),
+      ...(whisper ? { url: `${urls.whisper}?${new URLSearchParams({ text: whisper }).toString()}` } : {}),
     },
-    plan.forwardTo,
+    stripControlChars(plan.forwardTo),
   );
   return vr.toString();
 }
@@ -72,14 +80,14 @@ export function rejectTwiml(): string {
 /** Nowhere to send the call: never silence, say so and hang up. */
 export function unavailableTwiml(message = 'Sorry, this number cannot take your call right now. Please try again later.'): string {
   const vr = new twilio.twiml.VoiceResponse();
-  vr.say(message);
+  vr.say(stripControlChars(message));
   vr.hangup();
   return vr.toString();
 }
 
 export function sayTwiml(text: string): string {
   const vr = new twilio.twiml.VoiceResponse();
-  vr.say(text);
+  vr.say(stripControlChars(text));
   return vr.toString();
 }
 
