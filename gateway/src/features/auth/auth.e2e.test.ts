@@ -79,6 +79,43 @@ describe('identity and access', () => {
     expect((await gw.api('/v1/sites', { key: null, headers: { cookie } })).status).to.equal(200);
   });
 
+  it("makes a user's keys follow the user: demoted keys are demoted, a disabled user's keys are refused", async () => {
+    const created = await gw.api('/v1/users', {
+      method: 'POST',
+      json: { email: 'admin-keys@example.com', role: 'admin', password: 'a long enough password' },
+    });
+    const user = (await created.json()) as { id: string };
+    const login = await gw.api('/v1/auth/login', {
+      key: null,
+      method: 'POST',
+      json: { email: 'admin-keys@example.com', password: 'a long enough password' },
+    });
+    const cookie = sessionCookieOf(login);
+    const made = await gw.api('/v1/api-keys', { key: null, headers: { cookie }, method: 'POST', json: { name: 'admin-ci', role: 'admin' } });
+    expect(made.status).to.equal(201);
+    const { token } = (await made.json()) as { token: string };
+    const site = (n: string) =>
+      gw.api('/v1/sites', { key: token, method: 'POST', json: { name: n, domains: [`${n}.example`], canonicalNumbers: [], timezone: 'UTC' } });
+    const addUser = (email: string) =>
+      gw.api('/v1/users', { key: token, method: 'POST', json: { email, role: 'admin', password: 'a long enough password' } });
+    expect((await site('before')).status).to.equal(201);
+
+    expect((await gw.api(`/v1/users/${user.id}`, { method: 'PATCH', json: { role: 'analyst' } })).status).to.equal(200);
+    expect(((await (await gw.api('/v1/me', { key: token })).json()) as { role: string }).role).to.equal('analyst');
+    expect((await site('demoted')).status).to.equal(403);
+    expect((await addUser('escalated@example.com')).status).to.equal(403);
+
+    expect((await gw.api(`/v1/users/${user.id}`, { method: 'PATCH', json: { role: 'admin', disabled: true } })).status).to.equal(200);
+    expect((await gw.api('/v1/me', { key: token })).status).to.equal(401);
+    expect((await site('disabled')).status).to.equal(401);
+    expect((await addUser('escalated2@example.com')).status).to.equal(401);
+
+    // Enabled again, the key acts with the user's role again (never above the role it was made with).
+    expect((await gw.api(`/v1/users/${user.id}`, { method: 'PATCH', json: { disabled: false, role: 'owner' } })).status).to.equal(200);
+    expect(((await (await gw.api('/v1/me', { key: token })).json()) as { role: string }).role).to.equal('admin');
+    expect((await gw.api(`/v1/users/${user.id}`, { method: 'PATCH', json: { role: 'manager' } })).status).to.equal(200);
+  });
+
   it('bootstraps only once, even when asked again', async () => {
     expect(await gw.container.bootstrap()).to.equal(null);
     const owners = await t.db.knex('users').where({ role: 'owner' });
