@@ -461,6 +461,7 @@ export async function createContainer(config: Config, opts: ContainerOptions = {
     const health = new HealthController({
       checks,
       registry,
+      metricsToken: config.metricsToken,
       openApi: () =>
         (openApiDoc ??= buildOpenApi([...controllers, health].flatMap((c) => c.routes.map((r) => r.spec)).concat(fastRoutes.map((r) => r.spec)), {
           title: 'Call-tracking gateway API',
