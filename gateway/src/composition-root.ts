@@ -103,6 +103,7 @@ import { CallReadModel } from './features/calls/call-read-model.js';
 import { CallService } from './features/calls/call-service.js';
 import { PgCallStore } from './features/calls/call-store.js';
 import { PgRecordingRefStore } from './features/calls/recording-ref-store.js';
+import { createOutboundGuard } from './adapters/http/outbound-guard.js';
 import { createTwilioNumbersApi } from './adapters/telephony/twilio/twilio-rest.js';
 import { TwilioNumberController } from './features/twilio-numbers/twilio-number-controller.js';
 import { TwilioNumberService } from './features/twilio-numbers/twilio-number-service.js';
@@ -216,7 +217,9 @@ export async function createContainer(config: Config, opts: ContainerOptions = {
     // The outbox is shared: each feature that delivers to the outside world registers its handler here.
     let outboxWorker: OutboxWorker | null = null;
     const wake = () => outboxWorker?.notify();
+    const outbound = createOutboundGuard({ allowedNetworks: config.outboundAllowedNetworks });
     const leads = createLeadDelivery({
+      outbound,
       config,
       db: db.knex,
       stores,
@@ -277,6 +280,7 @@ export async function createContainer(config: Config, opts: ContainerOptions = {
             },
           },
           allowedOrigins: config.recordings.twilioMediaOrigins,
+          fetch: outbound.fetch,
         }),
       },
       events,

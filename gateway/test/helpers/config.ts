@@ -37,7 +37,9 @@ export function createTestConfig(overrides: Overrides = {}): Config {
   for (const [k, v] of Object.entries(overrides)) {
     const current = (base as unknown as Record<string, unknown>)[k];
     merged[k] =
-      v && typeof v === 'object' && !(v instanceof URL) && !Buffer.isBuffer(v) && current && typeof current === 'object' ? { ...current, ...v } : v;
+      v && typeof v === 'object' && !Array.isArray(v) && !(v instanceof URL) && !Buffer.isBuffer(v) && current && typeof current === 'object'
+        ? { ...current, ...v }
+        : v;
   }
   return merged as unknown as Config;
 }
