@@ -213,7 +213,7 @@ export async function createContainer(config: Config, opts: ContainerOptions = {
     };
     const auth = new AuthService({ db: db.knex, ...stores, clock, logger: logger.child({ component: 'auth' }) });
     const sites = new SiteService({ db: db.knex, sites: stores.sites, audit: stores.audit, events });
-    const users = new UserService({ db: db.knex, users: stores.users, audit: stores.audit });
+    const users = new UserService({ db: db.knex, users: stores.users, audit: stores.audit, sessions: stores.sessions });
     // The outbox is shared: each feature that delivers to the outside world registers its handler here.
     let outboxWorker: OutboxWorker | null = null;
     const wake = () => outboxWorker?.notify();
