@@ -41,6 +41,6 @@ describe('logger', () => {
     await new Promise((r) => setImmediate(r));
     const line = JSON.stringify(lines[0]);
     expect(line).not.to.match(/4155550101|9161234567|4155550102|9161234568/);
-    expect((lines[0]?.err as Record<string, string>).message).to.equal('duplicate key: Key (e164)=(+14*******01) already exists');
+    expect((lines[0]!.err as Record<string, string>).message).to.equal('duplicate key: Key (e164)=(+14*******01) already exists');
   });
 });
