@@ -489,6 +489,7 @@ export async function createContainer(config: Config, opts: ContainerOptions = {
       ],
       trustProxy: config.http.trustProxy,
       validateResponses: config.env !== 'production',
+      publicOrigin: config.http.publicBaseUrl.origin,
     });
     const fastPath = new FastPath(fastRoutes, { logger: logger.child({ component: 'fast-path' }), metrics: httpMetrics });
     const http = createHttpServer(app, fastPath);

@@ -19,6 +19,26 @@ export interface MountOptions {
   /** Check every response body against its schema and fail loudly (development and tests). */
   readonly validateResponses: boolean;
   readonly bodyLimit: string;
+  /** The gateway's own origin (PUBLIC_BASE_URL): the only page that may send console-cookie writes. */
+  readonly publicOrigin?: string;
+}
+
+const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
+
+/**
+ * A write on the console cookie must come from the console's own pages. SameSite=Strict keeps other sites out, but
+ * not sibling hosts of the same site, and a body-less POST needs no preflight: the browser's Origin (or, without
+ * it, Sec-Fetch-Site) says where the request came from. Clients that send neither (curl, scripts) are no browser
+ * a page could drive.
+ */
+function fromOwnPage(req: Request, publicOrigin: string | undefined): boolean {
+  const origin = req.headers.origin;
+  if (origin !== undefined) {
+    const own = `${req.protocol}://${req.headers.host ?? ''}`;
+    return origin === own || (publicOrigin !== undefined && origin === publicOrigin);
+  }
+  const site = req.headers['sec-fetch-site'];
+  return site === undefined || site === 'same-origin' || site === 'none';
 }
 
 export const toExpressPath = (p: string): string => p.replace(/\{([A-Za-z0-9_]+)\}/g, ':$1');
@@ -60,7 +80,7 @@ function bodyParser(spec: RouteSpec, limit: string): RequestHandler[] {
   return [check, express.json({ limit, type: () => true, verify: keepRawBody }), clean];
 }
 
-function authGuard(spec: RouteSpec, authenticator: Authenticator): RequestHandler {
+function authGuard(spec: RouteSpec, authenticator: Authenticator, publicOrigin?: string): RequestHandler {
   return (req, res, next) => {
     if (spec.auth === 'public') {
       res.locals.principal = null;
@@ -73,6 +93,9 @@ function authGuard(spec: RouteSpec, authenticator: Authenticator): RequestHandle
       .then((principal) => {
         res.locals.principal = principal;
         if (!principal) return next(new UnauthorizedError());
+        if (principal.via === 'session' && !SAFE_METHODS.has(req.method) && !fromOwnPage(req, publicOrigin)) {
+          return next(new ForbiddenError('A console write must come from the console itself (Origin does not match)'));
+        }
         if (!roles.includes(principal.role)) {
           return next(new ForbiddenError(`This operation needs one of the roles: ${roles.join(', ')}`));
         }
@@ -127,7 +150,7 @@ export function mountRoutes(router: Router, routes: readonly RouteDefinition[], 
         next(err);
       }
     };
-    const chain = [authGuard(spec, opts.authenticator), ...bodyParser(spec, opts.bodyLimit), run];
+    const chain = [authGuard(spec, opts.authenticator, opts.publicOrigin), ...bodyParser(spec, opts.bodyLimit), run];
     router[spec.method](toExpressPath(spec.path), ...chain);
   }
 }

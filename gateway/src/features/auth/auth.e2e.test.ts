@@ -138,6 +138,25 @@ describe('identity and access', () => {
     expect((await login('third long password')).status).to.equal(200);
   });
 
+  it('refuses console-cookie writes (body-less POSTs included) sent from another origin', async () => {
+    const email = gw.container.config.bootstrap.email;
+    const cookie = sessionCookieOf(await gw.api('/v1/auth/login', { key: null, method: 'POST', json: { email, password: 'correct horse battery' } }));
+    const retry = (headers: Record<string, string>) =>
+      gw.api('/v1/outbox/01NOSUCHROW/retry', { key: null, method: 'POST', headers: { cookie, ...headers } });
+    expect((await retry({ origin: 'https://evil.example' })).status).to.equal(403);
+    expect((await retry({ origin: 'null' })).status).to.equal(403);
+    expect((await retry({ 'sec-fetch-site': 'cross-site' })).status).to.equal(403);
+    expect((await retry({ 'sec-fetch-site': 'same-site' })).status, 'a sibling host of the same site').to.equal(403);
+    expect((await retry({ origin: gw.baseUrl })).status, 'from the console itself').to.equal(404);
+    expect((await retry({ 'sec-fetch-site': 'same-origin' })).status).to.equal(404);
+    // API keys are no ambient credential: no Origin rule for them.
+    expect((await gw.api('/v1/outbox/01NOSUCHROW/retry', { method: 'POST', headers: { origin: 'https://evil.example' } })).status).to.equal(404);
+    expect((await gw.api('/v1/auth/logout', { key: null, method: 'POST', headers: { cookie, origin: 'https://evil.example' } })).status).to.equal(
+      403,
+    );
+    expect((await gw.api('/v1/me', { key: null, headers: { cookie } })).status, 'the forged logout did nothing').to.equal(200);
+  });
+
   it('bootstraps only once, even when asked again', async () => {
     expect(await gw.container.bootstrap()).to.equal(null);
     const owners = await t.db.knex('users').where({ role: 'owner' });
