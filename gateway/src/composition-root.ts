@@ -101,6 +101,7 @@ import { CallController } from './features/calls/call-controller.js';
 import { PgCallEventStore } from './features/calls/call-event-store.js';
 import { CallReadModel } from './features/calls/call-read-model.js';
 import { CallService } from './features/calls/call-service.js';
+import { StaleCallReconciler } from './features/calls/stale-call-reconciler.js';
 import { PgCallStore } from './features/calls/call-store.js';
 import { PgRecordingRefStore } from './features/calls/recording-ref-store.js';
 import { createOutboundGuard } from './adapters/http/outbound-guard.js';
@@ -263,6 +264,15 @@ export async function createContainer(config: Config, opts: ContainerOptions = {
       config.asterisk && (config.asterisk.recordingsDir || config.asterisk.recordingsUrl)
         ? new AsteriskRecordingFetcher({ dir: config.asterisk.recordingsDir, baseUrl: config.asterisk.recordingsUrl })
         : null;
+    const twilioCredentials: TwilioCredentialsLookup = opts.twilioCredentials ?? {
+      // The account's stored Twilio login; TWILIO_ACCOUNT_SID/TOKEN stand for the default (oldest) account.
+      forAccount: async (accountId) => {
+        const stored = await providerAccounts.getForAccount(db.knex, accountId, 'twilio');
+        if (stored) return { accountSid: stored.externalId, authToken: stored.secret };
+        if (!config.twilio) return null;
+        return (await stores.accounts.first(db.knex))?.id === accountId ? config.twilio : null;
+      },
+    };
     const recordingIntake = new RecordingIntake({
       db: db.knex,
       recordings: stores.recordings,
@@ -270,15 +280,7 @@ export async function createContainer(config: Config, opts: ContainerOptions = {
       fetchers: {
         ...(asteriskRecordings ? { asterisk: new AsteriskRecordingSource(asteriskRecordings) } : {}),
         twilio: new TwilioRecordingFetcher({
-          credentials: opts.twilioCredentials ?? {
-            // The account's stored Twilio login; TWILIO_ACCOUNT_SID/TOKEN stand for the default (oldest) account.
-            forAccount: async (accountId) => {
-              const stored = await providerAccounts.getForAccount(db.knex, accountId, 'twilio');
-              if (stored) return { accountSid: stored.externalId, authToken: stored.secret };
-              if (!config.twilio) return null;
-              return (await stores.accounts.first(db.knex))?.id === accountId ? config.twilio : null;
-            },
-          },
+          credentials: twilioCredentials,
           allowedOrigins: config.recordings.twilioMediaOrigins,
           fetch: outbound.fetch,
         }),
@@ -513,6 +515,20 @@ export async function createContainer(config: Config, opts: ContainerOptions = {
         numberPools: { leases, health: poolHealth, numbers },
         routing,
         calls,
+        staleCalls: new StaleCallReconciler({
+          db: db.knex,
+          calls: callStore,
+          sink: calls,
+          twilio: {
+            forAccount: async (accountId) => {
+              const creds = await twilioCredentials.forAccount(accountId);
+              return creds ? { accountSid: creds.accountSid, ...createTwilioNumbersApi(creds, { baseUrl: opts.twilioApiBaseUrl ?? null }) } : null;
+            },
+          },
+          asterisk: asterisk ? () => asterisk.liveCallIds() : null,
+          clock,
+          logger: logger.child({ component: 'stale-calls' }),
+        }),
       }),
       logger.child({ component: 'jobs' }),
     );

@@ -47,6 +47,8 @@ export interface TwilioStandIn {
   readonly problems: string[];
   /** Phone numbers "owned" by the account: created by POST, removed by DELETE. */
   readonly owned: Map<string, Json>;
+  /** Call resources by CallSid (fields of the Call resource, e.g. status, duration, end_time); others are 404. */
+  readonly calls: Map<string, Json>;
   close(): Promise<void>;
 }
 
@@ -139,6 +141,7 @@ export async function startTwilioStandIn(
   const requests: TwilioRequest[] = [];
   const problems: string[] = [];
   const owned = new Map<string, Json>();
+  const calls = new Map<string, Json>();
   const available = opts.available ?? ['+14155550101', '+14155550102', '+14155550103'];
 
   const fail = (res: ServerResponse, status: number, message: string) => {
@@ -229,6 +232,12 @@ export async function startTwilioStandIn(
           body = cur;
           break;
         }
+        case 'FetchCall': {
+          const c = calls.get(pathParams.Sid!);
+          if (!c) return fail(res, 404, `FetchCall: no call ${pathParams.Sid}`);
+          body = { ...body!, sid: pathParams.Sid, account_sid: caller.accountSid, parent_call_sid: null, ...c };
+          break;
+        }
         case 'FetchAccount':
           body = { ...body!, sid: caller.accountSid, owner_account_sid: caller.accountSid, auth_token: caller.authToken, status: 'active' };
           break;
@@ -255,6 +264,7 @@ export async function startTwilioStandIn(
     requests,
     problems,
     owned,
+    calls,
     close: () => new Promise((resolve) => server.close(() => resolve())),
   };
 }

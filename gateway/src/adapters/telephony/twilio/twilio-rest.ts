@@ -27,11 +27,22 @@ export interface NumberWebhooks {
   readonly voiceFallbackUrl?: string | null;
 }
 
+export interface TwilioCallState {
+  readonly sid: string;
+  /** queued | ringing | in-progress | canceled | completed | failed | busy | no-answer */
+  readonly status: string;
+  /** Seconds, as Twilio reports them (a string in the resource). */
+  readonly duration: number | null;
+  readonly endTime: Date | null;
+}
+
 export interface TwilioNumbersApi {
   search(q: { country: string; areaCode?: number; contains?: string; limit: number }): Promise<AvailableNumber[]>;
   buy(r: { phoneNumber: string; friendlyName?: string } & NumberWebhooks): Promise<ProvisionedNumber>;
   repoint(sid: string, w: NumberWebhooks): Promise<ProvisionedNumber>;
   release(sid: string): Promise<void>;
+  /** The Call resource's state (GET Calls/{Sid}); null when Twilio does not know the call. */
+  fetchCall(callSid: string): Promise<TwilioCallState | null>;
   /** One GET of the Account resource: proves the SID and token belong together before they are stored. */
   verifyAccount(): Promise<{ readonly status: string }>;
 }
@@ -116,6 +127,21 @@ export function createTwilioNumbersApi(creds: { accountSid: string; authToken: s
         return toProvisioned(await client.incomingPhoneNumbers(sid).update(hooks(w) as never));
       } catch (err) {
         throw providerError(err, 'Re-pointing the number');
+      }
+    },
+    async fetchCall(callSid) {
+      try {
+        const c = await client.calls(callSid).fetch();
+        const duration = c.duration === null || c.duration === undefined ? null : Number(c.duration);
+        return {
+          sid: c.sid,
+          status: String(c.status),
+          duration: Number.isFinite(duration) ? duration : null,
+          endTime: c.endTime ? new Date(c.endTime) : null,
+        };
+      } catch (err) {
+        if ((err as { status?: number }).status === 404) return null;
+        throw providerError(err, 'Fetching the call');
       }
     },
     async verifyAccount() {
