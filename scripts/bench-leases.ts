@@ -24,6 +24,7 @@ import path from 'node:path';
 import knexFactory from 'knex';
 import { createClient } from 'redis';
 import { ROOT, deleteRedisKeys, freePort, runBench, startGateway, stopProcess } from './lib/gateway-process.js';
+import { SessionIds } from '../gateway/src/features/dni/session-ids.js';
 
 interface AutocannonResult {
   requests: { average: number };
@@ -51,10 +52,18 @@ if (!DATABASE_URL || !REDIS_URL) {
 }
 const redisUrl: string = REDIS_URL;
 
+// The gateway resumes only session ids it minted: the bench holds the gateway's key and mints them the same way.
+const ENCRYPTION_KEY = randomBytes(32);
+const SESSION_IDS = (() => {
+  const ids = new SessionIds(ENCRYPTION_KEY);
+  return Array.from({ length: SESSIONS }, () => ids.mint());
+})();
+
 const sessionBody = (siteKey: string) => (): string => {
   // A returning widget sends both ids, as the real one does after its first answer.
-  const n = String(Math.floor(Math.random() * SESSIONS)).padStart(5, '0');
-  return JSON.stringify({ site: siteKey, visitor: `benchv${n}`, session: `bench${n}`, url: 'http://localhost/' });
+  const i = Math.floor(Math.random() * SESSIONS);
+  const n = String(i).padStart(5, '0');
+  return JSON.stringify({ site: siteKey, visitor: `benchv${n}`, session: SESSION_IDS[i], url: 'http://localhost/' });
 };
 
 async function drive(url: string, body: () => string, seconds: number): Promise<AutocannonResult> {
@@ -110,6 +119,7 @@ async function main(): Promise<void> {
     DEMO_SEED: 'false',
     // One loopback address drives every visit: no per-address limit here.
     DNI_SESSIONS_PER_MINUTE: '0',
+    ENCRYPTION_KEY: ENCRYPTION_KEY.toString('base64'),
   };
   const start = async (): Promise<ChildProcess> => {
     const c = await startGateway({ env, port });

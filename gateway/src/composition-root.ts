@@ -44,7 +44,7 @@ import { ChannelService } from './features/channels/channel-service.js';
 import { PgChannelStore } from './features/channels/channel-store.js';
 import { DniSessionController } from './features/dni/dni-session-controller.js';
 import { DniSessionService } from './features/dni/dni-session-service.js';
-import { VisitRecorder } from './features/dni/visit-recorder.js';
+import { VisitRecorder, createVisitRowMetrics } from './features/dni/visit-recorder.js';
 import { NumberLeaseService } from './features/number-pools/number-lease-service.js';
 import type { NumberLeaseStore } from './features/number-pools/number-lease-store-type.js';
 import { PoolController } from './features/number-pools/pool-controller.js';
@@ -103,8 +103,10 @@ import { CallController } from './features/calls/call-controller.js';
 import { PgCallEventStore } from './features/calls/call-event-store.js';
 import { CallReadModel } from './features/calls/call-read-model.js';
 import { CallService } from './features/calls/call-service.js';
+import { StaleCallReconciler } from './features/calls/stale-call-reconciler.js';
 import { PgCallStore } from './features/calls/call-store.js';
 import { PgRecordingRefStore } from './features/calls/recording-ref-store.js';
+import { createOutboundGuard } from './adapters/http/outbound-guard.js';
 import { createTwilioNumbersApi } from './adapters/telephony/twilio/twilio-rest.js';
 import { TwilioNumberController } from './features/twilio-numbers/twilio-number-controller.js';
 import { TwilioNumberService } from './features/twilio-numbers/twilio-number-service.js';
@@ -212,11 +214,13 @@ export async function createContainer(config: Config, opts: ContainerOptions = {
     };
     const auth = new AuthService({ db: db.knex, ...stores, clock, logger: logger.child({ component: 'auth' }) });
     const sites = new SiteService({ db: db.knex, sites: stores.sites, audit: stores.audit, events });
-    const users = new UserService({ db: db.knex, users: stores.users, audit: stores.audit });
+    const users = new UserService({ db: db.knex, users: stores.users, audit: stores.audit, sessions: stores.sessions });
     // The outbox is shared: each feature that delivers to the outside world registers its handler here.
     let outboxWorker: OutboxWorker | null = null;
     const wake = () => outboxWorker?.notify();
+    const outbound = createOutboundGuard({ allowedNetworks: config.outboundAllowedNetworks });
     const leads = createLeadDelivery({
+      outbound,
       config,
       db: db.knex,
       stores,
@@ -261,6 +265,15 @@ export async function createContainer(config: Config, opts: ContainerOptions = {
         ? new AsteriskRecordingFetcher({ dir: config.asterisk.recordingsDir, baseUrl: config.asterisk.recordingsUrl })
         : null;
     const uploads = createRecordingUploads({ db: db.knex, recordings: stores.recordings, audit: stores.audit, dataDir: config.dataDir });
+    const twilioCredentials: TwilioCredentialsLookup = opts.twilioCredentials ?? {
+      // The account's stored Twilio login; TWILIO_ACCOUNT_SID/TOKEN stand for the default (oldest) account.
+      forAccount: async (accountId) => {
+        const stored = await providerAccounts.getForAccount(db.knex, accountId, 'twilio');
+        if (stored) return { accountSid: stored.externalId, authToken: stored.secret };
+        if (!config.twilio) return null;
+        return (await stores.accounts.first(db.knex))?.id === accountId ? config.twilio : null;
+      },
+    };
     const recordingIntake = new RecordingIntake({
       db: db.knex,
       recordings: stores.recordings,
@@ -269,17 +282,10 @@ export async function createContainer(config: Config, opts: ContainerOptions = {
         ...(asteriskRecordings ? { asterisk: new AsteriskRecordingSource(asteriskRecordings) } : {}),
         upload: uploads.staging,
         twilio: new TwilioRecordingFetcher({
-          credentials: opts.twilioCredentials ?? {
-            // The account's stored Twilio login; TWILIO_ACCOUNT_SID/TOKEN stand for the default (oldest) account.
-            forAccount: async (accountId) => {
-              const stored = await providerAccounts.getForAccount(db.knex, accountId, 'twilio');
-              if (stored) return { accountSid: stored.externalId, authToken: stored.secret };
-              if (!config.twilio) return null;
-              return (await stores.accounts.first(db.knex))?.id === accountId ? config.twilio : null;
-            },
-          },
+          credentials: twilioCredentials,
           allowedOrigins: config.recordings.twilioMediaOrigins,
           apiBaseUrl: config.twilioApi.baseUrl,
+          fetch: outbound.fetch,
         }),
       },
       events,
@@ -329,7 +335,12 @@ export async function createContainer(config: Config, opts: ContainerOptions = {
       metrics: poolMetrics,
       clock,
     });
-    const visitRecorder = new VisitRecorder({ db: db.knex, logger: logger.child({ component: 'dni-visits' }), mode: redis ? 'behind' : 'direct' });
+    const visitRecorder = new VisitRecorder({
+      db: db.knex,
+      logger: logger.child({ component: 'dni-visits' }),
+      mode: redis ? 'behind' : 'direct',
+      metrics: createVisitRowMetrics(registry),
+    });
     const dni = new DniSessionService({
       recorder: visitRecorder,
       secret: config.encryptionKey,
@@ -385,6 +396,9 @@ export async function createContainer(config: Config, opts: ContainerOptions = {
       clock,
       logger: logger.child({ component: 'calls' }),
     });
+    // One Twilio REST client per login, always through the configured base URL, region and edge.
+    const twilioApiFor = (creds: { accountSid: string; authToken: string }) =>
+      createTwilioNumbersApi(creds, { baseUrl: config.twilioApi.baseUrl.href, region: config.twilioApi.region, edge: config.twilioApi.edge });
     const twilioNumbers = new TwilioNumberService({
       db: db.knex,
       numbers: new PgTwilioNumberStore(),
@@ -395,12 +409,7 @@ export async function createContainer(config: Config, opts: ContainerOptions = {
       urls: webhookUrls(config.http.publicBaseUrl),
       defaultTwilio: config.twilio,
       voiceFallbackUrl: config.twilioVoiceFallbackUrl,
-      api: (creds) =>
-        createTwilioNumbersApi(creds, {
-          baseUrl: config.twilioApi.baseUrl.href,
-          region: config.twilioApi.region,
-          edge: config.twilioApi.edge,
-        }),
+      api: twilioApiFor,
     });
     const answerGate = new AnswerGate();
     const callEvents = new RetryingCallEventWriter(calls, logger.child({ component: 'call-events' }), {
@@ -467,6 +476,7 @@ export async function createContainer(config: Config, opts: ContainerOptions = {
     const health = new HealthController({
       checks,
       registry,
+      metricsToken: config.metricsToken,
       openApi: () =>
         (openApiDoc ??= buildOpenApi([...controllers, health].flatMap((c) => c.routes.map((r) => r.spec)).concat(fastRoutes.map((r) => r.spec)), {
           title: 'Call-tracking gateway API',
@@ -490,6 +500,7 @@ export async function createContainer(config: Config, opts: ContainerOptions = {
       ],
       trustProxy: config.http.trustProxy,
       validateResponses: config.env !== 'production',
+      publicOrigin: config.http.publicBaseUrl.origin,
     });
     const fastPath = new FastPath(fastRoutes, { logger: logger.child({ component: 'fast-path' }), metrics: httpMetrics });
     const http = createHttpServer(app, fastPath);
@@ -513,6 +524,20 @@ export async function createContainer(config: Config, opts: ContainerOptions = {
         numberPools: { leases, health: poolHealth, numbers },
         routing,
         calls,
+        staleCalls: new StaleCallReconciler({
+          db: db.knex,
+          calls: callStore,
+          sink: calls,
+          twilio: {
+            forAccount: async (accountId) => {
+              const creds = await twilioCredentials.forAccount(accountId);
+              return creds ? { accountSid: creds.accountSid, ...twilioApiFor(creds) } : null;
+            },
+          },
+          asterisk: asterisk ? () => asterisk.liveCallIds() : null,
+          clock,
+          logger: logger.child({ component: 'stale-calls' }),
+        }),
       }),
       logger.child({ component: 'jobs' }),
     );

@@ -1,3 +1,4 @@
+import { parseNetworks } from './adapters/http/outbound-guard.js';
 import { randomBytes } from 'node:crypto';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
@@ -59,6 +60,12 @@ export const envSchema = {
     OUTBOX_CONCURRENCY: { type: 'integer', minimum: 1, maximum: 64, description: 'Deliveries (CRM requests) in flight per process' },
     OUTBOX_POLL_INTERVAL_MS: { type: 'integer', minimum: 20, maximum: 60000, description: 'How often an idle delivery worker looks for due rows' },
     CRM_REQUEST_TIMEOUT_MS: { type: 'integer', minimum: 1000, maximum: 60000, description: 'Timeout of one request to a CRM or webhook' },
+    OUTBOUND_ALLOWED_NETWORKS: {
+      type: 'string',
+      maxLength: 2000,
+      description: 'comma-separated IP networks (CIDR) outbound requests may reach although private, loopback or link-local',
+    },
+    METRICS_TOKEN: { type: 'string', minLength: 16, maxLength: 200, description: 'a bearer token of at least 16 characters for GET /metrics' },
     LEASE_HISTORY_FLUSH_MS: {
       type: 'integer',
       minimum: 50,
@@ -182,6 +189,10 @@ export interface Config {
   };
   /** The AMI connection; null when AMI_HOST is unset. */
   readonly asterisk: AsteriskConfig | null;
+  /** Private networks that CRM, webhook and recording requests may reach anyway (OUTBOUND_ALLOWED_NETWORKS). */
+  readonly outboundAllowedNetworks: readonly string[];
+  /** Bearer token GET /metrics needs; null: /metrics is not served. */
+  readonly metricsToken: string | null;
 }
 
 export interface AsteriskConfig {
@@ -310,6 +321,15 @@ export function loadConfig(env: Env = process.env, cwd = process.cwd()): Config 
     region: str('TWILIO_REGION') ?? null,
     edge: str('TWILIO_EDGE') ?? null,
   };
+  const outboundAllowedNetworks = (str('OUTBOUND_ALLOWED_NETWORKS') ?? '')
+    .split(',')
+    .map((n) => n.trim())
+    .filter(Boolean);
+  try {
+    parseNetworks(outboundAllowedNetworks);
+  } catch (err) {
+    throw new ConfigError(`OUTBOUND_ALLOWED_NETWORKS: ${(err as Error).message}`);
+  }
   const amiHost = str('AMI_HOST');
   if (amiHost && (!str('AMI_USERNAME') || !str('AMI_SECRET'))) throw new ConfigError('AMI_USERNAME and AMI_SECRET are required when AMI_HOST is set');
   const recordingsDir = str('AMI_RECORDINGS_DIR');
@@ -383,6 +403,8 @@ export function loadConfig(env: Env = process.env, cwd = process.cwd()): Config 
           defaultCountry: amiCountry as CountryCode | null,
         }
       : null,
+    outboundAllowedNetworks,
+    metricsToken: str('METRICS_TOKEN') ?? null,
   });
 }
 

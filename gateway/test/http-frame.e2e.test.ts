@@ -1,4 +1,5 @@
 import { expect } from 'chai';
+import { createTestConfig } from './helpers/config.js';
 import { useTestDatabase } from './helpers/db.js';
 import { startTestGateway } from './helpers/gateway.js';
 import type { TestGateway } from './helpers/gateway.js';
@@ -79,6 +80,32 @@ describe('HTTP frame', () => {
     await gw.api('/v1/sites');
     const text = await (await fetch(`${gw.baseUrl}/metrics`)).text();
     expect(text).to.match(/gateway_http_request_duration_seconds_count\{method="GET",route="\/v1\/sites",status="200"\} \d+/);
+    // Through a proxy (even one on this host) the metrics are not served without METRICS_TOKEN.
+    expect((await fetch(`${gw.baseUrl}/metrics`, { headers: { 'x-forwarded-for': '203.0.113.9' } })).status).to.equal(404);
+  });
+});
+
+describe('metrics behind METRICS_TOKEN', () => {
+  const t = useTestDatabase();
+  const token = 'metrics-token-0123456789';
+  let gw: TestGateway;
+  before(async () => {
+    gw = await startTestGateway(t.db, { config: createTestConfig({ metricsToken: token }) });
+  });
+  after(() => gw.stop());
+
+  it('answers only with the token', async () => {
+    await expectError(await fetch(`${gw.baseUrl}/metrics`), 401, 'UnauthorizedError');
+    await expectError(
+      await fetch(`${gw.baseUrl}/metrics`, { headers: { authorization: 'Bearer metrics-token-012345678x' } }),
+      401,
+      'UnauthorizedError',
+    );
+    // An owner's API key is not the metrics token.
+    await expectError(await gw.api('/metrics'), 401, 'UnauthorizedError');
+    const ok = await fetch(`${gw.baseUrl}/metrics`, { headers: { authorization: `Bearer ${token}` } });
+    expect(ok.status).to.equal(200);
+    expect(await ok.text()).to.match(/gateway_http_request_duration_seconds/);
   });
 });
 

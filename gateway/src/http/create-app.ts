@@ -18,6 +18,8 @@ export interface AppDeps {
   readonly statics?: readonly { path: string; handler: RequestHandler }[];
   readonly trustProxy: boolean | number | string;
   readonly validateResponses: boolean;
+  /** PUBLIC_BASE_URL's origin: console writes must come from it (or from the host they were sent to). */
+  readonly publicOrigin?: string;
 }
 
 const QUIET_PATHS = new Set(['/healthz', '/readyz', '/metrics']);
@@ -53,6 +55,7 @@ export function createApp(deps: AppDeps): Express {
     logger: deps.logger,
     validateResponses: deps.validateResponses,
     bodyLimit: '256kb',
+    ...(deps.publicOrigin ? { publicOrigin: deps.publicOrigin } : {}),
   });
   app.use(api);
   app.use((req, _res, next) => next(new NotFoundError(`No route for ${req.method} ${req.path}`)));

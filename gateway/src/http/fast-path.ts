@@ -1,6 +1,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { BadDataError, PayloadTooLargeError, UnsupportedMediaTypeError } from '../errors/app-error.js';
 import type { Logger } from '../logging/logger.js';
+import { stripControlCharsDeep } from '../shared/control-chars.js';
 import type { HttpMetrics } from '../metrics/metrics.js';
 import { logError, sendError, toAppError } from './error-handler.js';
 import type { FastRoute } from './route.js';
@@ -110,11 +111,16 @@ export async function readJsonBody(req: IncomingMessage, limit = 16 * 1024): Pro
   }
   const raw = await readBody(req, limit);
   if (raw.length === 0) throw new BadDataError('The request body is empty', [{ message: 'The request body is empty', path: 'body' }]);
+  const text = raw.toString('utf8');
+  let parsed: unknown;
   try {
-    return JSON.parse(raw.toString('utf8'));
+    parsed = JSON.parse(text);
   } catch {
     throw new BadDataError('The request body is not valid JSON', [{ message: 'The request body is not valid JSON', path: 'body' }]);
   }
+  // Raw control characters are not valid JSON; escaped ones (\u0000) are, and are dropped here so no handler or
+  // write-behind batch ever sees them. The check is one scan, and only bodies with escapes pay for the copy.
+  return text.includes('\\u') ? stripControlCharsDeep(parsed) : parsed;
 }
 
 export function sendJson(res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {

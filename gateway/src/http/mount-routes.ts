@@ -1,8 +1,9 @@
 import type { IncomingMessage } from 'node:http';
 import express from 'express';
 import type { NextFunction, Request, RequestHandler, Response, Router } from 'express';
-import { ForbiddenError, UnauthorizedError, UnsupportedMediaTypeError } from '../errors/app-error.js';
+import { BadDataError, ForbiddenError, UnauthorizedError, UnsupportedMediaTypeError } from '../errors/app-error.js';
 import type { Logger } from '../logging/logger.js';
+import { hasControlChars, stripControlCharsDeep } from '../shared/control-chars.js';
 import type { Principal } from './principal.js';
 import type { RouteDefinition, RouteSpec } from './route.js';
 import { compile, toDetails, validateOrThrow } from './validation.js';
@@ -18,6 +19,26 @@ export interface MountOptions {
   /** Check every response body against its schema and fail loudly (development and tests). */
   readonly validateResponses: boolean;
   readonly bodyLimit: string;
+  /** The gateway's own origin (PUBLIC_BASE_URL): the only page that may send console-cookie writes. */
+  readonly publicOrigin?: string;
+}
+
+const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
+
+/**
+ * A write on the console cookie must come from the console's own pages. SameSite=Strict keeps other sites out, but
+ * not sibling hosts of the same site, and a body-less POST needs no preflight: the browser's Origin (or, without
+ * it, Sec-Fetch-Site) says where the request came from. Clients that send neither (curl, scripts) are no browser
+ * a page could drive.
+ */
+function fromOwnPage(req: Request, publicOrigin: string | undefined): boolean {
+  const origin = req.headers.origin;
+  if (origin !== undefined) {
+    const own = `${req.protocol}://${req.headers.host ?? ''}`;
+    return origin === own || (publicOrigin !== undefined && origin === publicOrigin);
+  }
+  const site = req.headers['sec-fetch-site'];
+  return site === undefined || site === 'same-origin' || site === 'none';
 }
 
 export const toExpressPath = (p: string): string => p.replace(/\{([A-Za-z0-9_]+)\}/g, ':$1');
@@ -48,13 +69,18 @@ function bodyParser(spec: RouteSpec, limit: string): RequestHandler[] {
     }
     next();
   };
-  if (type === 'form') return [check, express.urlencoded({ extended: false, limit, type: () => true })];
-  if (type === 'text-json') return [check, express.json({ limit, type: () => true })];
+  // Control characters are dropped from parsed bodies (signatures are checked over the raw bytes, kept apart).
+  const clean: RequestHandler = (req, _res, next) => {
+    req.body = stripControlCharsDeep(req.body as unknown);
+    next();
+  };
+  if (type === 'form') return [check, express.urlencoded({ extended: false, limit, type: () => true }), clean];
+  if (type === 'text-json') return [check, express.json({ limit, type: () => true }), clean];
   // The raw bytes stay available for routes that verify a signature over them (Standard Webhooks).
-  return [check, express.json({ limit, type: () => true, verify: keepRawBody })];
+  return [check, express.json({ limit, type: () => true, verify: keepRawBody }), clean];
 }
 
-function authGuard(spec: RouteSpec, authenticator: Authenticator): RequestHandler {
+function authGuard(spec: RouteSpec, authenticator: Authenticator, publicOrigin?: string): RequestHandler {
   return (req, res, next) => {
     if (spec.auth === 'public') {
       res.locals.principal = null;
@@ -67,6 +93,9 @@ function authGuard(spec: RouteSpec, authenticator: Authenticator): RequestHandle
       .then((principal) => {
         res.locals.principal = principal;
         if (!principal) return next(new UnauthorizedError());
+        if (principal.via === 'session' && !SAFE_METHODS.has(req.method) && !fromOwnPage(req, publicOrigin)) {
+          return next(new ForbiddenError('A console write must come from the console itself (Origin does not match)'));
+        }
         if (!roles.includes(principal.role)) {
           return next(new ForbiddenError(`This operation needs one of the roles: ${roles.join(', ')}`));
         }
@@ -74,6 +103,19 @@ function authGuard(spec: RouteSpec, authenticator: Authenticator): RequestHandle
       })
       .catch(next);
   };
+}
+
+function refuseControlChars(values: unknown, where: 'params' | 'query'): void {
+  const bad = (v: unknown): boolean =>
+    typeof v === 'string'
+      ? hasControlChars(v)
+      : Array.isArray(v)
+        ? v.some(bad)
+        : !!v && typeof v === 'object' && Object.entries(v).some(([k, x]) => hasControlChars(k) || bad(x));
+  if (bad(values))
+    throw new BadDataError(`The ${where === 'params' ? 'path' : 'query string'} holds a control character`, [
+      { path: where, message: 'Control characters are not allowed' },
+    ]);
 }
 
 export function mountRoutes(router: Router, routes: readonly RouteDefinition[], opts: MountOptions): void {
@@ -85,6 +127,9 @@ export function mountRoutes(router: Router, routes: readonly RouteDefinition[], 
     );
     const run = async (req: Request, res: Response, next: NextFunction): Promise<void> => {
       try {
+        // An id or filter with a control character names nothing: refused before it reaches SQL (NUL would fail there).
+        refuseControlChars(req.params, 'params');
+        refuseControlChars(req.query, 'query');
         const params = spec.params ? validateOrThrow(spec.params, { ...req.params }, 'params', { coerce: true }) : undefined;
         const query = spec.query ? validateOrThrow(spec.query, { ...(req.query as object) }, 'query', { coerce: true }) : undefined;
         const body = spec.body ? validateOrThrow(spec.body, req.body ?? {}, 'body') : undefined;
@@ -105,7 +150,7 @@ export function mountRoutes(router: Router, routes: readonly RouteDefinition[], 
         next(err);
       }
     };
-    const chain = [authGuard(spec, opts.authenticator), ...bodyParser(spec, opts.bodyLimit), run];
+    const chain = [authGuard(spec, opts.authenticator, opts.publicOrigin), ...bodyParser(spec, opts.bodyLimit), run];
     router[spec.method](toExpressPath(spec.path), ...chain);
   }
 }

@@ -11,6 +11,8 @@ export interface Principal {
   readonly userId: string | null;
   readonly apiKeyId: string | null;
   readonly via: 'api_key' | 'session';
+  /** The console session behind the request (via 'session'), so a password change can keep it and end the others. */
+  readonly sessionId?: string;
 }
 
 /** Role sets used by routes; owners can do everything admins can. */

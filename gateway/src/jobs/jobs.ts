@@ -9,6 +9,7 @@ import type { PoolHealthService } from '../features/number-pools/pool-health-ser
 import type { TrackingNumberService } from '../features/tracking-numbers/tracking-number-service.js';
 import type { RoutingService } from '../features/call-webhooks/routing-service.js';
 import type { CallService } from '../features/calls/call-service.js';
+import type { StaleCallReconciler } from '../features/calls/stale-call-reconciler.js';
 import type { Logger } from '../logging/logger.js';
 import type { Clock } from '../shared/clock.js';
 import type { Job } from './scheduler.js';
@@ -25,6 +26,7 @@ export function createJobs(deps: {
   numberPools: { leases: NumberLeaseService; health: PoolHealthService; numbers: TrackingNumberService };
   routing?: RoutingService;
   calls?: CallService;
+  staleCalls?: StaleCallReconciler;
 }): Job[] {
   const { leases, health } = deps.numberPools;
   const jobs: Job[] = [
@@ -119,6 +121,11 @@ export function createJobs(deps: {
         if (n) deps.logger.warn({ deleted: n }, 'call events whose call never appeared were dropped');
       },
     });
+  }
+  if (deps.staleCalls) {
+    const staleCalls = deps.staleCalls;
+    // Calls whose final callbacks were lost (a restart, an AMI outage) are closed from the provider's own state.
+    jobs.push({ name: 'calls.reconcile-stale', intervalMs: 300_000, runAtStart: true, run: async () => void (await staleCalls.runOnce()) });
   }
   if (deps.db.kind === 'pglite') {
     // PGlite runs no autovacuum worker: without this, hot tables (leases, sessions) only grow.

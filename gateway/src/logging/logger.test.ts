@@ -32,4 +32,15 @@ describe('logger', () => {
     expect(lines[0]?.msg).to.equal('ringing from +14*******00');
     expect((lines[0]?.call as Record<string, string> | undefined)?.uniqueid).to.equal('1770888509.40');
   });
+
+  it('masks numbers in logged errors (driver details name them) and in URL-encoded text', async () => {
+    const { lines, stream } = capture();
+    const log = createLogger({ level: 'info' }, stream);
+    const err = Object.assign(new Error('duplicate key: Key (e164)=(+14155550101) already exists'), { detail: 'Key (caller)=(+79161234567)' });
+    log.error({ err, url: 'https://api.example/Calls?To=%2B14155550102&From=%2b79161234568' }, 'write failed');
+    await new Promise((r) => setImmediate(r));
+    const line = JSON.stringify(lines[0]);
+    expect(line).not.to.match(/4155550101|9161234567|4155550102|9161234568/);
+    expect((lines[0]!.err as Record<string, string>).message).to.equal('duplicate key: Key (e164)=(+14*******01) already exists');
+  });
 });

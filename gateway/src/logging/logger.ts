@@ -17,14 +17,25 @@ export function maskPhone(value: string): string {
   return `${prefix}${digits.slice(0, 2)}${'*'.repeat(digits.length - 4)}${digits.slice(-2)}`;
 }
 
+// The same in URLs and form bodies, where "+" travels as %2B.
+const ENCODED_PHONE_RE = /%2B\d{6,15}/gi;
+
 export function maskPhonesInText(text: string): string {
-  return text.replace(PHONE_RE, (m) => maskPhone(m));
+  const plain = text.includes('+') ? text.replace(PHONE_RE, (m) => maskPhone(m)) : text;
+  return /%2B/i.test(plain) ? plain.replace(ENCODED_PHONE_RE, (m) => `%2B${maskPhone(`+${m.slice(3)}`).slice(1)}`) : plain;
+}
+
+/** Errors are logged through pino's serializer; their message, stack and driver details (a unique-key violation
+ * names the number) are masked like any other text. */
+function maskError(err: unknown): unknown {
+  const out = pino.stdSerializers.err(err as Error) as unknown as Record<string, unknown>;
+  return maskValue('', out, 0, new WeakSet());
 }
 
 function maskValue(key: string, value: unknown, depth: number, seen: WeakSet<object>): unknown {
   if (typeof value === 'string') {
     if (PHONE_KEYS.test(key) && /^\+?[\d\s().-]{6,20}$/.test(value)) return maskPhone(value);
-    return value.includes('+') ? maskPhonesInText(value) : value;
+    return value.includes('+') || value.includes('%') ? maskPhonesInText(value) : value;
   }
   if (value === null || typeof value !== 'object' || depth > 6) return value;
   if (value instanceof Error || value instanceof Date || Buffer.isBuffer(value)) return value;
@@ -58,7 +69,7 @@ export function createLogger(opts: { level: LogLevel; name?: string }, destinati
           method.apply(this, masked);
         },
       },
-      serializers: { err: pino.stdSerializers.err },
+      serializers: { err: maskError },
     },
     destination,
   );

@@ -32,12 +32,17 @@ export function createTestConfig(overrides: Overrides = {}): Config {
     twilioVoiceFallbackUrl: null,
     bootstrap: { email: `owner-${randomBytes(3).toString('hex')}@test.local`, password: 'correct horse battery', apiKey: null },
     asterisk: null,
+    // Tests talk to loopback stand-ins: the operator's allow-list, set explicitly.
+    outboundAllowedNetworks: ['127.0.0.0/8', '::1/128'],
+    metricsToken: null,
   };
   const merged: Record<string, unknown> = { ...base };
   for (const [k, v] of Object.entries(overrides)) {
     const current = (base as unknown as Record<string, unknown>)[k];
     merged[k] =
-      v && typeof v === 'object' && !(v instanceof URL) && !Buffer.isBuffer(v) && current && typeof current === 'object' ? { ...current, ...v } : v;
+      v && typeof v === 'object' && !Array.isArray(v) && !(v instanceof URL) && !Buffer.isBuffer(v) && current && typeof current === 'object'
+        ? { ...current, ...v }
+        : v;
   }
   return merged as unknown as Config;
 }

@@ -47,6 +47,8 @@ export interface TwilioStandIn {
   readonly problems: string[];
   /** Phone numbers "owned" by the account: created by POST, removed by DELETE. */
   readonly owned: Map<string, Json>;
+  /** Call resources by CallSid (fields of the Call resource, e.g. status, duration, end_time); others are 404. */
+  readonly calls: Map<string, Json>;
   close(): Promise<void>;
 }
 
@@ -129,11 +131,17 @@ const snake = (k: string) => k.replace(/([a-z0-9])([A-Z])/g, '$1_$2').toLowerCas
 
 export async function startTwilioStandIn(
   auth: { accountSid: string; authToken: string },
-  opts: { available?: string[] } = {},
+  opts: {
+    available?: string[];
+    /** More Twilio accounts this stand-in knows (each with its own token), besides `auth`. */
+    logins?: readonly { accountSid: string; authToken: string }[];
+  } = {},
 ): Promise<TwilioStandIn> {
+  const logins = [auth, ...(opts.logins ?? [])];
   const requests: TwilioRequest[] = [];
   const problems: string[] = [];
   const owned = new Map<string, Json>();
+  const calls = new Map<string, Json>();
   const available = opts.available ?? ['+14155550101', '+14155550102', '+14155550103'];
 
   const fail = (res: ServerResponse, status: number, message: string) => {
@@ -149,9 +157,11 @@ export async function startTwilioStandIn(
       if (!op) return fail(res, 404, `no operation for ${req.method} ${url.pathname}`);
       const m = op.regex.exec(url.pathname)!;
       const pathParams = Object.fromEntries(op.names.map((n, i) => [n, decodeURIComponent(m[i + 1]!)]));
-      const expected = `Basic ${Buffer.from(`${auth.accountSid}:${auth.authToken}`).toString('base64')}`;
-      if (req.headers.authorization !== expected) return fail(res, 401, `${op.operationId}: bad Basic auth`);
-      if (pathParams.AccountSid !== auth.accountSid) return fail(res, 403, `${op.operationId}: AccountSid in the path is not the caller's`);
+      const caller = logins.find((l) => req.headers.authorization === `Basic ${Buffer.from(`${l.accountSid}:${l.authToken}`).toString('base64')}`);
+      if (!caller) return fail(res, 401, `${op.operationId}: bad Basic auth`);
+      // The Account resource names its account `Sid`; every other resource has it as `AccountSid`.
+      const pathAccount = op.operationId === 'FetchAccount' ? pathParams.Sid : pathParams.AccountSid;
+      if (pathAccount !== caller.accountSid) return fail(res, 403, `${op.operationId}: AccountSid in the path is not the caller's`);
 
       const query: Record<string, string> = {};
       for (const [k, v] of url.searchParams) query[k] = v;
@@ -205,10 +215,10 @@ export async function startTwilioStandIn(
           body = {
             ...body!,
             sid: s,
-            account_sid: auth.accountSid,
+            account_sid: caller.accountSid,
             phone_number: number,
             friendly_name: form.FriendlyName ?? number,
-            uri: `/2010-04-01/Accounts/${auth.accountSid}/IncomingPhoneNumbers/${s}.json`,
+            uri: `/2010-04-01/Accounts/${caller.accountSid}/IncomingPhoneNumbers/${s}.json`,
           };
           for (const [k, v] of Object.entries(form)) if (snake(k) in body) body[snake(k)] = v;
           owned.set(s, body);
@@ -222,6 +232,15 @@ export async function startTwilioStandIn(
           body = cur;
           break;
         }
+        case 'FetchCall': {
+          const c = calls.get(pathParams.Sid!);
+          if (!c) return fail(res, 404, `FetchCall: no call ${pathParams.Sid}`);
+          body = { ...body!, sid: pathParams.Sid, account_sid: caller.accountSid, parent_call_sid: null, ...c };
+          break;
+        }
+        case 'FetchAccount':
+          body = { ...body!, sid: caller.accountSid, owner_account_sid: caller.accountSid, auth_token: caller.authToken, status: 'active' };
+          break;
         case 'DeleteIncomingPhoneNumber':
           if (!owned.delete(pathParams.Sid!)) return fail(res, 404, `DeleteIncomingPhoneNumber: no number ${pathParams.Sid}`);
           break;
@@ -245,6 +264,7 @@ export async function startTwilioStandIn(
     requests,
     problems,
     owned,
+    calls,
     close: () => new Promise((resolve) => server.close(() => resolve())),
   };
 }

@@ -104,6 +104,7 @@ export class AmoCrmSink implements LeadSink {
       body: JSON.stringify(body),
       timeoutMs: this.cfg.timeoutMs,
       signal: ctx.signal,
+      fetch: ctx.fetch,
     });
     if (a.status >= 200 && a.status < 300) {
       try {
@@ -114,6 +115,21 @@ export class AmoCrmSink implements LeadSink {
     }
     // 401: the token expired; it is refreshed out of band, so keep the lead waiting rather than dropping it.
     if (a.status === 401) return Promise.reject(new DeliveryError(`amoCRM ${path} answered 401 (token expired or revoked)`, { retryable: true }));
-    return Promise.reject(httpFailure(`amoCRM ${path}`, a, a.text.slice(0, 200)));
+    // Only amoCRM's own problem fields (RFC 7807 title/detail), never the raw answer: the text ends up in the
+    // outbox's last error, which admins read, and must not echo whatever a misdirected URL answered.
+    return Promise.reject(httpFailure(`amoCRM ${path}`, a, problemDetail(a.text)));
+  }
+}
+
+function problemDetail(text: string): string {
+  try {
+    const p = JSON.parse(text) as { title?: unknown; detail?: unknown };
+    const parts = [p.title, p.detail].filter((x): x is string => typeof x === 'string' && x.length > 0);
+    return parts
+      .join(': ')
+      .replace(/[^\p{L}\p{N} .,:;'"()_-]/gu, '')
+      .slice(0, 120);
+  } catch {
+    return '';
   }
 }

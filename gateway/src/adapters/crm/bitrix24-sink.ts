@@ -157,6 +157,7 @@ export class Bitrix24Sink implements LeadSink {
       body: JSON.stringify(body),
       timeoutMs: this.cfg.timeoutMs,
       signal: ctx.signal,
+      fetch: ctx.fetch,
     });
     let parsed: B24Answer | null = null;
     try {

@@ -1,3 +1,5 @@
+import { refusalOf } from '../http/outbound-guard.js';
+import type { OutboundFetch } from '../http/outbound-guard.js';
 import { DeliveryError, parseRetryAfter } from '../../features/outbox/outbox-handler.js';
 
 /** The endpoint told us to stop for good (Standard Webhooks: 410 Gone): the sink is disabled. */
@@ -20,12 +22,20 @@ export interface HttpAnswer {
  */
 export async function crmRequest(
   url: string,
-  init: { method: string; headers: Record<string, string>; body?: string; timeoutMs: number; signal: AbortSignal },
+  init: {
+    method: string;
+    headers: Record<string, string>;
+    body?: string;
+    timeoutMs: number;
+    signal: AbortSignal;
+    /** The outbound guard's fetch (private addresses refused); the platform's fetch when absent (unit tests). */
+    fetch?: OutboundFetch | undefined;
+  },
 ): Promise<HttpAnswer> {
   const timeout = AbortSignal.timeout(init.timeoutMs);
   const signal = AbortSignal.any([timeout, init.signal]);
   try {
-    const res = await fetch(url, {
+    const res = await (init.fetch ?? fetch)(url, {
       method: init.method,
       headers: init.headers,
       ...(init.body === undefined ? {} : { body: init.body }),
@@ -35,6 +45,8 @@ export async function crmRequest(
     return { status: res.status, headers: res.headers, text: await res.text() };
   } catch (err) {
     if (init.signal.aborted) throw err;
+    const refused = refusalOf(err);
+    if (refused) throw new DeliveryError(`${init.method} ${redact(url)} refused: ${refused.message}`, { retryable: false, cause: err });
     const why = timeout.aborted ? `timed out after ${init.timeoutMs} ms` : `failed: ${(err as Error).message}`;
     throw new DeliveryError(`${init.method} ${redact(url)} ${why}`, { retryable: true, cause: err });
   }

@@ -83,6 +83,7 @@ export class GenericWebhookSink implements LeadSink {
       body,
       timeoutMs: this.cfg.timeoutMs,
       signal: ctx.signal,
+      fetch: ctx.fetch,
     });
     if (a.status === 410) throw new SinkGoneError('The webhook endpoint answered 410 Gone');
     if (a.status < 200 || a.status > 299) throw httpFailure('The webhook endpoint', a);

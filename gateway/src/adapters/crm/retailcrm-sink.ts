@@ -113,6 +113,7 @@ export class RetailCrmSink implements LeadSink {
       headers: this.headers(),
       timeoutMs: this.cfg.timeoutMs,
       signal: ctx.signal,
+      fetch: ctx.fetch,
     });
     const body = parse(a);
     if (a.status === 404) return null;
@@ -168,6 +169,7 @@ export class RetailCrmSink implements LeadSink {
       body: new URLSearchParams(form).toString(),
       timeoutMs: this.cfg.timeoutMs,
       signal: ctx.signal,
+      fetch: ctx.fetch,
     });
   }
 

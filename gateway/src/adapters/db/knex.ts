@@ -3,6 +3,7 @@ import { PGlite, types } from '@electric-sql/pglite';
 import knexFactory from 'knex';
 import type { Knex } from 'knex';
 import pg from 'pg';
+import { acquireDataDirLock } from './data-dir-lock.js';
 import { createPgliteClientClass } from './pglite-dialect.js';
 
 export type Db = Knex;
@@ -43,12 +44,15 @@ export async function openDatabase(cfg: DbConfig): Promise<Database> {
   }
 
   if (cfg.dataDir) mkdirSync(cfg.dataDir, { recursive: true });
-  const pglite = new PGlite({
-    ...(cfg.dataDir ? { dataDir: cfg.dataDir } : {}),
-    ...(cfg.loadDataDir ? { loadDataDir: cfg.loadDataDir } : {}),
-    parsers: { [types.INT8]: toNumber, [types.NUMERIC]: toNumber },
-  });
-  await pglite.waitReady;
+  // One process per data directory: a tool opening it under a running gateway would corrupt it.
+  const release = cfg.dataDir ? acquireDataDirLock(cfg.dataDir) : () => undefined;
+  let pglite: PGlite;
+  try {
+    pglite = await startPglite(cfg);
+  } catch (err) {
+    release();
+    throw err;
+  }
   const knex = knexFactory({
     client: createPgliteClientClass(pglite) as unknown as typeof knexFactory.Client,
     connection: {},
@@ -62,6 +66,17 @@ export async function openDatabase(cfg: DbConfig): Promise<Database> {
     async close() {
       await knex.destroy();
       if (!pglite.closed) await pglite.close();
+      release();
     },
   };
+}
+
+async function startPglite(cfg: Extract<DbConfig, { kind: 'pglite' }>): Promise<PGlite> {
+  const pglite = new PGlite({
+    ...(cfg.dataDir ? { dataDir: cfg.dataDir } : {}),
+    ...(cfg.loadDataDir ? { loadDataDir: cfg.loadDataDir } : {}),
+    parsers: { [types.INT8]: toNumber, [types.NUMERIC]: toNumber },
+  });
+  await pglite.waitReady;
+  return pglite;
 }

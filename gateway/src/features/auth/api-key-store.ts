@@ -62,6 +62,14 @@ const toDomain = (r: ApiKeyRow): ApiKey => ({
   revokedAt: r.revoked_at,
 });
 
+// A PBX key can only push recordings: it ranks below every user role, so capping never raises it.
+const RANK: Record<Role, number> = { owner: 3, admin: 2, manager: 1, analyst: 1, pbx: 0 };
+
+/** A key's role, never above its user's: a demoted user's keys are demoted with them. */
+export function cappedRole(keyRole: Role, userRole: Role): Role {
+  return RANK[keyRole] < RANK[userRole] || keyRole === userRole ? keyRole : userRole;
+}
+
 export class PgApiKeyStore implements ApiKeyStore {
   async create(db: DbOrTrx, k: NewApiKey): Promise<ApiKey> {
     const [row] = await db(TABLE)
@@ -80,13 +88,19 @@ export class PgApiKeyStore implements ApiKeyStore {
   }
 
   async findActiveByHash(db: DbOrTrx, keyHash: string, now: Date): Promise<ApiKey | null> {
-    const row = await db(TABLE)
-      .select(...COLUMNS)
-      .where({ key_hash: keyHash })
-      .whereNull('revoked_at')
-      .andWhere((q) => q.whereNull('expires_at').orWhere('expires_at', '>', now))
-      .first();
-    return row ? toDomain(row) : null;
+    // A key acts for its user: the user's state and role now, not when the key was made (keys of no user, such as
+    // the bootstrap key, stand on their own).
+    const row = (await db(`${TABLE} as k`)
+      .leftJoin('users as u', 'u.id', 'k.user_id')
+      .select(...COLUMNS.map((c) => `k.${c}`), 'u.role as user_role')
+      .where('k.key_hash', keyHash)
+      .whereNull('k.revoked_at')
+      .andWhere((q) => q.whereNull('k.expires_at').orWhere('k.expires_at', '>', now))
+      .andWhere((q) => q.whereNull('k.user_id').orWhere((w) => w.whereNotNull('u.id').whereNull('u.disabled_at')))
+      .first()) as (ApiKeyRow & { user_role: Role | null }) | undefined;
+    if (!row) return null;
+    const key = toDomain(row);
+    return row.user_role ? { ...key, role: cappedRole(key.role, row.user_role) } : key;
   }
 
   async list(db: DbOrTrx, accountId: string): Promise<ApiKey[]> {

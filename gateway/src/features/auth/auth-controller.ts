@@ -1,3 +1,4 @@
+import type { Principal } from '../../http/principal.js';
 import { ADMINS, ANY_ROLE } from '../../http/principal.js';
 import { route } from '../../http/route.js';
 import type { Controller, RouteDefinition } from '../../http/route.js';
@@ -13,6 +14,9 @@ import {
 } from './auth-schemas.js';
 import type { AuthService } from './auth-service.js';
 import { SESSION_COOKIE, clearSessionCookie, readCookie, sessionCookie } from './request-authenticator.js';
+
+/** The principal as the API shows it: the session's own id stays on the server. */
+const publicPrincipal = (p: Principal) => ({ accountId: p.accountId, role: p.role, userId: p.userId, apiKeyId: p.apiKeyId, via: p.via });
 
 const iso = (d: Date | null): string | null => (d ? d.toISOString() : null);
 
@@ -82,7 +86,7 @@ export class AuthController implements Controller {
           auth: ANY_ROLE,
           responses: { 200: { description: 'The caller', schema: principalSchema } },
         },
-        ({ principal }) => ({ status: 200, body: principal }),
+        ({ principal }) => ({ status: 200, body: publicPrincipal(principal) }),
       ),
       route(
         {

@@ -1,11 +1,13 @@
+import { randomBytes } from 'node:crypto';
 import type { Db } from '../../adapters/db/knex.js';
-import { BadDataError, ForbiddenError, NotFoundError, TooManyRequestsError, UnauthorizedError } from '../../errors/app-error.js';
+import { BadDataError, ForbiddenError, NotFoundError, UnauthorizedError } from '../../errors/app-error.js';
 import type { Logger } from '../../logging/logger.js';
 import type { Principal, Role } from '../../http/principal.js';
 import type { Clock } from '../../shared/clock.js';
 import { newId } from '../../shared/ids.js';
 import type { AuditLog } from '../audit/audit-log-store.js';
-import { verifyPassword } from '../users/password.js';
+import { hashPassword, verifyPassword } from '../users/password.js';
+import { LoginThrottle } from './login-throttle.js';
 import type { UserStore } from '../users/user-store.js';
 import type { ApiKey, ApiKeyStore } from './api-key-store.js';
 import type { SessionStore } from './session-store.js';
@@ -14,8 +16,9 @@ import { API_KEY_PREFIX, SESSION_PREFIX, displayPrefix, hashToken, newSecretToke
 const SESSION_DAYS = 14;
 const DAY_MS = 86_400_000;
 const TOUCH_EVERY_MS = 60_000;
-const LOGIN_WINDOW_MS = 15 * 60_000;
-const LOGIN_MAX_FAILURES = 10;
+let dummy: Promise<string> | null = null;
+/** A real scrypt hash of a random password, made once: what unknown emails are checked against. */
+const dummyHash = (): Promise<string> => (dummy ??= hashPassword(randomBytes(16).toString('hex')));
 
 /** Owners outrank admins, who outrank managers and analysts; a key never gets more power than its creator. */
 // A PBX key can only upload recordings, which admins can do: admins and owners hand them out.
@@ -33,7 +36,8 @@ export interface AuthDeps {
 
 export class AuthService {
   private readonly lastTouched = new Map<string, number>();
-  private readonly failures = new Map<string, { count: number; since: number }>();
+  /** Failed logins per address, account and both; bounded (login-throttle.ts). */
+  readonly throttle = new LoginThrottle();
 
   constructor(private readonly deps: AuthDeps) {}
 
@@ -59,7 +63,7 @@ export class AuthService {
       const expires = new Date(now.getTime() + SESSION_DAYS * DAY_MS);
       this.deps.sessions.extend(this.deps.db, s.id, now, expires).catch((err: unknown) => this.deps.logger.warn({ err }, 'session extend failed'));
     }
-    return { accountId: s.accountId, role: s.role, userId: s.userId, apiKeyId: null, via: 'session' };
+    return { accountId: s.accountId, role: s.role, userId: s.userId, apiKeyId: null, via: 'session', sessionId: s.id };
   }
 
   async login(
@@ -69,18 +73,18 @@ export class AuthService {
   ): Promise<{ token: string; expiresAt: Date; principal: Principal }> {
     const now = this.deps.clock.nowMs();
     const key = email.toLowerCase();
-    const f = this.failures.get(key);
-    if (f && now - f.since < LOGIN_WINDOW_MS && f.count >= LOGIN_MAX_FAILURES) {
-      throw new TooManyRequestsError('Too many failed logins for this user; try again in 15 minutes');
-    }
+    this.throttle.check(key, meta.ip, now);
     const user = await this.deps.users.findByEmailWithSecret(this.deps.db, email);
-    const ok = !!user && !user.disabledAt && !!user.passwordHash && (await verifyPassword(password, user.passwordHash));
+    // One scrypt run whatever the email: an unknown, disabled or password-less user costs the same time as a
+    // wrong password, so the answer's timing does not tell which emails have accounts.
+    const hash = user && !user.disabledAt && user.passwordHash ? user.passwordHash : await dummyHash();
+    const matches = await verifyPassword(password, hash);
+    const ok = matches && !!user && !user.disabledAt && hash === user.passwordHash;
     if (!ok || !user) {
-      const cur = f && now - f.since < LOGIN_WINDOW_MS ? f : { count: 0, since: now };
-      this.failures.set(key, { count: cur.count + 1, since: cur.since });
+      this.throttle.failed(key, meta.ip, now);
       throw new UnauthorizedError('Wrong email or password');
     }
-    this.failures.delete(key);
+    this.throttle.succeeded(key, meta.ip);
     const token = newSecretToken(SESSION_PREFIX);
     const expiresAt = new Date(now + SESSION_DAYS * DAY_MS);
     await this.deps.sessions.create(this.deps.db, {

@@ -20,6 +20,8 @@ export interface SessionStore {
   extend(db: DbOrTrx, id: string, lastSeenAt: Date, expiresAt: Date): Promise<void>;
   delete(db: DbOrTrx, tokenHash: string): Promise<void>;
   deleteExpired(db: DbOrTrx, now: Date): Promise<number>;
+  /** Ends every session of the user but `keepId` (a password change keeps the session that made it). */
+  deleteForUser(db: DbOrTrx, accountId: string, userId: string, keepId: string | null): Promise<number>;
 }
 
 interface SessionRow {
@@ -65,6 +67,11 @@ export class PgSessionStore implements SessionStore {
 
   async delete(db: DbOrTrx, tokenHash: string): Promise<void> {
     await db('user_sessions').where({ token_hash: tokenHash }).del();
+  }
+
+  async deleteForUser(db: DbOrTrx, accountId: string, userId: string, keepId: string | null): Promise<number> {
+    const q = db('user_sessions').where({ account_id: accountId, user_id: userId });
+    return (keepId ? q.whereNot({ id: keepId }) : q).del();
   }
 
   async deleteExpired(db: DbOrTrx, now: Date): Promise<number> {

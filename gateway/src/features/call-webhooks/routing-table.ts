@@ -149,15 +149,21 @@ export async function loadRoutingSnapshot(
     if (r.default_forward_to && !fallbackSite.has(r.account_id)) fallbackSite.set(r.account_id, r.id);
   }
   const twilio = new Map<string, TwilioLogin>();
+  let defaultAccountId: string | null = null;
   if (deps.defaultTwilio) {
     const first = (await db('accounts')
       .select('id')
       .orderBy([{ column: 'created_at' }, { column: 'id' }])
       .first()) as { id: string } | undefined;
+    defaultAccountId = first?.id ?? null;
     if (first) twilio.set(deps.defaultTwilio.accountSid, { accountId: first.id, authToken: deps.defaultTwilio.authToken });
   }
-  // Stored logins win over the environment's default for the same SID.
-  for (const l of await deps.twilioLogins()) twilio.set(l.accountSid, { accountId: l.accountId, authToken: l.authToken });
+  // A stored login of the environment's SID counts only when the default account stored it (a fresher token);
+  // one stored by another tenant (before that was refused) never takes the default account's calls.
+  for (const l of await deps.twilioLogins()) {
+    if (deps.defaultTwilio?.accountSid === l.accountSid && l.accountId !== defaultAccountId) continue;
+    twilio.set(l.accountSid, { accountId: l.accountId, authToken: l.authToken });
+  }
   return {
     numbers,
     sites,

@@ -16,6 +16,7 @@ import type { FastController, FastRoute } from '../../http/route.js';
 import { compile, toDetails } from '../../http/validation.js';
 import type { Logger } from '../../logging/logger.js';
 import type { Clock } from '../../shared/clock.js';
+import { stripControlCharsDeep } from '../../shared/control-chars.js';
 import type { CallEvent } from '../calls/call-events.js';
 import type { AnswerGate } from './answer-gate.js';
 import type { CallWebhookMetrics } from './call-webhook-metrics.js';
@@ -137,7 +138,8 @@ export class TwilioWebhookController implements FastController {
   private voice(signature: string | string[] | undefined, originalUrl: string, params: TwilioParams, res: ServerResponse): void {
     const loginAccountId = this.verify(signature, originalUrl, params);
     const now = this.deps.clock.now();
-    const { call, events } = parseVoice(params, now);
+    // Verified over what Twilio sent; used (and stored) without characters no row or TwiML may hold.
+    const { call, events } = parseVoice(stripControlCharsDeep(params), now);
     const decision = this.deps.routing.decide({ accountSid: call.accountSid, to: call.to, from: call.from });
     let twiml: string;
     switch (decision.kind) {
@@ -185,8 +187,9 @@ export class TwilioWebhookController implements FastController {
     params: TwilioParams,
     parse: (p: TwilioParams, now: Date) => { accountSid: string; events: CallEvent[] },
   ): Promise<void> {
-    this.verify(req.headers['x-twilio-signature'], req.url ?? '/', params);
-    const { events } = parse(params, this.deps.clock.now());
+    const accountId = this.verify(req.headers['x-twilio-signature'], req.url ?? '/', params);
+    // Each event names the tenant whose login signed it: a CallSid of another tenant's call is not enough to touch it.
+    const events = parse(stripControlCharsDeep(params), this.deps.clock.now()).events.map((e): CallEvent => ({ ...e, accountId }));
     // In order, each bounded: a healthy database answers after the write, a sick one never holds Twilio up.
     const deadline = Date.now() + CALLBACK_WRITE_WAIT_MS;
     for (const e of events) {

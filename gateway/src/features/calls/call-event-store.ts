@@ -32,14 +32,16 @@ export class PgCallEventStore {
       .where({ provider, provider_call_id: providerCallId })
       .whereNull('call_id')
       .orderBy([{ column: 'occurred_at' }, { column: 'id' }])) as { id: string; payload: CallEvent & { occurredAt: string } }[];
-    if (!rows.length) return [];
+    // Parked events another tenant's login reported stay parked (and age out): never applied to this call.
+    const own = rows.filter((r) => !r.payload.accountId || r.payload.accountId === accountId);
+    if (!own.length) return [];
     await db(TABLE)
       .whereIn(
         'id',
-        rows.map((r) => r.id),
+        own.map((r) => r.id),
       )
       .update({ call_id: callId, account_id: accountId });
-    return rows.map((r) => ({ ...r.payload, occurredAt: new Date(r.payload.occurredAt) }) as CallEvent);
+    return own.map((r) => ({ ...r.payload, occurredAt: new Date(r.payload.occurredAt) }) as CallEvent);
   }
 
   async listForCall(db: DbOrTrx, accountId: string, callId: string): Promise<{ type: string; eventKey: string; occurredAt: Date }[]> {

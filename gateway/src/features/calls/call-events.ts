@@ -28,6 +28,11 @@ interface CallEventBase {
   readonly occurredAt: Date;
   /** The provider's payload, stored with the call for audit and debugging. */
   readonly raw?: Readonly<Record<string, unknown>>;
+  /**
+   * The tenant when the adapter knows it (Twilio: the account whose login signed the webhook). An event that names
+   * a tenant is applied only to that tenant's call; otherwise the tracking number says.
+   */
+  readonly accountId?: string;
 }
 
 export interface CallRingingEvent extends CallEventBase {
@@ -38,8 +43,7 @@ export interface CallRingingEvent extends CallEventBase {
   readonly caller: string;
   /** Where the call is being forwarded, when the adapter knows. */
   readonly forwardTo?: string;
-  /** The tenant and site when the adapter knows them (Twilio: the webhook's AccountSid); otherwise the tracking number says. */
-  readonly accountId?: string;
+  /** The site when the adapter knows it. */
   readonly siteId?: string;
 }
 

@@ -172,6 +172,7 @@ export class CallService implements CallEventSink {
   }
 
   private async applyLater(e: Exclude<CallEvent, CallRingingEvent>, key: string): Promise<Applied | null> {
+    let foreign = false;
     const applied = await this.deps.db.transaction(async (trx): Promise<Applied | null> => {
       // An existing call's row lock serialises its events. Only an event that may have to be parked takes the
       // creation lock (and looks again once it holds it), so none is parked after its call claimed the parked ones.
@@ -180,11 +181,17 @@ export class CallService implements CallEventSink {
         await this.lockCallId(trx, e.provider, e.providerCallId);
         call = await this.deps.calls.getByProviderIdForUpdate(trx, e.provider, e.providerCallId);
       }
+      if (call && e.accountId && call.accountId !== e.accountId) {
+        // Signed by another tenant's login: not recorded either, so it cannot take the real event's key.
+        this.deps.logger.warn({ provider: e.provider, providerCallId: e.providerCallId }, 'event for another account’s call ignored');
+        foreign = true;
+        return null;
+      }
       const fresh = await this.deps.events.record(trx, { id: newId(), accountId: call?.accountId ?? null, callId: call?.id ?? null, event: e });
       if (!fresh || !call) return null;
       return this.applyToCall(trx, call, e);
     });
-    this.remember(key);
+    if (!foreign) this.remember(key);
     return applied;
   }
 

@@ -119,6 +119,17 @@ export class PgCallStore {
     return rows[0] ? toDomain(rows[0]) : null;
   }
 
+  /** Calls of any account still ringing or in progress that started before `before`, oldest first: reconciliation. */
+  async listUnfinishedBefore(db: DbOrTrx, before: Date, limit: number): Promise<Call[]> {
+    const rows = (await db(TABLE)
+      .select(...COLUMNS)
+      .whereIn('status', ['ringing', 'answered'])
+      .where('started_at', '<', before)
+      .orderBy('started_at')
+      .limit(limit)) as CallRow[];
+    return rows.map(toDomain);
+  }
+
   /** The call with a row lock, for a read-modify-write inside a transaction. */
   async getByProviderIdForUpdate(db: DbOrTrx, provider: CallProvider, providerCallId: string): Promise<Call | null> {
     const row = (await db(TABLE)

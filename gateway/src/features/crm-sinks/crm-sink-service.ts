@@ -47,8 +47,31 @@ export class CrmSinkService {
       audit: AuditLog;
       box: SecretBox;
       clock: Clock;
+      /** Throws when a URL leads to a private, loopback or metadata address (the outbound guard). */
+      checkUrl?: (url: URL) => Promise<void>;
     },
   ) {}
+
+  /** Every http(s) URL of a sink's config and secrets, checked where it resolves now (and again on every request). */
+  private async checkUrls(config: Record<string, unknown>, secrets: Record<string, unknown>): Promise<void> {
+    const check = this.deps.checkUrl;
+    if (!check) return;
+    for (const [where, values] of [
+      ['config', config],
+      ['secrets', secrets],
+    ] as const) {
+      for (const [key, value] of Object.entries(values)) {
+        if (typeof value !== 'string' || !/^https?:\/\//i.test(value)) continue;
+        try {
+          await check(new URL(value));
+        } catch (err) {
+          throw new BadDataError('The URL leads to an address this gateway does not call', [
+            { path: `body/${where}/${key}`, message: (err as Error).message },
+          ]);
+        }
+      }
+    }
+  }
 
   async list(actor: Principal, siteId: string): Promise<CrmSink[]> {
     await this.site(actor, siteId);
@@ -64,6 +87,7 @@ export class CrmSinkService {
   async create(actor: Principal, siteId: string, input: CreateCrmSinkInput): Promise<{ sink: CrmSink; feedbackToken: string }> {
     await this.site(actor, siteId);
     checkKind(input.kind, input.config, input.secrets);
+    await this.checkUrls(input.config, input.secrets);
     const feedbackToken = `ctf_${randomBytes(24).toString('base64url')}`;
     return this.deps.db.transaction(async (trx) => {
       const sink = await this.deps.sinks.create(trx, {
@@ -91,7 +115,10 @@ export class CrmSinkService {
       const sealed = await this.deps.sinks.getSecrets(this.deps.db, actor.accountId, id);
       secrets = sealed ? (JSON.parse(this.deps.box.open(sealed)) as Record<string, unknown>) : {};
     }
-    if (input.config || input.secrets) checkKind(current.kind, input.config ?? { ...current.config }, secrets ?? {});
+    if (input.config || input.secrets) {
+      checkKind(current.kind, input.config ?? { ...current.config }, secrets ?? {});
+      await this.checkUrls(input.config ?? {}, input.secrets ?? {});
+    }
     return this.deps.db.transaction(async (trx) => {
       const sink = await this.deps.sinks.update(
         trx,

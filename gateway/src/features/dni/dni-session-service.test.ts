@@ -1,4 +1,5 @@
 import { expect } from 'chai';
+import { SessionIds } from './session-ids.js';
 import type { Db } from '../../adapters/db/knex.js';
 import { createLogger } from '../../logging/logger.js';
 import { ManualClock } from '../../shared/clock.js';
@@ -166,10 +167,11 @@ function setup(opts: { sessionsPerMinute?: number; settings?: Partial<Site['sett
 describe('DniSessionService', () => {
   it('leases a session number per canonical number for an unclassified visit', async () => {
     const { dni, store } = setup();
+    const sessionId = new SessionIds(Buffer.alloc(32, 1)).mint();
     const r = await dni.start({
       siteKey: 'shop',
       origin: null,
-      sessionId: 'sess-0001',
+      sessionId,
       visitorId: 'visitor-01',
       pageUrl: 'https://shop.example/',
       userAgent: UA,
@@ -179,7 +181,10 @@ describe('DniSessionService', () => {
       ['+74951234567', '+74951234561'],
     ]);
     expect(r.channel).to.equal(null);
-    expect(store.calls.map((c) => c.req.sessionId)).to.deep.equal(['sess-0001', 'sess-0001']);
+    expect(
+      store.calls.map((c) => c.req.sessionId),
+      'the minted id resumes',
+    ).to.deep.equal([sessionId, sessionId]);
     expect(r.heartbeatSeconds).to.equal(60);
   });
 

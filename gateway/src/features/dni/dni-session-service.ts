@@ -1,3 +1,4 @@
+import { SessionIds } from './session-ids.js';
 import { createHash, createHmac } from 'node:crypto';
 import type { Db } from '../../adapters/db/knex.js';
 import { ForbiddenError, GoneError, NotFoundError, TooManyRequestsError } from '../../errors/app-error.js';
@@ -134,6 +135,7 @@ export class DniSessionService {
    */
   private readonly recent = new Map<string, SessionFacts>();
   private readonly ipSalt: Buffer;
+  private readonly sessionIds: SessionIds;
 
   constructor(
     private readonly deps: {
@@ -153,6 +155,7 @@ export class DniSessionService {
     },
   ) {
     this.ipSalt = createHmac('sha256', deps.secret).update('dni ip hash').digest();
+    this.sessionIds = new SessionIds(deps.secret);
     const drop = (): void => this.forgetSites();
     deps.events.on('site.changed', drop);
     deps.events.on('channel.changed', drop);
@@ -235,7 +238,13 @@ export class DniSessionService {
     const isBot = isBotUserAgent(input.userAgent);
     // Ids handed out before consent (n_…) are not carried into a stored visit: the page may still hold them.
     const known = (id: string | undefined): string | undefined => (id?.startsWith(UNSTORED_PREFIX) ? undefined : id);
-    const session = store ? (known(input.sessionId) ?? newId()) : UNSTORED_PREFIX + newId();
+    // A session id resumes only when this gateway minted it (a made-up one starts a new session).
+    const resumed = known(input.sessionId);
+    const session = store
+      ? resumed && this.sessionIds.isMinted(resumed)
+        ? resumed
+        : this.sessionIds.mint()
+      : UNSTORED_PREFIX + this.sessionIds.mint();
     const visitor = store ? (known(input.visitorId) ?? newId()) : UNSTORED_PREFIX + newId();
     const classified = this.classify(cfg, input.pageUrl ?? '', input.referrer ?? null);
     const { visit, channel } = classified;
@@ -384,6 +393,8 @@ export class DniSessionService {
 
   async leave(siteKey: string, origin: string | null, sessionId: string): Promise<void> {
     const cfg = await this.siteFor(siteKey, origin);
+    // Only an id this gateway minted can give numbers back: a guessed or counted one releases nobody's.
+    if (!this.sessionIds.isMinted(sessionId, UNSTORED_PREFIX)) throw new NotFoundError('Unknown session');
     await Promise.all(cfg.pools.filter((p) => p.kind === 'session').map((p) => this.deps.leases.release(p, sessionId, 'left')));
   }
 }

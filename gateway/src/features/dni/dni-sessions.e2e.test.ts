@@ -152,6 +152,26 @@ function widgetApi(mode: 'sql' | 'redis'): void {
     expect((await post('/v1/dni/sessions/unknown-session-1/heartbeat', { site: 'demo' })).status).to.equal(404);
   });
 
+  it('releases numbers only for a session id this gateway minted: guessed or counted ids release nothing', async () => {
+    const a = await start({ url: `${SITE}/` });
+    const b = await start({ url: `${SITE}/` });
+    expect(a.session).to.match(/^[0-9A-Z]{26}[A-Za-z0-9_-]{16}$/);
+    // Ids minted in one millisecond share their time part; the next ULID of a's is no session of anybody's.
+    const counted = `${a.session.slice(0, 25)}${String.fromCharCode(a.session.charCodeAt(25) + 1)}`;
+    for (const id of [counted, a.session.slice(0, 26), `${a.session.slice(0, 26)}${'A'.repeat(16)}`, 'aaaaaaaaaaaaaaaa']) {
+      const res = await post(`/v1/dni/sessions/${id}/leave`, { site: 'demo' });
+      expect(res.status, id).to.equal(404);
+    }
+    const holder = async (e164: string) =>
+      ((await (await gw.api(`/v1/number-leases/holder?e164=${encodeURIComponent(e164)}`)).json()) as { live: { sessionId: string } | null }).live;
+    expect((await holder(a.swaps[0]!.to))?.sessionId).to.equal(a.session);
+    // A made-up id on start is not taken as a session: a new one is minted.
+    const made = await start({ url: `${SITE}/`, session: 'my-own-session-id-123' });
+    expect(made.session).not.to.equal('my-own-session-id-123');
+    for (const s of [a, b, made]) expect((await post(`/v1/dni/sessions/${s.session}/leave`, { site: 'demo' })).status).to.equal(204);
+    expect(await holder(a.swaps[0]!.to)).to.equal(null);
+  });
+
   it('keeps at most 50 pages per session', async () => {
     const a = await start({ url: `${SITE}/p0` });
     for (let i = 1; i < 53; i++) await start({ url: `${SITE}/p${i}`, session: a.session, visitor: a.visitor });

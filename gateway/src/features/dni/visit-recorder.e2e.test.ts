@@ -1,10 +1,11 @@
 import { expect } from 'chai';
+import { Registry } from 'prom-client';
 import { useTestDatabase } from '../../../test/helpers/db.js';
 import { createLogger } from '../../logging/logger.js';
 import { newId } from '../../shared/ids.js';
 import { classifyVisit } from './visit-classifier.js';
 import type { VisitRecord } from './visit-recorder.js';
-import { SEEN_RESOLUTION_MS, VisitRecorder } from './visit-recorder.js';
+import { SEEN_RESOLUTION_MS, VisitRecorder, createVisitRowMetrics } from './visit-recorder.js';
 
 describe('VisitRecorder behind the answer', () => {
   const t = useTestDatabase();
@@ -57,5 +58,48 @@ describe('VisitRecorder behind the answer', () => {
     expect(rows[0].pages).to.deep.equal(['https://shop.example/', 'https://shop.example/sofas']);
     expect(new Date(rows[0].last_seen_at).getTime()).to.equal(base + 80_000);
     expect(recorder.lost).to.equal(0);
+  });
+
+  it('writes the good rows of a batch that holds a row the database refuses, and counts the bad one', async () => {
+    const accountId = newId();
+    const siteId = newId();
+    await t.db.knex('accounts').insert({ id: accountId, name: 'B' });
+    await t.db.knex('sites').insert({ id: siteId, account_id: accountId, name: 's', public_key: `k${siteId.slice(-10)}` });
+    const registry = new Registry();
+    const recorder = new VisitRecorder({
+      db: t.db.knex,
+      logger: createLogger({ level: 'silent' }),
+      mode: 'behind',
+      flushMs: 60_000,
+      metrics: createVisitRowMetrics(registry),
+    });
+    const at = new Date('2026-05-01T10:00:00Z');
+    const visit = (i: number, pageUrl: string): VisitRecord => ({
+      accountId,
+      siteId,
+      visitorId: `visitor-b${i}`,
+      sessionId: `session-b${i}`,
+      channelId: null,
+      pageUrl,
+      referrer: null,
+      visit: classifyVisit({ pageUrl: 'https://shop.example/', referrer: null, siteDomains: ['shop.example'] }),
+      utmSource: null,
+      utmMedium: null,
+      device: {},
+      ipHash: null,
+      consent: 'not_required',
+      isBot: false,
+      leased: false,
+      attributionTouch: 'first',
+      at,
+    });
+    // PostgreSQL text cannot hold NUL: this one row used to fail its whole batch.
+    for (let i = 0; i < 500; i++) await recorder.visit(visit(i, i === 250 ? 'https://shop.example/\u0000x' : `https://shop.example/p${i}`));
+    await recorder.flush();
+    const [{ n }] = (await t.db.knex('web_sessions').where({ site_id: siteId }).count({ n: '*' })) as [{ n: string | number }];
+    expect(Number(n)).to.equal(499);
+    expect(recorder.rejected).to.equal(1);
+    expect(recorder.lost).to.equal(0);
+    expect(await registry.metrics()).to.match(/gateway_dni_visit_rows_rejected_total 1\b/);
   });
 });

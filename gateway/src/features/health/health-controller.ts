@@ -1,4 +1,7 @@
+import { timingSafeEqual } from 'node:crypto';
+import type { Request } from 'express';
 import type { Registry } from 'prom-client';
+import { NotFoundError, UnauthorizedError } from '../../errors/app-error.js';
 import { route } from '../../http/route.js';
 import type { Controller, RouteDefinition } from '../../http/route.js';
 
@@ -37,10 +40,29 @@ async function withTimeout(p: Promise<boolean>, ms: number): Promise<boolean> {
   }
 }
 
+const LOOPBACK = /^(127\.\d+\.\d+\.\d+|::1|::ffff:127\.\d+\.\d+\.\d+)$/;
+
+function metricsAllowed(req: Request, token: string | null): boolean {
+  if (token) {
+    const m = /^Bearer\s+(\S+)$/i.exec(req.headers.authorization ?? '');
+    const given = Buffer.from(m?.[1] ?? '');
+    const want = Buffer.from(token);
+    return given.length === want.length && timingSafeEqual(given, want);
+  }
+  const proxied = req.headers['x-forwarded-for'] !== undefined || req.headers.forwarded !== undefined;
+  return !proxied && LOOPBACK.test(req.socket.remoteAddress ?? '');
+}
+
 export class HealthController implements Controller {
   readonly routes: readonly RouteDefinition[];
 
-  constructor(deps: { checks: readonly ReadinessCheck[]; registry: Registry; openApi: () => object }) {
+  constructor(deps: {
+    checks: readonly ReadinessCheck[];
+    registry: Registry;
+    openApi: () => object;
+    /** METRICS_TOKEN; null: only unproxied loopback requests get the metrics. */
+    metricsToken?: string | null;
+  }) {
     const tags = ['operations'];
     this.routes = [
       route(
@@ -81,11 +103,22 @@ export class HealthController implements Controller {
           path: '/metrics',
           operationId: 'metrics',
           summary: 'Prometheus metrics',
+          description:
+            'Authorization: Bearer <METRICS_TOKEN>. Without METRICS_TOKEN only requests from the loopback interface that came through no proxy are answered.',
           tags,
           auth: 'public',
-          responses: { 200: { description: 'Prometheus text format', contentType: 'text/plain' } },
+          responses: {
+            200: { description: 'Prometheus text format', contentType: 'text/plain' },
+            401: { description: 'Missing or wrong metrics token' },
+            404: { description: 'Not served to this client (no METRICS_TOKEN and not a local request)' },
+          },
         },
-        async ({ res }) => {
+        async ({ req, res }) => {
+          // The metrics name every tenant's pools and volumes: never public.
+          if (!metricsAllowed(req, deps.metricsToken ?? null)) {
+            if (deps.metricsToken) throw new UnauthorizedError('GET /metrics needs Authorization: Bearer <METRICS_TOKEN>');
+            throw new NotFoundError('Not found');
+          }
           const text = await deps.registry.metrics();
           res.status(200).type(deps.registry.contentType).send(text);
           return undefined;

@@ -1,5 +1,7 @@
 import type { Knex } from 'knex';
 import { CrmSinkFactory } from '../../adapters/crm/create-lead-sink.js';
+import { createOutboundGuard } from '../../adapters/http/outbound-guard.js';
+import type { OutboundGuard } from '../../adapters/http/outbound-guard.js';
 import type { Config } from '../../config.js';
 import type { Controller } from '../../http/route.js';
 import type { Logger } from '../../logging/logger.js';
@@ -44,12 +46,24 @@ export function createLeadDelivery(deps: {
   wake: () => void;
   /** A URL a CRM user can play the recording at without logging in (signed, expiring). */
   recordingLink: RecordingLink;
+  /** Refuses CRM URLs on private, loopback and metadata addresses, at save time and on every request. */
+  outbound?: OutboundGuard;
 }): LeadDelivery {
   const { config, db, clock } = deps;
   const box = new SecretBox(config.encryptionKey);
   const sinks = new PgCrmSinkStore();
   const leads = new PgCrmLeadStore();
-  const crmSinks = new CrmSinkService({ db, sinks, sites: deps.stores.sites, accounts: deps.stores.accounts, audit: deps.stores.audit, box, clock });
+  const outbound = deps.outbound ?? createOutboundGuard({ allowedNetworks: config.outboundAllowedNetworks });
+  const crmSinks = new CrmSinkService({
+    db,
+    sinks,
+    sites: deps.stores.sites,
+    accounts: deps.stores.accounts,
+    audit: deps.stores.audit,
+    box,
+    clock,
+    checkUrl: outbound.checkResolved,
+  });
   const handler = new LeadDeliveryHandler(
     {
       db,
@@ -60,6 +74,7 @@ export function createLeadDelivery(deps: {
       box,
       clock,
       logger: deps.logger,
+      fetch: outbound.fetch,
     },
     STANDARD_WEBHOOKS_POLICY,
   );

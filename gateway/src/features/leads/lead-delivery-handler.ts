@@ -40,6 +40,8 @@ export class LeadDeliveryHandler implements OutboxHandler {
       box: SecretBox;
       clock: Clock;
       logger: Logger;
+      /** The outbound guard's fetch: no request to a CRM reaches a private or metadata address. */
+      fetch?: typeof fetch;
     },
     readonly policy: RetryPolicy,
   ) {}
@@ -58,7 +60,7 @@ export class LeadDeliveryHandler implements OutboxHandler {
     if (!lead) throw new DeliveryError(`Call ${payload.callId} no longer exists`, { retryable: false });
     const previous = await this.deps.leads.get(db, msg.accountId, entry.sink.id, lead.callId);
     try {
-      const result = await entry.adapter.deliver(lead, previous, { signal: ctx.signal, deliveryId: `msg_${msg.id}` });
+      const result = await entry.adapter.deliver(lead, previous, { signal: ctx.signal, deliveryId: `msg_${msg.id}`, fetch: this.deps.fetch });
       await this.deps.leads.save(
         db,
         {

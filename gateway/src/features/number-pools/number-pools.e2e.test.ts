@@ -123,6 +123,24 @@ function poolsAndDni(mode: 'sql' | 'redis'): void {
     expect(bad.status).to.equal(400);
   });
 
+  it('refuses ambiguous set-ups: a second pool for the same number and channel, a static pool without a channel', async () => {
+    const pool = (json: Record<string, unknown>) =>
+      gw.api('/v1/pools', { method: 'POST', json: { siteId: ids.site, canonicalNumber: '+74951234567', ...json } });
+    const second = await pool({ name: 'Website 2', kind: 'session' });
+    expect(second.status, await second.clone().text()).to.equal(409);
+    expect((await pool({ name: 'Ads 2', kind: 'session', channelId: ids.channel })).status).to.equal(409);
+    const lonely = await pool({ name: 'Static, no channel', kind: 'static' });
+    expect(lonely.status).to.equal(400);
+    expect(((await lonely.json()) as { details: { path: string }[] }).details[0]!.path).to.equal('body/channelId');
+    // Moving the channel pool onto the site-wide slot would clash too.
+    expect((await gw.api(`/v1/pools/${ids.static}`, { method: 'PATCH', json: { channelId: null } })).status).to.equal(400);
+    expect((await gw.api(`/v1/pools/${ids.session}`, { method: 'PATCH', json: { channelId: ids.channel } })).status).to.equal(409);
+    expect(
+      (await gw.api(`/v1/pools/${ids.session}`, { method: 'PATCH', json: { name: 'Website' } })).status,
+      'a change that keeps its slot',
+    ).to.equal(200);
+  });
+
   it('gives each visitor its own session number, the channel its static number, and the fallback when exhausted', async () => {
     const a = await start({ url: 'https://shop.example/' });
     const b = await start({ url: 'https://shop.example/p' });

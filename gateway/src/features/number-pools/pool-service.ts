@@ -36,6 +36,7 @@ export class PoolService {
 
   async create(actor: Principal, input: CreatePoolInput): Promise<Pool> {
     await this.checkRefs(actor, input.siteId, input.channelId ?? null, input.canonicalNumber);
+    await this.checkUnambiguous(actor, null, input.siteId, input.kind, input.channelId ?? null, input.canonicalNumber);
     const settings = { ...DEFAULT_POOL_SETTINGS, ...input.settings };
     checkSettings(settings);
     const pool = await this.unique(input.name, () =>
@@ -61,6 +62,16 @@ export class PoolService {
       await this.checkRefs(
         actor,
         current.siteId,
+        patch.channelId === undefined ? current.channelId : patch.channelId,
+        patch.canonicalNumber ?? current.canonicalNumber,
+      );
+    }
+    if (patch.channelId !== undefined || patch.canonicalNumber !== undefined) {
+      await this.checkUnambiguous(
+        actor,
+        current.id,
+        current.siteId,
+        current.kind,
         patch.channelId === undefined ? current.channelId : patch.channelId,
         patch.canonicalNumber ?? current.canonicalNumber,
       );
@@ -93,6 +104,39 @@ export class PoolService {
           { path: 'body/channelId', message: 'not a channel of this site' },
         ]);
       }
+    }
+  }
+
+  /**
+   * The widget picks one pool per canonical number and visit: the channel's own, else the site-wide one. Two pools
+   * for the same number and the same channel (or both site-wide) would leave that choice to row order, and a static
+   * pool is a channel's fixed numbers: without a channel nothing says which visits get it.
+   */
+  private async checkUnambiguous(
+    actor: Principal,
+    selfId: string | null,
+    siteId: string,
+    kind: PoolKind,
+    channelId: string | null,
+    canonical: string,
+  ): Promise<void> {
+    if (kind === 'static' && !channelId) {
+      throw new BadDataError('A static pool needs a channel', [
+        { path: 'body/channelId', message: 'a static pool holds the fixed numbers of one channel: set channelId' },
+      ]);
+    }
+    const pools = await this.deps.pools.list(this.deps.db, actor.accountId, { siteId });
+    const clash = pools.find((p) => p.id !== selfId && p.canonicalNumber === canonical && p.channelId === channelId);
+    if (clash) {
+      throw new ConflictError(
+        `Pool "${clash.name}" already serves ${canonical} for ${channelId ? 'this channel' : 'every visit without a channel pool'}`,
+        [
+          {
+            path: channelId ? 'body/channelId' : 'body/canonicalNumber',
+            message: `one pool per canonical number and channel; "${clash.name}" has it`,
+          },
+        ],
+      );
     }
   }
 

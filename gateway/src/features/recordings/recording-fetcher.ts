@@ -49,7 +49,14 @@ export interface TwilioCredentialsLookup {
  */
 export class TwilioRecordingFetcher implements RecordingFetcher {
   constructor(
-    private readonly deps: { credentials: TwilioCredentialsLookup; allowedOrigins: readonly string[]; apiBaseUrl?: URL; timeoutMs?: number },
+    private readonly deps: {
+      credentials: TwilioCredentialsLookup;
+      allowedOrigins: readonly string[];
+      apiBaseUrl?: URL;
+      timeoutMs?: number;
+      /** The outbound guard's fetch: Twilio's media redirects to storage, and every hop is checked again. */
+      fetch?: typeof fetch;
+    },
   ) {}
 
   private async auth(recording: Recording): Promise<string> {
@@ -73,7 +80,10 @@ export class TwilioRecordingFetcher implements RecordingFetcher {
     const url = this.url(recording, `.${ext}`);
     let res: Response;
     try {
-      res = await fetch(url, { headers: { authorization: await this.auth(recording) }, signal: AbortSignal.timeout(this.deps.timeoutMs ?? 60_000) });
+      res = await (this.deps.fetch ?? fetch)(url, {
+        headers: { authorization: await this.auth(recording) },
+        signal: AbortSignal.timeout(this.deps.timeoutMs ?? 60_000),
+      });
     } catch (err) {
       throw new RetryableFetchError(`Download failed: ${(err as Error).message}`);
     }
@@ -91,7 +101,10 @@ export class TwilioRecordingFetcher implements RecordingFetcher {
   }
 
   async deleteAtProvider(recording: Recording): Promise<void> {
-    const res = await fetch(this.url(recording, '.json'), { method: 'DELETE', headers: { authorization: await this.auth(recording) } });
+    const res = await (this.deps.fetch ?? fetch)(this.url(recording, '.json'), {
+      method: 'DELETE',
+      headers: { authorization: await this.auth(recording) },
+    });
     if (res.status !== 204 && res.status !== 404) throw new Error(`Twilio answered ${res.status} to the delete`);
   }
 }

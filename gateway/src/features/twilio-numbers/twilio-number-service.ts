@@ -44,6 +44,15 @@ export class TwilioNumberService {
 
   /** Stores the account's Twilio login, the auth token encrypted; webhooks from that Account SID verify with it. */
   async connect(actor: Principal, creds: { accountSid: string; authToken: string }): Promise<{ accountSid: string }> {
+    // The environment's SID is the default account's: no other tenant may claim it, whatever token it brings.
+    const d = this.deps.defaultTwilio;
+    if (d && d.accountSid === creds.accountSid && (await this.deps.numbers.defaultAccountId(this.deps.db)) !== actor.accountId)
+      throw new ConflictError('This Twilio account cannot be connected here');
+    // An Account SID is no secret (it is in every media URL): only a token Twilio accepts proves the login is the
+    // caller's, so nothing is stored (and nobody else's webhooks can be broken) before Twilio says yes.
+    const account = await this.deps.api(creds).verifyAccount();
+    if (account.status !== 'active')
+      throw new BadDataError(`This Twilio account is ${account.status}`, [{ path: 'body/accountSid', message: 'The Twilio account is not active' }]);
     const existing = await this.deps.providerAccounts.getByExternalId(this.deps.db, 'twilio', creds.accountSid);
     if (existing && existing.accountId !== actor.accountId) throw new ConflictError('This Twilio account is connected to another account');
     await this.deps.providerAccounts.upsert(this.deps.db, {

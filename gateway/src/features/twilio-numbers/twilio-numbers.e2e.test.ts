@@ -15,13 +15,14 @@ const PUBLIC = 'https://gw.example.com';
 describe('Twilio numbers (real twilio client, OpenAPI-checked stand-in)', () => {
   const t = useTestDatabase();
   const creds = { accountSid: randomSid('AC'), authToken: 'number-token-0123456789abcdef' };
+  const second = { accountSid: randomSid('AC'), authToken: 'second-token-0123456789abcdef' };
   let standIn: TwilioStandIn;
   let gw: TestGateway;
   let siteId: string;
   let poolId: string;
 
   before(async () => {
-    standIn = await startTwilioStandIn(creds, { available: ['+14155550101', '+14155550102', '+16505550103'] });
+    standIn = await startTwilioStandIn(creds, { available: ['+14155550101', '+14155550102', '+16505550103'], logins: [second] });
     gw = await startTestGateway(t.db, {
       // TWILIO_API_BASE_URL pointed at the stand-in.
       config: createTestConfig({
@@ -116,7 +117,6 @@ describe('Twilio numbers (real twilio client, OpenAPI-checked stand-in)', () => 
     expect((await gw.api('/v1/twilio/available-numbers', { key })).status).to.equal(503);
 
     // Connecting stores the token encrypted, and webhooks from that Twilio account verify with it.
-    const second = { accountSid: randomSid('AC'), authToken: 'second-token-0123456789abcdef' };
     expect((await gw.api('/v1/twilio/credentials', { method: 'PUT', key, json: second })).status).to.equal(200);
     const row = await t.db.knex('provider_accounts').where({ external_id: second.accountSid }).first();
     expect(row.secret_enc).not.to.contain(second.authToken);

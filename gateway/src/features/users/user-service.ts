@@ -3,11 +3,12 @@ import { BadDataError, ConflictError, ForbiddenError, NotFoundError } from '../.
 import type { Principal, Role } from '../../http/principal.js';
 import { newId } from '../../shared/ids.js';
 import type { AuditLog } from '../audit/audit-log-store.js';
+import type { SessionStore } from '../auth/session-store.js';
 import { hashPassword } from './password.js';
 import type { User, UserStore } from './user-store.js';
 
 export class UserService {
-  constructor(private readonly deps: { db: Db; users: UserStore; audit: AuditLog }) {}
+  constructor(private readonly deps: { db: Db; users: UserStore; audit: AuditLog; sessions?: SessionStore }) {}
 
   list(actor: Principal): Promise<User[]> {
     return this.deps.users.list(this.deps.db, actor.accountId);
@@ -53,6 +54,11 @@ export class UserService {
       ...(patch.disabled !== undefined ? { disabledAt: patch.disabled ? new Date() : null } : {}),
     });
     if (!user) throw new NotFoundError(`User ${id} not found`);
+    if (patch.password !== undefined) {
+      // A new password ends the user's other console sessions: whoever knew the old one is logged out everywhere.
+      const keep = actor.userId === id && actor.sessionId ? actor.sessionId : null;
+      await this.deps.sessions?.deleteForUser(this.deps.db, actor.accountId, id, keep);
+    }
     await this.deps.audit.record(this.deps.db, actor, {
       action: 'user.update',
       targetType: 'user',

@@ -174,6 +174,19 @@ export class AsteriskCallSource {
     this.emit(s.normaliser.handle({ ...start, event: 'VarSet', variable: 'MIXMONITOR_FILENAME', value }));
   }
 
+  /** Uniqueid and Linkedid of every channel the PBX has now (CoreShowChannels); null when not connected or not leader. */
+  async liveCallIds(): Promise<ReadonlySet<string> | null> {
+    const s = this.session;
+    if (!s) return null;
+    const list = await s.client.listAction({ action: 'CoreShowChannels' }, { timeoutMs: 30_000 });
+    const ids = new Set<string>();
+    for (const item of list.items) {
+      if (item['uniqueid']) ids.add(item['uniqueid']);
+      if (item['linkedid']) ids.add(item['linkedid']);
+    }
+    return ids;
+  }
+
   private async resync(): Promise<void> {
     const s = this.session;
     if (!s) return;

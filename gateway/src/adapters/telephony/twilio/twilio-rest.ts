@@ -1,6 +1,6 @@
 import twilio from 'twilio';
 import type RequestClient from 'twilio/lib/base/RequestClient.js';
-import { NotFoundError, ProviderError } from '../../../errors/app-error.js';
+import { BadDataError, NotFoundError, ProviderError } from '../../../errors/app-error.js';
 
 /** Twilio's REST API for the numbers an account owns, in domain words; SDK types stay in this file. */
 
@@ -27,11 +27,24 @@ export interface NumberWebhooks {
   readonly voiceFallbackUrl?: string | null;
 }
 
+export interface TwilioCallState {
+  readonly sid: string;
+  /** queued | ringing | in-progress | canceled | completed | failed | busy | no-answer */
+  readonly status: string;
+  /** Seconds, as Twilio reports them (a string in the resource). */
+  readonly duration: number | null;
+  readonly endTime: Date | null;
+}
+
 export interface TwilioNumbersApi {
   search(q: { country: string; areaCode?: number; contains?: string; limit: number }): Promise<AvailableNumber[]>;
   buy(r: { phoneNumber: string; friendlyName?: string } & NumberWebhooks): Promise<ProvisionedNumber>;
   repoint(sid: string, w: NumberWebhooks): Promise<ProvisionedNumber>;
   release(sid: string): Promise<void>;
+  /** The Call resource's state (GET Calls/{Sid}); null when Twilio does not know the call. */
+  fetchCall(callSid: string): Promise<TwilioCallState | null>;
+  /** One GET of the Account resource: proves the SID and token belong together before they are stored. */
+  verifyAccount(): Promise<{ readonly status: string }>;
 }
 
 /**
@@ -132,6 +145,34 @@ export function createTwilioNumbersApi(
         return toProvisioned(await client.incomingPhoneNumbers(sid).update(hooks(w) as never));
       } catch (err) {
         throw providerError(err, 'Re-pointing the number');
+      }
+    },
+    async fetchCall(callSid) {
+      try {
+        const c = await client.calls(callSid).fetch();
+        const duration = c.duration === null || c.duration === undefined ? null : Number(c.duration);
+        return {
+          sid: c.sid,
+          status: String(c.status),
+          duration: Number.isFinite(duration) ? duration : null,
+          endTime: c.endTime ? new Date(c.endTime) : null,
+        };
+      } catch (err) {
+        if ((err as { status?: number }).status === 404) return null;
+        throw providerError(err, 'Fetching the call');
+      }
+    },
+    async verifyAccount() {
+      try {
+        const a = await client.api.v2010.accounts(creds.accountSid).fetch();
+        return { status: a.status };
+      } catch (err) {
+        const e = err as { status?: number };
+        if (e.status === 401 || e.status === 403 || e.status === 404)
+          throw new BadDataError('Twilio refused this Account SID and auth token', [
+            { path: 'body/authToken', message: 'Twilio did not accept these credentials' },
+          ]);
+        throw providerError(err, 'Checking the credentials');
       }
     },
     async release(sid) {

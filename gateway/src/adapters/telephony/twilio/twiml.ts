@@ -1,8 +1,13 @@
 import twilio from 'twilio';
 import type VoiceResponse from 'twilio/lib/twiml/VoiceResponse.js';
 import { isE164 } from '../../../shared/phone.js';
+import { stripControlChars } from '../../../shared/control-chars.js';
 
-/** TwiML answers, rendered with twilio's VoiceResponse (text is XML-escaped by it). */
+/**
+ * TwiML answers, rendered with twilio's VoiceResponse (text is XML-escaped by it). Escaping cannot make a control
+ * character legal XML (the builder throws on one, which would leave the caller unconnected), so every text and
+ * attribute taken from settings or a request passes `stripControlChars` first.
+ */
 
 export interface WebhookUrls {
   readonly voice: string;
@@ -37,12 +42,15 @@ export interface DialPlan {
 
 export function dialTwiml(plan: DialPlan, urls: WebhookUrls): string {
   const vr = new twilio.twiml.VoiceResponse();
-  if (plan.announcement) vr.say(plan.say, plan.announcement);
+  const announcement = plan.announcement ? stripControlChars(plan.announcement).trim() : '';
+  const whisper = plan.whisper ? stripControlChars(plan.whisper) : '';
+  const callerId = plan.callerId ? stripControlChars(plan.callerId) : null;
+  if (announcement) vr.say(plan.say, announcement);
   const dial = vr.dial({
     // The caller hears ringback until the business picks up, so the parent leg's answer means a real answer.
     answerOnBridge: true,
     // Twilio only accepts an E.164 caller id here; withheld callers keep Twilio's default.
-    ...(plan.callerId && isE164(plan.callerId) ? { callerId: plan.callerId } : {}),
+    ...(callerId && isE164(callerId) ? { callerId } : {}),
     timeout: plan.timeoutSeconds ?? 30,
     action: urls.dialStatus,
     method: 'POST',
@@ -60,9 +68,9 @@ export function dialTwiml(plan: DialPlan, urls: WebhookUrls): string {
       statusCallback: urls.dialStatus,
       statusCallbackMethod: 'POST',
       statusCallbackEvent: ['initiated', 'ringing', 'answered', 'completed'],
-      ...(plan.whisper ? { url: `${urls.whisper}?${new URLSearchParams({ text: plan.whisper, locale: plan.locale }).toString()}` } : {}),
+      ...(whisper ? { url: `${urls.whisper}?${new URLSearchParams({ text: whisper, locale: plan.locale }).toString()}` } : {}),
     },
-    plan.forwardTo,
+    stripControlChars(plan.forwardTo),
   );
   return vr.toString();
 }
@@ -77,14 +85,14 @@ export function rejectTwiml(): string {
 /** Nowhere to send the call: never silence, say so (in the site's language) and hang up. */
 export function unavailableTwiml(message: string, say: VoiceResponse.SayAttributes): string {
   const vr = new twilio.twiml.VoiceResponse();
-  vr.say(say, message);
+  vr.say(say, stripControlChars(message));
   vr.hangup();
   return vr.toString();
 }
 
 export function sayTwiml(text: string, say: VoiceResponse.SayAttributes): string {
   const vr = new twilio.twiml.VoiceResponse();
-  vr.say(say, text);
+  vr.say(say, stripControlChars(text));
   return vr.toString();
 }
 
