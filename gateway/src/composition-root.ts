@@ -94,6 +94,7 @@ import { PendingCallEventJournal } from './features/call-webhooks/pending-call-e
 import { RetryingCallEventWriter } from './features/call-webhooks/retrying-call-event-writer.js';
 import { RoutingService } from './features/call-webhooks/routing-service.js';
 import { loadRoutingSnapshot } from './features/call-webhooks/routing-table.js';
+import { pbxNumberDirectory } from './features/call-webhooks/pbx-number-directory.js';
 import { TwilioWebhookController } from './features/call-webhooks/twilio-webhook-controller.js';
 import { PgBlockedCallerStore } from './features/calls/blocked-caller-store.js';
 import type { CallChangeHook } from './features/calls/call-change-hook.js';
@@ -413,6 +414,7 @@ export async function createContainer(config: Config, opts: ContainerOptions = {
           clock,
           logger: logger.child({ component: 'asterisk' }),
           registry,
+          numbers: () => pbxNumberDirectory(routing.current),
         })
       : null;
 

@@ -3,6 +3,8 @@ import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { Ajv } from 'ajv';
 import type { ErrorObject } from 'ajv';
+import { isPhoneCountry } from './shared/phone.js';
+import type { CountryCode } from './shared/phone.js';
 
 /**
  * The process environment, parsed once. No other module reads `process.env`:
@@ -94,6 +96,11 @@ export const envSchema = {
       pattern: '^https?://[^/\\s]+(/[^\\s]*)?$',
       description: 'http(s) base URL on the PBX serving the monitor spool',
     },
+    AMI_DEFAULT_COUNTRY: {
+      type: 'string',
+      pattern: '^[A-Z]{2}$',
+      description: 'an ISO 3166-1 alpha-2 code (RU, GB, US) for PBX numbers in national format that match no site',
+    },
   },
 } as const;
 
@@ -167,6 +174,8 @@ export interface AsteriskConfig {
   readonly didSource: string;
   readonly recordingsDir: string | null;
   readonly recordingsUrl: URL | null;
+  /** Reads national PBX numbers that match no tracking number (AMI_DEFAULT_COUNTRY). */
+  readonly defaultCountry: CountryCode | null;
 }
 
 export const DEFAULT_INBOUND_CONTEXTS = ['from-pstn', 'from-trunk', 'from-external', 'incoming'] as const;
@@ -257,6 +266,9 @@ export function loadConfig(env: Env = process.env, cwd = process.cwd()): Config 
   if (amiHost && (!str('AMI_USERNAME') || !str('AMI_SECRET'))) throw new ConfigError('AMI_USERNAME and AMI_SECRET are required when AMI_HOST is set');
   const recordingsDir = str('AMI_RECORDINGS_DIR');
   const recordingsUrl = str('AMI_RECORDINGS_URL');
+  const amiCountry = str('AMI_DEFAULT_COUNTRY') ?? null;
+  if (amiCountry && !isPhoneCountry(amiCountry))
+    throw new ConfigError(`AMI_DEFAULT_COUNTRY is not a country with a numbering plan, got "${amiCountry}"`);
 
   return deepFreeze({
     env: nodeEnv,
@@ -318,6 +330,7 @@ export function loadConfig(env: Env = process.env, cwd = process.cwd()): Config 
           didSource: str('AMI_DID_SOURCE') ?? 'exten',
           recordingsDir: recordingsDir ? path.resolve(cwd, recordingsDir) : null,
           recordingsUrl: recordingsUrl ? new URL(recordingsUrl) : null,
+          defaultCountry: amiCountry as CountryCode | null,
         }
       : null,
   });

@@ -3,6 +3,7 @@ import type { ErrorObject, ValidateFunction } from 'ajv/dist/2020.js';
 import addFormatsModule from 'ajv-formats';
 import type { JSONSchema } from 'json-schema-to-ts';
 import { BadDataError } from '../errors/app-error.js';
+import { isE164 } from '../shared/phone.js';
 import type { ErrorDetail } from '../errors/app-error.js';
 
 /**
@@ -26,6 +27,8 @@ function createAjv(coerce: boolean): Ajv2020 {
     allowUnionTypes: true,
   });
   addFormats(ajv);
+  // Beyond the pattern: the number must be a possible one of its country (libphonenumber's length rules).
+  ajv.addFormat('e164', { type: 'string', validate: isE164 });
   ajv.addKeyword({ keyword: 'example' });
   return ajv;
 }

@@ -1,7 +1,7 @@
 import { E164_PATTERN } from '../../shared/phone.js';
 import { CALL_OUTCOMES } from './call-events.js';
 
-const e164 = { type: 'string', pattern: E164_PATTERN } as const;
+const e164 = { type: 'string', pattern: E164_PATTERN, format: 'e164' } as const;
 const nullableString = { type: ['string', 'null'] } as const;
 const dateTime = { type: 'string', format: 'date-time' } as const;
 const nullableDateTime = { type: ['string', 'null'], format: 'date-time' } as const;

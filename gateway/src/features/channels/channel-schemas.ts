@@ -1,3 +1,4 @@
+import { VISIT_KINDS } from '../dni/visit-classifier.js';
 import { CHANNEL_KINDS } from './channel-store-type.js';
 
 const token = { type: 'string', minLength: 1, maxLength: 200 } as const;
@@ -9,11 +10,20 @@ export const channelRuleSchema = {
   minProperties: 1,
   description: 'Every field given must match (AND); a channel matches when any rule does (OR)',
   properties: {
-    utm_source: token,
-    utm_medium: token,
+    utm_source: { ...token, description: 'The classified source: utm_source, or google for a gclid visit, yandex for yclid' },
+    utm_medium: { ...token, description: 'The classified medium: utm_medium, or cpc for a click-id visit, organic, referral' },
     utm_campaign: token,
-    click_id: { type: 'string', pattern: '^[A-Za-z0-9_]{2,40}$', description: 'A landing-URL parameter such as gclid, yclid, fbclid' },
-    referrer_host: { type: 'string', pattern: '^[a-z0-9.-]{1,253}$' },
+    utm_term: { ...token, description: 'The keyword (utm_term)' },
+    utm_content: { ...token, description: 'The ad or content variant (utm_content, _openstat ad)' },
+    source: { ...token, description: 'Same as utm_source: the classified source' },
+    medium: { ...token, description: 'Same as utm_medium: the classified medium' },
+    click_id: { type: 'string', pattern: '^[A-Za-z0-9_*]{2,40}$', description: 'A landing-URL parameter such as gclid, yclid, fbclid' },
+    kind: {
+      type: 'string',
+      pattern: '^[A-Za-z_*]{1,40}$',
+      description: `The visit kind: ${VISIT_KINDS.join(', ')} (* as a wildcard: paid_*)`,
+    },
+    referrer_host: { type: 'string', pattern: '^[A-Za-z0-9.*-]{1,253}$', description: 'A host glob: partner.org, *.partner.org' },
   },
 } as const;
 

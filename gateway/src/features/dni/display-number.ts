@@ -1,7 +1,9 @@
-/** A readable form of an E.164 number for the widget's display hint (the widget copies the page's own format). */
+import { formatInternational, formatNational } from '../../shared/phone.js';
+
+/**
+ * A readable form of an E.164 number for the widget's display hint (the widget copies the page's own format when
+ * it can): national for NANP numbers, whose pages rarely print "+1", international elsewhere (libphonenumber).
+ */
 export function displayNumber(e164: string): string {
-  const d = e164.slice(1);
-  if (d.length === 11 && d.startsWith('1')) return `(${d.slice(1, 4)}) ${d.slice(4, 7)}-${d.slice(7)}`;
-  if (d.length === 11 && d.startsWith('7')) return `+7 (${d.slice(1, 4)}) ${d.slice(4, 7)}-${d.slice(7, 9)}-${d.slice(9)}`;
-  return e164;
+  return e164.startsWith('+1') ? formatNational(e164) : formatInternational(e164);
 }

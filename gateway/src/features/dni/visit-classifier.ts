@@ -7,17 +7,19 @@ import lists from './referrer-lists.json' with { type: 'json' };
 export const CLICK_IDS = ['gclid', 'gbraid', 'wbraid', 'dclid', 'yclid', 'msclkid', 'fbclid', 'ttclid'] as const;
 export type ClickIdName = (typeof CLICK_IDS)[number];
 
-export type VisitKind =
-  | 'paid_search'
-  | 'paid_social'
-  | 'paid_other'
-  | 'display'
-  | 'organic_search'
-  | 'social'
-  | 'email'
-  | 'referral'
-  | 'direct'
-  | 'other';
+export const VISIT_KINDS = [
+  'paid_search',
+  'paid_social',
+  'paid_other',
+  'display',
+  'organic_search',
+  'social',
+  'email',
+  'referral',
+  'direct',
+  'other',
+] as const;
+export type VisitKind = (typeof VISIT_KINDS)[number];
 
 export interface VisitInput {
   /** The landing page URL, with its query string. */
@@ -187,12 +189,22 @@ export function decodeOpenstat(value: string | null | undefined): { service: str
 }
 
 /** A channel's matching rule: every key must match (case-insensitive, `*` as a wildcard). An empty rule matches all. */
-export type ChannelRule = Partial<
-  Record<
-    'utm_source' | 'utm_medium' | 'utm_campaign' | 'utm_term' | 'utm_content' | 'click_id' | 'kind' | 'referrer_host' | 'source' | 'medium',
-    string
-  >
->;
+export type ChannelRule = Partial<Record<ChannelRuleKey, string>>;
+
+/** Every key a rule may use; the API schema is built from this list, so they cannot drift apart. */
+export const CHANNEL_RULE_KEYS = [
+  'utm_source',
+  'utm_medium',
+  'utm_campaign',
+  'utm_term',
+  'utm_content',
+  'source',
+  'medium',
+  'click_id',
+  'kind',
+  'referrer_host',
+] as const;
+export type ChannelRuleKey = (typeof CHANNEL_RULE_KEYS)[number];
 
 export interface ChannelCandidate {
   id: string;

@@ -1,6 +1,6 @@
 import { E164_PATTERN } from '../../shared/phone.js';
 
-const e164 = { type: 'string', pattern: E164_PATTERN } as const;
+const e164 = { type: 'string', pattern: E164_PATTERN, format: 'e164' } as const;
 const id = { type: 'string', minLength: 1, maxLength: 64 } as const;
 
 export const poolSettingsSchema = {

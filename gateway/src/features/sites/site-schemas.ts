@@ -1,6 +1,7 @@
+import { LOCALES } from '../../i18n/i18n.js';
 import { E164_PATTERN } from '../../shared/phone.js';
 
-const e164 = { type: 'string', pattern: E164_PATTERN } as const;
+const e164 = { type: 'string', pattern: E164_PATTERN, format: 'e164' } as const;
 const domain = {
   type: 'string',
   minLength: 1,
@@ -35,6 +36,12 @@ export const siteSettingsSchema = {
       maximum: 3650,
       description: 'First-time caller: no call from the number within this many days; null = ever',
     },
+    country: {
+      type: ['string', 'null'],
+      pattern: '^[A-Z]{2}$',
+      description: "ISO 3166-1 alpha-2 code whose national formats PBX numbers of this site use (RU: 8 495 …); null = the number's own country",
+    },
+    locale: { type: 'string', enum: LOCALES, description: 'Language of voice prompts, whispers and CRM texts' },
   },
 } as const;
 
@@ -65,6 +72,8 @@ export const siteSchema = {
         'targetCallMinTalkSeconds',
         'leadWindowHours',
         'firstTimeWindowDays',
+        'country',
+        'locale',
       ],
       properties: siteSettingsSchema.properties,
       additionalProperties: false,

@@ -4,6 +4,7 @@ import { BadDataError, ConflictError, NotFoundError } from '../../errors/app-err
 import type { Principal } from '../../http/principal.js';
 import type { EventBus } from '../../shared/event-bus.js';
 import { newId } from '../../shared/ids.js';
+import { isPhoneCountry } from '../../shared/phone.js';
 import type { AuditLog } from '../audit/audit-log-store.js';
 import type { SiteStore } from './site-store-type.js';
 import { DEFAULT_SITE_SETTINGS } from './site-types.js';
@@ -37,6 +38,13 @@ function assertSettings(settings: Partial<SiteSettings> | undefined): void {
   }
 }
 
+function assertCountry(country: string | null | undefined): void {
+  if (country && !isPhoneCountry(country))
+    throw new BadDataError(`Unknown country "${country}"`, [
+      { path: 'body/settings/country', message: `"${country}" is not an ISO 3166-1 alpha-2 code with a numbering plan` },
+    ]);
+}
+
 const isUniqueViolation = (err: unknown): boolean => (err as { code?: string }).code === '23505';
 
 export class SiteService {
@@ -56,6 +64,7 @@ export class SiteService {
     const timezone = input.timezone ?? 'UTC';
     assertTimezone(timezone);
     assertSettings(input.settings);
+    assertCountry(input.settings?.country);
     try {
       const site = await this.deps.sites.create(this.deps.db, {
         id: newId(),
@@ -80,6 +89,7 @@ export class SiteService {
   async update(actor: Principal, id: string, patch: SitePatch): Promise<Site> {
     if (patch.timezone !== undefined) assertTimezone(patch.timezone);
     assertSettings(patch.settings);
+    assertCountry(patch.settings?.country);
     const site = await this.deps.sites.update(this.deps.db, actor.accountId, id, patch);
     if (!site) throw new NotFoundError(`Site ${id} not found`);
     await this.deps.audit.record(this.deps.db, actor, { action: 'site.update', targetType: 'site', targetId: id });

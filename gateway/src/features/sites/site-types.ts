@@ -1,3 +1,5 @@
+import type { Locale } from '../../i18n/i18n.js';
+
 /** Per-site behaviour that later capabilities read; stored as JSONB and merged over these defaults. */
 export interface SiteSettings {
   /** Record calls (dual channel, from answer). */
@@ -22,6 +24,10 @@ export interface SiteSettings {
   readonly leadWindowHours: number;
   /** A first-time caller has not called the site within this many days before; null = ever. */
   readonly firstTimeWindowDays: number | null;
+  /** ISO 3166-1 alpha-2: reads national numbers from the PBX and formats numbers; null = the tracking number's country. */
+  readonly country: string | null;
+  /** Language of voice prompts, whispers and CRM texts. */
+  readonly locale: Locale;
 }
 
 export const DEFAULT_SITE_SETTINGS: SiteSettings = {
@@ -36,6 +42,8 @@ export const DEFAULT_SITE_SETTINGS: SiteSettings = {
   targetCallMinTalkSeconds: 30,
   leadWindowHours: 24,
   firstTimeWindowDays: null,
+  country: null,
+  locale: 'en',
 };
 
 export interface Site {

@@ -1,7 +1,7 @@
 import { E164_PATTERN } from '../../shared/phone.js';
 import { NUMBER_STATUSES } from './tracking-number-store-type.js';
 
-const e164 = { type: 'string', pattern: E164_PATTERN, description: 'E.164: "+" and 7 to 15 digits' } as const;
+const e164 = { type: 'string', pattern: E164_PATTERN, format: 'e164', description: 'E.164: "+" and 7 to 15 digits' } as const;
 const id = { type: 'string', minLength: 1, maxLength: 64 } as const;
 
 export const trackingNumberSchema = {

@@ -140,5 +140,7 @@ export class TrackingNumberService {
     for (const poolId of new Set(pools)) {
       if (poolId) await this.deps.events.emit('pool.changed', { accountId: n.accountId, poolId });
     }
+    // Numbers outside pools route too (static numbers, PBX DIDs): the routing table reloads either way.
+    if (!pools.some(Boolean)) await this.deps.events.emit('routing.changed', { accountId: n.accountId });
   }
 }

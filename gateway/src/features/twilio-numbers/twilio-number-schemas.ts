@@ -1,6 +1,6 @@
 import { E164_PATTERN } from '../../shared/phone.js';
 
-const e164 = { type: 'string', pattern: E164_PATTERN } as const;
+const e164 = { type: 'string', pattern: E164_PATTERN, format: 'e164' } as const;
 const id = { type: 'string', minLength: 1, maxLength: 64 } as const;
 
 export const twilioCredentialsRequestSchema = {
@@ -82,7 +82,7 @@ export const updateNumberRequestSchema = {
   additionalProperties: false,
   properties: {
     poolId: { type: ['string', 'null'], minLength: 1, maxLength: 64 },
-    forwardTo: { type: ['string', 'null'], pattern: E164_PATTERN },
+    forwardTo: { type: ['string', 'null'], pattern: E164_PATTERN, format: 'e164' },
   },
 } as const;
 

@@ -28,6 +28,7 @@ function amiConfig(port: number): AsteriskConfig {
     didSource: 'exten',
     recordingsDir: null,
     recordingsUrl: null,
+    defaultCountry: null,
   };
 }
 

@@ -9,6 +9,9 @@ import type { AmiMessage } from './ami-message.js';
 import type { AmiClientOptions } from './ami-client.js';
 import { CallNormaliser, parseDidSource } from './call-normaliser.js';
 import { LeaderElection } from './leader-lock.js';
+import { maskPhone } from '../../../logging/logger.js';
+import { pbxNumberResolver } from './pbx-numbers.js';
+import type { PbxNumberDirectory, PbxNumberResolver } from './pbx-numbers.js';
 import type { LeaderLock } from './leader-lock.js';
 
 export interface AsteriskCallSourceDeps {
@@ -24,7 +27,12 @@ export interface AsteriskCallSourceDeps {
   /** A call with no event for this long and no live channel check possible is closed (default 12 h). */
   readonly idleCloseMs?: number;
   readonly registry?: Registry;
+  /** The tracking numbers and their sites' countries, for DIDs and callers in national formats. */
+  readonly numbers?: () => PbxNumberDirectory;
 }
+
+/** DIDs logged as unmatched, so a format problem shows once per number instead of once per call. */
+const MAX_LOGGED_UNMATCHED = 1_000;
 
 /**
  * Follows the PBX through AMI while this replica holds the leader lock, and hands normalised call events to the sink
@@ -38,7 +46,11 @@ export class AsteriskCallSource {
   private chain: Promise<void> = Promise.resolve();
   /** Events handed to the sink (for metrics and tests). */
   emitted = 0;
-  private readonly metrics: { connected: Gauge; leader: Gauge; events: Counter<'type'>; reconnects: Counter } | null;
+  private readonly metrics: { connected: Gauge; leader: Gauge; events: Counter<'type'>; reconnects: Counter; unmatched: Counter } | null;
+  private readonly resolveNumbers: PbxNumberResolver;
+  private readonly loggedUnmatched = new Set<string>();
+  /** Calls whose DID matched no tracking number (for metrics and tests). */
+  unmatched = 0;
 
   constructor(private readonly deps: AsteriskCallSourceDeps) {
     this.election = new LeaderElection(deps.lock, { elected: (t) => this.elected(t), deposed: () => this.deposed() }, deps.logger);
@@ -54,8 +66,19 @@ export class AsteriskCallSource {
             registers,
           }),
           reconnects: new Counter({ name: 'gateway_asterisk_ami_disconnects_total', help: 'AMI connections lost', registers }),
+          unmatched: new Counter({
+            name: 'gateway_asterisk_unmatched_did_total',
+            help: 'PBX calls whose DID matched no tracking number (check the DID source, AMI_DEFAULT_COUNTRY and site countries)',
+            registers,
+          }),
         }
       : null;
+    const resolve = pbxNumberResolver(deps.config.defaultCountry, deps.numbers);
+    this.resolveNumbers = (did, caller) => {
+      const r = resolve(did, caller);
+      if (r.matched === false) this.noteUnmatched(did ?? '', r.trackingNumber);
+      return r;
+    };
   }
 
   get isLeader(): boolean {
@@ -70,6 +93,17 @@ export class AsteriskCallSource {
     this.election.start();
   }
 
+  private noteUnmatched(rawDid: string, resolved: string): void {
+    this.unmatched += 1;
+    this.metrics?.unmatched.inc();
+    if (this.loggedUnmatched.has(rawDid) || this.loggedUnmatched.size >= MAX_LOGGED_UNMATCHED) return;
+    this.loggedUnmatched.add(rawDid);
+    this.deps.logger.warn(
+      { did: maskPhone(rawDid), resolved: maskPhone(resolved) },
+      'PBX call to a DID that matches no tracking number (logged once per DID); check AMI_DID_SOURCE, AMI_DEFAULT_COUNTRY and the site country',
+    );
+  }
+
   async stop(): Promise<void> {
     await this.election.stop();
     await this.chain;
@@ -81,6 +115,7 @@ export class AsteriskCallSource {
       inboundContexts: config.inboundContexts,
       didSource: parseDidSource(config.didSource),
       now: () => clock.now(),
+      numbers: this.resolveNumbers,
     });
     const client = new AmiClient({
       host: config.host,

@@ -1,7 +1,8 @@
-import { toE164 } from '../../../shared/phone.js';
 import type { AnsweredBy, CallEvent, CallOutcome } from '../../../features/calls/call-events.js';
 import { eventTimestamp } from './ami-message.js';
 import type { AmiMessage } from './ami-message.js';
+import { pbxNumberResolver } from './pbx-numbers.js';
+import type { PbxNumberResolver } from './pbx-numbers.js';
 
 /**
  * Turns the AMI event stream into per-call `call.ringing / call.answered / call.ended / recording.available`.
@@ -50,8 +51,8 @@ export interface CallNormaliserOptions {
   readonly didSource: DidSource;
   /** Receive time, used when an event has no `Timestamp:` header. */
   readonly now: () => Date;
-  /** Country for national numbers when normalising to E.164 ('1' NANP, '7'). */
-  readonly defaultCountry?: '1' | '7';
+  /** DID and caller to E.164 (default: international formats only, anything else kept as sent). */
+  readonly numbers?: PbxNumberResolver;
 }
 
 /** One call as the replay tool prints it. Durations are null when the capture does not let us know them. */
@@ -188,8 +189,10 @@ export class CallNormaliser {
   private readonly bridges = new Map<string, Set<string>>();
   /** Set while adopting a live channel that carries the DID variable (its current context is not the inbound one). */
   private adopting = false;
+  private readonly resolveNumbers: PbxNumberResolver;
 
   constructor(private readonly opts: CallNormaliserOptions) {
+    this.resolveNumbers = opts.numbers ?? pbxNumberResolver(null);
     this.contexts = new Set(opts.inboundContexts);
     this.didVar = opts.didSource.kind === 'variable' ? opts.didSource.name : opts.didSource.kind === 'auto' ? 'FROM_DID' : null;
     this.autoDid = opts.didSource.kind === 'auto';
@@ -730,14 +733,15 @@ export class CallNormaliser {
     call.ringingSent = true;
     const did = this.did(call);
     const caller = call.callerIdNum;
+    const resolved = this.resolveNumbers(did, caller);
     out.push({
       type: 'call.ringing',
       provider: 'asterisk',
       providerCallId: call.id,
       eventKey: `${call.id}:ringing`,
       occurredAt: call.started.at,
-      trackingNumber: did ? (toE164(did, this.opts.defaultCountry) ?? did) : '',
-      caller: caller ? (toE164(caller, this.opts.defaultCountry) ?? caller) : 'anonymous',
+      trackingNumber: resolved.trackingNumber,
+      caller: resolved.caller,
       raw: { uniqueid: call.id, did, callerIdNum: caller },
     });
   }
