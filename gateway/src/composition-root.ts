@@ -112,6 +112,7 @@ import { PgTwilioNumberStore } from './features/twilio-numbers/twilio-number-sto
 import { LiveCallFeed } from './features/live-calls/live-call-feed.js';
 import { PgProviderAccountStore } from './features/provider-accounts/provider-account-store.js';
 import { SecretBox } from './shared/secret-box.js';
+import { createInquiries } from './features/inquiries/create-inquiries.js';
 
 export const VERSION = '0.1.0';
 
@@ -227,11 +228,12 @@ export async function createContainer(config: Config, opts: ContainerOptions = {
       wake,
       recordingLink: ({ accountId, recordingId }) => recordings.signedUrl(accountId, recordingId),
     });
+    const inquiries = createInquiries({ config, db: db.knex, stores, clock, logger: logger.child({ component: 'inquiries' }), wake });
     outboxWorker = new OutboxWorker(
       {
         db: db.knex,
         store: stores.outbox,
-        handlers: [leads.handler],
+        handlers: [inquiries.leadHandler(leads.handler)],
         clock,
         logger: logger.child({ component: 'outbox' }),
         metrics: createOutboxMetrics(registry),
@@ -447,6 +449,7 @@ export async function createContainer(config: Config, opts: ContainerOptions = {
       new SiteController(sites),
       new RecordingController(recordings),
       ...leads.controllers,
+      ...inquiries.controllers,
       new OutboxController(outbox),
       new ChannelController(channels),
       new PoolController(pools, poolHealth),

@@ -49,7 +49,7 @@ function bodyParser(spec: RouteSpec, limit: string): RequestHandler[] {
     next();
   };
   if (type === 'form') return [check, express.urlencoded({ extended: false, limit, type: () => true })];
-  if (type === 'text-json') return [check, express.json({ limit, type: () => true })];
+  if (type === 'text-json') return [check, express.json({ limit, type: () => true, verify: keepRawBody })];
   // The raw bytes stay available for routes that verify a signature over them (Standard Webhooks).
   return [check, express.json({ limit, type: () => true, verify: keepRawBody })];
 }
