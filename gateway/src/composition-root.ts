@@ -479,6 +479,7 @@ export async function createContainer(config: Config, opts: ContainerOptions = {
       routes: [health, ...controllers].flatMap((c) => c.routes),
       statics: [
         { path: '/', handler: widgetAsset().handler },
+        { path: '/', handler: inquiries.widgetAsset },
         { path: '/demo', handler: demoPage },
         { path: '/console', handler: consoleStatic() },
         { path: '/', handler: rootRedirect },

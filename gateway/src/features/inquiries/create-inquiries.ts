@@ -1,3 +1,4 @@
+import type { RequestHandler } from 'express';
 import type { Knex } from 'knex';
 import type { Config } from '../../config.js';
 import type { Controller } from '../../http/route.js';
@@ -17,6 +18,7 @@ import { InquiryIntake } from './inquiry-intake.js';
 import { InquiryLeadJoiner } from './inquiry-lead-joiner.js';
 import { InquiryReadModel } from './inquiry-read-model.js';
 import { InquiryService } from './inquiry-service.js';
+import { inquiryWidgetAsset } from './inquiry-widget-asset.js';
 import { PgInquirySettingsStore } from './inquiry-settings.js';
 import { PgInquiryStore } from './inquiry-store.js';
 
@@ -25,6 +27,8 @@ export interface Inquiries {
   readonly intake: InquiryIntake;
   readonly readModel: InquiryReadModel;
   readonly controllers: readonly Controller[];
+  /** Serves /dni-inquiries.js, the optional widget module. */
+  readonly widgetAsset: RequestHandler;
   /** The `crm.lead` handler that also delivers inquiries, in order with the calls of their lead. */
   leadHandler(calls: OutboxHandler): OutboxHandler;
 }
@@ -67,6 +71,7 @@ export function createInquiries(deps: {
     intake,
     readModel,
     controllers: [new InquiryController(intake, readModel, db)],
+    widgetAsset: inquiryWidgetAsset(),
     leadHandler: (calls) =>
       new InquiryAwareLeadHandler(calls, {
         db,

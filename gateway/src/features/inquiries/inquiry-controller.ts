@@ -13,6 +13,8 @@ import {
   inquirySubmitSchema,
   siteParamsSchema,
   updateInquirySettingsSchema,
+  widgetConfigQuerySchema,
+  widgetConfigSchema,
 } from './inquiry-schemas.js';
 import { SIGNATURE_HEADER, SITE_KEY_HEADER, TIMESTAMP_HEADER } from './inquiry-signature.js';
 import type { AnyInquiryKind } from './inquiry-types.js';
@@ -109,6 +111,25 @@ export class InquiryController implements Controller {
             return answer(o, {});
           }
           return answer(await intake.submitFromWidget(body.site ?? params.siteId, origin, body), cors);
+        },
+      ),
+      route(
+        {
+          method: 'get',
+          path: '/v1/sites/{siteId}/inquiry-config',
+          operationId: 'getInquiryWidgetConfig',
+          summary: 'What the optional widget module does on this site ({siteId} may be the public key)',
+          tags: ['inquiries'],
+          auth: 'public',
+          params: siteParamsSchema,
+          query: widgetConfigQuerySchema,
+          responses: { 200: { description: 'Config', schema: widgetConfigSchema }, 403: { description: 'Origin not on the site' } },
+        },
+        async ({ params, query, req }) => {
+          const origin = header(req.headers, 'origin') ?? null;
+          const body = await intake.widgetConfig(params.siteId, origin, query.session ?? null);
+          const cors: Record<string, string> = origin ? { 'Access-Control-Allow-Origin': origin, Vary: 'Origin' } : {};
+          return { status: 200, body, headers: { ...cors, 'Cache-Control': 'no-store' } };
         },
       ),
       route(

@@ -49,8 +49,12 @@ const SECRET_AD = (siteId: string) => `inquiry-signing:${siteId}`;
  * The edges of inquiry intake: finds the site, proves the request (a signed backend request, or the widget from one of
  * the site's domains), and hands the submission to the inquiry service; also the per-site settings admins edit.
  */
+/** The alias a visit is shown instead of the site's address (email tracking); null when it has none. */
+export type EmailAliasResolver = (site: Site, settings: InquirySettings, sessionId: string | null) => Promise<string | null>;
+
 export class InquiryIntake {
   callbacks: CallbackScheduler | null = null;
+  emailAlias: EmailAliasResolver | null = null;
 
   constructor(
     private readonly deps: {
@@ -99,6 +103,19 @@ export class InquiryIntake {
     const kind = body.kind ?? 'form';
     if (kind === 'form' ? !settings.forms.enabled : !settings.callback.enabled) throw new ForbiddenError(`${kind} inquiries are off on this site`);
     return this.submit(site, settings, 'widget', body);
+  }
+
+  /** What the optional widget module needs: which forms to report, and the email address to show this visit. */
+  async widgetConfig(siteKey: string, origin: string | null, sessionId: string | null) {
+    const site = await this.site(siteKey);
+    if (origin && !originAllowed(origin, site.domains)) throw new ForbiddenError('This page is not on one of the site’s domains');
+    const s = await this.settingsOf(site);
+    const alias = s.email.enabled && s.email.canonical && this.emailAlias ? await this.emailAlias(site, s, sessionId) : null;
+    return {
+      forms: s.forms.enabled ? { enabled: true, selectors: [...s.forms.selectors], honeypotField: s.forms.honeypotField } : null,
+      callback: s.callback.enabled ? { enabled: true } : null,
+      email: alias && s.email.canonical ? { canonical: s.email.canonical, alias } : null,
+    };
   }
 
   private async submit(site: Site, settings: InquirySettings, origin: 'widget' | 'server', b: SubmitBody): Promise<SubmitOutcome> {

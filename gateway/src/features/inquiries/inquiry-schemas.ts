@@ -178,3 +178,31 @@ export const siteParamsSchema = {
   required: ['siteId'],
   properties: { siteId: { type: 'string', minLength: 1, maxLength: 64 } },
 } as const;
+
+export const widgetConfigQuerySchema = {
+  type: 'object',
+  additionalProperties: false,
+  properties: { session: { type: 'string', minLength: 1, maxLength: 64 } },
+} as const;
+
+export const widgetConfigSchema = {
+  $id: 'InquiryWidgetConfig',
+  type: 'object',
+  additionalProperties: false,
+  required: ['forms', 'callback', 'email'],
+  properties: {
+    forms: {
+      type: ['object', 'null'],
+      additionalProperties: false,
+      required: ['enabled', 'selectors', 'honeypotField'],
+      properties: { enabled: { type: 'boolean' }, selectors: { type: 'array', items: { type: 'string' } }, honeypotField: { type: 'string' } },
+    },
+    callback: { type: ['object', 'null'], additionalProperties: false, required: ['enabled'], properties: { enabled: { type: 'boolean' } } },
+    email: {
+      type: ['object', 'null'],
+      additionalProperties: false,
+      required: ['canonical', 'alias'],
+      properties: { canonical: { type: 'string' }, alias: { type: 'string' } },
+    },
+  },
+} as const;
