@@ -113,6 +113,8 @@ import { LiveCallFeed } from './features/live-calls/live-call-feed.js';
 import { PgProviderAccountStore } from './features/provider-accounts/provider-account-store.js';
 import { SecretBox } from './shared/secret-box.js';
 import { createInquiries } from './features/inquiries/create-inquiries.js';
+import { createEmailTracking } from './features/email-tracking/create-email-tracking.js';
+import type { EmailTracking } from './features/email-tracking/create-email-tracking.js';
 
 export const VERSION = '0.1.0';
 
@@ -173,6 +175,10 @@ export interface Container {
   readonly asterisk: AsteriskCallSource | null;
   /** Opens MixMonitor files from the PBX spool (AMI_RECORDINGS_DIR / AMI_RECORDINGS_URL) for the recordings store. */
   readonly asteriskRecordings: AsteriskRecordingFetcher | null;
+  /** Email tracking; `start()` of the container starts its SMTP listener (MAIL_SMTP_PORT). */
+  readonly emailTracking: EmailTracking;
+  /** Where the SMTP listener took its port (null without one), once started. */
+  readonly smtpAddress: () => AddressInfo | null;
   /** The delivery worker for outbox rows (leads to CRMs). */
   readonly outboxWorker: OutboxWorker;
   /** Called by the call service inside the transaction that changes a call: queues the leads. */
@@ -229,11 +235,12 @@ export async function createContainer(config: Config, opts: ContainerOptions = {
       recordingLink: ({ accountId, recordingId }) => recordings.signedUrl(accountId, recordingId),
     });
     const inquiries = createInquiries({ config, db: db.knex, stores, clock, logger: logger.child({ component: 'inquiries' }), wake });
+    const emailTracking = createEmailTracking({ config, db: db.knex, stores, inquiries, clock, logger: logger.child({ component: 'mail' }), wake });
     outboxWorker = new OutboxWorker(
       {
         db: db.knex,
         store: stores.outbox,
-        handlers: [inquiries.leadHandler(leads.handler)],
+        handlers: [inquiries.leadHandler(leads.handler), emailTracking.forwarder],
         clock,
         logger: logger.child({ component: 'outbox' }),
         metrics: createOutboxMetrics(registry),
@@ -450,6 +457,7 @@ export async function createContainer(config: Config, opts: ContainerOptions = {
       new RecordingController(recordings),
       ...leads.controllers,
       ...inquiries.controllers,
+      ...emailTracking.controllers,
       new OutboxController(outbox),
       new ChannelController(channels),
       new PoolController(pools, poolHealth),
@@ -514,6 +522,7 @@ export async function createContainer(config: Config, opts: ContainerOptions = {
     );
 
     let stopping: Promise<void> | null = null;
+    let smtpAddress: AddressInfo | null = null;
     return {
       config,
       logger,
@@ -544,6 +553,8 @@ export async function createContainer(config: Config, opts: ContainerOptions = {
         liveFeed,
       },
       outboxWorker: worker,
+      emailTracking,
+      smtpAddress: () => smtpAddress,
       callChangeHook,
       asterisk,
       asteriskRecordings,
@@ -562,6 +573,7 @@ export async function createContainer(config: Config, opts: ContainerOptions = {
         await crmSinks.ensureEnvWebhookSink(config.leads.webhook);
         worker.start();
         asterisk?.start();
+        smtpAddress = await emailTracking.start();
         return address;
       },
       stop() {
@@ -574,6 +586,7 @@ export async function createContainer(config: Config, opts: ContainerOptions = {
           await leases.flushHistory().catch((err: unknown) => logger.warn({ err }, 'final lease history flush failed'));
           await visitRecorder.stop();
           await asterisk?.stop();
+          await emailTracking.stop();
           await callEvents.stop();
           for (const fn of cleanup.reverse()) await fn().catch((err: unknown) => logger.warn({ err }, 'cleanup failed'));
           if (!opts.database) await db.close();
