@@ -113,6 +113,8 @@ import { LiveCallFeed } from './features/live-calls/live-call-feed.js';
 import { PgProviderAccountStore } from './features/provider-accounts/provider-account-store.js';
 import { SecretBox } from './shared/secret-box.js';
 import { createInquiries } from './features/inquiries/create-inquiries.js';
+import { createCallbacks } from './features/callbacks/create-callbacks.js';
+import type { CallbackService } from './features/callbacks/callback-service.js';
 import { createEmailTracking } from './features/email-tracking/create-email-tracking.js';
 import type { EmailTracking } from './features/email-tracking/create-email-tracking.js';
 
@@ -175,6 +177,8 @@ export interface Container {
   readonly asterisk: AsteriskCallSource | null;
   /** Opens MixMonitor files from the PBX spool (AMI_RECORDINGS_DIR / AMI_RECORDINGS_URL) for the recordings store. */
   readonly asteriskRecordings: AsteriskRecordingFetcher | null;
+  /** Callback requests (placing due ones is a scheduled job). */
+  readonly callbacks: CallbackService;
   /** Email tracking; `start()` of the container starts its SMTP listener (MAIL_SMTP_PORT). */
   readonly emailTracking: EmailTracking;
   /** Where the SMTP listener took its port (null without one), once started. */
@@ -235,6 +239,15 @@ export async function createContainer(config: Config, opts: ContainerOptions = {
       recordingLink: ({ accountId, recordingId }) => recordings.signedUrl(accountId, recordingId),
     });
     const inquiries = createInquiries({ config, db: db.knex, stores, clock, logger: logger.child({ component: 'inquiries' }), wake });
+    const callbacks = createCallbacks({
+      config,
+      db: db.knex,
+      stores,
+      inquiries,
+      clock,
+      logger: logger.child({ component: 'callbacks' }),
+      twilioApiBaseUrl: opts.twilioApiBaseUrl,
+    });
     const emailTracking = createEmailTracking({ config, db: db.knex, stores, inquiries, clock, logger: logger.child({ component: 'mail' }), wake });
     outboxWorker = new OutboxWorker(
       {
@@ -517,6 +530,7 @@ export async function createContainer(config: Config, opts: ContainerOptions = {
         numberPools: { leases, health: poolHealth, numbers },
         routing,
         calls,
+        callbacks,
       }),
       logger.child({ component: 'jobs' }),
     );
@@ -554,6 +568,7 @@ export async function createContainer(config: Config, opts: ContainerOptions = {
       },
       outboxWorker: worker,
       emailTracking,
+      callbacks,
       smtpAddress: () => smtpAddress,
       callChangeHook,
       asterisk,
@@ -587,6 +602,7 @@ export async function createContainer(config: Config, opts: ContainerOptions = {
           await visitRecorder.stop();
           await asterisk?.stop();
           await emailTracking.stop();
+          await callbacks.close();
           await callEvents.stop();
           for (const fn of cleanup.reverse()) await fn().catch((err: unknown) => logger.warn({ err }, 'cleanup failed'));
           if (!opts.database) await db.close();

@@ -25,6 +25,8 @@ export function createJobs(deps: {
   numberPools: { leases: NumberLeaseService; health: PoolHealthService; numbers: TrackingNumberService };
   routing?: RoutingService;
   calls?: CallService;
+  /** Places callback requests whose opening hour has come. */
+  callbacks?: { placeDue(): Promise<number> };
 }): Job[] {
   const { leases, health } = deps.numberPools;
   const jobs: Job[] = [
@@ -119,6 +121,11 @@ export function createJobs(deps: {
         if (n) deps.logger.warn({ deleted: n }, 'call events whose call never appeared were dropped');
       },
     });
+  }
+  if (deps.callbacks) {
+    const callbacks = deps.callbacks;
+    // Queued requests carry their due time; a minute late at most after the business opens.
+    jobs.push({ name: 'callbacks.place-due', intervalMs: 30_000, run: async () => void (await callbacks.placeDue()) });
   }
   if (deps.db.kind === 'pglite') {
     // PGlite runs no autovacuum worker: without this, hot tables (leases, sessions) only grow.

@@ -35,7 +35,7 @@ export interface TwilioNumbersApi {
 }
 
 /** Sends the SDK's requests to another base URL (a local stand-in of api.twilio.com) instead of *.twilio.com. */
-class RebasedRequestClient extends twilio.RequestClient {
+export class RebasedRequestClient extends twilio.RequestClient {
   constructor(private readonly base: URL) {
     super();
   }
