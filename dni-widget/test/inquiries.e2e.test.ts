@@ -61,7 +61,10 @@ describe('inquiries module in Chromium', function () {
     siteKey = s.publicKey;
     const patch = await gw.api(`/v1/sites/${s.id}/inquiry-settings`, {
       method: 'PATCH',
-      json: { forms: { enabled: true, selectors: ['.quote-form'] }, email: { enabled: true, canonical: 'hello@shop.example' } },
+      json: {
+        forms: { enabled: true, selectors: ['.quote-form'] },
+        email: { enabled: true, canonical: 'hello@shop.example', domain: 'track.example' },
+      },
     });
     expect(patch.status).to.equal(200);
     site = createServer((req, res) => {
@@ -141,6 +144,18 @@ describe('inquiries module in Chromium', function () {
     await page.waitForTimeout(300);
     expect(sent, 'a search form is not an inquiry').to.have.length(0);
     expect(Number(((await t.db.knex('inquiries').count('* as n').first()) as { n: unknown }).n)).to.equal(before);
+  });
+
+  it('shows the visit its channel’s alias instead of the canonical address, in text and in the mailto: link', async () => {
+    const page = await open('/fixtures/forms-plain.html');
+    const link = await until('the swapped link', async () => {
+      const href = await page.getAttribute('#mail', 'href');
+      return href && !href.includes('hello@shop.example') ? href : null;
+    });
+    const alias = ((await t.db.knex('email_aliases').first('address')) as { address: string }).address;
+    expect(link).to.equal(`mailto:${alias}?subject=Hi`);
+    expect(await page.textContent('#mail')).to.equal(alias);
+    expect(await page.textContent('body')).to.not.include('hello@shop.example');
   });
 
   it('drops a submission whose honeypot was filled, storing nothing', async () => {
