@@ -110,6 +110,7 @@ import { PgTwilioNumberStore } from './features/twilio-numbers/twilio-number-sto
 import { LiveCallFeed } from './features/live-calls/live-call-feed.js';
 import { PgProviderAccountStore } from './features/provider-accounts/provider-account-store.js';
 import { SecretBox } from './shared/secret-box.js';
+import { createReports } from './features/reports/create-reports.js';
 
 export const VERSION = '0.1.0';
 
@@ -451,6 +452,7 @@ export async function createContainer(config: Config, opts: ContainerOptions = {
       new NumberLeaseController(new NumberHolderService({ db: db.knex, leases, history: new LeaseHistoryReadModel(), pools: stores.pools }), clock),
       new CallController(calls),
       new TwilioNumberController(twilioNumbers),
+      ...createReports({ db: db.knex, config, clock }).controllers,
     ];
     let openApiDoc: object | null = null;
     const health = new HealthController({
