@@ -90,7 +90,7 @@ export class ReportReadModel {
     filter: ReportFilter,
   ): Promise<Grouped<CallAggregate>> {
     const b = new Binds();
-    const rowsSql = attributedCallsSql(b, scope, model, filter, site.leadWindowHours);
+    const rowsSql = attributedCallsSql(b, scope, model, filter);
     const q = b.finish(grouped(rowsSql, groupBy, callAggregates(b, site.targetCallMinTalkSeconds)));
     const res = (await db.raw(q.sql, q.values)) as { rows: Row[] };
     return split(res.rows, (r) => ({

@@ -117,24 +117,20 @@ export interface Scope {
 }
 
 /**
- * Which calls open a lead and what became of it: `opens_lead`, `lead_status` ('won' | 'lost' | 'open' | null) and
- * `lead_amount`, joined to calls `c`. A call opens a lead unless the same caller called the site within the lead
- * window before it; the lead's outcome is the latest the CRM reported for that call.
+ * Which calls open a lead and what became of it, from the `leads` table (one lead per customer within the site's lead
+ * window): a lead is counted once, on the call that started it, with that call's attribution; its CRM outcome (won =
+ * a deal, amount = revenue) counts on the same row. Revenue therefore falls on the lead's creation date.
  */
-export function leadColumns(b: Binds, leadWindowHours: number): { join: string; cols: string } {
+export function leadColumns(): { join: string; cols: string } {
   return {
-    join: `LEFT JOIN LATERAL (SELECT cv.status, cv.revenue FROM conversions cv WHERE cv.call_id = c.id
-             ORDER BY cv.occurred_at DESC, cv.created_at DESC LIMIT 1) lc ON true`,
-    cols: `NOT EXISTS (SELECT 1 FROM calls p WHERE p.account_id = c.account_id AND p.caller = c.caller AND p.site_id = c.site_id
-             AND NOT p.blocked AND p.started_at < c.started_at
-             AND p.started_at > c.started_at - make_interval(hours => ${b.v(leadWindowHours)})) AS opens_lead,
-           lc.status AS lead_status, lc.revenue AS lead_amount`,
+    join: 'LEFT JOIN leads l ON l.id = c.lead_id',
+    cols: `coalesce(l.first_inquiry_id = c.id, false) AS opens_lead, l.status AS lead_status, l.amount AS lead_amount`,
   };
 }
 
 /** The period's calls (blocked callers left out), each with its attributed session columns and lead columns. */
-export function attributedCallsSql(b: Binds, scope: Scope, model: AttributionModel, filter: ReportFilter, leadWindowHours: number): string {
-  const lead = leadColumns(b, leadWindowHours);
+export function attributedCallsSql(b: Binds, scope: Scope, model: AttributionModel, filter: ReportFilter): string {
+  const lead = leadColumns();
   const where = [
     `c.account_id = ${b.v(scope.accountId)}`,
     `c.site_id = ${b.v(scope.siteId)}`,
