@@ -452,7 +452,7 @@ export async function createContainer(config: Config, opts: ContainerOptions = {
       new NumberLeaseController(new NumberHolderService({ db: db.knex, leases, history: new LeaseHistoryReadModel(), pools: stores.pools }), clock),
       new CallController(calls),
       new TwilioNumberController(twilioNumbers),
-      ...createReports({ db: db.knex, config, clock }).controllers,
+      ...createReports({ db: db.knex, config, clock, stores }).controllers,
     ];
     let openApiDoc: object | null = null;
     const health = new HealthController({

@@ -44,7 +44,7 @@ describe('reports: the end-to-end summary through the public API', function () {
   };
 
   before(async () => {
-    s = await startScenario(t.db);
+    s = await startScenario(t.db, { currency: 'RUB' });
     const a1 = await s.visit('2026-11-20 10:00:00', { url: 'https://shop.example/sofas?gclid=G1&utm_campaign=brand&utm_term=sofa' });
     await s.call('2026-11-20 10:00:30', { from: '+79160000001', to: a1.number, talk: 60 });
     await s
@@ -91,7 +91,7 @@ describe('reports: the end-to-end summary through the public API', function () {
 
   it('by channel, last non-direct (default): the direct return visit and its call go to Google Ads', async () => {
     const r = await get('from=2026-11-20&to=2026-11-21');
-    expect(r).to.include({ timezone: 'Europe/Moscow', currency: 'USD', groupBy: 'channel', model: 'last_non_direct' });
+    expect(r).to.include({ timezone: 'Europe/Moscow', currency: 'RUB', groupBy: 'channel', model: 'last_non_direct' });
     const g = byKey(r, s.channels.google);
     expect(g).to.include({
       label: 'Google Ads',
@@ -217,6 +217,91 @@ describe('reports: the end-to-end summary through the public API', function () {
     expect(ch.totals).to.include({ calls: 3, visits: 3 });
     const repeat = await get('from=2026-11-20&to=2026-11-21&firstTime=false&groupBy=date');
     expect(repeat.totals).to.include({ calls: 2 });
+  });
+
+  const upload = (format: string, body: string, query = '') =>
+    s.gw.api(`/v1/sites/${s.siteId}/spend?format=${format}${query}`, { method: 'POST', headers: { 'content-type': 'text/csv' }, body });
+  const METRICA = [
+    'Date,UTMSource,UTMMedium,UTMCampaign,UTMTerm,UTMContent,Expenses,Currency,Clicks',
+    '2026-11-20,google,cpc,brand,sofa,,3000.00,RUB,100',
+    '2026-11-21,google,cpc,generic,,,1000.50,RUB,40',
+    '2026-11-01/2026-11-30,vk,paid_social,retarget_nov,,,48000,RUB,1290',
+    'Parameters:TimeZone=Europe/Moscow',
+    '',
+  ].join('\n');
+
+  it('rejects a spend file with bad lines as a whole, naming every bad line, and stores nothing', async () => {
+    const bad = [
+      'Date,UTMSource,UTMMedium,UTMCampaign,UTMTerm,UTMContent,Expenses,Currency,Clicks',
+      '2026-11-20,google,cpc,brand,sofa,,3000.00,RUB,100',
+      '2026-11-31,google,cpc,brand,,,10,RUB,1',
+      '2026-11-21,google,cpc,brand,,,12;5,RUB,1',
+      '2026-11-21,google,cpc,brand,,,10,USD,1',
+      '2026-11-22/2026-11-21,vk,,,,,10,,',
+    ].join('\n');
+    const res = await upload('yandex-metrica', bad);
+    expect(res.status).to.equal(422);
+    const body = (await res.json()) as { errors: { line: number; message: string }[]; id: string; name: string };
+    expect(body).to.include.keys('id', 'name', 'message', 'details');
+    expect(body.errors.map((e) => e.line)).to.deep.equal([3, 4, 5, 6]);
+    expect(body.errors[2]!.message).to.match(/USD.*RUB/);
+    expect((await get('from=2026-11-01&to=2026-11-30')).totals).to.include({ spend: 0, clicks: 0 });
+    expect((await upload('yandex-metrica', 'just,some\ntext')).status).to.equal(422);
+    expect((await s.gw.api(`/v1/sites/${s.siteId}/spend?format=yandex-metrica`, { method: 'POST', json: { a: 1 } })).status).to.equal(415);
+  });
+
+  it('imports Metrica expenses: a range spread evenly over its days, channels as the visit classifier gives them', async () => {
+    const res = await upload('yandex-metrica', METRICA);
+    expect(res.status, await res.clone().text()).to.equal(200);
+    expect(await res.json()).to.deep.equal({ rows: 3, inserted: 32, replaced: 0 });
+    const r = await get('from=2026-11-20&to=2026-11-21');
+    // Google: 3000 + 1000.50; VK: 48000 / 30 days × 2 days = 3200; clicks 100 + 40 and 1290 / 30 × 2 = 86.
+    const g = byKey(r, s.channels.google);
+    expect(g).to.include({ spend: 4000.5, clicks: 140, costPerCall: 1333.5, cpl: 1333.5, cpa: null, roas: 0, romi: -100 });
+    expect(byKey(r, s.channels.vk)).to.include({ spend: 3200, clicks: 86, costPerCall: 3200, cpl: 3200 });
+    expect(byKey(r, s.channels.direct)).to.include({ spend: 0, costPerCall: 0 });
+    expect(r.totals).to.include({ spend: 7200.5, clicks: 226, costPerCall: 1200.08, cpl: 1440.1 });
+    const month = await get('from=2026-11-01&to=2026-11-30&groupBy=campaign');
+    expect(byKey(month, 'retarget_nov')).to.include({ spend: 48000, clicks: 1290 });
+    expect(byKey(month, 'brand')).to.include({ spend: 3000, calls: 2 });
+    const kw = await get('from=2026-11-20&to=2026-11-21&groupBy=keyword&model=last_click');
+    expect(byKey(kw, 'sofa')).to.include({ spend: 3000, calls: 1, costPerCall: 3000 });
+    const days = await get('from=2026-11-20&to=2026-11-21&groupBy=date');
+    expect(days.rows.map((x) => x.spend)).to.deep.equal([4600, 2600.5]);
+  });
+
+  it('replaces on re-upload (same day and UTM keys) instead of adding', async () => {
+    const again = await upload('yandex-metrica', METRICA.replace('3000.00,RUB,100', '2500.00,RUB,90'));
+    expect(await again.json()).to.deep.equal({ rows: 3, inserted: 0, replaced: 32 });
+    const r = await get('from=2026-11-20&to=2026-11-21');
+    expect(byKey(r, s.channels.google)).to.include({ spend: 3500.5, clicks: 130 });
+    expect(r.totals).to.include({ spend: 6700.5 });
+  });
+
+  it('imports a Google Ads keyword cost report, and moves days of another time zone by their hours', async () => {
+    const report = [
+      'Search keyword report',
+      '"November 21, 2026 - November 21, 2026"',
+      'Day,Campaign,Ad group,Keyword,Currency code,Cost,Clicks',
+      '2026-11-21,generic,Chairs,[chairs],RUB,"1,200.00",30',
+      'Total: Account,,,,,"1,200.00",30',
+    ].join('\r\n');
+    const res = await upload('google-ads', report);
+    expect(await res.json()).to.deep.equal({ rows: 1, inserted: 1, replaced: 0 });
+    const kw = await get('from=2026-11-21&to=2026-11-21&groupBy=keyword');
+    expect(byKey(kw, 'chairs')).to.include({ spend: 1200, clicks: 30 });
+    expect(byKey(await get('from=2026-11-21&to=2026-11-21'), s.channels.google)).to.include({ spend: 2200.5 });
+    const utc = ['Parameters:TimeZone=UTC', 'Day,Campaign,Cost,Clicks', '2026-11-25,late,24.00,8'].join('\n');
+    expect(await (await upload('google-ads', utc)).json()).to.deep.equal({ rows: 1, inserted: 2, replaced: 0 });
+    // A UTC day is 03:00 to 03:00 in Moscow: 21 of its hours on the 25th, 3 on the 26th.
+    const d = await get(`from=2026-11-25&to=2026-11-26&groupBy=date&channelId=${s.channels.google}`);
+    expect(d.rows.map((x) => [x.key, x.spend, x.clicks])).to.deep.equal([
+      ['2026-11-25', 21, 7],
+      ['2026-11-26', 3, 1],
+    ]);
+    const wrong = await upload('google-ads', 'Day,Campaign,Cost\n2026-11-21,generic,abc');
+    expect(wrong.status).to.equal(422);
+    expect(((await wrong.json()) as { errors: unknown[] }).errors).to.deep.equal([{ line: 2, message: 'Cost "abc" is not a non-negative amount' }]);
   });
 
   it('answers CSV (format=csv or Accept: text/csv) that parses back to the JSON figures, with a total row', async () => {
