@@ -7,6 +7,9 @@ import { CallsWithoutSessionService } from './calls-without-session-service.js';
 import { ReportController } from './report-controller.js';
 import { ReportReadModel } from './report-read-model.js';
 import { ReportService } from './report-service.js';
+import { ConversionExportController } from './exports/conversion-export-controller.js';
+import { ConversionExportReadModel } from './exports/conversion-export-read-model.js';
+import { ConversionExportService } from './exports/conversion-export-service.js';
 import { SpendController } from './spend/spend-controller.js';
 import { SpendImportService } from './spend/spend-import-service.js';
 import { PgSpendStore } from './spend/spend-store.js';
@@ -28,5 +31,12 @@ export function createReports(deps: { db: Db; config: Config; clock: Clock; stor
     spend: new PgSpendStore(),
     clock: deps.clock,
   });
-  return { controllers: [new ReportController(reports, noSession), new SpendController(spend)], reports };
+  const exports = new ConversionExportService({
+    db: deps.db,
+    reports,
+    readModel,
+    exports: new ConversionExportReadModel(),
+    publicBaseUrl: deps.config.http.publicBaseUrl,
+  });
+  return { controllers: [new ReportController(reports, noSession), new SpendController(spend), new ConversionExportController(exports)], reports };
 }

@@ -3,6 +3,7 @@ import { parse } from 'csv-parse/sync';
 import { startScenario, UA_MOBILE } from '../../../test/helpers/analytics-scenario.js';
 import type { Scenario } from '../../../test/helpers/analytics-scenario.js';
 import { useTestDatabase } from '../../../test/helpers/db.js';
+import { readSharedFixture } from '../../../test/helpers/shared-fixtures.js';
 import { METRICS } from './report-types.js';
 
 type Row = Record<string, number | string | null>;
@@ -43,10 +44,11 @@ describe('reports: the end-to-end summary through the public API', function () {
     return row!;
   };
 
+  const calls: Record<string, string> = {};
   before(async () => {
     s = await startScenario(t.db, { currency: 'RUB' });
     const a1 = await s.visit('2026-11-20 10:00:00', { url: 'https://shop.example/sofas?gclid=G1&utm_campaign=brand&utm_term=sofa' });
-    await s.call('2026-11-20 10:00:30', { from: '+79160000001', to: a1.number, talk: 60 });
+    calls.c1 = (await s.call('2026-11-20 10:00:30', { from: '+79160000001', to: a1.number, talk: 60 })).callId;
     await s
       .visit('2026-11-20 11:00:00', { url: 'https://shop.example/?utm_source=vk&utm_medium=paid_social&utm_campaign=retarget_nov' })
       .then(async (e1) => {
@@ -54,18 +56,18 @@ describe('reports: the end-to-end summary through the public API', function () {
         const b = await s.visit('2026-11-20 23:59:00', {
           url: 'https://shop.example/?utm_source=vk&utm_medium=paid_social&utm_campaign=retarget_nov',
         });
-        await s.call('2026-11-20 23:59:30', { from: '+79160000002', to: b.number, talk: null });
+        calls.c2 = (await s.call('2026-11-20 23:59:30', { from: '+79160000002', to: b.number, talk: null })).callId;
         const c = await s.visit('2026-11-21 00:01:00', { url: 'https://shop.example/' });
-        await s.call('2026-11-21 00:01:30', { from: '+79160000003', to: c.number, talk: 40 });
+        calls.c3 = (await s.call('2026-11-21 00:01:30', { from: '+79160000003', to: c.number, talk: 40 })).callId;
         await s.call('2026-11-21 00:02:30', { from: '+79160000003', to: c.number, talk: 5 });
         const a2 = await s.visit('2026-11-21 12:00:00', { url: 'https://shop.example/sofas', visitor: a1.visitor });
-        await s.call('2026-11-21 12:00:30', { from: '+79160000001', to: a2.number, talk: 10 });
+        calls.c5 = (await s.call('2026-11-21 12:00:30', { from: '+79160000001', to: a2.number, talk: 10 })).callId;
         const e2 = await s.visit('2026-11-21 13:00:00', {
           url: 'https://shop.example/chairs?gclid=G2&utm_campaign=generic',
           visitor: e1.visitor,
           ua: UA_MOBILE,
         });
-        await s.call('2026-11-21 13:00:30', { from: '+79160000004', to: e2.number, talk: 30 });
+        calls.c6 = (await s.call('2026-11-21 13:00:30', { from: '+79160000004', to: e2.number, talk: 30 })).callId;
       });
   });
   after(() => s?.gw.stop());
@@ -302,6 +304,164 @@ describe('reports: the end-to-end summary through the public API', function () {
     const wrong = await upload('google-ads', 'Day,Campaign,Cost\n2026-11-21,generic,abc');
     expect(wrong.status).to.equal(422);
     expect(((await wrong.json()) as { errors: unknown[] }).errors).to.deep.equal([{ line: 2, message: 'Cost "abc" is not a non-negative amount' }]);
+  });
+
+  const round = (n: number, digits: number) => Math.round(n * 10 ** digits) / 10 ** digits;
+
+  it('counts won deals and their revenue under each model; lost and reopened leads are no deals', async () => {
+    await s.settled();
+    const fb = async (callId: string, status: 'won' | 'lost' | 'open', amount?: number, occurredAt = '2026-11-25T15:00:00+03:00') => {
+      const res = await s.feedback({ callId, stage: status.toUpperCase(), status, ...(amount !== undefined ? { amount } : {}), occurredAt });
+      expect(res.status, await res.clone().text()).to.be.oneOf([200, 201]);
+    };
+    await fb(calls.c5!, 'won', 25000); // A's second lead (the direct return visit)
+    await fb(calls.c6!, 'won', 8000.5, '2026-11-25T16:00:00+03:00'); // E's lead
+    await fb(calls.c2!, 'won', 10000);
+    await fb(calls.c2!, 'lost', undefined, '2026-11-25T15:30:00+03:00'); // B's lead: won, then lost
+    await fb(calls.c3!, 'won', 5000);
+    await fb(calls.c3!, 'open', undefined, '2026-11-25T15:30:00+03:00'); // C's lead: won, then reopened
+    const r = await get('from=2026-11-20&to=2026-11-21');
+    // Spend so far: Google 3500.50 (Metrica, re-uploaded) + 1200 (Google Ads) = 4700.50; VK 3200.
+    const gSpend = 3500.5 + 1200;
+    const gRevenue = 25000 + 8000.5;
+    expect(byKey(r, s.channels.google)).to.include({
+      deals: 2,
+      revenue: gRevenue,
+      spend: gSpend,
+      cpa: round(gSpend / 2, 2),
+      roas: round(gRevenue / gSpend, 4),
+      romi: round(((gRevenue - gSpend) / gSpend) * 100, 2),
+    });
+    expect(byKey(r, s.channels.vk)).to.include({ deals: 0, revenue: 0, cpa: null, roas: 0, romi: -100 });
+    expect(byKey(r, s.channels.direct)).to.include({ deals: 0, revenue: 0 });
+    const spend = gSpend + 3200;
+    expect(r.totals).to.include({
+      deals: 2,
+      revenue: gRevenue,
+      spend,
+      roas: round(gRevenue / spend, 4),
+      romi: round(((gRevenue - spend) / spend) * 100, 2),
+      cpa: round(spend / 2, 2),
+    });
+    const lc = await get('from=2026-11-20&to=2026-11-21&model=last_click');
+    expect(byKey(lc, s.channels.direct)).to.include({ deals: 1, revenue: 25000 });
+    expect(byKey(lc, s.channels.google)).to.include({ deals: 1, revenue: 8000.5 });
+    const fc = await get('from=2026-11-20&to=2026-11-21&model=first_click');
+    expect(byKey(fc, s.channels.vk)).to.include({ deals: 1, revenue: 8000.5 });
+    expect(byKey(fc, s.channels.google)).to.include({ deals: 1, revenue: 25000 });
+    // Revenue falls on the day the lead began, not the day it was won.
+    const d = await get('from=2026-11-20&to=2026-11-25&groupBy=date');
+    expect(byKey(d, '2026-11-21')).to.include({ deals: 2, revenue: gRevenue });
+  });
+
+  it('exports Google Ads click conversions in the fixture format: target calls and won deals by the credited gclid', async () => {
+    const fixture = readSharedFixture('crm/analytics', 'google-ads-click-conversions.sample.csv').split('\n');
+    const res = await s.gw.api(`/v1/sites/${s.siteId}/conversion-exports/google-ads?from=2026-11-20&to=2026-11-25&callValue=1500`);
+    expect(res.status).to.equal(200);
+    expect(res.headers.get('content-type')).to.match(/^text\/csv/);
+    const lines = (await res.text()).split('\n');
+    expect(lines[0]).to.equal('Parameters:TimeZone=Europe/Moscow');
+    expect(lines[0]!.split('=')[0]).to.equal(fixture[0]!.split('=')[0]);
+    expect(lines[1], 'the header').to.equal(fixture[1]);
+    expect(lines.at(-1), 'ends with a line break, as the fixture does').to.equal('');
+    const rows = lines.slice(2, -1).map((l) => parse(l)[0] as string[]);
+    expect(rows).to.deep.equal([
+      ['G1', 'Tracked call - qualified', '2026-11-20 10:00:30', '1500', 'RUB'],
+      ['G2', 'Tracked call - qualified', '2026-11-21 13:00:30', '1500', 'RUB'],
+      // A's second lead began on a direct return visit: the deal goes to the ad click that brought A first.
+      ['G1', 'Call deal - won', '2026-11-25 15:00:00', '25000', 'RUB'],
+      ['G2', 'Call deal - won', '2026-11-25 16:00:00', '8000.5', 'RUB'],
+    ]);
+    const sample = parse(fixture[2]!)[0] as string[];
+    for (const row of rows) {
+      expect(row).to.have.length(sample.length);
+      expect(row[2]).to.match(/^\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}$/);
+      expect(sample[2]).to.match(/^\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}$/);
+      expect(row[3]).to.match(/^\d+(\.\d+)?$/);
+      expect(row[4]).to.match(/^[A-Z]{3}$/);
+    }
+    const noValue = await (await s.gw.api(`/v1/sites/${s.siteId}/conversion-exports/google-ads?from=2026-11-20&to=2026-11-20`)).text();
+    expect(noValue.split('\n').slice(2, -1)).to.deep.equal(['G1,Tracked call - qualified,2026-11-20 10:00:30,,']);
+  });
+
+  it('exports Yandex Metrica offline calls in the upload_calls format of the fixture, every call with its flags', async () => {
+    const fixture = readSharedFixture('crm/analytics', 'yandex-metrica-calls.sample.csv').split('\n');
+    const f = await s.visit('2026-11-22 10:00:00', {
+      url: 'https://shop.example/?yclid=7770001&utm_source=yandex&utm_medium=cpc&utm_campaign=direct_sofa',
+    });
+    const c7 = await s.call('2026-11-22 10:00:30', { from: '+79160000005', to: f.number, talk: 45 });
+    const missed = await s.call('2026-11-22 10:05:00', { from: '+79160000006', to: f.number, talk: null });
+    const api = (await (await s.gw.api(`/v1/calls?siteId=${s.siteId}&limit=2`)).json()) as { items: { id: string; ringSeconds: number }[] };
+    const ring = (id: string) => String(api.items.find((x) => x.id === id)!.ringSeconds);
+    const res = await s.gw.api(`/v1/sites/${s.siteId}/conversion-exports/yandex-metrica?from=2026-11-22&to=2026-11-22&idType=Yclid`);
+    expect(res.status).to.equal(200);
+    const lines = (await res.text()).split('\n');
+    expect(lines[0]).to.equal(fixture[0]!.replace(/^ClientId/, 'Yclid'));
+    const header = fixture[0]!.split(',');
+    const rows = lines.slice(1, -1).map((l) => Object.fromEntries((parse(l)[0] as string[]).map((v, i) => [header[i], v])));
+    expect(rows).to.deep.equal([
+      {
+        ClientId: '7770001',
+        DateTime: String(Date.parse('2026-11-22T07:00:30Z') / 1000),
+        StaticCall: '0',
+        Price: '',
+        Currency: '',
+        PhoneNumber: '+79160000005',
+        TalkDuration: '45',
+        HoldDuration: ring(c7.callId),
+        CallMissed: '0',
+        Tag: 'qualified',
+        FirstTimeCaller: '1',
+        URL: 'https://shop.example/?yclid=7770001&utm_source=yandex&utm_medium=cpc&utm_campaign=direct_sofa',
+        CallTrackerURL: `https://calls.example.com/console/#/call/${c7.callId}`,
+      },
+      {
+        ClientId: '7770001',
+        DateTime: String(Date.parse('2026-11-22T07:05:00Z') / 1000),
+        StaticCall: '0',
+        Price: '',
+        Currency: '',
+        PhoneNumber: '+79160000006',
+        TalkDuration: '0',
+        HoldDuration: ring(missed.callId),
+        CallMissed: '1',
+        Tag: 'missed',
+        FirstTimeCaller: '1',
+        URL: 'https://shop.example/?yclid=7770001&utm_source=yandex&utm_medium=cpc&utm_campaign=direct_sofa',
+        CallTrackerURL: `https://calls.example.com/console/#/call/${missed.callId}`,
+      },
+    ]);
+    // Field by field the fixture's shapes: unix seconds, 0/1 flags, E.164, whole seconds.
+    const sample = Object.fromEntries((parse(fixture[1]!)[0] as string[]).map((v, i) => [header[i], v]));
+    for (const row of rows)
+      for (const [k, re] of Object.entries({
+        DateTime: /^\d{10}$/,
+        StaticCall: /^[01]$/,
+        CallMissed: /^[01]$/,
+        FirstTimeCaller: /^[01]$/,
+        PhoneNumber: /^\+\d+$/,
+        TalkDuration: /^\d+$/,
+        HoldDuration: /^\d+$/,
+      })) {
+        expect(row[k], k).to.match(re);
+        expect(sample[k], `fixture ${k}`).to.match(re);
+      }
+    await s.settled();
+    expect(
+      (await s.feedback({ callId: c7.callId, stage: 'WON', status: 'won', amount: 3000, occurredAt: '2026-11-22T18:00:00+03:00' })).status,
+    ).to.be.oneOf([200, 201]);
+    const won = (
+      await (await s.gw.api(`/v1/sites/${s.siteId}/conversion-exports/yandex-metrica?from=2026-11-22&to=2026-11-22&idType=Yclid`)).text()
+    ).split('\n');
+    expect(parse(won[1]!)[0]).to.include.ordered.members(['7770001', String(Date.parse('2026-11-22T07:00:30Z') / 1000), '0', '3000', 'RUB']);
+    const conv = await (
+      await s.gw.api(`/v1/sites/${s.siteId}/conversion-exports/yandex-metrica?from=2026-11-22&to=2026-11-22&idType=Yclid&kind=conversions`)
+    ).text();
+    const convFixture = readSharedFixture('crm/analytics', 'yandex-metrica-offline-conversions.sample.csv').split('\n');
+    expect(conv.split('\n')[0]).to.equal(convFixture[0]!.replace(/^ClientId/, 'Yclid'));
+    expect(conv.split('\n')[1]).to.equal(`7770001,call_sale,${Date.parse('2026-11-22T15:00:00Z') / 1000},3000,RUB`);
+    const byClientId = await (await s.gw.api(`/v1/sites/${s.siteId}/conversion-exports/yandex-metrica?from=2026-11-22&to=2026-11-22`)).text();
+    expect(byClientId.split('\n')[0], 'ClientId is the default key').to.equal(fixture[0]);
   });
 
   it('answers CSV (format=csv or Accept: text/csv) that parses back to the JSON figures, with a total row', async () => {
