@@ -464,6 +464,29 @@ describe('reports: the end-to-end summary through the public API', function () {
     expect(byClientId.split('\n')[0], 'ClientId is the default key').to.equal(fixture[0]);
   });
 
+  it('lists calls without a session with the reason read from the match evidence', async () => {
+    // A day later every lease has run out (the sweep the scheduler runs), so nobody holds +74951110006: a stranger's
+    // call has no lease; A's call is matched by caller history.
+    s.clock.set(Date.parse('2026-11-23T05:00:00Z'));
+    await s.gw.container.services.leases.sweepAll();
+    await s.gw.container.services.leases.flushHistory();
+    const stranger = await s.call('2026-11-23 09:00:00', { from: '+79160000009', to: '+74951110006', talk: 20 });
+    const known = await s.call('2026-11-23 09:10:00', { from: '+79160000001', to: '+74951110006', talk: 20 });
+    const res = await s.gw.api(`/v1/reports/calls-without-session?siteId=${s.siteId}&from=2026-11-23&to=2026-11-23`);
+    expect(res.status, await res.clone().text()).to.equal(200);
+    const body = (await res.json()) as { counts: Record<string, number>; items: { callId: string; reason: string; sessionId: string | null }[] };
+    expect(body.counts).to.include({ no_lease: 1, caller_history: 1, static_number: 0, pool_exhausted: 0, bot_gated: 0 });
+    expect(body.items.map((i) => [i.callId, i.reason])).to.deep.equal([
+      [known.callId, 'caller_history'],
+      [stranger.callId, 'no_lease'],
+    ]);
+    expect(body.items[0]!.sessionId, 'the session came from the caller').to.be.a('string');
+    const only = (await (await s.gw.api(`/v1/reports/calls-without-session?siteId=${s.siteId}&from=2026-11-23&to=2026-11-23&reason=no_lease`)).json()) as {
+      items: unknown[];
+    };
+    expect(only.items).to.have.length(1);
+  });
+
   it('answers CSV (format=csv or Accept: text/csv) that parses back to the JSON figures, with a total row', async () => {
     const json = await get('from=2026-11-20&to=2026-11-21&groupBy=campaign');
     for (const init of [
