@@ -16,7 +16,9 @@ const WARMUP = 2;
 const config = loadConfig();
 const db = await openDatabase(config.db);
 try {
-  const site = (await db.knex('sites').where({ public_key: BENCH_SITE_KEY }).first('id', 'account_id')) as { id: string; account_id: string } | undefined;
+  const site = (await db.knex('sites').where({ public_key: BENCH_SITE_KEY }).first('id', 'account_id')) as
+    | { id: string; account_id: string }
+    | undefined;
   if (!site) throw new Error('No bench site: run `npm run seed:analytics -- --calls 1000000` first');
   const calls = Number(((await db.knex('calls').where({ site_id: site.id }).count('* as n').first()) as { n: unknown }).n);
   const reports = new ReportService({ db: db.knex, readModel: new ReportReadModel() });

@@ -481,7 +481,9 @@ describe('reports: the end-to-end summary through the public API', function () {
       [stranger.callId, 'no_lease'],
     ]);
     expect(body.items[0]!.sessionId, 'the session came from the caller').to.be.a('string');
-    const only = (await (await s.gw.api(`/v1/reports/calls-without-session?siteId=${s.siteId}&from=2026-11-23&to=2026-11-23&reason=no_lease`)).json()) as {
+    const only = (await (
+      await s.gw.api(`/v1/reports/calls-without-session?siteId=${s.siteId}&from=2026-11-23&to=2026-11-23&reason=no_lease`)
+    ).json()) as {
       items: unknown[];
     };
     expect(only.items).to.have.length(1);

@@ -30,9 +30,7 @@ const UAS = [
   'Mozilla/5.0 (iPad; CPU OS 17_0 like Mac OS X) AppleWebKit/605.1.15',
 ];
 
-export interface SeedProgress {
-  (stage: string, done: number, total: number): void;
-}
+export type SeedProgress = (stage: string, done: number, total: number) => void;
 
 const BATCH = 50_000;
 
