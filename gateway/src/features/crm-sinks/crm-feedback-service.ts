@@ -102,7 +102,7 @@ export class CrmFeedbackService {
   async recordRetailCrm(sinkId: string, token: string | null, order: RetailCrmOrderFeedback): Promise<FeedbackResult | null> {
     const { db } = this.deps;
     const sink = await this.deps.sinks.getForFeedback(db, sinkId);
-    if (!sink || sink.kind !== 'retailcrm' || !this.tokenMatches(sink, token)) {
+    if (sink?.kind !== 'retailcrm' || !this.tokenMatches(sink, token)) {
       throw new UnauthorizedError('A valid feedback token is required (?token= or Authorization: Bearer)');
     }
     if (!order.id && !order.externalId)

@@ -40,7 +40,8 @@ describe('CRM outcomes: won / lost / reopened leads from the generic API, Retail
 
   const ring = async (caller: string): Promise<string> => {
     const sid = `CA${newId()}`;
-    const at = new Date((nextCall += 600_000));
+    nextCall += 600_000;
+    const at = new Date(nextCall);
     const base = { provider: 'twilio' as const, providerCallId: sid };
     const events: CallEvent[] = [
       { ...base, type: 'call.ringing', eventKey: `${sid}:r`, occurredAt: at, trackingNumber: TRACKING, caller },
