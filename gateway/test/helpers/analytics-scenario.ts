@@ -32,7 +32,7 @@ export interface Scenario {
   /** A widget visit at a local time; returns its session, visitor and the number shown. */
   visit(
     at: string,
-    o: { url: string; referrer?: string; visitor?: string; ua?: string },
+    o: { url: string; referrer?: string; visitor?: string; ua?: string; clientIds?: { ym?: string; ga?: string } },
   ): Promise<{ session: string; visitor: string; number: string }>;
   /** A Twilio call at a local time to a number, answered with `talk` seconds or missed (null). Resolves when it ended. */
   call(at: string, o: { from: string; to: string; talk: number | null }): Promise<{ callId: string; callSid: string }>;
@@ -121,7 +121,13 @@ export async function startScenario(db: TestDatabase, opts: { currency?: string 
       const res = await fetch(`${gw.baseUrl}/v1/dni/sessions`, {
         method: 'POST',
         headers: { 'content-type': 'text/plain', origin: 'https://shop.example', 'user-agent': o.ua ?? UA_DESKTOP },
-        body: JSON.stringify({ site: siteKey, url: o.url, referrer: o.referrer ?? '', ...(o.visitor ? { visitor: o.visitor } : {}) }),
+        body: JSON.stringify({
+          site: siteKey,
+          url: o.url,
+          referrer: o.referrer ?? '',
+          ...(o.visitor ? { visitor: o.visitor } : {}),
+          ...(o.clientIds ? { clientIds: o.clientIds } : {}),
+        }),
       });
       expect(res.status, await res.clone().text()).to.equal(200);
       const s = (await res.json()) as { session: string; visitor: string; swaps: { from: string; to: string }[] };

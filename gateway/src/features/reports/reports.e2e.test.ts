@@ -388,6 +388,7 @@ describe('reports: the end-to-end summary through the public API', function () {
     const fixture = readSharedFixture('crm/analytics', 'yandex-metrica-calls.sample.csv').split('\n');
     const f = await s.visit('2026-11-22 10:00:00', {
       url: 'https://shop.example/?yclid=7770001&utm_source=yandex&utm_medium=cpc&utm_campaign=direct_sofa',
+      clientIds: { ym: '1700000000123456789' },
     });
     const c7 = await s.call('2026-11-22 10:00:30', { from: '+79160000005', to: f.number, talk: 45 });
     const missed = await s.call('2026-11-22 10:05:00', { from: '+79160000006', to: f.number, talk: null });
@@ -461,7 +462,12 @@ describe('reports: the end-to-end summary through the public API', function () {
     expect(conv.split('\n')[0]).to.equal(convFixture[0]!.replace(/^ClientId/, 'Yclid'));
     expect(conv.split('\n')[1]).to.equal(`7770001,call_sale,${Date.parse('2026-11-22T15:00:00Z') / 1000},3000,RUB`);
     const byClientId = await (await s.gw.api(`/v1/sites/${s.siteId}/conversion-exports/yandex-metrica?from=2026-11-22&to=2026-11-22`)).text();
-    expect(byClientId.split('\n')[0], 'ClientId is the default key').to.equal(fixture[0]);
+    const ym = byClientId.split('\n');
+    expect(ym[0], 'ClientId is the default key').to.equal(fixture[0]);
+    expect(ym.slice(1, -1).map((l) => (parse(l)[0] as string[]).slice(0, 2))).to.deep.equal([
+      ['1700000000123456789', String(Date.parse('2026-11-22T07:00:30Z') / 1000)],
+      ['1700000000123456789', String(Date.parse('2026-11-22T07:05:00Z') / 1000)],
+    ]);
   });
 
   it('lists calls without a session with the reason read from the match evidence', async () => {
