@@ -102,43 +102,41 @@ export async function seedAnalytics(knex: Knex, o: { calls: number; progress: Se
       [accountId, siteId, lo, hi],
     ),
   );
-  // Call g comes from session 2g or 2g - 1 (half the sessions call), a minute after it began.
+  // Call g comes from session 2g or 2g - 1 (half the sessions call), a minute after it began. Four calls in five
+  // open a lead (written first, so each call names its lead as it is inserted); one lead in seven is won.
+  const caller = `'+7916' || lpad((1 + (g::bigint * 104729) % ${callers})::text, 7, '0')`;
+  const callAt = `s.first_seen_at + interval '60 seconds'`;
+  const sessionOf = `JOIN web_sessions s ON s.id = 'bs' || (2 * g - g % 2)`;
+  await inBatches(calls, 'leads', o.progress, (lo, hi) =>
+    knex.raw(
+      `INSERT INTO leads (id, account_id, site_id, contact, kind, first_inquiry_id, started_at, last_inquiry_at, channel_id,
+         session_id, visitor_id, status, amount, currency, status_changed_at)
+       SELECT 'bl' || g, ?, ?, ${caller}, 'call', 'bc' || g, ${callAt}, ${callAt}, s.channel_id, s.id, s.visitor_id,
+         CASE WHEN g % 7 = 0 THEN 'won' WHEN g % 11 = 0 THEN 'lost' ELSE 'open' END,
+         CASE WHEN g % 7 = 0 THEN (g % 100) * 100 + 500 END, CASE WHEN g % 7 = 0 THEN 'RUB' END,
+         ${callAt} + interval '3 days'
+       FROM generate_series(?::int, ?::int) g ${sessionOf}
+       WHERE g % 5 <> 0`,
+      [accountId, siteId, lo, hi],
+    ),
+  );
   await inBatches(calls, 'calls', o.progress, (lo, hi) =>
     knex.raw(
       `INSERT INTO calls (id, account_id, site_id, provider, provider_call_id, tracking_e164, caller, status, outcome,
          started_at, answered_at, ended_at, ring_seconds, talk_seconds, session_id, visitor_id, channel_id, attribution,
-         first_time_caller)
-       SELECT 'bc' || g, ?, ?, 'twilio', 'CAbench' || g, '+7495111' || lpad((g % 20)::text, 4, '0'),
-         '+7916' || lpad((1 + (g::bigint * 104729) % ${callers})::text, 7, '0'), 'ended',
+         first_time_caller, lead_id)
+       SELECT 'bc' || g, ?, ?, 'twilio', 'CAbench' || g, '+7495111' || lpad((g % 20)::text, 4, '0'), ${caller}, 'ended',
          CASE WHEN g % 4 = 0 THEN 'no-answer' ELSE 'completed' END,
-         s.first_seen_at + interval '60 seconds',
-         CASE WHEN g % 4 = 0 THEN NULL ELSE s.first_seen_at + interval '60 seconds' + make_interval(secs => g % 30) END,
-         s.first_seen_at + interval '60 seconds' + make_interval(secs => g % 30 + (g::bigint * 37) % 300),
+         ${callAt},
+         CASE WHEN g % 4 = 0 THEN NULL ELSE ${callAt} + make_interval(secs => g % 30) END,
+         ${callAt} + make_interval(secs => g % 30 + (g::bigint * 37) % 300),
          g % 30, CASE WHEN g % 4 = 0 THEN 0 ELSE (g::bigint * 37) % 300 END,
-         s.id, s.visitor_id, s.channel_id, '{"method": "lease"}'::jsonb, g % 3 <> 0
-       FROM generate_series(?::int, ?::int) g JOIN web_sessions s ON s.id = 'bs' || (2 * g - g % 2)`,
+         s.id, s.visitor_id, s.channel_id, '{"method": "lease"}'::jsonb, g % 3 <> 0,
+         CASE WHEN g % 5 <> 0 THEN 'bl' || g END
+       FROM generate_series(?::int, ?::int) g ${sessionOf}`,
       [accountId, siteId, lo, hi],
     ),
   );
-  // Four calls in five open a lead; one lead in seven is won.
-  await inBatches(calls, 'leads', o.progress, async (lo, hi) => {
-    await knex.raw(
-      `INSERT INTO leads (id, account_id, site_id, contact, kind, first_inquiry_id, started_at, last_inquiry_at, channel_id,
-         session_id, visitor_id, status, amount, currency, status_changed_at)
-       SELECT 'bl' || c.g, ?, ?, c.caller, 'call', c.id, c.started_at, c.started_at, c.channel_id, c.session_id, c.visitor_id,
-         CASE WHEN c.g % 7 = 0 THEN 'won' WHEN c.g % 11 = 0 THEN 'lost' ELSE 'open' END,
-         CASE WHEN c.g % 7 = 0 THEN (c.g % 100) * 100 + 500 END, CASE WHEN c.g % 7 = 0 THEN 'RUB' END,
-         c.started_at + interval '3 days'
-       FROM (SELECT substr(id, 3)::int AS g, id, caller, started_at, channel_id, session_id, visitor_id FROM calls
-             WHERE id IN (SELECT 'bc' || g FROM generate_series(?::int, ?::int) g)) c
-       WHERE c.g % 5 <> 0`,
-      [accountId, siteId, lo, hi],
-    );
-    await knex.raw(
-      `UPDATE calls c SET lead_id = 'bl' || substr(c.id, 3) WHERE c.id IN (SELECT 'bc' || g FROM generate_series(?::int, ?::int) g WHERE g % 5 <> 0)`,
-      [lo, hi],
-    );
-  });
   // Daily spend per paid channel, campaign and day.
   o.progress('spend', 0, 1);
   await knex.raw(
