@@ -117,6 +117,7 @@ import { createCallbacks } from './features/callbacks/create-callbacks.js';
 import type { CallbackService } from './features/callbacks/callback-service.js';
 import { createEmailTracking } from './features/email-tracking/create-email-tracking.js';
 import type { EmailTracking } from './features/email-tracking/create-email-tracking.js';
+import { createReports } from './features/reports/create-reports.js';
 
 export const VERSION = '0.1.0';
 
@@ -478,6 +479,7 @@ export async function createContainer(config: Config, opts: ContainerOptions = {
       new NumberLeaseController(new NumberHolderService({ db: db.knex, leases, history: new LeaseHistoryReadModel(), pools: stores.pools }), clock),
       new CallController(calls, new BlockedCallerService({ db: db.knex, blocked: blockedCallers, audit: stores.audit, bus: events })),
       new TwilioNumberController(twilioNumbers),
+      ...createReports({ db: db.knex, config, clock, stores }).controllers,
     ];
     let openApiDoc: object | null = null;
     const health = new HealthController({
