@@ -84,6 +84,28 @@ export class EmailController implements Controller {
       route(
         {
           method: 'post',
+          path: '/v1/inbound-mail/mailgun/mime',
+          operationId: 'inboundMailgunMime',
+          summary: 'The same, for routes that forward raw MIME (Mailgun sends body-mime to URLs ending in "mime")',
+          tags: ['inquiries'],
+          auth: 'public',
+          responses,
+        },
+        async ({ req }) => {
+          if (!cfg.mailgunSigningKey) throw new ServiceUnavailableError('MAILGUN_SIGNING_KEY is not set');
+          const raw = await readBody(req, cfg.maxBytes);
+          const parts = await parseForm(raw, String(req.headers['content-type'] ?? ''), cfg.maxBytes);
+          verifyMailgun(cfg.mailgunSigningKey, parts.fields, nowS());
+          // Mailgun: "cache the token and refuse a second use" (a replayed request carries the same one).
+          if (!(await claimSignature(deps.db, `mailgun:${parts.fields.token}`, deps.clock.now()))) {
+            return { status: 200, body: { status: 'duplicate' as const } };
+          }
+          return ok(await intake.receive(await fromMailgun(parts)));
+        },
+      ),
+      route(
+        {
+          method: 'post',
           path: '/v1/inbound-mail/postmark',
           operationId: 'inboundPostmark',
           summary: 'Postmark inbound webhook (JSON), with the basic-auth credentials of its URL',
