@@ -83,7 +83,7 @@ describe('inquiries: signed and widget forms, one lead with a call, CRM delivery
     retail = await startRetailCrmStandIn(RETAIL_KEY);
     b24 = await startBitrix24StandIn({ user: '1', code: 'formcode', appToken: 'unused-app-token' });
     amo = await startAmoCrmStandIn(AMO_TOKEN);
-    gw = await startTestGateway(t.db, { config: createTestConfig() });
+    gw = await startTestGateway(t.db, { config: createTestConfig({ log: { level: 'error', pretty: false } }) });
     const site = await gw.api('/v1/sites', {
       method: 'POST',
       json: { name: 'Shop', domains: ['shop.example'], settings: { country: 'RU', locale: 'ru', leadWindowHours: 24 } },
@@ -143,8 +143,8 @@ describe('inquiries: signed and widget forms, one lead with a call, CRM delivery
     const replay = await signed(once, { ts, sig });
     expect(replay.status).to.equal(401);
     expect(((await replay.json()) as { message: string }).message).to.match(/replay/);
-    // A resubmission (new signature, same externalId) is the same inquiry.
-    const again = await signed(body);
+    // A resubmission (signed anew: another timestamp, so another signature; same externalId) is the same inquiry.
+    const again = await signed(body, { ts: ts + 1 });
     expect(again.status).to.equal(200);
     expect(((await again.json()) as { id: string; status: string }).id).to.equal(stored.id);
     expect(await t.db.knex('inquiries').whereIn('external_key', ['order-form-1', 'order-form-2'])).to.have.length(2);
@@ -267,5 +267,29 @@ describe('inquiries: signed and widget forms, one lead with a call, CRM delivery
       items: { at: string }[];
     };
     expect(next.items.every((i) => i.at < page.nextBefore)).to.equal(true);
+  });
+
+  it('the report counts leads by the kind they began with, and filters by kind', async () => {
+    const day = (offset: number) => new Date(Date.now() + offset * 86_400_000).toISOString().slice(0, 10);
+    const base = `/v1/reports/summary?siteId=${siteId}&from=${day(-1)}&to=${day(1)}`;
+    const res = await gw.api(`${base}&groupBy=kind&lang=ru`);
+    expect(res.status, await res.clone().text()).to.equal(200);
+    const byKind = (await res.json()) as {
+      rows: { key: string; label: string; calls: number; leads: number }[];
+      totals: { calls: number; leads: number };
+    };
+    const leadsOf = async (kind: string) =>
+      Number(((await t.db.knex('leads').where({ site_id: siteId, kind }).count('* as n').first()) as { n: unknown }).n);
+    const formLeads = await leadsOf('form');
+    expect(formLeads).to.be.greaterThan(3);
+    const row = (k: string) => byKind.rows.find((r) => r.key === k)!;
+    expect(row('form')).to.include({ label: 'Заявки с сайта', calls: 0, leads: formLeads });
+    // Two calls: one joined the form's lead, one began its own (the later form joined it).
+    expect(row('call')).to.include({ label: 'Звонки', calls: 2, leads: 1 });
+    expect(byKind.totals).to.include({ calls: 2, leads: formLeads + 1 });
+    const forms = (await gw.api(`${base}&kind=form`).then((x) => x.json())) as { totals: { calls: number; leads: number } };
+    expect(forms.totals).to.include({ calls: 0, leads: formLeads });
+    const calls = (await gw.api(`${base}&kind=call`).then((x) => x.json())) as { totals: { calls: number; leads: number } };
+    expect(calls.totals).to.include({ calls: 2, leads: 1 });
   });
 });

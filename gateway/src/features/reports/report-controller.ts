@@ -50,6 +50,7 @@ export class ReportController implements Controller {
             ...(query.trackingNumber ? { trackingNumber: query.trackingNumber } : {}),
             ...(query.firstTime !== undefined ? { firstTime: query.firstTime } : {}),
             ...(query.outcome ? { outcome: query.outcome } : {}),
+            ...(query.kind ? { kinds: query.kind.split(',') } : {}),
           };
           const report = await reports.summary(principal, {
             siteId: query.siteId,

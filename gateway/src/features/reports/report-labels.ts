@@ -9,6 +9,7 @@ const CATALOG = {
     firstTime: 'First-time callers',
     repeat: 'Repeat callers',
     total: 'total',
+    kinds: { call: 'Calls', form: 'Web forms', callback: 'Callback requests', email: 'Emails' },
   },
   ru: {
     none: '(none)',
@@ -16,6 +17,7 @@ const CATALOG = {
     firstTime: 'Новые звонящие',
     repeat: 'Повторные звонящие',
     total: 'total',
+    kinds: { call: 'Звонки', form: 'Заявки с сайта', callback: 'Обратные звонки', email: 'Письма' },
   },
 } as const;
 
@@ -40,4 +42,9 @@ export function isoWeekLabel(monday: string): string {
   const jan1 = Date.UTC(year, 0, 1);
   const week = Math.floor((thursday.getTime() - jan1) / (7 * 86_400_000)) + 1;
   return `${year}-W${String(week).padStart(2, '0')}`;
+}
+
+/** An inquiry kind in words ("Web forms"); unknown keys as they are. */
+export function kindLabel(lang: Lang, kind: string): string {
+  return (CATALOG[lang].kinds as Record<string, string>)[kind] ?? kind;
 }

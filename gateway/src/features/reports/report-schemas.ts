@@ -23,6 +23,11 @@ export const reportSummaryQuerySchema = {
     trackingNumber: { type: 'string', pattern: E164_PATTERN },
     firstTime: { type: 'boolean' },
     outcome: { type: 'string', enum: [...CALL_OUTCOMES] },
+    kind: {
+      type: 'string',
+      pattern: '^(call|form|callback|email)(,(call|form|callback|email))*$',
+      description: 'Inquiry kinds that count (call, form, callback, email; comma-separated): leads, deals and revenue of leads they began',
+    },
   },
 } as const;
 

@@ -1,7 +1,7 @@
 import type { Db } from '../../adapters/db/knex.js';
 import { BadDataError, NotFoundError } from '../../errors/app-error.js';
 import type { Principal } from '../../http/principal.js';
-import { firstTimeLabel, isoWeekLabel, noneLabel, weekdayLabel } from './report-labels.js';
+import { firstTimeLabel, isoWeekLabel, kindLabel, noneLabel, weekdayLabel } from './report-labels.js';
 import type { Lang } from './report-labels.js';
 import type { CallAggregate, Grouped, ReportReadModel, ReportSite, SpendAggregate } from './report-read-model.js';
 import { SPEND_DIMENSIONS, VISIT_DIMENSIONS } from './report-types.js';
@@ -118,6 +118,8 @@ function labelOf(groupBy: GroupBy, key: string | null, lang: Lang, channels: Map
       return isoWeekLabel(key);
     case 'first_time':
       return firstTimeLabel(lang, key === 'true');
+    case 'kind':
+      return kindLabel(lang, key);
     default:
       return key;
   }

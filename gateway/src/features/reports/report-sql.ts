@@ -65,6 +65,8 @@ export function keySql(groupBy: GroupBy): string {
       return `to_char(date_trunc('week', evt_local), 'YYYY-MM-DD')`;
     case 'month':
       return `to_char(evt_local, 'YYYY-MM')`;
+    case 'kind':
+      return 'kind';
   }
 }
 
@@ -137,6 +139,8 @@ export function attributedCallsSql(b: Binds, scope: Scope, model: AttributionMod
     `c.started_at >= ${b.v(scope.lo)}`,
     `c.started_at < ${b.v(scope.hi)}`,
     'NOT c.blocked',
+    // A placed callback is its request's call: the request is the inquiry counted (as kind callback).
+    "c.direction = 'inbound'",
   ];
   if (filter.trackingNumber) where.push(`c.tracking_e164 = ${b.v(filter.trackingNumber)}`);
   if (filter.firstTime !== undefined) where.push(`coalesce(c.first_time_caller, false) = ${b.v(filter.firstTime)}`);
@@ -144,19 +148,42 @@ export function attributedCallsSql(b: Binds, scope: Scope, model: AttributionMod
   const tz = b.v(scope.timezone);
   const inner = `SELECT c.id, c.caller, c.answered_at, c.talk_seconds, c.ring_seconds, c.outcome, c.started_at, c.session_id,
       c.tracking_e164 AS tn, c.first_time_caller AS ft, timezone(${tz}, c.started_at) AS evt_local,
-      ${sessionColumns(model, 'c.session_id', 'c.channel_id')}, ${lead.cols}
+      ${sessionColumns(model, 'c.session_id', 'c.channel_id')}, ${lead.cols}, 'call'::text AS kind
     FROM calls c
     LEFT JOIN web_sessions s0 ON s0.id = c.session_id
     ${attributedSession(model, 'coalesce(c.visitor_id, s0.visitor_id)', 'c.started_at')}
     ${lead.join}
     WHERE ${where.join(' AND ')}`;
-  return filter.channelId ? `SELECT * FROM (${inner}) x WHERE x.ch = ${b.v(filter.channelId)}` : inner;
+  // Forms, callback requests and emails ride along as rows of their own kind: they count as leads (deals, revenue)
+  // when they began one, never as calls. Call-only filters (number, first time, outcome) leave them out.
+  const callOnly = filter.trackingNumber !== undefined || filter.firstTime !== undefined || filter.outcome !== undefined;
+  const rows = callOnly ? inner : `${inner} UNION ALL ${inquiryRowsSql(b, scope, model, tz)}`;
+  const conds = [
+    ...(filter.channelId ? [`x.ch = ${b.v(filter.channelId)}`] : []),
+    ...(filter.kinds?.length ? [`x.kind IN (${filter.kinds.map((k) => b.v(k)).join(', ')})`] : []),
+  ];
+  return conds.length ? `SELECT * FROM (${rows}) x WHERE ${conds.join(' AND ')}` : rows;
+}
+
+/** Inquiries other than calls, in the call rows' columns (no answer, talk time, number or outcome). */
+function inquiryRowsSql(b: Binds, scope: Scope, model: AttributionModel, tz: string): string {
+  return `SELECT i.id, coalesce(i.phone, i.email) AS caller, NULL::timestamptz AS answered_at, NULL::int AS talk_seconds,
+      NULL::int AS ring_seconds, NULL::text AS outcome, i.received_at AS started_at, i.session_id,
+      NULL::text AS tn, NULL::boolean AS ft, timezone(${tz}, i.received_at) AS evt_local,
+      ${sessionColumns(model, 'i.session_id', 'coalesce(i.channel_id, s0.channel_id)')},
+      coalesce(l.first_inquiry_id = i.id, false) AS opens_lead, l.status AS lead_status, l.amount AS lead_amount, i.kind
+    FROM inquiries i
+    LEFT JOIN web_sessions s0 ON s0.id = i.session_id
+    ${attributedSession(model, 'coalesce(i.visitor_id, s0.visitor_id)', 'i.received_at')}
+    LEFT JOIN leads l ON l.id = i.lead_id
+    WHERE i.account_id = ${b.v(scope.accountId)} AND i.site_id = ${b.v(scope.siteId)}
+      AND i.received_at >= ${b.v(scope.lo)} AND i.received_at < ${b.v(scope.hi)}`;
 }
 
 /** The period's visits (web sessions started in it, bots left out) with their attributed session columns. */
 export function attributedVisitsSql(b: Binds, scope: Scope, model: AttributionModel, filter: ReportFilter): string {
   const tz = b.v(scope.timezone);
-  const inner = `SELECT s0.id, timezone(${tz}, s0.first_seen_at) AS evt_local, NULL::text AS tn, NULL::boolean AS ft,
+  const inner = `SELECT s0.id, timezone(${tz}, s0.first_seen_at) AS evt_local, NULL::text AS tn, NULL::boolean AS ft, NULL::text AS kind,
       ${sessionColumns(model, 's0.id', 's0.channel_id')}
     FROM web_sessions s0
     ${attributedSession(model, 's0.visitor_id', 's0.first_seen_at')}
@@ -175,7 +202,7 @@ export function spendSql(b: Binds, scope: Scope & { from: string; to: string }, 
   ];
   if (filter.channelId) where.push(`s.channel_id = ${b.v(filter.channelId)}`);
   return `SELECT s.amount, s.clicks, s.channel_id AS ch, s.source AS src, s.medium AS med, s.utm_campaign AS camp, s.utm_term AS term,
-      NULL::text AS landing, NULL::text AS ua, NULL::text AS tn, NULL::boolean AS ft, CAST(s.spend_date AS timestamp) AS evt_local
+      NULL::text AS landing, NULL::text AS ua, NULL::text AS tn, NULL::boolean AS ft, NULL::text AS kind, CAST(s.spend_date AS timestamp) AS evt_local
     FROM ad_spend s WHERE ${where.join(' AND ')}`;
 }
 
@@ -187,9 +214,9 @@ export function grouped(rowsSql: string, groupBy: GroupBy, aggregates: string): 
 }
 
 export function callAggregates(b: Binds, targetMinTalkSeconds: number): string {
-  return `count(*)::int AS calls,
+  return `count(*) FILTER (WHERE kind = 'call')::int AS calls,
     count(*) FILTER (WHERE answered_at IS NOT NULL)::int AS answered,
-    count(DISTINCT caller)::int AS uniq,
+    count(DISTINCT caller) FILTER (WHERE kind = 'call')::int AS uniq,
     count(*) FILTER (WHERE ft)::int AS first_time,
     count(*) FILTER (WHERE answered_at IS NOT NULL AND coalesce(talk_seconds, 0) >= ${b.v(targetMinTalkSeconds)})::int AS target,
     count(*) FILTER (WHERE opens_lead)::int AS leads,

@@ -16,6 +16,8 @@ export const GROUP_BYS = [
   'date',
   'week',
   'month',
+  // Call, web form, callback request or email: what the lead began with (features/inquiries).
+  'kind',
 ] as const;
 export type GroupBy = (typeof GROUP_BYS)[number];
 
@@ -56,6 +58,8 @@ export interface ReportFilter {
   readonly trackingNumber?: string;
   readonly firstTime?: boolean;
   readonly outcome?: string;
+  /** Only these inquiry kinds (call, form, callback, email); unset = all. */
+  readonly kinds?: readonly string[];
 }
 
 export interface ReportQuery {
@@ -104,4 +108,4 @@ export const SPEND_DIMENSIONS: ReadonlySet<GroupBy> = new Set([
 ]);
 
 /** Dimensions a visit has (a visit has no tracking number and no caller). */
-export const VISIT_DIMENSIONS: ReadonlySet<GroupBy> = new Set(GROUP_BYS.filter((g) => g !== 'tracking_number' && g !== 'first_time'));
+export const VISIT_DIMENSIONS: ReadonlySet<GroupBy> = new Set(GROUP_BYS.filter((g) => g !== 'tracking_number' && g !== 'first_time' && g !== 'kind'));
