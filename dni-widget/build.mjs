@@ -15,3 +15,14 @@ await build({
   legalComments: 'none',
   logLevel: 'warning',
 });
+// The optional inquiries module (forms, email swap): its own file, loaded only by sites that turn it on.
+await build({
+  entryPoints: [`${root}src/inquiries.ts`],
+  outfile: `${root}dist/dni-inquiries.js`,
+  bundle: true,
+  format: 'iife',
+  minify: true,
+  target: ['es2020'],
+  legalComments: 'none',
+  logLevel: 'warning',
+});

@@ -99,6 +99,7 @@ import { pbxNumberDirectory } from './features/call-webhooks/pbx-number-director
 import { TwilioWebhookController } from './features/call-webhooks/twilio-webhook-controller.js';
 import { PgBlockedCallerStore } from './features/calls/blocked-caller-store.js';
 import type { CallChangeHook } from './features/calls/call-change-hook.js';
+import { BlockedCallerService } from './features/calls/blocked-caller-service.js';
 import { CallController } from './features/calls/call-controller.js';
 import { PgCallEventStore } from './features/calls/call-event-store.js';
 import { CallReadModel } from './features/calls/call-read-model.js';
@@ -114,6 +115,12 @@ import { PgTwilioNumberStore } from './features/twilio-numbers/twilio-number-sto
 import { LiveCallFeed } from './features/live-calls/live-call-feed.js';
 import { PgProviderAccountStore } from './features/provider-accounts/provider-account-store.js';
 import { SecretBox } from './shared/secret-box.js';
+import { createInquiries } from './features/inquiries/create-inquiries.js';
+import { createCallbacks } from './features/callbacks/create-callbacks.js';
+import type { CallbackService } from './features/callbacks/callback-service.js';
+import { createEmailTracking } from './features/email-tracking/create-email-tracking.js';
+import type { EmailTracking } from './features/email-tracking/create-email-tracking.js';
+import { createReports } from './features/reports/create-reports.js';
 
 export const VERSION = '0.1.0';
 
@@ -172,6 +179,12 @@ export interface Container {
   readonly asterisk: AsteriskCallSource | null;
   /** Opens MixMonitor files from the PBX spool (AMI_RECORDINGS_DIR / AMI_RECORDINGS_URL) for the recordings store. */
   readonly asteriskRecordings: AsteriskRecordingFetcher | null;
+  /** Callback requests (placing due ones is a scheduled job). */
+  readonly callbacks: CallbackService;
+  /** Email tracking; `start()` of the container starts its SMTP listener (MAIL_SMTP_PORT). */
+  readonly emailTracking: EmailTracking;
+  /** Where the SMTP listener took its port (null without one), once started. */
+  readonly smtpAddress: () => AddressInfo | null;
   /** The delivery worker for outbox rows (leads to CRMs). */
   readonly outboxWorker: OutboxWorker;
   /** Called by the call service inside the transaction that changes a call: queues the leads. */
@@ -229,11 +242,21 @@ export async function createContainer(config: Config, opts: ContainerOptions = {
       wake,
       recordingLink: ({ accountId, recordingId }) => recordings.signedUrl(accountId, recordingId),
     });
+    const inquiries = createInquiries({ config, db: db.knex, stores, clock, logger: logger.child({ component: 'inquiries' }), wake });
+    const callbacks = createCallbacks({
+      config,
+      db: db.knex,
+      stores,
+      inquiries,
+      clock,
+      logger: logger.child({ component: 'callbacks' }),
+    });
+    const emailTracking = createEmailTracking({ config, db: db.knex, stores, inquiries, clock, logger: logger.child({ component: 'mail' }), wake });
     outboxWorker = new OutboxWorker(
       {
         db: db.knex,
         store: stores.outbox,
-        handlers: [leads.handler],
+        handlers: [inquiries.leadHandler(leads.handler), emailTracking.forwarder],
         clock,
         logger: logger.child({ component: 'outbox' }),
         metrics: createOutboxMetrics(registry),
@@ -464,13 +487,16 @@ export async function createContainer(config: Config, opts: ContainerOptions = {
       new RecordingController(recordings),
       uploads.controller(recordingIntake),
       ...leads.controllers,
+      ...inquiries.controllers,
+      ...emailTracking.controllers,
       new OutboxController(outbox),
       new ChannelController(channels),
       new PoolController(pools, poolHealth),
       new TrackingNumberController(numbers),
       new NumberLeaseController(new NumberHolderService({ db: db.knex, leases, history: new LeaseHistoryReadModel(), pools: stores.pools }), clock),
-      new CallController(calls),
+      new CallController(calls, new BlockedCallerService({ db: db.knex, blocked: blockedCallers, audit: stores.audit, bus: events })),
       new TwilioNumberController(twilioNumbers),
+      ...createReports({ db: db.knex, config, clock, stores }).controllers,
     ];
     let openApiDoc: object | null = null;
     const health = new HealthController({
@@ -494,6 +520,7 @@ export async function createContainer(config: Config, opts: ContainerOptions = {
       routes: [health, ...controllers].flatMap((c) => c.routes),
       statics: [
         { path: '/', handler: widgetAsset().handler },
+        { path: '/', handler: inquiries.widgetAsset },
         { path: '/demo', handler: demoPage },
         { path: '/console', handler: consoleStatic() },
         { path: '/', handler: rootRedirect },
@@ -538,11 +565,13 @@ export async function createContainer(config: Config, opts: ContainerOptions = {
           clock,
           logger: logger.child({ component: 'stale-calls' }),
         }),
+        callbacks,
       }),
       logger.child({ component: 'jobs' }),
     );
 
     let stopping: Promise<void> | null = null;
+    let smtpAddress: AddressInfo | null = null;
     return {
       config,
       logger,
@@ -573,6 +602,9 @@ export async function createContainer(config: Config, opts: ContainerOptions = {
         liveFeed,
       },
       outboxWorker: worker,
+      emailTracking,
+      callbacks,
+      smtpAddress: () => smtpAddress,
       callChangeHook,
       asterisk,
       asteriskRecordings,
@@ -591,6 +623,7 @@ export async function createContainer(config: Config, opts: ContainerOptions = {
         await crmSinks.ensureEnvWebhookSink(config.leads.webhook);
         worker.start();
         asterisk?.start();
+        smtpAddress = await emailTracking.start();
         return address;
       },
       stop() {
@@ -603,6 +636,8 @@ export async function createContainer(config: Config, opts: ContainerOptions = {
           await leases.flushHistory().catch((err: unknown) => logger.warn({ err }, 'final lease history flush failed'));
           await visitRecorder.stop();
           await asterisk?.stop();
+          await emailTracking.stop();
+          await callbacks.close();
           await callEvents.stop();
           for (const fn of cleanup.reverse()) await fn().catch((err: unknown) => logger.warn({ err }, 'cleanup failed'));
           if (!opts.database) await db.close();

@@ -125,6 +125,22 @@ export const envSchema = {
       pattern: '^[A-Z]{2}$',
       description: 'an ISO 3166-1 alpha-2 code (RU, GB, US) for PBX numbers in national format that match no site',
     },
+    MAIL_SMTP_PORT: {
+      type: 'integer',
+      minimum: 0,
+      maximum: 65535,
+      description: 'port of the inbound SMTP listener for tracked aliases; unset = none',
+    },
+    MAIL_SMTP_HOST: { type: 'string', minLength: 1, description: 'address the SMTP listener binds (0.0.0.0)' },
+    MAIL_MAX_BYTES: { type: 'integer', minimum: 1024, maximum: 104857600, description: 'largest inbound message accepted, in bytes' },
+    MAIL_TLS_KEY_FILE: { type: 'string', minLength: 1, description: 'PEM private key for STARTTLS on the SMTP listener' },
+    MAIL_TLS_CERT_FILE: { type: 'string', minLength: 1, description: 'PEM certificate chain for STARTTLS' },
+    MAIL_RELAY_URL: { type: 'string', pattern: '^smtps?://', description: 'smtp:// or smtps:// URL that forwarded mail is sent through' },
+    MAIL_BOUNCE_ADDRESS: { type: 'string', pattern: '^[^\\s@]+@[^\\s@]+$', description: 'envelope sender of forwarded mail' },
+    MAILGUN_SIGNING_KEY: { type: 'string', minLength: 8, description: 'Mailgun HTTP webhook signing key' },
+    POSTMARK_INBOUND_USER: { type: 'string', minLength: 1, description: 'user of the basic-auth credentials in the Postmark inbound URL' },
+    POSTMARK_INBOUND_PASSWORD: { type: 'string', minLength: 8, description: 'password of those credentials' },
+    SENDGRID_INBOUND_PUBLIC_KEY: { type: 'string', minLength: 40, description: 'base64 ECDSA public key of the Parse webhook security policy' },
   },
 } as const;
 
@@ -193,6 +209,18 @@ export interface Config {
   readonly outboundAllowedNetworks: readonly string[];
   /** Bearer token GET /metrics needs; null: /metrics is not served. */
   readonly metricsToken: string | null;
+  /** Email tracking: the SMTP listener, the relay forwarded mail leaves through, the inbound providers' secrets. */
+  readonly mail?: MailConfig;
+}
+
+export interface MailConfig {
+  readonly smtp: { readonly port: number; readonly host: string; readonly tls: { readonly key: string; readonly cert: string } | null } | null;
+  readonly maxBytes: number;
+  readonly relayUrl: string | null;
+  readonly bounceAddress: string | null;
+  readonly mailgunSigningKey: string | null;
+  readonly postmark: { readonly user: string; readonly password: string } | null;
+  readonly sendgridPublicKey: string | null;
 }
 
 export interface AsteriskConfig {
@@ -405,6 +433,31 @@ export function loadConfig(env: Env = process.env, cwd = process.cwd()): Config 
       : null,
     outboundAllowedNetworks,
     metricsToken: str('METRICS_TOKEN') ?? null,
+    mail: {
+      smtp:
+        v.MAIL_SMTP_PORT === undefined
+          ? null
+          : {
+              port: int('MAIL_SMTP_PORT', 2525),
+              host: str('MAIL_SMTP_HOST') ?? '0.0.0.0',
+              tls:
+                str('MAIL_TLS_KEY_FILE') && str('MAIL_TLS_CERT_FILE')
+                  ? {
+                      key: readFileSync(path.resolve(cwd, str('MAIL_TLS_KEY_FILE')!), 'utf8'),
+                      cert: readFileSync(path.resolve(cwd, str('MAIL_TLS_CERT_FILE')!), 'utf8'),
+                    }
+                  : null,
+            },
+      maxBytes: int('MAIL_MAX_BYTES', 10 * 1024 * 1024),
+      relayUrl: str('MAIL_RELAY_URL') ?? null,
+      bounceAddress: str('MAIL_BOUNCE_ADDRESS') ?? null,
+      mailgunSigningKey: str('MAILGUN_SIGNING_KEY') ?? null,
+      postmark:
+        str('POSTMARK_INBOUND_USER') && str('POSTMARK_INBOUND_PASSWORD')
+          ? { user: str('POSTMARK_INBOUND_USER')!, password: str('POSTMARK_INBOUND_PASSWORD')! }
+          : null,
+      sendgridPublicKey: str('SENDGRID_INBOUND_PUBLIC_KEY') ?? null,
+    },
   });
 }
 

@@ -27,6 +27,8 @@ export function createJobs(deps: {
   routing?: RoutingService;
   calls?: CallService;
   staleCalls?: StaleCallReconciler;
+  /** Places callback requests whose opening hour has come. */
+  callbacks?: { placeDue(): Promise<number> };
 }): Job[] {
   const { leases, health } = deps.numberPools;
   const jobs: Job[] = [
@@ -126,6 +128,11 @@ export function createJobs(deps: {
     const staleCalls = deps.staleCalls;
     // Calls whose final callbacks were lost (a restart, an AMI outage) are closed from the provider's own state.
     jobs.push({ name: 'calls.reconcile-stale', intervalMs: 300_000, runAtStart: true, run: async () => void (await staleCalls.runOnce()) });
+  }
+  if (deps.callbacks) {
+    const callbacks = deps.callbacks;
+    // Queued requests carry their due time; a minute late at most after the business opens.
+    jobs.push({ name: 'callbacks.place-due', intervalMs: 30_000, run: async () => void (await callbacks.placeDue()) });
   }
   if (deps.db.kind === 'pglite') {
     // PGlite runs no autovacuum worker: without this, hot tables (leases, sessions) only grow.

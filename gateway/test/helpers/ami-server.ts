@@ -214,6 +214,10 @@ export class LoopbackAmiServer {
         if (value === null) return reply(['Response', 'Error'], ['Message', 'No such channel']);
         return reply(['Response', 'Success'], ['Variable', msg['variable']], ['Value', value]);
       }
+      case 'originate':
+        // Asterisk answers an async Originate at once; the call's progress follows as events.
+        if (!msg['channel']) return reply(['Response', 'Error'], ['Message', 'Channel not specified']);
+        return reply(['Response', 'Success'], ['Message', 'Originate successfully queued']);
       default:
         return reply(
           ['Response', 'Error'],

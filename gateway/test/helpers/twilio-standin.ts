@@ -185,7 +185,11 @@ export async function startTwilioStandIn(
         const props = (op.formSchema.properties as Json | undefined) ?? {};
         for (const k of Object.keys(form)) if (!(k in props)) return fail(res, 400, `${op.operationId}: undocumented form parameter ${k}`);
         const fv = validator(`${op.operationId}:form`, requestAjv, op.formSchema);
-        if (!fv({ ...form })) return fail(res, 400, `${op.operationId}: form ${requestAjv.errorsText(fv.errors)}`);
+        // Array parameters (StatusCallbackEvent) are repeated keys on the wire, as twilio-node sends them.
+        const params = new URLSearchParams(raw);
+        const typed: Json = { ...form };
+        for (const k of Object.keys(form)) if ((props[k] as Json | undefined)?.type === 'array') typed[k] = params.getAll(k);
+        if (!fv(typed)) return fail(res, 400, `${op.operationId}: form ${requestAjv.errorsText(fv.errors)}`);
       } else if (raw.length) {
         return fail(res, 400, `${op.operationId}: takes no body`);
       }
@@ -194,6 +198,13 @@ export async function startTwilioStandIn(
       // The answer: the operation's own example, adjusted to this request and this stand-in's state.
       let body = structuredClone(op.success.example) as Json | undefined;
       switch (op.operationId) {
+        case 'CreateCall': {
+          // Every call Twilio starts has its own SID.
+          body!.sid = `CA${randomBytes(16).toString('hex')}`;
+          body!.to = form.To;
+          body!.from = form.From;
+          break;
+        }
         case 'ListAvailablePhoneNumberLocal': {
           const item = (body!.available_phone_numbers as Json[])[0]!;
           const matching = available.filter((n) => ![...owned.values()].some((o) => o.phone_number === n));

@@ -6,6 +6,8 @@ import type { StandIn, StandInReply, StandInRequest } from './http-stand-in.js';
 export async function startAmoCrmStandIn(token: string) {
   const unsorted: Record<string, unknown>[] = [];
   const calls: Record<string, unknown>[] = [];
+  const forms: Record<string, unknown>[] = [];
+  const notes: Record<string, unknown>[] = [];
   let nextLead = 9001;
 
   function handle(r: StandInRequest): StandInReply {
@@ -23,6 +25,25 @@ export async function startAmoCrmStandIn(token: string) {
       });
       return { status: 200, json: { _total_items: items.length, _embedded: { unsorted: items } } };
     }
+    if (r.method === 'POST' && r.path === '/api/v4/leads/unsorted/forms') {
+      const items = body.map((item) => {
+        // FormsMetadata (amocrm-api-php): form_id, form_name, form_page, ip, form_sent_at, referer, visitor_uid.
+        expect(item).to.include.keys('source_name', 'source_uid', 'created_at', 'metadata', '_embedded');
+        expect(item.metadata).to.include.keys('form_id', 'form_name', 'form_page', 'form_sent_at');
+        expect(Object.keys(item.metadata as object)).to.satisfy((ks: string[]) =>
+          ks.every((k) => ['form_id', 'form_name', 'form_page', 'ip', 'form_sent_at', 'referer', 'visitor_uid'].includes(k)),
+        );
+        forms.push(item);
+        const uid = `uid-f${forms.length}`;
+        return { uid, account_id: 1, request_id: '0', _embedded: { leads: [{ id: nextLead++ }], contacts: [{ id: 1 }] } };
+      });
+      return { status: 200, json: { _total_items: items.length, _embedded: { unsorted: items } } };
+    }
+    if (r.method === 'POST' && r.path === '/api/v4/leads/notes') {
+      for (const n of body) expect(n).to.include.keys('entity_id', 'note_type', 'params');
+      notes.push(...body);
+      return { status: 200, json: { _total_items: body.length, _embedded: { notes: body.map((_, i) => ({ id: i + 1 })) } } };
+    }
     if (r.method === 'POST' && r.path === '/api/v4/calls') {
       calls.push(...body);
       return { status: 200, json: { _total_items: body.length, _embedded: { calls: body.map((_, i) => ({ id: i + 1 })) } } };
@@ -31,5 +52,5 @@ export async function startAmoCrmStandIn(token: string) {
   }
 
   const standIn: StandIn = await startStandIn(handle);
-  return Object.assign(standIn, { unsorted, calls });
+  return Object.assign(standIn, { unsorted, calls, forms, notes });
 }

@@ -1,4 +1,4 @@
-import type { DeliveryResult, Lead, LeadDeliveryContext, LeadSink, LeadTrigger } from '../../features/leads/lead-types.js';
+import type { CrmLeadRecord, DeliveryResult, Lead, LeadDeliveryContext, LeadSink, LeadTrigger } from '../../features/leads/lead-types.js';
 import type { Clock } from '../../shared/clock.js';
 import { SinkGoneError, crmRequest, httpFailure } from './crm-http.js';
 import { signWebhook } from './standard-webhooks.js';
@@ -20,15 +20,25 @@ const EVENT_TYPES: Record<LeadTrigger, string> = {
 
 const iso = (d: Date | null): string | null => (d ? d.toISOString().replace(/\.\d{3}Z$/, 'Z') : null);
 
-/** The event body: `{type, timestamp, data}`, with `data` shaped like fixtures/crm/webhooks/signed-delivery.sample.json. */
+/**
+ * The event body: `{type, timestamp, data}`, with `data` shaped like fixtures/crm/webhooks/signed-delivery.sample.json.
+ * A repeat call (one that joined the lead of an earlier call) is a `lead.updated` event naming the lead, with the
+ * call's own event in `data.call_event`: receivers update the record they made for the lead instead of adding one.
+ */
 export function webhookEvent(lead: Lead, now: Date): { type: string; timestamp: string; data: Record<string, unknown> } {
   const a = lead.attribution;
   const waitS = lead.answeredAt ? Math.round((lead.answeredAt.getTime() - lead.startedAt.getTime()) / 1000) : lead.ringSeconds;
+  const callEvent = EVENT_TYPES[lead.trigger];
   return {
-    type: EVENT_TYPES[lead.trigger],
+    type: lead.lead?.repeat ? 'lead.updated' : callEvent,
     timestamp: iso(now)!,
     data: {
       call_id: lead.callId,
+      call_event: callEvent,
+      lead_id: lead.lead?.id ?? null,
+      lead_first_call_id: lead.lead?.firstCallId ?? lead.callId,
+      lead_calls: lead.lead?.calls ?? 1,
+      repeat_call: lead.lead?.repeat ?? false,
       site_id: lead.siteId,
       caller: lead.caller,
       tracking_number: lead.trackingNumber,
@@ -52,6 +62,7 @@ export function webhookEvent(lead: Lead, now: Date): { type: string; timestamp: 
         landing_page: a.landingPage,
         referrer: a.referrer,
         channel: a.channel,
+        channel_name: a.channelName,
       },
     },
   };
@@ -67,7 +78,7 @@ export class GenericWebhookSink implements LeadSink {
     private readonly clock: Clock,
   ) {}
 
-  async deliver(lead: Lead, _previous: unknown, ctx: LeadDeliveryContext): Promise<DeliveryResult> {
+  async deliver(lead: Lead, previous: CrmLeadRecord | null, ctx: LeadDeliveryContext): Promise<DeliveryResult> {
     const now = this.clock.now();
     const body = JSON.stringify(webhookEvent(lead, now));
     const timestamp = Math.floor(now.getTime() / 1000);
@@ -87,6 +98,7 @@ export class GenericWebhookSink implements LeadSink {
     });
     if (a.status === 410) throw new SinkGoneError('The webhook endpoint answered 410 Gone');
     if (a.status < 200 || a.status > 299) throw httpFailure('The webhook endpoint', a);
-    return { externalRecordId: lead.callId };
+    // The receiver's record is the lead's: named by its first call, whichever call this event is about.
+    return { externalRecordId: previous?.externalRecordId ?? lead.lead?.firstCallId ?? lead.callId };
   }
 }

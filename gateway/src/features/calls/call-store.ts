@@ -29,6 +29,7 @@ const COLUMNS = [
   'attribution',
   'first_time_caller',
   'blocked',
+  'lead_id',
   'created_at',
   'updated_at',
 ] as const;
@@ -58,6 +59,7 @@ interface CallRow {
   attribution: Attribution | Record<string, never>;
   first_time_caller: boolean | null;
   blocked: boolean;
+  lead_id: string | null;
   created_at: Date;
   updated_at: Date;
 }
@@ -87,6 +89,7 @@ const toDomain = (r: CallRow): Call => ({
   attribution: r.attribution && 'method' in r.attribution ? (r.attribution as Attribution) : null,
   firstTimeCaller: r.first_time_caller,
   blocked: r.blocked,
+  leadId: r.lead_id,
   createdAt: r.created_at,
   updatedAt: r.updated_at,
 });
@@ -175,10 +178,21 @@ export class PgCallStore {
     return toDomain(row!);
   }
 
-  /** Has this caller called this site before `before`? */
+  /**
+   * Has this caller called this site before `before`, within the site's first-time window
+   * (settings.firstTimeWindowDays; absent or null = ever)?
+   */
   async hasCalledBefore(db: DbOrTrx, accountId: string, siteId: string, caller: string, before: Date): Promise<boolean> {
-    const row = await db(TABLE).where({ account_id: accountId, site_id: siteId, caller }).where('started_at', '<', before).first('id');
-    return Boolean(row);
+    const result = await db.raw(
+      `SELECT 1 FROM ${TABLE} c
+       WHERE c.account_id = ? AND c.site_id = ? AND c.caller = ? AND c.started_at < ?
+         AND c.started_at >= COALESCE(
+           ?::timestamptz - make_interval(days => (SELECT (s.settings->>'firstTimeWindowDays')::int FROM sites s WHERE s.id = ?)),
+           '-infinity'::timestamptz)
+       LIMIT 1`,
+      [accountId, siteId, caller, before, before, siteId],
+    );
+    return result.rows.length > 0;
   }
 
   async list(db: DbOrTrx, accountId: string, f: CallListFilter): Promise<Call[]> {
@@ -193,6 +207,7 @@ export class PgCallStore {
     if (f.caller) q.where('caller', f.caller);
     if (f.status) q.where('status', f.status);
     if (f.firstTime !== undefined) q.where('first_time_caller', f.firstTime);
+    if (f.leadId) q.where('lead_id', f.leadId);
     if (f.before) {
       const b = f.before;
       q.where((w) => w.where('started_at', '<', b.startedAt).orWhere((x) => x.where('started_at', '=', b.startedAt).andWhere('id', '<', b.id)));

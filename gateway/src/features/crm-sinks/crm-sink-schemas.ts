@@ -1,7 +1,8 @@
 import { WEBHOOK_SECRET_PATTERN } from '../../adapters/crm/standard-webhooks.js';
 
 const triggers = { type: 'string', enum: ['call.started', 'call.answered', 'call.ended', 'recording.ready', 'attribution.changed'] } as const;
-const kinds = { type: 'string', enum: ['webhook', 'retailcrm', 'bitrix24', 'amocrm'] } as const;
+const kinds = { type: 'string', enum: ['webhook', 'retailcrm', 'bitrix24', 'amocrm', 'ga4'] } as const;
+const codes = { type: 'array', items: { type: 'string', minLength: 1, maxLength: 100 }, maxItems: 100, uniqueItems: true } as const;
 const httpUrl = { type: 'string', maxLength: 2000, pattern: '^https?://[^\\s/]+(/[^\\s]*)?$' } as const;
 
 export const crmSinkParamsSchema = {
@@ -110,6 +111,11 @@ export const SINK_KIND_SCHEMAS = {
         status: { type: 'string', minLength: 1 },
         userCode: { type: 'string', minLength: 1 },
         timezone: { type: 'string', minLength: 1 },
+        orderMethodForm: { type: 'string', minLength: 1, description: 'orderMethod of web-form orders (landing-page)' },
+        orderMethodCallback: { type: 'string', minLength: 1, description: 'orderMethod of callback requests (call-request)' },
+        orderMethodEmail: { type: 'string', minLength: 1, description: 'orderMethod of emails (e-mail)' },
+        wonStatuses: { ...codes, description: 'Order status codes that make the lead a deal (default: complete)' },
+        lostStatuses: { ...codes, description: 'Order status codes that lose the lead (default: the stock cancel group)' },
       },
     },
     secrets: { type: 'object', additionalProperties: false, required: ['apiKey'], properties: { apiKey: { type: 'string', minLength: 8 } } },
@@ -122,6 +128,10 @@ export const SINK_KIND_SCHEMAS = {
         portalUrl: httpUrl,
         userId: { type: 'integer', minimum: 1 },
         assignedById: { type: 'integer', minimum: 1 },
+        wonLeadStatuses: { ...codes, description: 'Lead STATUS_IDs that win (default: by STATUS_SEMANTIC_ID, else CONVERTED)' },
+        lostLeadStatuses: { ...codes, description: 'Lead STATUS_IDs that lose (default: by semantics, else JUNK)' },
+        wonDealStages: { ...codes, description: 'Deal STAGE_IDs that win (default: by STAGE_SEMANTIC_ID, else WON / Cn:WON)' },
+        lostDealStages: { ...codes, description: 'Deal STAGE_IDs that lose (default: by semantics, else LOSE / Cn:LOSE)' },
       },
     },
     secrets: {
@@ -131,6 +141,12 @@ export const SINK_KIND_SCHEMAS = {
       properties: {
         webhookUrl: { ...httpUrl, pattern: '^https?://[^\\s/]+/rest/[0-9]+/[^\\s/]+/?$', description: 'https://{portal}/rest/{user}/{code}/' },
         accessToken: { type: 'string', minLength: 8 },
+        applicationToken: {
+          type: 'string',
+          minLength: 8,
+          maxLength: 200,
+          description: "The outbound webhook's application_token: authenticates its ONCRMLEADUPDATE / ONCRMDEALUPDATE events",
+        },
       },
     },
   },
@@ -146,6 +162,24 @@ export const SINK_KIND_SCHEMAS = {
       additionalProperties: false,
       required: ['accessToken'],
       properties: { accessToken: { type: 'string', minLength: 8 } },
+    },
+  },
+  ga4: {
+    config: {
+      type: 'object',
+      additionalProperties: false,
+      required: ['measurementId'],
+      properties: {
+        measurementId: { type: 'string', pattern: '^G-[A-Z0-9]{4,20}$', description: 'The web stream measurement id' },
+        leadValue: { type: 'number', minimum: 0, maximum: 1e9, description: 'generate_lead value until the CRM reports an amount' },
+        endpoint: { ...httpUrl, description: 'https://www.google-analytics.com (default) or https://region1.google-analytics.com' },
+      },
+    },
+    secrets: {
+      type: 'object',
+      additionalProperties: false,
+      required: ['apiSecret'],
+      properties: { apiSecret: { type: 'string', minLength: 8, maxLength: 200, description: 'Measurement Protocol API secret of the stream' } },
     },
   },
 } as const;

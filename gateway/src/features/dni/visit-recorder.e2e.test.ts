@@ -29,6 +29,7 @@ describe('VisitRecorder behind the answer', () => {
       utmSource: null,
       utmMedium: null,
       device: {},
+      clientIds: {},
       ipHash: null,
       consent: 'not_required',
       isBot: false,
@@ -91,6 +92,7 @@ describe('VisitRecorder behind the answer', () => {
       isBot: false,
       leased: false,
       attributionTouch: 'first',
+      clientIds: {},
       at,
     });
     // PostgreSQL text cannot hold NUL: this one row used to fail its whole batch.

@@ -1,4 +1,5 @@
 import type { Knex } from 'knex';
+import { Bitrix24EntityReader } from '../../adapters/crm/bitrix24-entity-reader.js';
 import { CrmSinkFactory } from '../../adapters/crm/create-lead-sink.js';
 import { createOutboundGuard } from '../../adapters/http/outbound-guard.js';
 import type { OutboundGuard } from '../../adapters/http/outbound-guard.js';
@@ -21,6 +22,8 @@ import type { OutboxStore } from '../outbox/outbox-store-type.js';
 import { STANDARD_WEBHOOKS_POLICY } from '../outbox/retry-policy.js';
 import type { SiteStore } from '../sites/site-store-type.js';
 import { PgCrmLeadStore } from './crm-lead-store.js';
+import { PgCustomerLeadStore } from './customer-lead-store.js';
+import { LeadAssigner } from './lead-assigner.js';
 import { LeadDeliveryHandler } from './lead-delivery-handler.js';
 import { LeadOutboxHook } from './lead-outbox-hook.js';
 import { LeadReadModel } from './lead-read-model.js';
@@ -78,7 +81,19 @@ export function createLeadDelivery(deps: {
     },
     STANDARD_WEBHOOKS_POLICY,
   );
-  const callChangeHook = new LeadOutboxHook({ sinks, outbox: deps.stores.outbox, onEnqueued: deps.wake });
-  const feedback = new CrmFeedbackService({ db, sinks, leads, conversions: new PgConversionStore(), box, clock });
+  const customerLeads = new PgCustomerLeadStore();
+  const assigner = new LeadAssigner({ leads: customerLeads });
+  const callChangeHook = new LeadOutboxHook({ sinks, outbox: deps.stores.outbox, assigner, onEnqueued: deps.wake });
+  const feedback = new CrmFeedbackService({
+    db,
+    sinks,
+    leads,
+    customerLeads,
+    conversions: new PgConversionStore(),
+    sites: deps.stores.sites,
+    bitrix24: new Bitrix24EntityReader({ timeoutMs: config.leads.requestTimeoutMs }),
+    box,
+    clock,
+  });
   return { crmSinks, handler, callChangeHook, controllers: [new CrmSinkController(crmSinks), new CrmFeedbackController(feedback)] };
 }

@@ -28,6 +28,16 @@ function assertTimezone(tz: string): void {
   }
 }
 
+// Intl knows the ISO 4217 codes the runtime can format; a code outside that list is a typo, not a currency.
+const CURRENCIES: ReadonlySet<string> = new Set(Intl.supportedValuesOf('currency'));
+
+function assertSettings(settings: Partial<SiteSettings> | undefined): void {
+  const c = settings?.currency;
+  if (c !== undefined && !CURRENCIES.has(c)) {
+    throw new BadDataError(`Unknown currency "${c}"`, [{ path: 'body/settings/currency', message: `"${c}" is not an ISO 4217 currency code` }]);
+  }
+}
+
 function assertCountry(country: string | null | undefined): void {
   if (country && !isPhoneCountry(country))
     throw new BadDataError(`Unknown country "${country}"`, [
@@ -53,6 +63,7 @@ export class SiteService {
   async create(actor: Principal, input: CreateSiteInput): Promise<Site> {
     const timezone = input.timezone ?? 'UTC';
     assertTimezone(timezone);
+    assertSettings(input.settings);
     assertCountry(input.settings?.country);
     try {
       const site = await this.deps.sites.create(this.deps.db, {
@@ -77,6 +88,7 @@ export class SiteService {
 
   async update(actor: Principal, id: string, patch: SitePatch): Promise<Site> {
     if (patch.timezone !== undefined) assertTimezone(patch.timezone);
+    assertSettings(patch.settings);
     assertCountry(patch.settings?.country);
     const site = await this.deps.sites.update(this.deps.db, actor.accountId, id, patch);
     if (!site) throw new NotFoundError(`Site ${id} not found`);

@@ -81,18 +81,26 @@ function providerError(err: unknown, what: string): Error {
   ]);
 }
 
-export function createTwilioNumbersApi(
+/** A twilio-node client for one login, through the configured base URL, region and edge. */
+export function twilioClient(
   creds: { accountSid: string; authToken: string },
   opts: { baseUrl?: string | null; region?: string | null; edge?: string | null } = {},
-): TwilioNumbersApi {
+): ReturnType<typeof twilio> {
   const base = opts.baseUrl ? new URL(opts.baseUrl) : null;
-  const client = twilio(creds.accountSid, creds.authToken, {
+  return twilio(creds.accountSid, creds.authToken, {
     ...(base && base.href.replace(/\/+$/, '') !== TWILIO_ORIGIN ? { httpClient: new RebasedRequestClient(base) } : {}),
     ...(opts.region ? { region: opts.region } : {}),
     ...(opts.edge ? { edge: opts.edge } : {}),
     autoRetry: true,
     maxRetries: 2,
   });
+}
+
+export function createTwilioNumbersApi(
+  creds: { accountSid: string; authToken: string },
+  opts: { baseUrl?: string | null; region?: string | null; edge?: string | null } = {},
+): TwilioNumbersApi {
+  const client = twilioClient(creds, opts);
   const toProvisioned = (n: { sid: string; phoneNumber: string; voiceUrl: string | null; statusCallback: string | null }): ProvisionedNumber => ({
     sid: n.sid,
     e164: n.phoneNumber,
