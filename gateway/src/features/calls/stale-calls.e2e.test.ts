@@ -46,10 +46,11 @@ describe('stale calls after a restart', function () {
     await seedNumber(t.db.knex, first.accountId, { e164: '+15559990701', siteId });
     await first.container.services.routing.refresh();
     const sids = { done: randomSid('CA'), busy: randomSid('CA'), talking: randomSid('CA'), unknown: randomSid('CA') };
-    for (const sid of Object.values(sids)) {
+    // Four different callers: each call is its own customer's lead (one caller's calls would join one lead).
+    for (const [i, sid] of Object.values(sids).entries()) {
       const res = await twilioPoster(first.baseUrl, PUBLIC, twilio.authToken).post(
         'voice',
-        inboundParams({ accountSid: twilio.accountSid, callSid: sid, from: '+15557770701', to: '+15559990701' }),
+        inboundParams({ accountSid: twilio.accountSid, callSid: sid, from: `+1555777071${i}`, to: '+15559990701' }),
       );
       expect(res.status).to.equal(200);
     }
