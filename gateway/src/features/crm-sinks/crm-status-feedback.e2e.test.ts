@@ -216,6 +216,11 @@ describe('CRM outcomes: won / lost / reopened leads from the generic API, Retail
     expect(await lead(anna.leadId)).to.deep.equal({ status: 'won', amount: 31000, currency: 'RUB' });
   });
 
+  it('documents the status feedback operations in the OpenAPI document', async () => {
+    const doc = (await gw.api('/v1/openapi.json').then((r) => r.json())) as { paths: Record<string, unknown> };
+    expect(doc.paths).to.include.keys('/v1/crm-feedback/{sinkId}', '/v1/crm-feedback/{sinkId}/retailcrm', '/v1/crm-feedback/{sinkId}/bitrix24');
+  });
+
   it('maps Bitrix24 stages listed in the sink config before the semantics', async () => {
     const res = await gw.api(
       `/v1/sites/${(await t.db.knex('crm_sinks').where({ id: sinks.bitrix24!.id }).first()).site_id}/crm-sinks/${sinks.bitrix24!.id}`,
