@@ -235,10 +235,10 @@ describe('dni widget in Chromium', function () {
 
   it('with consent required stores nothing and shows channel numbers until dni("consent", true)', async () => {
     const page = await open('consent.html?gclid=G1');
-    await page.evaluate(() => {
-      document.cookie = '_ga=GA1.1.555.1700000000; path=/';
-      document.cookie = '_ym_uid=1700000000999; path=/';
-    });
+    await page.context().addCookies([
+      { name: '_ga', value: 'GA1.1.555.1700000000', url: page.url() },
+      { name: '_ym_uid', value: '1700000000999', url: page.url() },
+    ]);
     await human(page);
     await until('channel swap', async () => (await text(page, '#n')) === '(415) 555-0110');
     const first = standIn.sessionRequests()[0]?.body;
