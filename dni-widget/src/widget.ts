@@ -163,9 +163,10 @@ function init(el: HTMLScriptElement, site: string): void {
       referrer: d.referrer,
       consent,
       device: { w: screen.width, h: screen.height, touch: nav.maxTouchPoints > 0, lang: nav.language },
-      // Analytics cookies (Metrica's _ym_uid, GA's _ga) for offline conversions; the gateway checks and parses them.
+      // Analytics cookies (Metrica's _ym_uid, GA's _ga) for offline conversions, only with consent; the gateway checks
+      // and parses them.
       // document.cookie throws only in a sandboxed frame, whose origin the gateway refuses anyway.
-      clientIds: { ym: /_ym_uid=([\w.]+)/.exec(d.cookie)?.[1], ga: /_ga=([\w.]+)/.exec(d.cookie)?.[1] },
+      clientIds: consent ? { ym: /_ym_uid=([\w.]+)/.exec(d.cookie)?.[1], ga: /_ga=([\w.]+)/.exec(d.cookie)?.[1] } : undefined,
     })
       .then((r) => (r.ok ? r.json() : null))
       .then(

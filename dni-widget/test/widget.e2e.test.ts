@@ -235,17 +235,23 @@ describe('dni widget in Chromium', function () {
 
   it('with consent required stores nothing and shows channel numbers until dni("consent", true)', async () => {
     const page = await open('consent.html?gclid=G1');
+    await page.context().addCookies([
+      { name: '_ga', value: 'GA1.1.555.1700000000', url: page.url() },
+      { name: '_ym_uid', value: '1700000000999', url: page.url() },
+    ]);
     await human(page);
     await until('channel swap', async () => (await text(page, '#n')) === '(415) 555-0110');
     const first = standIn.sessionRequests()[0]?.body;
     expect(first).to.include({ consent: false });
     expect(first).to.not.have.property('visitor');
     expect(first).to.not.have.property('session');
+    expect(first, 'no analytics ids before consent').to.not.have.property('clientIds');
     expect(await page.evaluate(() => localStorage.length)).to.equal(0);
 
     await page.evaluate(() => window.dni?.('consent', true));
     await until('second request', () => standIn.sessionRequests().length === 2);
     expect(standIn.sessionRequests()[1]?.body).to.include({ consent: true });
+    expect(standIn.sessionRequests()[1]?.body?.['clientIds']).to.deep.equal({ ga: 'GA1.1.555.1700000000', ym: '1700000000999' });
     await until('stored', async () => (await page.evaluate(() => localStorage.getItem('dni:demo'))) !== null);
   });
 

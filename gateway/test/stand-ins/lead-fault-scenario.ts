@@ -17,7 +17,7 @@ import { newId } from '../../src/shared/ids.js';
 import { SecretBox } from '../../src/shared/secret-box.js';
 import { PgCustomerLeadStore } from '../../src/features/leads/customer-lead-store.js';
 import { LeadAssigner } from '../../src/features/leads/lead-assigner.js';
-import { anAttributedCall, endCall } from '../factories/calls.js';
+import { aCaller, anAttributedCall, endCall } from '../factories/calls.js';
 import { startBitrix24StandIn } from './bitrix24-stand-in.js';
 import { seededRandom, waitUntil } from './http-stand-in.js';
 import type { Fault } from './http-stand-in.js';
@@ -34,6 +34,8 @@ class FastFactory extends CrmSinkFactory {
 
 export interface LeadFaultFigures {
   readonly calls: number;
+  /** Customer leads the calls make (calls minus repeat calls within the lead window). */
+  readonly customers: number;
   readonly events: number;
   readonly leads: number;
   readonly lost: number;
@@ -51,7 +53,12 @@ export interface LeadFaultFigures {
  * or stalls 40 % of requests (500/503/429: 18 %, handled-but-unanswered timeouts: 12 %, slow answers: 10 %); the first
  * worker is killed, two run at once, one of them is killed and the other stopped, and a last one finishes.
  */
-export async function runLeadFaultScenario(db: Knex, calls: number, seed = 8): Promise<LeadFaultFigures> {
+export async function runLeadFaultScenario(
+  db: Knex,
+  calls: number,
+  seed = 8,
+  opts: { /** Every n-th call is a repeat call of the previous caller (0: none). */ repeatEvery?: number } = {},
+): Promise<LeadFaultFigures> {
   const faults: Record<Fault, number> = { none: 0, '500': 0, '503': 0, '429': 0, timeout: 0, slow: 0 };
   const random = seededRandom(seed);
   const b24 = await startBitrix24StandIn({ user: '1', code: 'faultcode', appToken: 'unused-token' });
@@ -77,9 +84,13 @@ export async function runLeadFaultScenario(db: Knex, calls: number, seed = 8): P
     const outbox = new PgOutboxStore();
     const hook = new LeadOutboxHook({ sinks, outbox, assigner: new LeadAssigner({ leads: new PgCustomerLeadStore() }) });
     const callIds: string[] = [];
+    let caller = aCaller();
+    const every = opts.repeatEvery ?? 0;
     for (let i = 0; i < calls; i++) {
-      const { callId } = await anAttributedCall(db, { accountId, siteId });
-      callIds.push(callId);
+      const repeat = every > 0 && i % every === every - 1;
+      if (!repeat) caller = aCaller();
+      const { callId } = await anAttributedCall(db, { accountId, siteId, caller });
+      if (!repeat) callIds.push(callId);
       await db.transaction((trx) => hook.onCallChange(trx, { accountId, callId, siteId, trigger: 'call.started' }));
       await endCall(db, callId);
       await db.transaction((trx) => hook.onCallChange(trx, { accountId, callId, siteId, trigger: 'call.ended' }));
@@ -115,7 +126,9 @@ export async function runLeadFaultScenario(db: Knex, calls: number, seed = 8): P
       w.start();
       return w;
     };
-    const delivered = async () => Number(((await db('outbox').where({ status: 'delivered' }).count('* as n').first()) as { n: number }).n);
+    // This run's rows only: a database may hold an earlier run's.
+    const delivered = async () =>
+      Number(((await db('outbox').where({ status: 'delivered', account_id: accountId }).count('* as n').first()) as { n: number }).n);
     const deadline = 60_000 + calls * 300;
 
     const first = start();
@@ -134,6 +147,7 @@ export async function runLeadFaultScenario(db: Knex, calls: number, seed = 8): P
     for (const lead of b24.leads.values()) perCall.set(String(lead.ORIGIN_ID), (perCall.get(String(lead.ORIGIN_ID)) ?? 0) + 1);
     return {
       calls,
+      customers: callIds.length,
       events: 2 * calls,
       leads: b24.leads.size,
       lost: callIds.filter((id) => !perCall.has(id)).length,

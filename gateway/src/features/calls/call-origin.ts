@@ -12,6 +12,8 @@ export interface CallOrigin {
   readonly landingPage: string | null;
 }
 
+export const NO_ORIGIN: CallOrigin = { channel: null, source: null, medium: null, campaign: null, keyword: null, content: null, landingPage: null };
+
 /** The columns an origin is built from: the call's channel and its attributed web session (either may be absent). */
 export interface OriginRow {
   readonly channel_id: string | null;

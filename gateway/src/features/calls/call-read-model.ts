@@ -1,9 +1,8 @@
 import type { DbOrTrx } from '../../adapters/db/knex.js';
 import { ORIGIN_COLUMNS, callOrigin } from './call-origin.js';
+import { NO_ORIGIN } from './call-origin.js';
 import type { CallOrigin, OriginRow } from './call-origin.js';
 import type { Call, CallView } from './call-types.js';
-
-const NO_ORIGIN: CallOrigin = { channel: null, source: null, medium: null, campaign: null, keyword: null, content: null, landingPage: null };
 
 /** A web session's journey, for the call card. */
 export interface SessionJourney {

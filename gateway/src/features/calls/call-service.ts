@@ -17,6 +17,7 @@ import type { CallReadModel, SessionJourney } from './call-read-model.js';
 import type { PgCallStore } from './call-store.js';
 import type { Call, CallListFilter, CallPatch, CallView } from './call-types.js';
 import { callDurations, secondsBetween } from './call-durations.js';
+import { NO_ORIGIN } from './call-origin.js';
 import type { CallOrigin } from './call-origin.js';
 import type { PgRecordingRefStore, RecordingRef } from './recording-ref-store.js';
 
@@ -84,16 +85,21 @@ export class CallService implements CallEventSink {
     const applied = event.type === 'call.ringing' ? await this.applyRinging(event, key) : await this.applyLater(event, key);
     if (!applied?.kinds.length) return;
     // Read back once committed: the lead assigned in the transaction and the origin in words are what listeners show.
-    const [view] = await this.views(applied.call.accountId, [
-      (await this.deps.calls.get(this.deps.db, applied.call.accountId, applied.call.id)) ?? applied.call,
-    ]);
+    // The change is stored either way: a failed read-back only leaves the live feed without the words.
+    const view = await this.deps.calls
+      .get(this.deps.db, applied.call.accountId, applied.call.id)
+      .then(async (c) => (await this.views(applied.call.accountId, [c ?? applied.call]))[0]!)
+      .catch((err: unknown) => {
+        this.deps.logger.warn({ err, callId: applied.call.id }, 'call read-back after commit failed');
+        return { call: applied.call, origin: NO_ORIGIN };
+      });
     for (const kind of applied.kinds) {
       await this.deps.bus.emit('call.updated', {
         accountId: applied.call.accountId,
         callId: applied.call.id,
         kind,
-        call: view!.call,
-        origin: view!.origin,
+        call: view.call,
+        origin: view.origin,
       });
       if (kind === 'attributed')
         await this.deps.bus.emit('call.attributed', { accountId: applied.call.accountId, callId: applied.call.id, call: applied.call });

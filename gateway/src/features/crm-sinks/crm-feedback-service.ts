@@ -86,7 +86,7 @@ export class CrmFeedbackService {
     if (!sink || !this.authorised(sink, creds)) throw new UnauthorizedError('A valid feedback token or webhook signature is required');
     if (!body.callId && !body.externalRecordId) throw new BadDataError('callId or externalRecordId is required');
     const record = body.callId
-      ? await this.deps.leads.get(db, sink.accountId, sink.id, body.callId)
+      ? ((await this.deps.leads.get(db, sink.accountId, sink.id, body.callId)) ?? (await this.recordOfCall(sink, body.callId)))
       : await this.deps.leads.findByExternalId(db, sink.accountId, sink.id, body.externalRecordId!);
     if (!record) throw new NotFoundError('No lead of this sink matches that call or CRM record');
     return this.apply(sink, record, {
@@ -191,6 +191,21 @@ export class CrmFeedbackService {
         : null;
       return { conversion, created, lead: updated };
     });
+  }
+
+  /**
+   * A call this sink has no record of yet (its delivery is still on the way, or the sink came later): the outcome is
+   * about the call's lead all the same, filed under the lead's record in this sink, or its first call.
+   */
+  private async recordOfCall(sink: FeedbackSink, callId: string): Promise<CrmLeadRecord | null> {
+    const row = (await this.deps.db('calls').select('lead_id', 'site_id').where({ account_id: sink.accountId, id: callId }).first()) as
+      | { lead_id: string | null; site_id: string | null }
+      | undefined;
+    if (!row?.lead_id || (sink.siteId && row.site_id !== sink.siteId)) return null;
+    const ofLead = await this.deps.leads.getForLead(this.deps.db, sink.accountId, sink.id, row.lead_id);
+    if (ofLead) return { ...ofLead, callId };
+    const lead = await this.deps.customerLeads.get(this.deps.db, sink.accountId, row.lead_id);
+    return lead ? { sinkId: sink.id, callId, leadId: lead.id, externalRecordId: lead.firstInquiryId, details: {} } : null;
   }
 
   private async leadOfCall(accountId: string, callId: string): Promise<string | null> {

@@ -155,6 +155,25 @@ describe('CRM outcomes: won / lost / reopened leads from the generic API, Retail
     expect(conversions.map((c) => c.stage).sort()).to.deep.equal(['IN_PROCESS', 'LOSE', 'WON']);
   });
 
+  it("takes feedback for a call the sink has no record of yet: it is about the call's lead", async () => {
+    const siteId = ((await t.db.knex('crm_sinks').where({ id: sinks.webhook!.id }).first()) as { site_id: string }).site_id;
+    const res = await gw.api(`/v1/sites/${siteId}/crm-sinks`, {
+      method: 'POST',
+      json: { kind: 'webhook', name: 'Late hook', config: { url: `${hook.url}/late` }, secrets: { secret: HOOK_SECRET }, deliverOn: ['call.ended'] },
+    });
+    const late = (await res.json()) as { sink: { id: string }; feedbackToken: string };
+    const post = (callId: string) =>
+      fetch(`${gw.baseUrl}/v1/crm-feedback/${late.sink.id}`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', authorization: `Bearer ${late.feedbackToken}` },
+        body: JSON.stringify({ callId, stage: 'QUALIFIED', status: 'open' }),
+      });
+    const ok = await post(anna.repeat);
+    expect(ok.status).to.equal(200);
+    expect(await ok.json()).to.include({ leadId: anna.leadId, leadStatus: 'open' });
+    expect((await post('no-such-call')).status).to.equal(404);
+  });
+
   it('refuses an amount in another currency with 422 and changes nothing', async () => {
     const before = await lead(boris.leadId);
     const res = await generic({ callId: boris.first, stage: 'WON', status: 'won', amount: 100, currency: 'USD' });
@@ -214,6 +233,11 @@ describe('CRM outcomes: won / lost / reopened leads from the generic API, Retail
     expect((await b24Event('ONCRMCONTACTUPDATE', 501)).status).to.equal(400);
     expect((await form(`/v1/crm-feedback/${sinks.bitrix24!.id}/bitrix24`, { event: 'ONCRMDEALUPDATE' })).status).to.equal(400);
     expect(await lead(anna.leadId)).to.deep.equal({ status: 'won', amount: 31000, currency: 'RUB' });
+  });
+
+  it('documents the status feedback operations in the OpenAPI document', async () => {
+    const doc = (await gw.api('/v1/openapi.json').then((r) => r.json())) as { paths: Record<string, unknown> };
+    expect(doc.paths).to.include.keys('/v1/crm-feedback/{sinkId}', '/v1/crm-feedback/{sinkId}/retailcrm', '/v1/crm-feedback/{sinkId}/bitrix24');
   });
 
   it('maps Bitrix24 stages listed in the sink config before the semantics', async () => {

@@ -223,6 +223,20 @@ describe('customer leads: repeat calls join the lead, each CRM gets an update, n
     expect(byCall.items.every((i) => i.callId === c2 && i.leadId === leadId)).to.equal(true);
   });
 
+  it("counts a first-time caller within the site's firstTimeWindowDays (null: ever)", async () => {
+    const D = 24;
+    const firstTime = async (id: string) => ((await t.db.knex('calls').where({ id }).first()) as { first_time_caller: boolean }).first_time_caller;
+    const caller = '+79161110006';
+    const c1 = await ring(caller, at(1000));
+    const c2 = await ring(caller, at(1000 + 40 * D)); // 40 days later; the window is "ever": not first-time
+    expect([await firstTime(c1), await firstTime(c2)]).to.deep.equal([true, false]);
+    expect((await gw.api(`/v1/sites/${siteId}`, { method: 'PATCH', json: { settings: { firstTimeWindowDays: 30 } } })).status).to.equal(200);
+    const c3 = await ring(caller, at(1000 + 40 * D + 29 * D)); // 29 days after c2: within 30 days
+    const c4 = await ring(caller, at(1000 + 40 * D + 29 * D + 31 * D)); // 31 days after c3: first-time again
+    expect([await firstTime(c3), await firstTime(c4)]).to.deep.equal([false, true]);
+    expect((await gw.api(`/v1/sites/${siteId}`, { method: 'PATCH', json: { settings: { firstTimeWindowDays: null } } })).status).to.equal(200);
+  });
+
   it('a zero-hour window makes every call a lead of its own', async () => {
     expect((await gw.api(`/v1/sites/${siteId}`, { method: 'PATCH', json: { settings: { leadWindowHours: 0 } } })).status).to.equal(200);
     const caller = '+79161110004';
