@@ -105,6 +105,7 @@ import { PgCallStore } from './features/calls/call-store.js';
 import { PgRecordingRefStore } from './features/calls/recording-ref-store.js';
 import { createTwilioNumbersApi } from './adapters/telephony/twilio/twilio-rest.js';
 import { TwilioNumberController } from './features/twilio-numbers/twilio-number-controller.js';
+import { createPoolAccuracy } from './features/pool-accuracy/create-pool-accuracy.js';
 import { TwilioNumberService } from './features/twilio-numbers/twilio-number-service.js';
 import { PgTwilioNumberStore } from './features/twilio-numbers/twilio-number-store.js';
 import { LiveCallFeed } from './features/live-calls/live-call-feed.js';
@@ -451,6 +452,7 @@ export async function createContainer(config: Config, opts: ContainerOptions = {
       new NumberLeaseController(new NumberHolderService({ db: db.knex, leases, history: new LeaseHistoryReadModel(), pools: stores.pools }), clock),
       new CallController(calls),
       new TwilioNumberController(twilioNumbers),
+      ...createPoolAccuracy({ db: db.knex, pools, sites: stores.sites, clock }).controllers,
     ];
     let openApiDoc: object | null = null;
     const health = new HealthController({
