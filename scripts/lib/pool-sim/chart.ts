@@ -35,8 +35,6 @@ export function accuracyChart(series: readonly ChartSeries[], title: string, lab
   const out: string[] = [];
   out.push(`<svg xmlns="http://www.w3.org/2000/svg" width="${W}" height="${H}" viewBox="0 0 ${W} ${H}" font-family="sans-serif" font-size="12">`);
   out.push(`<rect width="${W}" height="${H}" fill="#fff"/>`);
-  // Sizes past the axis and shares under 80 % are cut off: the region that matters is 90–100 %.
-  out.push(`<clipPath id="plot"><rect x="${m.left}" y="${m.top}" width="${W - m.left - m.right}" height="${H - m.top - m.bottom}"/></clipPath>`);
   out.push(`<text x="${m.left}" y="22" font-size="14" font-weight="bold">${esc(title)}</text>`);
   for (const t of x.ticks(10)) {
     out.push(`<line x1="${x(t)}" x2="${x(t)}" y1="${m.top}" y2="${H - m.bottom}" stroke="#eee"/>`);
@@ -54,8 +52,9 @@ export function accuracyChart(series: readonly ChartSeries[], title: string, lab
   out.push(`<text transform="translate(16 ${(m.top + H - m.bottom) / 2}) rotate(-90)" text-anchor="middle">${esc(labels.y)}</text>`);
   series.forEach((s, i) => {
     const colour = COLOURS[i % COLOURS.length]!;
-    const pts = [...s.points].sort((a, b) => a.size - b.size);
-    out.push(`<path d="${path(pts) ?? ''}" fill="none" stroke="${colour}" stroke-width="2" clip-path="url(#plot)"/>`);
+    // Only points inside the axes (sizes up to the axis, shares from 80 %): the tables have the rest.
+    const pts = s.points.filter((p) => p.size <= x.domain()[1]! && p.correct >= minY).sort((a, b) => a.size - b.size);
+    out.push(`<path d="${path(pts) ?? ''}" fill="none" stroke="${colour}" stroke-width="2"/>`);
     if (s.n99 !== null) out.push(`<circle cx="${x(s.n99)}" cy="${y(0.99)}" r="4" fill="${colour}"/>`);
     const ly = m.top + 18 * i + 10;
     out.push(`<line x1="${W - m.right + 50}" x2="${W - m.right + 70}" y1="${ly}" y2="${ly}" stroke="${colour}" stroke-width="2"/>`);
