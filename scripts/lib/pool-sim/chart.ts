@@ -34,6 +34,7 @@ export function accuracyChart(series: readonly ChartSeries[], title: string, lab
     .y((p) => y(p.correct));
   const out: string[] = [];
   out.push(`<svg xmlns="http://www.w3.org/2000/svg" width="${W}" height="${H}" viewBox="0 0 ${W} ${H}" font-family="sans-serif" font-size="12">`);
+  out.push(`<title>${esc(title)}</title>`);
   out.push(`<rect width="${W}" height="${H}" fill="#fff"/>`);
   out.push(`<text x="${m.left}" y="22" font-size="14" font-weight="bold">${esc(title)}</text>`);
   for (const t of x.ticks(10)) {
