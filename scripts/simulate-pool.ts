@@ -146,7 +146,14 @@ if (values.trace) {
 
 // The offered-load figures for the search bound come from the traffic itself (a trace has its own rate and lengths).
 const counted = visits.filter((v) => v.counted);
-const spanH = counted.length ? (Math.max(...counted.map((v) => v.start)) - Math.min(...counted.map((v) => v.start))) / 3_600_000 : 1;
+// Loops, not spreads: a long trace has more visits than a call can take arguments.
+let first = Number.POSITIVE_INFINITY;
+let lastStart = Number.NEGATIVE_INFINITY;
+for (const v of counted) {
+  first = Math.min(first, v.start);
+  lastStart = Math.max(lastStart, v.start);
+}
+const spanH = counted.length ? (lastStart - first) / 3_600_000 : 1;
 const busiest = peakRatePerHour(counted);
 const meanS = counted.reduce((s, v) => s + (v.end - v.start), 0) / Math.max(1, counted.length) / 1000;
 
