@@ -30,6 +30,8 @@ export interface PoolHealth {
   recommendation: SizeRecommendation & { reuseGapSize: number; reuseGapTargetSeconds: number };
 }
 
+const RECOMMENDATION_TTL_MS = 10 * 60_000;
+
 /**
  * Pool health: live occupancy from the lease store, history from SQL, and the recommended size from
  * `recommendPoolSize` on the last 14 days, the same figure `/metrics` exports.
@@ -87,8 +89,24 @@ export class PoolHealthService {
     };
   }
 
-  /** The recommended size of a pool from the last 14 days of leases, blocked visits and calls. */
+  private readonly recommendations = new Map<string, { at: number; settings: string; rec: SizeRecommendation }>();
+
+  /**
+   * The recommended size of a pool from the last 14 days of leases, blocked visits and calls. Kept for 10 minutes
+   * (the per-minute sample would otherwise scan two weeks of history every minute); the API and the gauge read the
+   * same entry, so they show the same figure. A settings change recomputes it at once.
+   */
   async recommendation(pool: Pool): Promise<SizeRecommendation> {
+    const now = this.deps.clock.nowMs();
+    const settings = JSON.stringify(pool.settings);
+    const hit = this.recommendations.get(pool.id);
+    if (hit && hit.settings === settings && now - hit.at < RECOMMENDATION_TTL_MS) return hit.rec;
+    const rec = await this.computeRecommendation(pool);
+    this.recommendations.set(pool.id, { at: now, settings, rec });
+    return rec;
+  }
+
+  private async computeRecommendation(pool: Pool): Promise<SizeRecommendation> {
     const since = new Date(this.deps.clock.nowMs() - SIZING_WINDOW_DAYS * 86_400_000);
     const s = await this.deps.readModel.stats(this.deps.db, pool.id, since);
     const delays = await this.deps.readModel.leaveToCallDelays(this.deps.db, pool.id, since);
