@@ -1,8 +1,8 @@
 import { erlangBServers } from './erlang-b.js';
 
 /**
- * The one recommended size of a session pool: the API, `/metrics` and the pool health page all read it from here,
- * on the same 14-day window (they disagreed when each picked its own window and formula).
+ * The one recommended size of a session pool: the health API and `/metrics` both read it from here, through
+ * `PoolHealthService.recommendation`, on the same 14-day window (they disagreed when each had its own).
  *
  * size = max(Erlang-B⁻¹(A, blockingTarget), ⌈λ · (E[lease] + τ)⌉), A = λ · E[lease]   (dni.md §4, §5 step 4)
  *
