@@ -110,6 +110,7 @@ import { PgRecordingRefStore } from './features/calls/recording-ref-store.js';
 import { createOutboundGuard } from './adapters/http/outbound-guard.js';
 import { createTwilioNumbersApi } from './adapters/telephony/twilio/twilio-rest.js';
 import { TwilioNumberController } from './features/twilio-numbers/twilio-number-controller.js';
+import { createPoolAccuracy } from './features/pool-accuracy/create-pool-accuracy.js';
 import { TwilioNumberService } from './features/twilio-numbers/twilio-number-service.js';
 import { PgTwilioNumberStore } from './features/twilio-numbers/twilio-number-store.js';
 import { LiveCallFeed } from './features/live-calls/live-call-feed.js';
@@ -497,6 +498,7 @@ export async function createContainer(config: Config, opts: ContainerOptions = {
       new CallController(calls, new BlockedCallerService({ db: db.knex, blocked: blockedCallers, audit: stores.audit, bus: events })),
       new TwilioNumberController(twilioNumbers),
       ...createReports({ db: db.knex, config, clock, stores }).controllers,
+      ...createPoolAccuracy({ db: db.knex, pools, sites: stores.sites, clock }).controllers,
     ];
     let openApiDoc: object | null = null;
     const health = new HealthController({

@@ -94,7 +94,8 @@ export class SqlNumberLeaseStore implements NumberLeaseStore {
       if (sticky) return this.take(trx, pool, sticky, req, 'sticky', null);
     }
 
-    // Least recently released first (new numbers start at the epoch).
+    // Idle longest first: released longest ago, a lapsed lease counting from its holder's last heartbeat (the
+    // visitor left then; the hold only kept the number theirs). New numbers start at the epoch.
     const free = (await lock(
       base()
         .whereNull('lease_id')
@@ -177,9 +178,13 @@ export class SqlNumberLeaseStore implements NumberLeaseStore {
     };
   }
 
-  /** Ends a lease in the state and in the history; `at` never precedes the lease start. */
+  /**
+   * Ends a lease in the state and in the history; `at` never precedes the lease start. The state's `released_at` is
+   * the free-number order: when the holder was last seen for a lease that lapsed or was reclaimed, else the release.
+   */
   private async close(trx: Knex.Transaction, row: LeasedRow, at: Date, reason: ReleaseReason): Promise<void> {
     const releasedAt = at < row.leased_at ? row.leased_at : at;
+    const idleSince = reason === 'expired' || reason === 'reclaimed' ? row.last_seen_at : releasedAt;
     await trx(STATE).where({ tracking_number_id: row.tracking_number_id, lease_id: row.lease_id }).update({
       lease_id: null,
       session_id: null,
@@ -188,7 +193,7 @@ export class SqlNumberLeaseStore implements NumberLeaseStore {
       last_seen_at: null,
       expires_at: null,
       reclaimed_from: null,
-      released_at: releasedAt,
+      released_at: idleSince,
       last_visitor_id: row.visitor_id,
     });
     await trx(HISTORY).where({ id: row.lease_id }).whereNull('released_at').update({ released_at: releasedAt, release_reason: reason });
@@ -203,7 +208,7 @@ export class SqlNumberLeaseStore implements NumberLeaseStore {
           order by expires_at limit ? for update${wait ? '' : ' skip locked'}),
        st as (
          update ${STATE} s set lease_id = null, session_id = null, visitor_id = null, leased_at = null, last_seen_at = null,
-                expires_at = null, reclaimed_from = null, released_at = due.at, last_visitor_id = s.visitor_id
+                expires_at = null, reclaimed_from = null, released_at = s.last_seen_at, last_visitor_id = s.visitor_id
            from due where s.tracking_number_id = due.tracking_number_id returning s.tracking_number_id),
        hist as (
          update ${HISTORY} h set released_at = due.at, release_reason = 'expired'

@@ -5,7 +5,7 @@
  * KEYS (always in this order):
  *   1 nums     hash   e164 -> tracking number id (every live number of the pool: active and paused)
  *   2 paused   set    e164 of paused numbers (keep their holder, never newly leased)
- *   3 free     zset   e164 -> released at (ms); leasable and unheld; new numbers score 0 so they go first
+ *   3 free     zset   e164 -> idle since (ms): the release, or the last heartbeat of a lapsed or reclaimed lease; leasable and unheld; new numbers score 0 so they go first
  *   4 busy     zset   e164 -> lease expiry (ms) = last seen + active window + hold; same order as last seen
  *   5 holders  hash   e164 -> JSON {l lease id, s session, v visitor, n number id, a leased at, t last seen, x expiry, r reclaimed from}
  *   6 sess     hash   session id -> e164 it holds
@@ -44,7 +44,10 @@ local function close(e164, h, at, why)
     redis.call('HDEL', lastv, e164)
   end
   if redis.call('HEXISTS', nums, e164) == 1 and redis.call('SISMEMBER', paused, e164) == 0 then
-    redis.call('ZADD', free, at, e164)
+    -- Free order: idle since the holder's last heartbeat for a lapsed or reclaimed lease, else since the release.
+    local idle = at
+    if why == 'expired' or why == 'reclaimed' then idle = h.t end
+    redis.call('ZADD', free, idle, e164)
   end
   emit('release', e164, h, at, why)
 end

@@ -69,7 +69,7 @@ describe('call matching', () => {
   });
 
   it('5. channel only when nothing clears 0.5, keeping the weak candidate as evidence', () => {
-    const m = matchCall(evidence({ leases: [lease('s1', 200 * MIN, 60 * MIN)] }));
+    const m = matchCall(evidence({ leases: [lease('s1', 300 * MIN, 120 * MIN)] }));
     expect(m).to.include({ method: 'channel', sessionId: null, channelId: 'ch-pool', score: 0 });
     expect(m.candidates).to.have.length(1);
     expect(m.candidates[0]!.score).to.be.below(0.5);
@@ -79,5 +79,20 @@ describe('call matching', () => {
     const m = matchCall(evidence({ poolKind: 'static', leases: [lease('s1', 10 * MIN, null)] }));
     expect(m).to.include({ method: 'channel', channelId: 'ch-pool' });
     expect(m.candidates).to.have.length(0);
+  });
+
+  it('a lease that began after the caller had the number loses to a tel: click or to caller history', () => {
+    const live = { leaseId: 'l', sessionId: 's2', visitorId: 'v-s2', poolId: 'p', leasedAt: ago(MIN), lastSeenAt: ago(MIN), reclaimed: false };
+    const leases = [lease('s1', 20 * MIN, 2 * MIN), lease('s2', MIN, null)];
+    const clicked = matchCall(evidence({ live, leases, telClicks: [{ sessionId: 's1', visitorId: 'v-s1', clickedAt: ago(100_000) }] }));
+    expect(clicked).to.include({ method: 'tel_click', sessionId: 's1' });
+    expect(clicked.candidates.map((c) => c.sessionId)).to.include('s2');
+    const history = { visitorId: 'v-s1', sessionId: 's1', heldNumber: true, heldUntil: ago(2 * MIN) };
+    expect(matchCall(evidence({ live, leases, callerHistory: history }))).to.include({ method: 'caller_history', sessionId: 's1', score: 0.9 });
+    // The caller's visitor had the number only after the current lease began: the lease stands.
+    const later = { ...history, heldUntil: ago(30_000) };
+    expect(matchCall(evidence({ live, leases, callerHistory: later }))).to.include({ method: 'lease', sessionId: 's2' });
+    // Without the time it held the number (older evidence), nothing changes.
+    expect(matchCall(evidence({ live, leases, callerHistory: { visitorId: 'v-s1', sessionId: 's1', heldNumber: true } })).sessionId).to.equal('s2');
   });
 });

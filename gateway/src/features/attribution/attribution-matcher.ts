@@ -10,7 +10,12 @@ import type { Attribution, AttributionCandidate, AttributionEvidence } from './a
 
 export const TEL_CLICK_WINDOW_MS = 2 * 60_000;
 export const LAST_HOLDER_WINDOW_MS = 24 * 3_600_000;
-export const LAST_HOLDER_TAU_MS = 30 * 60_000;
+/**
+ * The last holder's score halves every ~83 minutes of idle number. Was 30 minutes (picked under 0.5 after 21 min): the
+ * pool simulator showed that with least-recently-released leasing a released number stays idle ~16 min at the pool
+ * size for 99 %, and the 30-minute decay left 0.3 % of all calls unattributed at any pool size (docs/attribution.md).
+ */
+export const LAST_HOLDER_TAU_MS = 2 * 3_600_000;
 export const MIN_SCORE = 0.5;
 
 const round = (n: number) => Math.round(n * 1000) / 1000;
@@ -80,8 +85,10 @@ export function matchCall(e: AttributionEvidence): Omit<Attribution, 'assignedAt
       }
     }
   }
-  // Steps are tried in order; within the list, the first that clears the bar wins.
-  const chosen = candidates.find((c) => c.score >= MIN_SCORE && c.sessionId);
+  // Steps are tried in order; within the list, the first that clears the bar wins, unless the number changed hands.
+  let chosen = candidates.find((c) => c.score >= MIN_SCORE && c.sessionId);
+  const handover = chosen ? handedOver(e, chosen) : null;
+  if (handover) chosen = handover;
   const sorted = [...candidates].sort((a, b) => b.score - a.score);
   if (!chosen) {
     return {
@@ -103,4 +110,43 @@ export function matchCall(e: AttributionEvidence): Omit<Attribution, 'assignedAt
     candidates: sorted,
     assignedBy: 'auto',
   };
+}
+
+/**
+ * A lease or last-holder pick loses to stronger evidence about someone who had the number before that lease began:
+ * a tel: click on it (the clicker was looking at it), or the caller's known visitor having held it. The number was
+ * handed to the new holder only after the caller had it, and a caller dials what they were shown; with exclusive
+ * leases the new holder being right needs a second visitor calling within minutes of getting the number.
+ */
+function handedOver(e: AttributionEvidence, picked: AttributionCandidate): AttributionCandidate | null {
+  if (picked.method !== 'lease' && picked.method !== 'last_holder') return null;
+  const start =
+    picked.method === 'lease' && e.live?.sessionId === picked.sessionId
+      ? e.live.leasedAt.getTime()
+      : Math.max(...e.leases.filter((l) => l.sessionId === picked.sessionId).map((l) => l.leasedAt.getTime()), Number.NEGATIVE_INFINITY);
+  if (!Number.isFinite(start)) return null;
+  const t = e.at.getTime();
+  const click = [...e.telClicks]
+    .filter((c) => c.sessionId !== picked.sessionId && c.clickedAt.getTime() <= start && t - c.clickedAt.getTime() <= TEL_CLICK_WINDOW_MS)
+    .sort((a, b) => b.clickedAt.getTime() - a.clickedAt.getTime())[0];
+  if (click) {
+    return {
+      sessionId: click.sessionId,
+      visitorId: click.visitorId,
+      method: 'tel_click',
+      score: 0.99,
+      reason: `tel: click ${Math.round((t - click.clickedAt.getTime()) / 1000)} s before the call, before the number passed to another visit`,
+    };
+  }
+  const h = e.callerHistory;
+  if (h?.heldUntil && h.heldUntil.getTime() <= start && h.visitorId !== picked.visitorId) {
+    return {
+      sessionId: h.sessionId,
+      visitorId: h.visitorId,
+      method: 'caller_history',
+      score: 0.9,
+      reason: `caller matched this visitor before, who held this number until ${h.heldUntil.toISOString()}, before it passed to another visit`,
+    };
+  }
+  return null;
 }

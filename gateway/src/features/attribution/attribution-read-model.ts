@@ -91,8 +91,19 @@ export class AttributionReadModel {
           .orderBy('last_seen_at', 'desc')
           .first()) as { id: string } | undefined;
         if (session) {
-          const held = await db('number_leases').where({ account_id: ctx.accountId, visitor_id: prev.visitor_id, e164 }).first('id');
-          callerHistory = { visitorId: prev.visitor_id, sessionId: session.id, heldNumber: Boolean(held) };
+          // When that visitor last held this number (an open lease: still holds it, so the call time).
+          const held = (await db('number_leases')
+            .where({ account_id: ctx.accountId, visitor_id: prev.visitor_id, e164 })
+            .where('leased_at', '<=', at)
+            .select(db.raw('count(*)::int as n'), db.raw('max(least(coalesce(released_at, ?), ?)) as until', [at, at]))
+            .first()) as { n: number; until: Date | string | null } | undefined;
+          const heldNumber = Boolean(held && held.n > 0);
+          callerHistory = {
+            visitorId: prev.visitor_id,
+            sessionId: session.id,
+            heldNumber,
+            heldUntil: heldNumber && held?.until ? new Date(held.until) : null,
+          };
         }
       }
     }

@@ -58,7 +58,13 @@ export interface AttributionEvidence {
   /** tel: clicks on the number shortly before the call. */
   readonly telClicks: readonly { readonly sessionId: string; readonly visitorId: string | null; readonly clickedAt: Date }[];
   /** The caller's earlier matched visitor and that visitor's latest recent session on this site. */
-  readonly callerHistory: { readonly visitorId: string; readonly sessionId: string; readonly heldNumber: boolean } | null;
+  readonly callerHistory: {
+    readonly visitorId: string;
+    readonly sessionId: string;
+    readonly heldNumber: boolean;
+    /** When that visitor last held this number (the call time if it still does); null when it never did. */
+    readonly heldUntil?: Date | null;
+  } | null;
   /** Channel of each session among the candidates. */
   readonly sessionChannels: ReadonlyMap<string, string | null>;
 }

@@ -80,6 +80,21 @@ export function leaseStoreContract(ctx: () => { store: NumberLeaseStore; db: Db 
     expect(then.e164).to.equal(got[0]!.e164);
   });
 
+  it('counts a lapsed lease idle from its last heartbeat, so it goes before a number released later', async () => {
+    const { pool } = await aPool(2);
+    const { store } = ctx();
+    const a = leased(await store.lease(pool, { sessionId: 'a', visitorId: null, now: T0 }));
+    const b = leased(await store.lease(pool, { sessionId: 'b', visitorId: null, now: T0 + S }));
+    // a goes quiet at once (its lease lapses at +300 s); b leaves at +200 s, before a's lease ends.
+    await store.release(pool, 'b', T0 + 200 * S, 'left');
+    await store.sweep(pool, T0 + 400 * S);
+    const next = leased(await store.lease(pool, { sessionId: 'c', visitorId: null, now: T0 + 400 * S }));
+    expect(next.e164, "a's visitor was last seen at 0 s, b's at 200 s").to.equal(a.e164);
+    expect(b.e164).to.not.equal(a.e164);
+    const rows = await history(pool.id);
+    expect(rows.find((r) => r.id === a.leaseId)!.released_at!.getTime(), 'the history keeps the real end').to.equal(T0 + 300 * S);
+  });
+
   it('ends a lease a hold period after the last heartbeat, not a fixed time after the start', async () => {
     const { pool, numbers } = await aPool(1);
     const { store } = ctx();

@@ -186,7 +186,11 @@ function poolsAndDni(mode: 'sql' | 'redis'): void {
     expect(health.recommendation.recommendedSize).to.be.at.least(health.recommendation.erlangBSize);
     const metrics = await (await fetch(`${gw.baseUrl}/metrics`)).text();
     expect(metrics).to.match(new RegExp(`gateway_pool_blocked_visits_total\\{pool="${ids.session}"\\} 1`));
-    expect(metrics).to.match(new RegExp(`gateway_pool_recommended_size\\{pool="${ids.session}"\\} \\d+`));
+    // One figure everywhere: the API (whatever window it shows) and /metrics.
+    expect(metrics).to.match(new RegExp(`gateway_pool_recommended_size\\{pool="${ids.session}"\\} ${health.recommendation.recommendedSize}\\n`));
+    const narrow = (await (await gw.api(`/v1/pools/${ids.session}/health?hours=1`)).json()) as typeof health;
+    expect(narrow.recommendation.recommendedSize).to.equal(health.recommendation.recommendedSize);
+    expect(health.recommendation).to.include({ windowDays: 14, accuracyTarget: 0.99, leaveToCallSource: 'configured' });
     expect(metrics).to.match(new RegExp(`gateway_pool_reuse_gap_median_seconds\\{pool="${ids.session}"\\} [0-9.e-]+`));
   });
 

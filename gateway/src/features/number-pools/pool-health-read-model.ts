@@ -124,4 +124,27 @@ export class PoolHealthReadModel {
       reuseGap: gap.n ? { median: Number(gap.median), p5: Number(gap.p5), samples: gap.n } : null,
     };
   }
+
+  /**
+   * Leave→call delays of the pool's calls since `since`, s: 0 for a call a lease covered or a tel: click matched
+   * (made during the visit), the time from the end of the session's lease of that number for a call credited to
+   * the last holder. Calls matched by caller history or not at all say nothing about the delay and are left out.
+   */
+  async leaveToCallDelays(db: DbOrTrx, poolId: string, since: Date): Promise<number[]> {
+    const rows = (
+      await db.raw(
+        `select case when c.attribution->>'method' in ('lease', 'tel_click') then 0
+                     else greatest(0, extract(epoch from c.started_at - l.released_at)) end::float8 as d
+           from calls c
+           join tracking_numbers n on n.id = c.tracking_number_id
+           left join lateral (
+             select released_at from number_leases l
+              where l.session_id = c.session_id and l.e164 = c.tracking_e164 and l.released_at <= c.started_at
+              order by l.released_at desc limit 1) l on true
+          where n.pool_id = ? and c.started_at >= ? and c.attribution->>'method' in ('lease', 'tel_click', 'last_holder')`,
+        [poolId, since],
+      )
+    ).rows as { d: number | null }[];
+    return rows.flatMap((r) => (r.d === null ? [] : [Number(r.d)]));
+  }
 }

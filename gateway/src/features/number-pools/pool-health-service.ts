@@ -2,11 +2,11 @@ import type { Db } from '../../adapters/db/knex.js';
 import type { Principal } from '../../http/principal.js';
 import type { Clock } from '../../shared/clock.js';
 import type { TrackingNumberStore } from '../tracking-numbers/tracking-number-store-type.js';
-import { erlangBServers } from './erlang-b.js';
 import type { NumberLeaseService } from './number-lease-service.js';
 import type { PoolHealthReadModel } from './pool-health-read-model.js';
 import type { PoolService } from './pool-service.js';
 import type { PoolMetrics } from './pool-metrics.js';
+import { recommendPoolSize, SIZING_WINDOW_DAYS, type SizeRecommendation } from './pool-sizing.js';
 import type { Pool, PoolStore } from './pool-store-type.js';
 
 export interface PoolHealth {
@@ -26,19 +26,15 @@ export interface PoolHealth {
   };
   /** Over time: 15-minute buckets for windows up to two days, hourly beyond. */
   series: { at: string; size: number; peakInUse: number; leases: number; blocked: number; reclaims: number }[];
-  recommendation: {
-    offeredLoadErlangs: number;
-    erlangBSize: number;
-    reuseGapSize: number;
-    recommendedSize: number;
-    blockingTarget: number;
-    reuseGapTargetSeconds: number;
-  };
+  /** The one recommended size (`pool-sizing.ts`), over the last 14 days whatever `hours` the window shows. */
+  recommendation: SizeRecommendation & { reuseGapSize: number; reuseGapTargetSeconds: number };
 }
 
+const RECOMMENDATION_TTL_MS = 10 * 60_000;
+
 /**
- * Pool health: live occupancy from the lease store, history from SQL, and a recommended size:
- * max(Erlang-B⁻¹(A, target), λ·(hold + reuse-gap target)) with A = λ_peak · mean hold (reference §4).
+ * Pool health: live occupancy from the lease store, history from SQL, and the recommended size from
+ * `recommendPoolSize` on the last 14 days, the same figure `/metrics` exports.
  */
 export class PoolHealthService {
   constructor(
@@ -71,10 +67,7 @@ export class PoolHealthService {
     const s = await this.deps.readModel.stats(this.deps.db, pool.id, since);
     const series = await this.deps.readModel.series(this.deps.db, pool.id, since, hours <= 48 ? 15 : 60);
     const lambdaPerHour = s.peakBucketArrivals * 4;
-    const holdS = s.meanHoldSeconds ?? pool.settings.activeWindowSeconds + pool.settings.holdSeconds;
-    const a = (lambdaPerHour / 3600) * holdS;
-    const erlang = erlangBServers(a, pool.settings.blockingTarget);
-    const reuse = Math.ceil((lambdaPerHour / 3600) * (holdS + pool.settings.reuseGapTargetSeconds));
+    const rec = await this.recommendation(pool);
     const visits = s.leases + s.blocked;
     return {
       poolId: pool.id,
@@ -92,20 +85,40 @@ export class PoolHealthService {
         reuseGapSeconds: s.reuseGap,
       },
       series: series.map((p) => ({ ...p, at: p.at.toISOString() })),
-      recommendation: {
-        offeredLoadErlangs: a,
-        erlangBSize: erlang,
-        reuseGapSize: reuse,
-        recommendedSize: Math.max(erlang, reuse, 1),
-        blockingTarget: pool.settings.blockingTarget,
-        reuseGapTargetSeconds: pool.settings.reuseGapTargetSeconds,
-      },
+      recommendation: { ...rec, reuseGapSize: rec.accuracySize, reuseGapTargetSeconds: pool.settings.reuseGapTargetSeconds },
     };
+  }
+
+  private readonly recommendations = new Map<string, { at: number; settings: string; rec: SizeRecommendation }>();
+
+  /**
+   * The recommended size of a pool from the last 14 days of leases, blocked visits and calls. Kept for 10 minutes
+   * (the per-minute sample would otherwise scan two weeks of history every minute); the API and the gauge read the
+   * same entry, so they show the same figure. A settings change recomputes it at once.
+   */
+  async recommendation(pool: Pool): Promise<SizeRecommendation> {
+    const now = this.deps.clock.nowMs();
+    const settings = JSON.stringify(pool.settings);
+    const hit = this.recommendations.get(pool.id);
+    if (hit && hit.settings === settings && now - hit.at < RECOMMENDATION_TTL_MS) return hit.rec;
+    const rec = await this.computeRecommendation(pool);
+    this.recommendations.set(pool.id, { at: now, settings, rec });
+    return rec;
+  }
+
+  private async computeRecommendation(pool: Pool): Promise<SizeRecommendation> {
+    const since = new Date(this.deps.clock.nowMs() - SIZING_WINDOW_DAYS * 86_400_000);
+    const s = await this.deps.readModel.stats(this.deps.db, pool.id, since);
+    const delays = await this.deps.readModel.leaveToCallDelays(this.deps.db, pool.id, since);
+    return recommendPoolSize(
+      { peakArrivalsPerHour: s.peakBucketArrivals * 4, meanLeaseSeconds: s.meanHoldSeconds, leaveToCallSeconds: delays },
+      pool.settings,
+    );
   }
 
   /**
    * One sample per session pool: occupancy now and what this process counted since the last sample; refreshes the
-   * recommended-size and reuse-gap gauges from the last 24 hours.
+   * recommended-size gauge (the 14-day figure the API shows) and the reuse-gap gauge (last 24 hours).
    */
   async sample(): Promise<number> {
     const now = this.deps.clock.now();

@@ -49,7 +49,7 @@ export function createPoolMetrics(registry: Registry): PoolMetrics {
   });
   const recommended = new Gauge({
     name: 'gateway_pool_recommended_size',
-    help: 'Recommended pool size over the last 24 h: max(Erlang-B for the blocking target, reuse-gap target)',
+    help: 'Recommended pool size over the last 14 days (the API figure): max(Erlang-B for the blocking target, size for the accuracy target)',
     labelNames: ['pool'] as const,
     registers: [registry],
   });

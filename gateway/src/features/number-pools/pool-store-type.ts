@@ -14,6 +14,8 @@ export interface PoolSettings {
   readonly reuseGapTargetSeconds: number;
   /** Wanted share of visitors shown the fallback number (Erlang-B sizing). */
   readonly blockingTarget: number;
+  /** Wanted share of calls that find their number still theirs (sizing for accuracy, `pool-sizing.ts`). */
+  readonly accuracyTarget: number;
 }
 
 export const DEFAULT_POOL_SETTINGS: PoolSettings = {
@@ -24,6 +26,7 @@ export const DEFAULT_POOL_SETTINGS: PoolSettings = {
   reclaim: true,
   reuseGapTargetSeconds: 17 * 60,
   blockingTarget: 0.01,
+  accuracyTarget: 0.99,
 };
 
 export type PoolKind = 'session' | 'static';
