@@ -36,7 +36,10 @@ describe('embedded database on its own thread', () => {
     expect([...row.b]).to.deep.equal([1, 2]);
     expect(row.x).to.equal(1.5);
     await db.knex('accounts').insert({ id: 'thread-a', name: 'a' });
-    const dup = await db.knex('accounts').insert({ id: 'thread-a', name: 'b' }).catch((e: unknown) => e);
+    const dup = await db
+      .knex('accounts')
+      .insert({ id: 'thread-a', name: 'b' })
+      .catch((e: unknown) => e);
     expect(dup).to.be.instanceOf(Error);
     expect((dup as { code?: string }).code, 'PostgreSQL error code kept').to.equal('23505');
     await db.knex

@@ -1,4 +1,3 @@
-import { createHash, createHmac } from 'node:crypto';
 import type { Db } from '../../adapters/db/knex.js';
 import { ForbiddenError, GoneError, NotFoundError, TooManyRequestsError } from '../../errors/app-error.js';
 import type { Clock } from '../../shared/clock.js';
@@ -12,6 +11,7 @@ import type { SiteStore } from '../sites/site-store-type.js';
 import type { TrackingNumberStore } from '../tracking-numbers/tracking-number-store-type.js';
 import { displayNumber } from './display-number.js';
 import { classifyVisit, matchChannel } from './visit-classifier.js';
+import { IpHasher } from './ip-hasher.js';
 import type { VisitRecorder } from './visit-recorder.js';
 
 /** What the widget path needs about a site, cached in memory and dropped when the site, a channel or a pool changes. */
@@ -110,7 +110,7 @@ export class DniSessionService {
    * needs, without reading SQL on the usual single-replica path. Another replica's sessions are read from SQL.
    */
   private readonly recent = new Map<string, SessionFacts>();
-  private readonly ipSalt: Buffer;
+  private readonly ipHasher: IpHasher;
 
   constructor(
     private readonly deps: {
@@ -129,7 +129,7 @@ export class DniSessionService {
       sessionsPerMinute: number;
     },
   ) {
-    this.ipSalt = createHmac('sha256', deps.secret).update('dni ip hash').digest();
+    this.ipHasher = new IpHasher(deps.secret);
     const drop = (): void => this.forgetSites();
     deps.events.on('site.changed', drop);
     deps.events.on('channel.changed', drop);
@@ -252,7 +252,7 @@ export class DniSessionService {
           utmSource: classified.utmSource,
           utmMedium: classified.utmMedium,
           device: { ...(input.device ?? {}), ...(input.userAgent ? { ua: input.userAgent.slice(0, 512) } : {}) },
-          ipHash: input.ip ? this.hashIp(input.ip) : null,
+          ipHash: input.ip ? this.ipHasher.hash(input.ip) : null,
           consent: site.settings.consent === 'required' ? 'granted' : 'not_required',
           isBot,
           leased: expiries.length > 0,
@@ -292,10 +292,6 @@ export class DniSessionService {
     b.tokens -= 1;
     if (this.buckets.size >= 100_000) this.buckets.clear();
     this.buckets.set(ip, b);
-  }
-
-  private hashIp(ip: string): string {
-    return createHash('sha256').update(this.ipSalt).update(ip).digest('hex');
   }
 
   /**
