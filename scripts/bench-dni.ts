@@ -29,12 +29,11 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import knexFactory from 'knex';
-import { openDatabase } from '../gateway/src/adapters/db/knex.js';
 import { combine, drive, fmt } from './lib/autocannon-rounds.js';
 import type { AutocannonResult, BenchRequest } from './lib/autocannon-rounds.js';
-import { seedBenchSite } from './lib/bench-dni-site.js';
+import { startDniGateway } from './lib/bench-dni-site.js';
 import type { BenchSite } from './lib/bench-dni-site.js';
-import { ROOT, deleteRedisKeys, freePort, runBench, startGateway, stopProcess } from './lib/gateway-process.js';
+import { ROOT, deleteRedisKeys, runBench, stopProcess } from './lib/gateway-process.js';
 
 const ADMIN_URL = process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
 const redisUrl = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
@@ -64,7 +63,6 @@ const keyPrefix = `benchdni${tag}:`;
 const LANDING = 'https://www.example.com/landing?utm_source=google&utm_medium=cpc&utm_campaign=bench';
 const children: ChildProcess[] = [];
 const embeddedDir = mkdtempSync(path.join(tmpdir(), 'bench-dni-'));
-const pg = knexFactory({ client: 'pg', connection: scratchUrl, pool: { min: 0, max: 2 } });
 let scratchCreated = false;
 
 const rid = (): string => randomBytes(9).toString('base64url');
@@ -116,42 +114,6 @@ async function startReference(bare: boolean): Promise<string> {
   return `http://127.0.0.1:${port}`;
 }
 
-/** Starts a gateway once so it migrates its database, seeds a site per workload there, then starts it for the runs. */
-async function startGatewayWith(mode: 'server' | 'embedded'): Promise<{ url: string; sites: Record<Workload, BenchSite> }> {
-  const port = await freePort();
-  const { DATABASE_URL: _d, REDIS_URL: _r, ...rest } = process.env;
-  const env: NodeJS.ProcessEnv = {
-    ...rest,
-    ...(mode === 'server' ? { DATABASE_URL: scratchUrl, REDIS_URL: redisUrl } : {}),
-    NODE_ENV: 'production',
-    PORT: String(port),
-    HOST: '127.0.0.1',
-    DATA_DIR: path.join(embeddedDir, mode),
-    REDIS_KEY_PREFIX: keyPrefix,
-    LOG_LEVEL: 'warn',
-    DEMO_SEED: 'false',
-    // One loopback address drives every visit: no per-address limit here.
-    DNI_SESSIONS_PER_MINUTE: '0',
-  };
-  const first = await startGateway({ env, port });
-  children.push(first);
-  await stopProcess(first);
-  const sites = {} as Record<Workload, BenchSite>;
-  if (mode === 'server') {
-    for (const w of WORKLOADS) sites[w] = await seedBenchSite(pg, `${tag}_${w}`, POOL_SIZE);
-  } else {
-    const db = await openDatabase({ kind: 'pglite', dataDir: path.join(embeddedDir, mode, 'pgdata') });
-    try {
-      for (const w of WORKLOADS) sites[w] = await seedBenchSite(db.knex, `${tag}_${w}`, POOL_SIZE);
-    } finally {
-      await db.close();
-    }
-  }
-  const gw = await startGateway({ env, port });
-  children.push(gw);
-  return { url: `http://127.0.0.1:${port}`, sites };
-}
-
 /** Lease engine answers so far, by outcome, for one pool (Prometheus text from the gateway's /metrics). */
 async function leaseOutcomes(base: string, poolId: string): Promise<Map<string, number>> {
   const text = await (await fetch(`${base}/metrics`)).text();
@@ -201,8 +163,20 @@ async function main(): Promise<void> {
     server: '',
     embedded: '',
   };
-  const server = await startGatewayWith('server');
-  const embedded = await startGatewayWith('embedded');
+  const start = (mode: 'server' | 'embedded') =>
+    startDniGateway({
+      mode,
+      dataDir: path.join(embeddedDir, mode),
+      pgUrl: scratchUrl,
+      redisUrl,
+      keyPrefix,
+      tag,
+      poolSize: POOL_SIZE,
+      sites: WORKLOADS,
+      children,
+    });
+  const server = await start('server');
+  const embedded = await start('embedded');
   bases.server = server.url;
   bases.embedded = embedded.url;
   const sitesOf = (s: Series, w: Workload): BenchSite => (s === 'embedded' ? embedded.sites[w] : server.sites[w]);
@@ -252,7 +226,6 @@ async function main(): Promise<void> {
 async function cleanup(): Promise<void> {
   // SIGTERM first: the gateways flush what they write behind (and write their CPU profiles when asked to).
   await Promise.all(children.map((c) => stopProcess(c)));
-  await pg.destroy();
   if (scratchCreated) await admin.raw(`DROP DATABASE IF EXISTS ${scratchDb} WITH (FORCE)`).catch(() => undefined);
   await admin.destroy();
   await deleteRedisKeys(redisUrl, keyPrefix);
