@@ -5,11 +5,13 @@ import type { VisitClassification } from './visit-classifier.js';
 
 /** Most pages kept per web session (the landing page first); later pages are dropped. */
 export const MAX_SESSION_PAGES = 50;
-const MAX_QUEUE = 50_000;
+const MAX_QUEUE = 20_000;
 const BATCH = 2_000;
-const MAX_REMEMBERED_SESSIONS = 100_000;
+// Bounded so RSS stays flat however many sessions are served (bench:dni-memory); a forgotten session only costs one
+// batched row write more (its reload is recorded as a page, its heartbeat as a last-seen touch).
+const MAX_REMEMBERED_SESSIONS = 20_000;
 /**
- * Server mode keeps a session's stored last-seen time to this resolution: a touch within it of the last one written is
+ * A session's stored last-seen time is kept to this resolution: a touch within it of the last one written is
  * not written again. The live lease state (not these rows) says who holds a number now; the rows answer "when was
  * this visitor last around" for journeys and caller history, where half a minute is exact enough, and a burst of
  * reloads then costs no SQL at all.
