@@ -84,7 +84,7 @@ export async function startDniGateway<K extends string>(opts: {
     // One loopback address drives every visit: no per-address limit here.
     DNI_SESSIONS_PER_MINUTE: '0',
   };
-  const first = await startGateway({ env, port });
+  const first = await startGateway({ env, port, readyWithinMs: 300_000 });
   opts.children.push(first);
   await stopProcess(first);
   const sites = {} as Record<K, BenchSite>;
@@ -98,7 +98,7 @@ export async function startDniGateway<K extends string>(opts: {
     const db = await openDatabase({ kind: 'pglite', dataDir: path.join(opts.dataDir, 'pgdata'), sameThread: true });
     await seedAll(db.knex).finally(() => db.close());
   }
-  const gw = await startGateway({ env, port });
+  const gw = await startGateway({ env, port, readyWithinMs: 300_000 });
   opts.children.push(gw);
   return { url: `http://127.0.0.1:${port}`, pid: gw.pid ?? 0, sites };
 }
