@@ -1,10 +1,11 @@
 import { Worker } from 'node:worker_threads';
 import type { PgliteConnection, PgliteResult } from './pglite-dialect.js';
+import { PGLITE_WORKER_SOURCE } from './pglite-worker-source.js';
 
 type Reply = { id: number; ok: unknown } | { id: number; err: Record<string, unknown> };
 
 /**
- * PGlite on a worker thread of its own (`pglite-worker.ts`), behind the same two calls the knex dialect makes.
+ * PGlite on a worker thread of its own (`pglite-worker-source.ts`), behind the same two calls the knex dialect makes.
  * Results and bindings cross by structured clone (Dates, Buffers and parsed JSON survive it); an error comes back
  * as an Error carrying PostgreSQL's fields (`code` decides retries).
  */
@@ -16,16 +17,10 @@ export class PgliteThread implements PgliteConnection {
   private readonly pending = new Map<number, { resolve: (v: unknown) => void; reject: (e: Error) => void }>();
 
   constructor(dataDir: string) {
-    // The built gateway runs .js; tests and scripts run the .ts source, which the worker loads through tsx's API
-    // (Node 20 does not apply the parent's --import loader to a worker's entry file).
-    const source = import.meta.url.endsWith('.ts');
-    const entry = new URL(`./pglite-worker${source ? '.ts' : '.js'}`, import.meta.url);
-    this.worker = source
-      ? new Worker(`import('tsx/esm/api').then((t) => { t.register(); return import(${JSON.stringify(entry.href)}); });`, {
-          eval: true,
-          workerData: { dataDir },
-        })
-      : new Worker(entry, { workerData: { dataDir } });
+    this.worker = new Worker(PGLITE_WORKER_SOURCE, {
+      eval: true,
+      workerData: { dataDir, pgliteUrl: import.meta.resolve('@electric-sql/pglite') },
+    });
     this.waitReady = new Promise<void>((resolve, reject) => {
       this.pending.set(0, { resolve: () => resolve(), reject });
     });

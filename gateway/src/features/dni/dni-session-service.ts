@@ -11,6 +11,7 @@ import type { SiteStore } from '../sites/site-store-type.js';
 import type { TrackingNumberStore } from '../tracking-numbers/tracking-number-store-type.js';
 import { displayNumber } from './display-number.js';
 import { classifyVisit, matchChannel } from './visit-classifier.js';
+import { RefreshingCache } from '../../shared/refreshing-cache.js';
 import { IpHasher } from './ip-hasher.js';
 import type { VisitRecorder } from './visit-recorder.js';
 
@@ -105,7 +106,7 @@ const SITE_CACHE_TTL_MS = 30_000;
 
 /** The widget's side of the lease engine: which number each of a site's numbers becomes for this visit. */
 export class DniSessionService {
-  private readonly cache = new Map<string, { readonly config: Promise<SiteConfig | null>; readonly loadedAt: number }>();
+  private readonly cache: RefreshingCache<SiteConfig | null>;
   private readonly buckets = new Map<string, { tokens: number; at: number }>();
   /**
    * Sessions started through this process (most recent MAX_RECENT_SESSIONS): what a heartbeat that finds no lease
@@ -132,6 +133,7 @@ export class DniSessionService {
     },
   ) {
     this.ipHasher = new IpHasher(deps.secret);
+    this.cache = new RefreshingCache({ ttlMs: SITE_CACHE_TTL_MS, maxEntries: MAX_CACHED_SITES, now: () => deps.clock.nowMs() });
     const drop = (): void => this.forgetSites();
     deps.events.on('site.changed', drop);
     deps.events.on('channel.changed', drop);
@@ -143,15 +145,12 @@ export class DniSessionService {
     this.cache.clear();
   }
 
+  /**
+   * Past its TTL (another replica may have changed it) a site is answered from the cached copy while a fresh one
+   * loads, so a busy database (the embedded one, mid write-behind) never holds every visit of the site at once.
+   */
   private config(siteKey: string): Promise<SiteConfig | null> {
-    const now = this.deps.clock.nowMs();
-    const hit = this.cache.get(siteKey);
-    if (hit && now - hit.loadedAt < SITE_CACHE_TTL_MS) return hit.config;
-    if (this.cache.size >= MAX_CACHED_SITES) this.cache.clear();
-    const config = this.load(siteKey);
-    config.catch(() => this.cache.delete(siteKey));
-    this.cache.set(siteKey, { config, loadedAt: now });
-    return config;
+    return this.cache.get(siteKey, () => this.load(siteKey));
   }
 
   private async load(siteKey: string): Promise<SiteConfig | null> {
