@@ -1,3 +1,4 @@
+import { createRequire } from 'node:module';
 import { Worker } from 'node:worker_threads';
 import type { PgliteConnection, PgliteResult } from './pglite-dialect.js';
 import { PGLITE_WORKER_SOURCE } from './pglite-worker-source.js';
@@ -19,7 +20,7 @@ export class PgliteThread implements PgliteConnection {
   constructor(dataDir: string) {
     this.worker = new Worker(PGLITE_WORKER_SOURCE, {
       eval: true,
-      workerData: { dataDir, pgliteUrl: import.meta.resolve('@electric-sql/pglite') },
+      workerData: { dataDir, pglite: createRequire(import.meta.url).resolve('@electric-sql/pglite') },
     });
     this.waitReady = new Promise<void>((resolve, reject) => {
       this.pending.set(0, { resolve: () => resolve(), reject });

@@ -5,7 +5,8 @@
  *
  * Plain JavaScript in a string rather than a module file: the worker then needs no TypeScript loader (under tsx a
  * worker transpiling PGlite's bundle took twice as long to open the database) and no build step of its own. PGlite
- * is imported from the URL the main thread resolved, so the worker finds it whatever the working directory.
+ * is required from the path the main thread resolved (its CommonJS build), so the worker finds it whatever the
+ * working directory and loader.
  */
 export const PGLITE_WORKER_SOURCE = `
 const { parentPort, workerData } = require('node:worker_threads');
@@ -14,7 +15,7 @@ const toNumber = (v) => Number(v);
 const plainError = (err) => err instanceof Error
   ? { ...Object.fromEntries(Object.entries(err).filter(([, v]) => typeof v !== 'object' && typeof v !== 'function')), message: err.message, name: err.name }
   : { message: String(err) };
-import(workerData.pgliteUrl).then(async ({ PGlite, types }) => {
+Promise.resolve(require(workerData.pglite)).then(async ({ PGlite, types }) => {
   const pglite = new PGlite({ dataDir: workerData.dataDir, parsers: { [types.INT8]: toNumber, [types.NUMERIC]: toNumber } });
   let chain = pglite.waitReady.then(() => parentPort.postMessage({ id: 0, ok: 'ready' }));
   parentPort.on('message', (m) => {
