@@ -79,11 +79,15 @@ async function load(browser: Browser, standIn: StandIn, page: string, withWidget
     // widget's session request reaches the stand-in, then a quiet moment for the answer and the swap.
     const until = Date.now() + 10_000;
     while (withWidget && !stored && standIn.sessionRequests().length === 0 && Date.now() < until) await new Promise((r) => setTimeout(r, 5));
-    await new Promise((r) => setTimeout(r, 300));
-    const { metrics } = (await cdp.send('Performance.getMetrics')) as { metrics: { name: string; value: number }[] };
-    // The stand-in's first pool number for +1 415 555 0100 is …0101: the swap has happened when it shows.
-    if (withWidget && !(await tab.evaluate(() => document.body.textContent?.includes('555-0101') === true)))
-      throw new Error('the widget did not swap');
+    let metrics: { name: string; value: number }[] = [];
+    for (let tries = 0; ; tries++) {
+      await new Promise((r) => setTimeout(r, 300));
+      ({ metrics } = (await cdp.send('Performance.getMetrics')) as { metrics: { name: string; value: number }[] });
+      // The stand-in's first pool number for +1 415 555 0100 is …0101: the swap has happened when it shows (checked
+      // after reading the counters; on a busy machine the answer can take longer than the quiet moment).
+      if (!withWidget || (await tab.evaluate(() => document.body.textContent?.includes('555-0101') === true))) break;
+      if (tries >= 30) throw new Error('the widget did not swap');
+    }
     const m = (name: string): number => (metrics.find((x) => x.name === name)?.value ?? 0) * 1000;
     return { script: m('ScriptDuration'), style: m('RecalcStyleDuration'), layout: m('LayoutDuration'), task: m('TaskDuration') };
   } finally {
@@ -134,6 +138,9 @@ const main = async (): Promise<void> => {
     for (let i = -1; i < LOADS; i++) {
       const without = await load(browser, standIn, 'plain.html', false);
       const withW = await load(browser, standIn, 'bench.html', true);
+      // The stand-in does not know the stored session: its heartbeat gets 404 and the widget starts again (so page
+      // two here also pays for one more answer and swap: an upper bound). Reset, so that answer is …0101 again.
+      standIn.reset();
       const pageTwo = await load(browser, standIn, 'bench.html', true, true);
       standIn.reset();
       if (i >= 0) {
