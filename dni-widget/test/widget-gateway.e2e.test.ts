@@ -84,7 +84,11 @@ describe('dni widget against the gateway', function () {
     return page;
   }
   const text = (page: Page, sel: string) => page.locator(sel).first().textContent();
-  const sessions = () => t.db.knex('web_sessions').orderBy('first_seen_at', 'desc') as Promise<Record<string, unknown>[]>;
+  // Visits are written behind the answer: what has been answered so far is written first.
+  const sessions = async () => {
+    await gw.container.services.visitRecorder.flush();
+    return (await t.db.knex('web_sessions').orderBy('first_seen_at', 'desc')) as Record<string, unknown>[];
+  };
 
   it("gives a Google Ads click the channel's static numbers", async () => {
     const page = await open(`${siteOrigin}/fixtures/main.html?gclid=e2e-click`);

@@ -39,6 +39,7 @@ import { createRecordingStorage } from './adapters/storage/create-recording-stor
 import type { RecordingStorage } from './adapters/storage/recording-storage.js';
 import { SqlNumberLeaseStore } from './adapters/db/sql-number-lease-store.js';
 import { RedisNumberLeaseStore } from './adapters/redis/redis-number-lease-store.js';
+import { memoryLeaseStore } from './adapters/memory/create-memory-lease-store.js';
 import { ChannelController } from './features/channels/channel-controller.js';
 import { ChannelService } from './features/channels/channel-service.js';
 import { PgChannelStore } from './features/channels/channel-store.js';
@@ -334,10 +335,13 @@ export async function createContainer(config: Config, opts: ContainerOptions = {
       events,
       clock,
     });
-    // Two runtime modes: leases in Redis when it is configured, else in SQL (same tables, same contract).
+    // Two runtime modes: leases in Redis when it is configured, else in SQL (same tables, same contract); on the
+    // embedded database, which exactly one process owns, in memory with write-behind to those tables.
     const leaseStore: NumberLeaseStore = redis
       ? new RedisNumberLeaseStore(redis, db.knex, logger.child({ component: 'lease-history' }))
-      : new SqlNumberLeaseStore(db.knex);
+      : db.kind === 'pglite'
+        ? memoryLeaseStore(db.knex, logger.child({ component: 'lease-state' }), cleanup)
+        : new SqlNumberLeaseStore(db.knex);
     const poolMetrics = createPoolMetrics(registry);
     const leases = new NumberLeaseService({
       db: db.knex,
@@ -362,8 +366,9 @@ export async function createContainer(config: Config, opts: ContainerOptions = {
     const visitRecorder = new VisitRecorder({
       db: db.knex,
       logger: logger.child({ component: 'dni-visits' }),
-      mode: redis ? 'behind' : 'direct',
       metrics: createVisitRowMetrics(registry),
+      // PGlite runs on this thread: batches small enough that a request never waits long behind one.
+      ...(db.kind === 'pglite' ? { batch: 200 } : {}),
     });
     const dni = new DniSessionService({
       recorder: visitRecorder,

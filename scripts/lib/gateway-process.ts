@@ -77,6 +77,12 @@ export async function deleteRedisKeys(url: string, prefix: string): Promise<void
 
 /** Runs a benchmark's main, then its cleanup whatever happened; a failure is printed and sets exit code 1. */
 export async function runBench(main: () => Promise<void>, cleanup: () => Promise<void>): Promise<void> {
+  // Interrupted (Ctrl-C, kill): the gateways it started and what they wrote go too.
+  const interrupted = (): void => {
+    void cleanup().finally(() => process.exit(130));
+  };
+  process.once('SIGINT', interrupted);
+  process.once('SIGTERM', interrupted);
   try {
     await main();
   } catch (err) {

@@ -4,17 +4,25 @@ import knexFactory from 'knex';
 import type { Knex } from 'knex';
 import pg from 'pg';
 import { acquireDataDirLock } from './data-dir-lock.js';
-import { createPgliteClientClass } from './pglite-dialect.js';
+import { createPgliteClientClass, inThread } from './pglite-dialect.js';
+import type { PgliteConnection } from './pglite-dialect.js';
+import { PgliteThread } from './pglite-thread.js';
 
 export type Db = Knex;
 export type DbOrTrx = Knex | Knex.Transaction;
 
-export type DbConfig = { kind: 'postgres'; url: string; poolMax: number } | { kind: 'pglite'; dataDir: string | null; loadDataDir?: Blob };
+/**
+ * pglite: a database in `dataDir` runs on a worker thread of its own (PGlite's work would otherwise stall HTTP on
+ * the main thread) unless `sameThread`; an in-memory one (dataDir null, tests, dumps) runs on this thread.
+ */
+export type DbConfig =
+  | { kind: 'postgres'; url: string; poolMax: number }
+  | { kind: 'pglite'; dataDir: string | null; loadDataDir?: Blob; sameThread?: boolean };
 
 export interface Database {
   readonly kind: 'postgres' | 'pglite';
   readonly knex: Knex;
-  /** The embedded instance, when there is one (for dumps and VACUUM). */
+  /** The embedded instance when it runs on this thread (for dumps). */
   readonly pglite: PGlite | null;
   close(): Promise<void>;
 }
@@ -46,19 +54,44 @@ export async function openDatabase(cfg: DbConfig): Promise<Database> {
   if (cfg.dataDir) mkdirSync(cfg.dataDir, { recursive: true });
   // One process per data directory: a tool opening it under a running gateway would corrupt it.
   const release = cfg.dataDir ? acquireDataDirLock(cfg.dataDir) : () => undefined;
-  let pglite: PGlite;
   try {
-    pglite = await startPglite(cfg);
+    return await openPglite(cfg, release);
   } catch (err) {
     release();
     throw err;
   }
-  const knex = knexFactory({
-    client: createPgliteClientClass(pglite) as unknown as typeof knexFactory.Client,
-    connection: {},
-    // One backend: requests queue for it; a generous timeout keeps bursts from failing.
-    acquireConnectionTimeout: 60_000,
+}
+
+async function openPglite(cfg: Extract<DbConfig, { kind: 'pglite' }>, release: () => void): Promise<Database> {
+  const knexOf = (conn: PgliteConnection, sameThread: boolean): Knex =>
+    knexFactory({
+      client: createPgliteClientClass(conn, { sameThread }) as unknown as typeof knexFactory.Client,
+      connection: {},
+      // One backend: requests queue for it; a generous timeout keeps bursts from failing.
+      acquireConnectionTimeout: 60_000,
+    });
+  if (cfg.dataDir && !cfg.loadDataDir && !cfg.sameThread) {
+    const thread = new PgliteThread(cfg.dataDir);
+    await thread.waitReady;
+    const knex = knexOf(thread, false);
+    return {
+      kind: 'pglite',
+      knex,
+      pglite: null,
+      async close() {
+        await knex.destroy();
+        await thread.close();
+        release();
+      },
+    };
+  }
+  const pglite = new PGlite({
+    ...(cfg.dataDir ? { dataDir: cfg.dataDir } : {}),
+    ...(cfg.loadDataDir ? { loadDataDir: cfg.loadDataDir } : {}),
+    parsers: { [types.INT8]: toNumber, [types.NUMERIC]: toNumber },
   });
+  await pglite.waitReady;
+  const knex = knexOf(inThread(pglite), true);
   return {
     kind: 'pglite',
     knex,
@@ -69,14 +102,4 @@ export async function openDatabase(cfg: DbConfig): Promise<Database> {
       release();
     },
   };
-}
-
-async function startPglite(cfg: Extract<DbConfig, { kind: 'pglite' }>): Promise<PGlite> {
-  const pglite = new PGlite({
-    ...(cfg.dataDir ? { dataDir: cfg.dataDir } : {}),
-    ...(cfg.loadDataDir ? { loadDataDir: cfg.loadDataDir } : {}),
-    parsers: { [types.INT8]: toNumber, [types.NUMERIC]: toNumber },
-  });
-  await pglite.waitReady;
-  return pglite;
 }

@@ -14,6 +14,32 @@ const require = createRequire(import.meta.url);
 // knex's PostgreSQL client is CommonJS and not part of its typed surface.
 const ClientPG = require('knex/lib/dialects/postgres/index.js') as new (config: object) => object;
 
+export interface PgliteResult {
+  rows: Record<string, unknown>[];
+  affectedRows?: number;
+  fields: { name: string; dataTypeID: number }[];
+}
+
+/** What the dialect needs of the database: PGlite itself, or `PgliteThread` (PGlite on a worker thread). */
+export interface PgliteConnection {
+  readonly waitReady: Promise<void>;
+  readonly closed: boolean;
+  query(sql: string, params: unknown[]): Promise<PgliteResult>;
+  exec(sql: string): Promise<PgliteResult[]>;
+}
+
+/** PGlite's own instance as a connection (its query takes an options argument). */
+export const inThread = (p: PGlite): PgliteConnection => ({
+  get waitReady() {
+    return p.waitReady;
+  },
+  get closed() {
+    return p.closed;
+  },
+  query: (sql, params) => p.query<Record<string, unknown>>(sql, params, { rowMode: 'object' }),
+  exec: (sql) => p.exec(sql),
+});
+
 interface KnexQueryObject {
   sql: string;
   bindings?: unknown[];
@@ -35,7 +61,7 @@ function commandOf(sql: string): string {
   return m?.[1] ? m[1].toUpperCase() : 'SELECT';
 }
 
-export function createPgliteClientClass(pglite: PGlite): new (config: object) => object {
+export function createPgliteClientClass(pglite: PgliteConnection, opts: { sameThread: boolean }): new (config: object) => object {
   class ClientPGlite extends ClientPG {
     declare driverName: string;
 
@@ -43,7 +69,7 @@ export function createPgliteClientClass(pglite: PGlite): new (config: object) =>
       return {};
     }
 
-    async acquireRawConnection(): Promise<PGlite> {
+    async acquireRawConnection(): Promise<PgliteConnection> {
       await pglite.waitReady;
       return pglite;
     }
@@ -72,11 +98,11 @@ export function createPgliteClientClass(pglite: PGlite): new (config: object) =>
       throw new Error('Streaming queries are not supported on the embedded database');
     }
 
-    async _query(connection: PGlite, obj: KnexQueryObject): Promise<KnexQueryObject> {
+    async _query(connection: PgliteConnection, obj: KnexQueryObject): Promise<KnexQueryObject> {
       if (!obj.sql) throw new Error('The query is empty');
       // PGlite runs each query on this thread and resolves at once: without a turn of the event loop between them, a
       // transaction's queries would run back to back as microtasks while requests (a voice answer) wait unread.
-      await new Promise<void>((resolve) => setImmediate(resolve));
+      if (opts.sameThread) await new Promise<void>((resolve) => setImmediate(resolve));
       const bindings = obj.bindings ?? [];
       if (bindings.length === 0 && /;\s*\S/.test(obj.sql)) {
         // Several statements (migrations): only the simple protocol accepts them.
@@ -85,7 +111,7 @@ export function createPgliteClientClass(pglite: PGlite): new (config: object) =>
         obj.response = toPgResult(obj.sql, last?.rows ?? [], last?.affectedRows, last?.fields ?? []);
         return obj;
       }
-      const res = await connection.query<Record<string, unknown>>(obj.sql, bindings, { rowMode: 'object' });
+      const res = await connection.query(obj.sql, bindings);
       obj.response = toPgResult(obj.sql, res.rows, res.affectedRows, res.fields);
       return obj;
     }

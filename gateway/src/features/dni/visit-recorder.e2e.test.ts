@@ -15,7 +15,7 @@ describe('VisitRecorder behind the answer', () => {
     const siteId = newId();
     await t.db.knex('accounts').insert({ id: accountId, name: 'A' });
     await t.db.knex('sites').insert({ id: siteId, account_id: accountId, name: 's', public_key: `k${siteId.slice(-10)}` });
-    const recorder = new VisitRecorder({ db: t.db.knex, logger: createLogger({ level: 'silent' }), mode: 'behind', flushMs: 60_000 });
+    const recorder = new VisitRecorder({ db: t.db.knex, logger: createLogger({ level: 'silent' }), flushMs: 60_000 });
     const base = Date.parse('2026-05-01T10:00:00Z');
     const visit = (pageUrl: string, secondsLater: number): VisitRecord => ({
       accountId,
@@ -70,7 +70,6 @@ describe('VisitRecorder behind the answer', () => {
     const recorder = new VisitRecorder({
       db: t.db.knex,
       logger: createLogger({ level: 'silent' }),
-      mode: 'behind',
       flushMs: 60_000,
       metrics: createVisitRowMetrics(registry),
     });

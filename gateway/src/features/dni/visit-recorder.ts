@@ -7,11 +7,13 @@ import type { VisitClassification } from './visit-classifier.js';
 
 /** Most pages kept per web session (the landing page first); later pages are dropped. */
 export const MAX_SESSION_PAGES = 50;
-const MAX_QUEUE = 50_000;
+const MAX_QUEUE = 20_000;
 const BATCH = 2_000;
-const MAX_REMEMBERED_SESSIONS = 100_000;
+// Bounded so RSS stays flat however many sessions are served (bench:dni-memory); a forgotten session only costs one
+// batched row write more (its reload is recorded as a page, its heartbeat as a last-seen touch).
+const MAX_REMEMBERED_SESSIONS = 20_000;
 /**
- * Server mode keeps a session's stored last-seen time to this resolution: a touch within it of the last one written is
+ * A session's stored last-seen time is kept to this resolution: a touch within it of the last one written is
  * not written again. The live lease state (not these rows) says who holds a number now; the rows answer "when was
  * this visitor last around" for journeys and caller history, where half a minute is exact enough, and a burst of
  * reloads then costs no SQL at all.
@@ -52,9 +54,10 @@ export interface TelClickRecord {
 type Item = { kind: 'visit'; r: VisitRecord } | { kind: 'click'; r: TelClickRecord } | { kind: 'seen'; sessionId: string; siteId: string; at: Date };
 
 /**
- * Writes the widget's visits (visitors, web_sessions), tel: clicks and heartbeats' last-seen times. `behind` (server
- * mode): the answer never waits on SQL; rows are queued and written in small batches, failures are logged and dropped
- * (the lease engine, not these rows, decides who holds a number). `direct` (embedded mode): written before answering.
+ * Writes the widget's visits (visitors, web_sessions), tel: clicks and heartbeats' last-seen times behind the answer,
+ * in both modes: the answer never waits on SQL; rows are queued and written in small batches, failures are logged and
+ * dropped (the lease engine, not these rows, decides who holds a number). On the embedded database the batches run on
+ * the thread that serves HTTP, so they stay small and yield between each other (bench:dni p99).
  */
 export class VisitRecorder {
   private queue: Item[] = [];
@@ -66,17 +69,17 @@ export class VisitRecorder {
   /** Rows the database refused for their content (written apart from their batch, which still landed). */
   rejected = 0;
 
-  constructor(private readonly deps: { db: Db; logger: Logger; mode: 'behind' | 'direct'; flushMs?: number; metrics?: VisitRowMetrics }) {}
+  constructor(private readonly deps: { db: Db; logger: Logger; flushMs?: number; batch?: number; metrics?: VisitRowMetrics }) {}
 
   /**
-   * Per session (server mode): the last page recorded, so a reload of it is only a "seen", and when its last-seen time
+   * Per session: the last page recorded, so a reload of it is only a "seen", and when its last-seen time
    * was last queued for writing. Bounded; the least recently recorded sessions are forgotten first.
    */
   private readonly written = new Map<string, { page: string | null; seenAt: number }>();
 
-  /** A reload of the page this session last recorded (server mode): a last-seen touch is all it needs. */
+  /** A reload of the page this session last recorded: a last-seen touch is all it needs. */
   isRepeat(sessionId: string, pageUrl: string | undefined): boolean {
-    return this.deps.mode === 'behind' && !!pageUrl && this.written.get(sessionId)?.page === pageUrl;
+    return !!pageUrl && this.written.get(sessionId)?.page === pageUrl;
   }
 
   private remember(sessionId: string, page: string | null, seenAt: number): void {
@@ -94,7 +97,7 @@ export class VisitRecorder {
 
   visit(r: VisitRecord): Promise<void> {
     if (this.touchIfRepeat(r.siteId, r.sessionId, r.pageUrl ?? undefined, r.at)) return Promise.resolve();
-    if (this.deps.mode === 'behind') this.remember(r.sessionId, r.pageUrl ?? this.written.get(r.sessionId)?.page ?? null, r.at.getTime());
+    this.remember(r.sessionId, r.pageUrl ?? this.written.get(r.sessionId)?.page ?? null, r.at.getTime());
     return this.submit({ kind: 'visit', r });
   }
 
@@ -102,25 +105,17 @@ export class VisitRecorder {
     return this.submit({ kind: 'click', r });
   }
 
-  /** A heartbeat: the session and its visitor were seen now. Always batched, and in server mode to SEEN_RESOLUTION_MS. */
+  /** A heartbeat: the session and its visitor were seen now. Batched, to SEEN_RESOLUTION_MS. */
   seen(siteId: string, sessionId: string, at: Date): void {
-    if (this.deps.mode === 'behind') {
-      const last = this.written.get(sessionId);
-      if (last && at.getTime() - last.seenAt < SEEN_RESOLUTION_MS) return;
-      this.remember(sessionId, last?.page ?? null, at.getTime());
-    }
+    const last = this.written.get(sessionId);
+    if (last && at.getTime() - last.seenAt < SEEN_RESOLUTION_MS) return;
+    this.remember(sessionId, last?.page ?? null, at.getTime());
     this.enqueue({ kind: 'seen', sessionId, siteId, at });
   }
 
-  private async submit(item: Item): Promise<void> {
-    if (this.deps.mode === 'behind') return this.enqueue(item);
-    try {
-      await this.deps.db.transaction((trx) => write(trx, [item]));
-    } catch (err) {
-      // A row the database refuses for its content costs that row, never the visitor's answer.
-      if (!isDataError(err)) throw err;
-      this.reject(1, err);
-    }
+  private submit(item: Item): Promise<void> {
+    this.enqueue(item);
+    return Promise.resolve();
   }
 
   private reject(n: number, err: unknown): void {
@@ -173,7 +168,7 @@ export class VisitRecorder {
     const keyOf = (i: Item): string => (i.kind === 'seen' ? i.sessionId : i.r.sessionId);
     this.queue = this.queue.sort((a, b) => (keyOf(a) < keyOf(b) ? -1 : keyOf(a) > keyOf(b) ? 1 : 0));
     while (this.queue.length) {
-      const batch = this.queue.splice(0, BATCH);
+      const batch = this.queue.splice(0, this.deps.batch ?? BATCH);
       this.running = this.writeBatch(batch)
         .catch((err: unknown) => {
           this.drop(batch.length);
@@ -183,6 +178,8 @@ export class VisitRecorder {
           this.running = null;
         });
       await this.running;
+      // Let the requests that queued up behind this batch through before the next one (PGlite shares the thread).
+      if (this.queue.length) await new Promise((r) => setImmediate(r));
     }
   }
 

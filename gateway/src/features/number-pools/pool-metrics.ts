@@ -17,6 +17,7 @@ export function createPoolMetrics(registry: Registry): PoolMetrics {
     labelNames: ['pool', 'op', 'outcome'] as const,
     registers: [registry],
   });
+  const opChildren = new Map<string, ReturnType<typeof ops.labels>>();
   const blocked = new Counter({
     name: 'gateway_pool_blocked_visits_total',
     help: 'Visits shown the fallback number because the pool had no number to give',
@@ -64,7 +65,17 @@ export function createPoolMetrics(registry: Registry): PoolMetrics {
       recommended.set({ pool }, h.recommendedSize);
       if (h.reuseGapMedianSeconds !== null) reuseGap.set({ pool }, h.reuseGapMedianSeconds);
     },
-    leaseOp: (pool, op, outcome) => ops.inc({ pool, op, outcome }),
+    leaseOp(pool, op, outcome) {
+      // One resolved label set per pool, operation and outcome: this runs on every visit.
+      const key = `${pool}\n${op}\n${outcome}`;
+      let c = opChildren.get(key);
+      if (!c) {
+        if (opChildren.size >= 10_000) opChildren.clear();
+        c = ops.labels({ pool, op, outcome });
+        opChildren.set(key, c);
+      }
+      c.inc();
+    },
     blocked: (pool) => blocked.inc({ pool }),
     reclaimed: (pool) => reclaims.inc({ pool }),
     occupancy(pool, n, used) {

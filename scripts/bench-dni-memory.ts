@@ -1,0 +1,114 @@
+/**
+ * `npm run bench:dni-memory`: the gateway's resident memory as distinct sessions pile up, in each mode.
+ *
+ * Starts the built gateway (server mode on a scratch database and a key prefix in Redis; embedded mode on PGlite in
+ * a fresh DATA_DIR, whose thread is part of the same process and so of its RSS), then drives new visitors (each
+ * request a session the gateway has never seen, a browser user agent, 50 connections, at most BENCH_RATE requests/s
+ * so the write-behind keeps up as it would in production) and prints the process's RSS (VmRSS, /proc) at 10,000,
+ * 100,000, 300,000 and BENCH_SESSIONS sessions, after BENCH_IDLE_SECONDS idle, and the ratio of the last to the
+ * first. Target: within 1.5x after 1,000,000 sessions.
+ *
+ * Env: DATABASE_URL (a PostgreSQL server to create the scratch database on; default
+ * postgres://postgres@127.0.0.1:5432/postgres), REDIS_URL (default redis://127.0.0.1:6379), BENCH_MODES (default
+ * server,embedded), BENCH_SESSIONS (default 1000000), BENCH_RATE (default 2000), BENCH_IDLE_SECONDS (default 10).
+ */
+import type { ChildProcess } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import knexFactory from 'knex';
+import { createRequire } from 'node:module';
+import { BROWSER_UA } from './lib/autocannon-rounds.js';
+import { startDniGateway } from './lib/bench-dni-site.js';
+import { deleteRedisKeys, runBench, stopProcess } from './lib/gateway-process.js';
+
+type Autocannon = (opts: Record<string, unknown>) => Promise<{ requests: { total: number }; non2xx: number; errors: number; duration: number }>;
+const autocannon = createRequire(import.meta.url)('autocannon') as Autocannon;
+
+const ADMIN_URL = process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
+const redisUrl = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
+const MODES = (process.env.BENCH_MODES ?? 'server,embedded').split(',').filter((m): m is 'server' | 'embedded' => m === 'server' || m === 'embedded');
+const SESSIONS = Number(process.env.BENCH_SESSIONS ?? 1_000_000);
+const RATE = Number(process.env.BENCH_RATE ?? 2_000);
+const IDLE_SECONDS = Number(process.env.BENCH_IDLE_SECONDS ?? 10);
+const CHECKPOINTS = [10_000, 100_000, 300_000, SESSIONS].filter((n, i, a) => n <= SESSIONS && a.indexOf(n) === i);
+
+const tag = randomBytes(3).toString('hex');
+const keyPrefix = `benchmem${tag}:`;
+const scratchDb = `bench_dni_mem_${tag}`;
+const scratchUrl = Object.assign(new URL(ADMIN_URL), { pathname: `/${scratchDb}` }).toString();
+const admin = knexFactory({ client: 'pg', connection: ADMIN_URL, pool: { min: 0, max: 1 } });
+const dir = mkdtempSync(path.join(tmpdir(), 'bench-dni-mem-'));
+const children: ChildProcess[] = [];
+let created = false;
+
+const rssMiB = (pid: number): number => {
+  const m = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+  return m ? Number(m[1]) / 1024 : Number.NaN;
+};
+
+async function measure(mode: 'server' | 'embedded'): Promise<void> {
+  const gw = await startDniGateway({
+    mode,
+    dataDir: path.join(dir, mode),
+    pgUrl: scratchUrl,
+    redisUrl,
+    keyPrefix,
+    tag: `${tag}${mode[0]}`,
+    poolSize: 2_000,
+    sites: ['mem'],
+    children,
+  });
+  const body = JSON.stringify({
+    site: gw.sites.mem.siteKey,
+    url: 'https://www.example.com/landing?utm_source=google&utm_medium=cpc',
+    referrer: 'https://www.google.com/',
+  });
+  let done = 0;
+  let first = 0;
+  const started = Date.now();
+  for (const target of CHECKPOINTS) {
+    const r = await autocannon({
+      url: `${gw.url}/v1/dni/sessions`,
+      method: 'POST',
+      connections: 50,
+      amount: target - done,
+      overallRate: RATE,
+      headers: { 'content-type': 'text/plain', 'user-agent': BROWSER_UA },
+      body,
+    });
+    done = target;
+    const rss = rssMiB(gw.pid);
+    if (!first) first = rss;
+    process.stdout.write(
+      `  ${mode.padEnd(8)} ${String(done).padStart(9)} sessions  RSS ${rss.toFixed(0).padStart(5)} MiB  (${(rss / first).toFixed(2)}x)  ` +
+        `non-2xx ${r.non2xx} errors ${r.errors}  ${Math.round((Date.now() - started) / 1000)} s\n`,
+    );
+  }
+  await new Promise((r) => setTimeout(r, IDLE_SECONDS * 1000));
+  const idle = rssMiB(gw.pid);
+  process.stdout.write(`  ${mode.padEnd(8)} after ${IDLE_SECONDS} s idle  RSS ${idle.toFixed(0)} MiB  (${(idle / first).toFixed(2)}x)\n`);
+  const last = rssMiB(gw.pid);
+  process.stdout.write(
+    `memory: ${mode} ${(last / first).toFixed(2)}x after ${done} sessions (RSS ${first.toFixed(0)} → ${last.toFixed(0)} MiB; target ≤ 1.5x)\n`,
+  );
+  for (const c of children.splice(0)) await stopProcess(c);
+}
+
+async function main(): Promise<void> {
+  await admin.raw(`CREATE DATABASE ${scratchDb}`);
+  created = true;
+  process.stdout.write(`bench:dni-memory  new visitors at ≤ ${RATE} req/s, 50 connections, node ${process.version}\n`);
+  for (const mode of MODES) await measure(mode);
+}
+
+async function cleanup(): Promise<void> {
+  await Promise.all(children.map((c) => stopProcess(c)));
+  if (created) await admin.raw(`DROP DATABASE IF EXISTS ${scratchDb} WITH (FORCE)`).catch(() => undefined);
+  await admin.destroy();
+  await deleteRedisKeys(redisUrl, keyPrefix);
+  rmSync(dir, { recursive: true, force: true });
+}
+
+await runBench(main, cleanup);
