@@ -110,6 +110,11 @@ import { PgTwilioNumberStore } from './features/twilio-numbers/twilio-number-sto
 import { LiveCallFeed } from './features/live-calls/live-call-feed.js';
 import { PgProviderAccountStore } from './features/provider-accounts/provider-account-store.js';
 import { SecretBox } from './shared/secret-box.js';
+import { createMeFeature } from './features/me/create-me-feature.js';
+import { createAuditFeature } from './features/audit/create-audit-feature.js';
+import { createCallNotesFeature } from './features/call-notes/create-call-notes-feature.js';
+import { createInstallCheckFeature } from './features/sites/create-install-check-feature.js';
+import { createCrmSinkTestFeature } from './features/crm-sinks/crm-sink-test.js';
 
 export const VERSION = '0.1.0';
 
@@ -451,6 +456,11 @@ export async function createContainer(config: Config, opts: ContainerOptions = {
       new NumberLeaseController(new NumberHolderService({ db: db.knex, leases, history: new LeaseHistoryReadModel(), pools: stores.pools }), clock),
       new CallController(calls),
       new TwilioNumberController(twilioNumbers),
+      ...createMeFeature({ db: db.knex, audit: stores.audit, authenticator: new RequestAuthenticator(auth) }).controllers,
+      ...createAuditFeature({ db: db.knex }).controllers,
+      ...createCallNotesFeature({ db: db.knex, audit: stores.audit }).controllers,
+      ...createInstallCheckFeature({ db: db.knex, allowPrivate: config.installCheckAllowPrivate }).controllers,
+      ...createCrmSinkTestFeature({ db: db.knex, outbox: stores.outbox, audit: stores.audit, wake }).controllers,
     ];
     let openApiDoc: object | null = null;
     const health = new HealthController({

@@ -3,6 +3,8 @@ import type { Container } from './composition-root.js';
 import { ConfigError, loadConfig } from './config.js';
 import type { Config } from './config.js';
 import { seedDemo } from './demo/demo-seed.js';
+import { seedDemoActivity } from './demo/demo-activity.js';
+import { createRecordingStorage } from './adapters/storage/create-recording-storage.js';
 import type { BootstrapResult } from './features/auth/bootstrap.js';
 
 function printBanner(config: Config, port: number, boot: BootstrapResult | null): void {
@@ -41,6 +43,11 @@ async function main(): Promise<void> {
   if (config.demoSeed) {
     const demo = await seedDemo(container.db.knex);
     if (demo.created) container.logger.info({ siteId: demo.siteId, created: demo.created }, 'demo site seeded (widget key "demo")');
+    await seedDemoActivity({
+      db: container.db.knex,
+      storage: await createRecordingStorage(config.recordings.storage),
+      crmSinks: container.services.crmSinks,
+    });
   }
   const address = await container.start();
   printBanner(config, address.port, boot);
