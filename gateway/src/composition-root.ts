@@ -115,6 +115,7 @@ import { createAuditFeature } from './features/audit/create-audit-feature.js';
 import { createCallNotesFeature } from './features/call-notes/create-call-notes-feature.js';
 import { createInstallCheckFeature } from './features/sites/create-install-check-feature.js';
 import { createCrmSinkTestFeature } from './features/crm-sinks/crm-sink-test.js';
+import { createReports } from './features/reports/create-reports.js';
 
 export const VERSION = '0.1.0';
 
@@ -461,6 +462,7 @@ export async function createContainer(config: Config, opts: ContainerOptions = {
       ...createCallNotesFeature({ db: db.knex, audit: stores.audit }).controllers,
       ...createInstallCheckFeature({ db: db.knex, allowPrivate: config.installCheckAllowPrivate }).controllers,
       ...createCrmSinkTestFeature({ db: db.knex, outbox: stores.outbox, audit: stores.audit, wake }).controllers,
+      ...createReports({ db: db.knex, config, clock }).controllers,
     ];
     let openApiDoc: object | null = null;
     const health = new HealthController({

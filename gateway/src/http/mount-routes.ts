@@ -39,7 +39,13 @@ function bodyParser(spec: RouteSpec, limit: string): RequestHandler[] {
   if (!spec.body) return [];
   const type = spec.bodyType ?? 'json';
   const expected =
-    type === 'form' ? ['application/x-www-form-urlencoded'] : type === 'text-json' ? ['text/plain', 'application/json'] : ['application/json'];
+    type === 'form'
+      ? ['application/x-www-form-urlencoded']
+      : type === 'text-json'
+        ? ['text/plain', 'application/json']
+        : type === 'text-csv'
+          ? ['text/csv', 'text/plain', 'application/csv']
+          : ['application/json'];
   const check: RequestHandler = (req, _res, next) => {
     const media = mediaTypeOf(req);
     if (!expected.includes(media) && !(type === 'json' && media.endsWith('+json'))) {
@@ -50,6 +56,8 @@ function bodyParser(spec: RouteSpec, limit: string): RequestHandler[] {
   };
   if (type === 'form') return [check, express.urlencoded({ extended: false, limit, type: () => true })];
   if (type === 'text-json') return [check, express.json({ limit, type: () => true })];
+  // Files (CSV uploads): the body arrives as one UTF-8 string; the route's schema describes it as a string.
+  if (type === 'text-csv') return [check, express.text({ limit: spec.bodyLimit ?? limit, type: () => true, defaultCharset: 'utf-8' })];
   // The raw bytes stay available for routes that verify a signature over them (Standard Webhooks).
   return [check, express.json({ limit, type: () => true, verify: keepRawBody })];
 }
@@ -87,7 +95,7 @@ export function mountRoutes(router: Router, routes: readonly RouteDefinition[], 
       try {
         const params = spec.params ? validateOrThrow(spec.params, { ...req.params }, 'params', { coerce: true }) : undefined;
         const query = spec.query ? validateOrThrow(spec.query, { ...(req.query as object) }, 'query', { coerce: true }) : undefined;
-        const body = spec.body ? validateOrThrow(spec.body, req.body ?? {}, 'body') : undefined;
+        const body = spec.body ? validateOrThrow(spec.body, req.body ?? (spec.bodyType === 'text-csv' ? '' : {}), 'body') : undefined;
         const result = await handler({ params, query, body, principal: res.locals.principal as Principal, req, res } as never);
         if (!result || res.headersSent) return;
         if (opts.validateResponses) {

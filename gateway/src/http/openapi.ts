@@ -74,7 +74,13 @@ export function buildOpenApi(specs: readonly RouteSpec[], info: DocInfo): Json {
   const paths: Record<string, Json> = {};
   for (const spec of specs) {
     const bodyMedia =
-      spec.bodyType === 'form' ? 'application/x-www-form-urlencoded' : spec.bodyType === 'text-json' ? 'text/plain' : 'application/json';
+      spec.bodyType === 'form'
+        ? 'application/x-www-form-urlencoded'
+        : spec.bodyType === 'text-json'
+          ? 'text/plain'
+          : spec.bodyType === 'text-csv'
+            ? 'text/csv'
+            : 'application/json';
     const responses: Json = {};
     for (const [status, r] of Object.entries(spec.responses)) {
       const media = r.contentType ?? 'application/json';

@@ -30,7 +30,9 @@ export interface RouteSpec {
   readonly query?: Schema;
   readonly body?: Schema;
   /** How the body arrives; JSON unless a provider dictates otherwise (Twilio posts forms). */
-  readonly bodyType?: 'json' | 'form' | 'text-json';
+  readonly bodyType?: 'json' | 'form' | 'text-json' | 'text-csv';
+  /** A larger body limit than the app's default, for file uploads (e.g. '20mb'). */
+  readonly bodyLimit?: string;
   readonly responses: Readonly<Record<number, ResponseSpec>>;
 }
 

@@ -1,10 +1,14 @@
 import type { DbOrTrx } from '../../src/adapters/db/knex.js';
+import { randomInt } from 'node:crypto';
 import { newId } from '../../src/shared/ids.js';
+
+/** A caller of its own, so independent calls never join one customer lead by accident. */
+export const aCaller = (): string => `+7916${String(randomInt(0, 10_000_000)).padStart(7, '0')}`;
 
 /** A visit with UTM tags, its visitor and channel, and a call attributed to it: the rows a lead is read from. */
 export async function anAttributedCall(
   db: DbOrTrx,
-  o: { accountId: string; siteId: string; caller?: string; tracking?: string; utm?: Record<string, string> },
+  o: { accountId: string; siteId: string; caller?: string; tracking?: string; utm?: Record<string, string>; startedAt?: Date },
 ): Promise<{ callId: string; sessionId: string }> {
   const visitorId = newId();
   const sessionId = newId();
@@ -38,9 +42,9 @@ export async function anAttributedCall(
     provider: 'twilio',
     provider_call_id: `CA${callId}`,
     tracking_e164: o.tracking ?? '+74951112233',
-    caller: o.caller ?? '+79161234567',
+    caller: o.caller ?? aCaller(),
     status: 'ringing',
-    started_at: new Date('2026-11-20T11:05:11Z'),
+    started_at: o.startedAt ?? new Date('2026-11-20T11:05:11Z'),
     session_id: sessionId,
     visitor_id: visitorId,
     channel_id: channelId,

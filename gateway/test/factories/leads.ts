@@ -18,6 +18,9 @@ export function aLead(overrides: Partial<Lead> = {}): Lead {
     talkSeconds: 151,
     firstTimeCaller: true,
     recordingUrl: null,
+    currency: 'RUB',
+    lead: { id: 'lead_1', firstCallId: '7f3c2a9e-1b2d-4c1e-9d3a-0c5f1e2b7a11', repeat: false, calls: 1, status: 'open', amount: null },
+    session: { id: 'ses_1', startedAt: new Date('2026-11-20T11:00:00Z'), clientIds: { ga: '1234567890.1700000000' } },
     attribution: {
       source: 'yandex',
       medium: 'cpc',
@@ -27,6 +30,7 @@ export function aLead(overrides: Partial<Lead> = {}): Lead {
       landingPage: 'https://shop.example.com/sofas?utm_source=yandex',
       referrer: 'https://yandex.ru/',
       channel: 'paid_search',
+      channelName: 'Yandex Direct',
       clickIds: { yclid: '1234567890123456789' },
     },
     ...overrides,

@@ -15,6 +15,8 @@ import { createLogger } from '../../src/logging/logger.js';
 import { systemClock } from '../../src/shared/clock.js';
 import { newId } from '../../src/shared/ids.js';
 import { SecretBox } from '../../src/shared/secret-box.js';
+import { PgCustomerLeadStore } from '../../src/features/leads/customer-lead-store.js';
+import { LeadAssigner } from '../../src/features/leads/lead-assigner.js';
 import { anAttributedCall, endCall } from '../factories/calls.js';
 import { startBitrix24StandIn } from './bitrix24-stand-in.js';
 import { seededRandom, waitUntil } from './http-stand-in.js';
@@ -73,7 +75,7 @@ export async function runLeadFaultScenario(db: Knex, calls: number, seed = 8): P
       managedBy: null,
     });
     const outbox = new PgOutboxStore();
-    const hook = new LeadOutboxHook({ sinks, outbox });
+    const hook = new LeadOutboxHook({ sinks, outbox, assigner: new LeadAssigner({ leads: new PgCustomerLeadStore() }) });
     const callIds: string[] = [];
     for (let i = 0; i < calls; i++) {
       const { callId } = await anAttributedCall(db, { accountId, siteId });

@@ -1,6 +1,7 @@
 import { DeliveryError } from '../../features/outbox/outbox-handler.js';
 import type { CrmLeadRecord, DeliveryResult, Lead, LeadDeliveryContext, LeadSink } from '../../features/leads/lead-types.js';
 import { crmRequest, httpFailure } from './crm-http.js';
+import { amoSourceName, callResult, leadTitle } from './lead-texts.js';
 
 /**
  * amoCRM / Kommo API v4 (amocrm/amocrm-api-php; fixtures/crm/amocrm). A call becomes an incoming lead in
@@ -30,9 +31,16 @@ export class AmoCrmSink implements LeadSink {
 
   async deliver(lead: Lead, previous: CrmLeadRecord | null, ctx: LeadDeliveryContext): Promise<DeliveryResult> {
     if (previous) {
-      if (lead.recordingUrl && previous.details.recordUrl !== lead.recordingUrl) {
+      // The record exists (this call's, or the lead's for a repeat call): log the call on the contact the lead has,
+      // once it has ended (a repeat call) or once its recording is there, never a second incoming lead.
+      const repeatEnded = lead.lead?.repeat === true && lead.status === 'ended' && previous.details.callLogged !== true;
+      const newRecording = lead.recordingUrl !== null && previous.details.recordUrl !== lead.recordingUrl;
+      if (repeatEnded || newRecording) {
         await this.post('/api/v4/calls', [this.callLog(lead)], ctx);
-        return { externalRecordId: previous.externalRecordId, details: { recordUrl: lead.recordingUrl } };
+        return {
+          externalRecordId: previous.externalRecordId,
+          details: { callLogged: true, ...(lead.recordingUrl ? { recordUrl: lead.recordingUrl } : {}) },
+        };
       }
       return { externalRecordId: previous.externalRecordId };
     }
@@ -58,7 +66,7 @@ export class AmoCrmSink implements LeadSink {
       .filter(([, v]) => v)
       .map(([field_code, value]) => ({ field_code, values: [{ value }] }));
     return {
-      source_name: this.cfg.sourceName ?? `Call tracking: ${lead.trackingNumber}`,
+      source_name: this.cfg.sourceName ?? amoSourceName(lead),
       source_uid: AMO_SOURCE_UID,
       created_at: unix(lead.startedAt),
       ...(this.cfg.pipelineId ? { pipeline_id: this.cfg.pipelineId } : {}),
@@ -69,11 +77,11 @@ export class AmoCrmSink implements LeadSink {
         duration: lead.talkSeconds ?? 0,
         link: lead.recordingUrl ?? '',
         service_code: SERVICE_CODE,
-        uniq: lead.callId,
+        uniq: lead.lead?.firstCallId ?? lead.callId,
         is_call_event_needed: true,
       },
       _embedded: {
-        leads: [{ name: `Call from ${lead.caller}`, ...(tracking.length ? { custom_fields_values: tracking } : {}) }],
+        leads: [{ name: leadTitle(lead), ...(tracking.length ? { custom_fields_values: tracking } : {}) }],
         contacts: [{ name: lead.caller, custom_fields_values: [{ field_code: 'PHONE', values: [{ value: lead.caller }] }] }],
       },
     };
@@ -88,6 +96,7 @@ export class AmoCrmSink implements LeadSink {
       source: AMO_SOURCE_UID,
       link: lead.recordingUrl,
       phone: lead.caller,
+      call_result: callResult(lead),
       // call_status (CallInterface): 4 conversation took place, 6 not phoned through, 7 busy.
       call_status: talked ? 4 : lead.outcome === 'busy' ? 7 : 6,
       call_responsible: lead.trackingNumber,

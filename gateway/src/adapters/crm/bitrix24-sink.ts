@@ -1,6 +1,7 @@
 import { DeliveryError } from '../../features/outbox/outbox-handler.js';
 import type { CrmLeadRecord, DeliveryResult, Lead, LeadDeliveryContext, LeadSink } from '../../features/leads/lead-types.js';
 import { crmRequest, httpFailure } from './crm-http.js';
+import { callSummary, leadTitle, repeatCallNote, sourceDescription } from './lead-texts.js';
 
 /**
  * Bitrix24 REST (bitrix24/b24restdocs; fixtures/crm/bitrix24). Leads go through an incoming webhook
@@ -34,7 +35,7 @@ export class Bitrix24Sink implements LeadSink {
   constructor(private readonly cfg: Bitrix24Config) {}
 
   async deliver(lead: Lead, previous: CrmLeadRecord | null, ctx: LeadDeliveryContext): Promise<DeliveryResult> {
-    let leadId = previous?.externalRecordId ?? (await this.findByOrigin(lead.callId, ctx));
+    let leadId = previous?.externalRecordId ?? (await this.findByOrigin(lead.lead?.firstCallId ?? lead.callId, ctx));
     if (leadId) await this.call('crm.lead.update', { id: leadId, fields: this.fields(lead, false) }, ctx);
     else leadId = String(await this.call('crm.lead.add', { fields: this.fields(lead, true), params: { REGISTER_SONET_EVENT: 'Y' } }, ctx));
     const details = this.cfg.app ? await this.telephony(lead, leadId, previous?.details ?? {}, ctx) : {};
@@ -43,34 +44,28 @@ export class Bitrix24Sink implements LeadSink {
 
   fields(lead: Lead, creating: boolean): Record<string, unknown> {
     const a = lead.attribution;
-    const via = [a.source, a.medium].filter(Boolean).join(' / ');
-    const parts = [
-      `Incoming call to ${lead.trackingNumber}`,
-      lead.outcome ? `outcome ${lead.outcome}` : null,
-      lead.talkSeconds !== null ? `talk ${lead.talkSeconds} s` : null,
-      a.landingPage ? `landing page ${a.landingPage}` : null,
-      lead.recordingUrl ? `Recording: ${lead.recordingUrl}` : null,
-    ];
+    // A repeat call updates the lead its customer already has; the lead keeps the first call's source.
+    if (lead.lead?.repeat && !creating) return { COMMENTS: repeatCallNote(lead) };
     return compact({
       ...(creating
         ? {
-            TITLE: `Call from ${lead.caller}${via ? ` (${via})` : ''}`,
+            TITLE: leadTitle(lead),
             STATUS_ID: 'NEW',
             OPENED: 'Y',
             ASSIGNED_BY_ID: this.cfg.assignedById,
             SOURCE_ID: 'CALL',
             PHONE: [{ VALUE: lead.caller, VALUE_TYPE: 'WORK' }],
             ORIGINATOR_ID: ORIGINATOR_ID,
-            ORIGIN_ID: lead.callId,
+            ORIGIN_ID: lead.lead?.firstCallId ?? lead.callId,
           }
         : {}),
-      SOURCE_DESCRIPTION: `Call tracking: number ${lead.trackingNumber}${a.channel ? `, channel ${a.channel}` : ''}`,
+      SOURCE_DESCRIPTION: sourceDescription(lead),
       UTM_SOURCE: a.source,
       UTM_MEDIUM: a.medium,
       UTM_CAMPAIGN: a.campaign,
       UTM_CONTENT: a.content,
       UTM_TERM: a.keyword,
-      COMMENTS: parts.filter(Boolean).join('. '),
+      COMMENTS: callSummary(lead),
     });
   }
 

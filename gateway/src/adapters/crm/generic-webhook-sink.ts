@@ -20,15 +20,25 @@ const EVENT_TYPES: Record<LeadTrigger, string> = {
 
 const iso = (d: Date | null): string | null => (d ? d.toISOString().replace(/\.\d{3}Z$/, 'Z') : null);
 
-/** The event body: `{type, timestamp, data}`, with `data` shaped like fixtures/crm/webhooks/signed-delivery.sample.json. */
+/**
+ * The event body: `{type, timestamp, data}`, with `data` shaped like fixtures/crm/webhooks/signed-delivery.sample.json.
+ * A repeat call (one that joined the lead of an earlier call) is a `lead.updated` event naming the lead, with the
+ * call's own event in `data.call_event`: receivers update the record they made for the lead instead of adding one.
+ */
 export function webhookEvent(lead: Lead, now: Date): { type: string; timestamp: string; data: Record<string, unknown> } {
   const a = lead.attribution;
   const waitS = lead.answeredAt ? Math.round((lead.answeredAt.getTime() - lead.startedAt.getTime()) / 1000) : lead.ringSeconds;
+  const callEvent = EVENT_TYPES[lead.trigger];
   return {
-    type: EVENT_TYPES[lead.trigger],
+    type: lead.lead?.repeat ? 'lead.updated' : callEvent,
     timestamp: iso(now)!,
     data: {
       call_id: lead.callId,
+      call_event: callEvent,
+      lead_id: lead.lead?.id ?? null,
+      lead_first_call_id: lead.lead?.firstCallId ?? lead.callId,
+      lead_calls: lead.lead?.calls ?? 1,
+      repeat_call: lead.lead?.repeat ?? false,
       site_id: lead.siteId,
       caller: lead.caller,
       tracking_number: lead.trackingNumber,
@@ -52,6 +62,7 @@ export function webhookEvent(lead: Lead, now: Date): { type: string; timestamp: 
         landing_page: a.landingPage,
         referrer: a.referrer,
         channel: a.channel,
+        channel_name: a.channelName,
       },
     },
   };

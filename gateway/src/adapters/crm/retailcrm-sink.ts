@@ -1,6 +1,7 @@
 import { DeliveryError } from '../../features/outbox/outbox-handler.js';
 import type { CrmLeadRecord, DeliveryResult, Lead, LeadDeliveryContext, LeadSink } from '../../features/leads/lead-types.js';
 import { crmRequest, httpFailure } from './crm-http.js';
+import { retailCustomerComment, retailManagerComment, repeatCallNote } from './lead-texts.js';
 import type { HttpAnswer } from './crm-http.js';
 
 /**
@@ -41,6 +42,8 @@ function localDateTime(d: Date, timeZone: string): string {
   return new Intl.DateTimeFormat('sv-SE', { timeZone, dateStyle: 'short', timeStyle: 'medium' }).format(d);
 }
 
+const orderExternalId = (lead: Lead): string => lead.lead?.firstCallId ?? lead.callId;
+
 const compact = <T extends Record<string, unknown>>(o: T): Partial<T> =>
   Object.fromEntries(Object.entries(o).filter(([, v]) => v !== null && v !== undefined && v !== '')) as Partial<T>;
 
@@ -64,18 +67,17 @@ export class RetailCrmSink implements LeadSink {
 
   order(lead: Lead): Record<string, unknown> {
     const rec = lead.recordingUrl;
-    const talk = lead.talkSeconds ?? 0;
-    const duration = `${String(Math.floor(talk / 3600)).padStart(2, '0')}:${String(Math.floor((talk % 3600) / 60)).padStart(2, '0')}:${String(talk % 60).padStart(2, '0')}`;
     return compact({
-      externalId: lead.callId,
+      // The order is the customer lead's: its first call's id, so every later call finds and edits it.
+      externalId: orderExternalId(lead),
       orderMethod: this.cfg.orderMethod ?? 'phone',
       orderType: this.cfg.orderType,
       status: this.cfg.status,
       firstName: 'Caller',
       phone: lead.caller,
       call: true,
-      customerComment: `Incoming call ${duration} to ${lead.trackingNumber}${lead.outcome ? ` (${lead.outcome})` : ''}.${rec ? ` Recording: ${rec}` : ''}`,
-      managerComment: `Call-tracking lead${lead.attribution.landingPage ? `; landing page ${lead.attribution.landingPage}` : ''}${rec ? `; recording ${rec}` : ''}`,
+      customerComment: retailCustomerComment(lead),
+      managerComment: retailManagerComment(lead),
       source: this.source(lead),
       customFields: rec ? { calltracking_record_url: rec } : undefined,
     });
@@ -88,7 +90,7 @@ export class RetailCrmSink implements LeadSink {
     // No idempotency key in API v5: a create whose answer was lost, or one refused because the externalId is taken,
     // is settled by looking the order up by our call id and editing it instead.
     if (a.status === 400 || a.status === 409 || a.status === 460) {
-      const existing = await this.findByExternalId(lead.callId, ctx);
+      const existing = await this.findByExternalId(orderExternalId(lead), ctx);
       if (existing) {
         await this.edit(lead, ctx);
         return existing;
@@ -112,9 +114,12 @@ export class RetailCrmSink implements LeadSink {
   }
 
   private async edit(lead: Lead, ctx: LeadDeliveryContext): Promise<void> {
-    const { externalId: _omit, orderMethod: _m, orderType: _t, status: _s, ...changes } = this.order(lead);
+    const { externalId: _omit, orderMethod: _m, orderType: _t, status: _s, ...full } = this.order(lead);
+    // A repeat call leaves the order's source and texts as the first call set them and adds its own note;
+    // the call itself goes to the telephony history (calls/upload) with its own externalId.
+    const changes = lead.lead?.repeat ? { managerComment: repeatCallNote(lead) } : full;
     const a = await this.post(
-      `/api/v5/orders/${encodeURIComponent(lead.callId)}/edit`,
+      `/api/v5/orders/${encodeURIComponent(orderExternalId(lead))}/edit`,
       { by: 'externalId', site: this.cfg.site, order: JSON.stringify(changes) },
       ctx,
     );

@@ -164,10 +164,21 @@ export class PgCallStore {
     return toDomain(row!);
   }
 
-  /** Has this caller called this site before `before`? */
+  /**
+   * Has this caller called this site before `before`, within the site's first-time window
+   * (settings.firstTimeWindowDays; absent or null = ever)?
+   */
   async hasCalledBefore(db: DbOrTrx, accountId: string, siteId: string, caller: string, before: Date): Promise<boolean> {
-    const row = await db(TABLE).where({ account_id: accountId, site_id: siteId, caller }).where('started_at', '<', before).first('id');
-    return Boolean(row);
+    const result = await db.raw(
+      `SELECT 1 FROM ${TABLE} c
+       WHERE c.account_id = ? AND c.site_id = ? AND c.caller = ? AND c.started_at < ?
+         AND c.started_at >= COALESCE(
+           ?::timestamptz - make_interval(days => (SELECT (s.settings->>'firstTimeWindowDays')::int FROM sites s WHERE s.id = ?)),
+           '-infinity'::timestamptz)
+       LIMIT 1`,
+      [accountId, siteId, caller, before, before, siteId],
+    );
+    return result.rows.length > 0;
   }
 
   async list(db: DbOrTrx, accountId: string, f: CallListFilter): Promise<Call[]> {

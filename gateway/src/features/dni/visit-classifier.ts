@@ -45,7 +45,7 @@ export interface VisitClassification {
  * Click ids that identify a paid click, in precedence order. fbclid is left out on purpose: Meta adds it to organic
  * outbound links too. dclid (Display & Video 360) is a display click.
  */
-const PAID_CLICKS: ReadonlyArray<[ClickIdName, string, string, VisitKind]> = [
+export const PAID_CLICKS: ReadonlyArray<[ClickIdName, string, string, VisitKind]> = [
   ['gclid', 'google', 'cpc', 'paid_search'],
   ['gbraid', 'google', 'cpc', 'paid_search'],
   ['wbraid', 'google', 'cpc', 'paid_search'],

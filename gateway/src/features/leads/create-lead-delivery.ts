@@ -19,6 +19,8 @@ import type { OutboxStore } from '../outbox/outbox-store-type.js';
 import { STANDARD_WEBHOOKS_POLICY } from '../outbox/retry-policy.js';
 import type { SiteStore } from '../sites/site-store-type.js';
 import { PgCrmLeadStore } from './crm-lead-store.js';
+import { PgCustomerLeadStore } from './customer-lead-store.js';
+import { LeadAssigner } from './lead-assigner.js';
 import { LeadDeliveryHandler } from './lead-delivery-handler.js';
 import { LeadOutboxHook } from './lead-outbox-hook.js';
 import { LeadReadModel } from './lead-read-model.js';
@@ -63,7 +65,9 @@ export function createLeadDelivery(deps: {
     },
     STANDARD_WEBHOOKS_POLICY,
   );
-  const callChangeHook = new LeadOutboxHook({ sinks, outbox: deps.stores.outbox, onEnqueued: deps.wake });
+  const customerLeads = new PgCustomerLeadStore();
+  const assigner = new LeadAssigner({ leads: customerLeads });
+  const callChangeHook = new LeadOutboxHook({ sinks, outbox: deps.stores.outbox, assigner, onEnqueued: deps.wake });
   const feedback = new CrmFeedbackService({ db, sinks, leads, conversions: new PgConversionStore(), box, clock });
   return { crmSinks, handler, callChangeHook, controllers: [new CrmSinkController(crmSinks), new CrmFeedbackController(feedback)] };
 }

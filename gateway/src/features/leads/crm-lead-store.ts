@@ -2,12 +2,13 @@ import type { DbOrTrx } from '../../adapters/db/knex.js';
 import type { CrmLeadRecord, LeadTrigger } from './lead-types.js';
 
 const TABLE = 'crm_leads';
-const COLUMNS = ['account_id', 'sink_id', 'call_id', 'external_record_id', 'details', 'last_trigger', 'created_at', 'updated_at'] as const;
+const COLUMNS = ['account_id', 'sink_id', 'call_id', 'lead_id', 'external_record_id', 'details', 'last_trigger', 'created_at', 'updated_at'] as const;
 
 interface CrmLeadRow {
   account_id: string;
   sink_id: string;
   call_id: string;
+  lead_id: string | null;
   external_record_id: string;
   details: Record<string, unknown>;
   last_trigger: string | null;
@@ -18,6 +19,7 @@ interface CrmLeadRow {
 const toDomain = (r: CrmLeadRow): CrmLeadRecord => ({
   sinkId: r.sink_id,
   callId: r.call_id,
+  leadId: r.lead_id,
   externalRecordId: r.external_record_id,
   details: r.details,
 });
@@ -28,6 +30,16 @@ export class PgCrmLeadStore {
     const row = (await db(TABLE)
       .select(...COLUMNS)
       .where({ account_id: accountId, sink_id: sinkId, call_id: callId })
+      .first()) as CrmLeadRow | undefined;
+    return row ? toDomain(row) : null;
+  }
+
+  /** The record a customer lead got in this CRM (from its first call's delivery): a repeat call updates it. */
+  async getForLead(db: DbOrTrx, accountId: string, sinkId: string, leadId: string): Promise<CrmLeadRecord | null> {
+    const row = (await db(TABLE)
+      .select(...COLUMNS)
+      .where({ account_id: accountId, sink_id: sinkId, lead_id: leadId })
+      .orderBy('created_at')
       .first()) as CrmLeadRow | undefined;
     return row ? toDomain(row) : null;
   }
@@ -43,15 +55,24 @@ export class PgCrmLeadStore {
   /** Records (or moves forward) the CRM's record for a call; details merge with what was known. */
   async save(
     db: DbOrTrx,
-    r: { accountId: string; sinkId: string; callId: string; externalRecordId: string; details: Record<string, unknown>; trigger: LeadTrigger },
+    r: {
+      accountId: string;
+      sinkId: string;
+      callId: string;
+      leadId: string | null;
+      externalRecordId: string;
+      details: Record<string, unknown>;
+      trigger: LeadTrigger;
+    },
     now: Date,
   ): Promise<void> {
     await db.raw(
-      `INSERT INTO ${TABLE} (account_id, sink_id, call_id, external_record_id, details, last_trigger, created_at, updated_at)
-       VALUES (?, ?, ?, ?, ?::jsonb, ?, ?, ?)
+      `INSERT INTO ${TABLE} (account_id, sink_id, call_id, lead_id, external_record_id, details, last_trigger, created_at, updated_at)
+       VALUES (?, ?, ?, ?, ?, ?::jsonb, ?, ?, ?)
        ON CONFLICT (sink_id, call_id) DO UPDATE SET external_record_id = EXCLUDED.external_record_id,
+         lead_id = COALESCE(EXCLUDED.lead_id, ${TABLE}.lead_id),
          details = ${TABLE}.details || EXCLUDED.details, last_trigger = EXCLUDED.last_trigger, updated_at = EXCLUDED.updated_at`,
-      [r.accountId, r.sinkId, r.callId, r.externalRecordId, JSON.stringify(r.details), r.trigger, now, now],
+      [r.accountId, r.sinkId, r.callId, r.leadId, r.externalRecordId, JSON.stringify(r.details), r.trigger, now, now],
     );
   }
 }

@@ -13,7 +13,7 @@ import type { PgCrmLeadStore } from './crm-lead-store.js';
 import { LEAD_TOPIC } from './lead-outbox-hook.js';
 import type { LeadOutboxPayload } from './lead-outbox-hook.js';
 import type { LeadReadModel } from './lead-read-model.js';
-import type { LeadSink } from './lead-types.js';
+import type { CrmLeadRecord, Lead, LeadSink } from './lead-types.js';
 
 /** Builds the adapter for a sink; lives at the edge (adapters/crm) and is handed in by the composition root. */
 export interface LeadSinkFactory {
@@ -56,7 +56,7 @@ export class LeadDeliveryHandler implements OutboxHandler {
     if (entry.sink.status !== 'active') throw new DeliveryError(`Sink ${entry.sink.id} is disabled`, { retryable: false });
     const lead = await this.deps.readModel.get(db, msg.accountId, payload.callId, payload.trigger);
     if (!lead) throw new DeliveryError(`Call ${payload.callId} no longer exists`, { retryable: false });
-    const previous = await this.deps.leads.get(db, msg.accountId, entry.sink.id, lead.callId);
+    const previous = await this.previous(msg.accountId, entry.sink.id, lead);
     try {
       const result = await entry.adapter.deliver(lead, previous, { signal: ctx.signal, deliveryId: `msg_${msg.id}` });
       await this.deps.leads.save(
@@ -65,6 +65,7 @@ export class LeadDeliveryHandler implements OutboxHandler {
           accountId: msg.accountId,
           sinkId: entry.sink.id,
           callId: lead.callId,
+          leadId: lead.lead?.id ?? null,
           externalRecordId: result.externalRecordId,
           details: { ...result.details },
           trigger: payload.trigger,
@@ -79,6 +80,20 @@ export class LeadDeliveryHandler implements OutboxHandler {
       }
       throw err;
     }
+  }
+
+  /**
+   * What this CRM already holds for the call: its own record, else (a repeat call) the record its lead got, so the
+   * sink updates that record instead of creating a second one. Sink-specific details (telephony ids) are per call.
+   */
+  private async previous(accountId: string, sinkId: string, lead: Lead): Promise<CrmLeadRecord | null> {
+    const own = await this.deps.leads.get(this.deps.db, accountId, sinkId, lead.callId);
+    if (own || !lead.lead) return own;
+    const ofLead =
+      (await this.deps.leads.getForLead(this.deps.db, accountId, sinkId, lead.lead.id)) ??
+      // Records written before leads existed know only their call.
+      (await this.deps.leads.get(this.deps.db, accountId, sinkId, lead.lead.firstCallId));
+    return ofLead ? { ...ofLead, callId: lead.callId, details: {} } : null;
   }
 
   private async load(msg: OutboxMessage) {

@@ -2,34 +2,41 @@ import type { DbOrTrx } from '../../adapters/db/knex.js';
 import type { CallChange, CallChangeHook } from '../calls/call-change-hook.js';
 import type { PgCrmSinkStore } from '../crm-sinks/crm-sink-store.js';
 import type { OutboxStore } from '../outbox/outbox-store-type.js';
+import type { LeadAssigner } from './lead-assigner.js';
 
 export const LEAD_TOPIC = 'crm.lead';
 
 export interface LeadOutboxPayload {
   readonly callId: string;
+  /** The customer lead the call belongs to (absent on rows written before leads existed). */
+  readonly leadId?: string;
   readonly trigger: CallChange['trigger'];
 }
 
 export const leadDedupeKey = (sinkId: string, callId: string, trigger: string): string => `lead:${sinkId}:${callId}:${trigger}`;
 
 /**
- * Turns a call change into one outbox row per interested sink, in the caller's transaction. The row carries ids only:
- * the worker reads the call as it is at delivery time, so a late delivery still sends current data.
+ * Gives the call its customer lead, then turns the change into one outbox row per interested sink, in the caller's
+ * transaction. The row carries ids only: the worker reads the call as it is at delivery time, so a late delivery
+ * still sends current data. Rows are ordered per lead (the aggregate), so a repeat call's update never overtakes the
+ * delivery that creates the lead's CRM record.
  */
 export class LeadOutboxHook implements CallChangeHook {
-  constructor(private readonly deps: { sinks: PgCrmSinkStore; outbox: OutboxStore; onEnqueued?: () => void }) {}
+  constructor(private readonly deps: { sinks: PgCrmSinkStore; outbox: OutboxStore; assigner: LeadAssigner; onEnqueued?: () => void }) {}
 
   async onCallChange(trx: DbOrTrx, change: CallChange): Promise<void> {
+    const lead = await this.deps.assigner.assignCall(trx, change.accountId, change.callId);
+    if (change.trigger === 'attribution.changed') await this.deps.assigner.followAttribution(trx, change.accountId, change.callId);
     const sinks = await this.deps.sinks.listForSite(trx, change.accountId, change.siteId);
     let enqueued = 0;
     for (const sink of sinks) {
       if (sink.status !== 'active' || !sink.deliverOn.includes(change.trigger)) continue;
-      const payload: LeadOutboxPayload = { callId: change.callId, trigger: change.trigger };
+      const payload: LeadOutboxPayload = { callId: change.callId, ...(lead ? { leadId: lead.leadId } : {}), trigger: change.trigger };
       const row = await this.deps.outbox.enqueue(trx, {
         accountId: change.accountId,
         topic: LEAD_TOPIC,
         sinkId: sink.id,
-        aggregateId: change.callId,
+        aggregateId: lead?.leadId ?? change.callId,
         dedupeKey: leadDedupeKey(sink.id, change.callId, change.trigger),
         payload: { ...payload },
       });

@@ -1,7 +1,10 @@
 import type { DbOrTrx } from '../../adapters/db/knex.js';
+import { DEFAULT_SITE_SETTINGS } from '../sites/site-types.js';
+import { ORIGIN_COLUMNS, callOrigin } from './call-origin.js';
+import type { OriginRow } from './call-origin.js';
 import type { Lead, LeadTrigger } from './lead-types.js';
 
-interface LeadRow {
+interface LeadRow extends OriginRow {
   id: string;
   account_id: string;
   site_id: string | null;
@@ -15,18 +18,18 @@ interface LeadRow {
   ring_seconds: number | null;
   talk_seconds: number | null;
   first_time_caller: boolean | null;
-  utm_source: string | null;
-  utm_medium: string | null;
-  utm_campaign: string | null;
-  utm_term: string | null;
-  utm_content: string | null;
-  session_source: string | null;
-  session_medium: string | null;
-  landing_url: string | null;
   referrer: string | null;
   click_ids: Record<string, unknown> | null;
-  channel_kind: string | null;
+  client_ids: Record<string, unknown> | null;
+  session_id: string | null;
+  session_first_seen_at: Date | null;
   recording_id: string | null;
+  lead_id: string | null;
+  lead_first_inquiry_id: string | null;
+  lead_inquiries: number | null;
+  lead_status: 'open' | 'won' | 'lost' | null;
+  lead_amount: string | number | null;
+  site_currency: string | null;
 }
 
 /** How a CRM reaches a call's recording; the recordings feature owns the URL. */
@@ -34,7 +37,13 @@ export type RecordingLink = (r: { accountId: string; callId: string; recordingId
 
 const d = (v: Date | null): Date | null => (v ? new Date(v) : null);
 
-/** A call as a lead, read from calls + the attributed web session + its channel + the stored recording. */
+const strings = (o: Record<string, unknown> | null): Record<string, string> => {
+  const out: Record<string, string> = {};
+  for (const [k, v] of Object.entries(o ?? {})) if (typeof v === 'string') out[k] = v;
+  return out;
+};
+
+/** A call as a lead, read from calls + its customer lead + the attributed web session + its channel + the recording. */
 export class LeadReadModel {
   constructor(private readonly recordingLink: RecordingLink) {}
 
@@ -44,6 +53,8 @@ export class LeadReadModel {
         this.on('s.id', 'c.session_id').andOn('s.account_id', 'c.account_id');
       })
       .leftJoin('channels as ch', 'ch.id', 'c.channel_id')
+      .leftJoin('leads as l', 'l.id', 'c.lead_id')
+      .leftJoin('sites as site', 'site.id', 'c.site_id')
       .select(
         'c.id',
         'c.account_id',
@@ -58,17 +69,18 @@ export class LeadReadModel {
         'c.ring_seconds',
         'c.talk_seconds',
         'c.first_time_caller',
-        's.utm_source',
-        's.utm_medium',
-        's.utm_campaign',
-        's.utm_term',
-        's.utm_content',
-        's.source as session_source',
-        's.medium as session_medium',
-        's.landing_url',
+        'c.session_id',
+        ...ORIGIN_COLUMNS,
         's.referrer',
         's.click_ids',
-        'ch.kind as channel_kind',
+        's.client_ids',
+        's.first_seen_at as session_first_seen_at',
+        'l.id as lead_id',
+        'l.first_inquiry_id as lead_first_inquiry_id',
+        'l.inquiries as lead_inquiries',
+        'l.status as lead_status',
+        'l.amount as lead_amount',
+        db.raw("site.settings->>'currency' as site_currency"),
         db.raw(
           `(SELECT r.id FROM recordings r WHERE r.call_id = c.id AND r.account_id = c.account_id AND r.status = 'stored'
             ORDER BY r.stored_at DESC NULLS LAST LIMIT 1) AS recording_id`,
@@ -77,8 +89,7 @@ export class LeadReadModel {
       .where({ 'c.account_id': accountId, 'c.id': callId })
       .first()) as LeadRow | undefined;
     if (!row) return null;
-    const clickIds: Record<string, string> = {};
-    for (const [k, v] of Object.entries(row.click_ids ?? {})) if (typeof v === 'string') clickIds[k] = v;
+    const origin = callOrigin(row);
     return {
       accountId: row.account_id,
       callId: row.id,
@@ -95,16 +106,29 @@ export class LeadReadModel {
       talkSeconds: row.talk_seconds,
       firstTimeCaller: row.first_time_caller,
       recordingUrl: row.recording_id ? await this.recordingLink({ accountId, callId, recordingId: row.recording_id }) : null,
+      currency: row.site_currency ?? DEFAULT_SITE_SETTINGS.currency,
+      lead: row.lead_id
+        ? {
+            id: row.lead_id,
+            firstCallId: row.lead_first_inquiry_id ?? row.id,
+            repeat: row.lead_first_inquiry_id !== null && row.lead_first_inquiry_id !== row.id,
+            calls: Number(row.lead_inquiries ?? 1),
+            status: row.lead_status ?? 'open',
+            amount: row.lead_amount === null ? null : Number(row.lead_amount),
+          }
+        : null,
+      session: row.session_id ? { id: row.session_id, startedAt: d(row.session_first_seen_at), clientIds: strings(row.client_ids) } : null,
       attribution: {
-        source: row.utm_source ?? row.session_source,
-        medium: row.utm_medium ?? row.session_medium,
-        campaign: row.utm_campaign,
-        keyword: row.utm_term,
-        content: row.utm_content,
-        landingPage: row.landing_url,
+        source: origin.source,
+        medium: origin.medium,
+        campaign: origin.campaign,
+        keyword: origin.keyword,
+        content: origin.content,
+        landingPage: origin.landingPage,
         referrer: row.referrer,
-        channel: row.channel_kind,
-        clickIds,
+        channel: origin.channel?.kind ?? null,
+        channelName: origin.channel?.name ?? null,
+        clickIds: strings(row.click_ids),
       },
     };
   }

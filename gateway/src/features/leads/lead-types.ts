@@ -14,7 +14,10 @@ export interface LeadAttribution {
   readonly content: string | null;
   readonly landingPage: string | null;
   readonly referrer: string | null;
+  /** The channel's kind (paid_search, organic_search...). */
   readonly channel: string | null;
+  /** The channel's name as the account calls it ("Google Ads"). */
+  readonly channelName: string | null;
   /** gclid, yclid, fbclid... as captured on the visit. */
   readonly clickIds: Readonly<Record<string, string>>;
 }
@@ -37,13 +40,32 @@ export interface Lead {
   readonly talkSeconds: number | null;
   readonly firstTimeCaller: boolean | null;
   readonly recordingUrl: string | null;
+  /** The site's currency (ISO 4217): the currency of `lead.amount` and of conversion values. */
+  readonly currency: string;
+  /** The customer lead this call belongs to; `repeat`: the call joined a lead an earlier call started. */
+  readonly lead: LeadMembershipView | null;
+  /** The attributed visit, with the analytics ids the widget captured (`ga`, `ym`). */
+  readonly session: { readonly id: string; readonly startedAt: Date | null; readonly clientIds: Readonly<Record<string, string>> } | null;
   readonly attribution: LeadAttribution;
+}
+
+export interface LeadMembershipView {
+  readonly id: string;
+  /** The call that started the lead; CRM records created for it are the lead's. */
+  readonly firstCallId: string;
+  readonly repeat: boolean;
+  /** Calls the lead has so far, this one included. */
+  readonly calls: number;
+  readonly status: 'open' | 'won' | 'lost';
+  readonly amount: number | null;
 }
 
 /** What we remember of a lead in one CRM, so the next event updates it. */
 export interface CrmLeadRecord {
   readonly sinkId: string;
   readonly callId: string;
+  /** The customer lead the record stands for (null on records made before leads existed). */
+  readonly leadId?: string | null;
   readonly externalRecordId: string;
   readonly details: Readonly<Record<string, unknown>>;
 }

@@ -39,7 +39,7 @@ export class OutboxService {
       this.deps.db,
       {
         accountId: actor.accountId,
-        ...(r.callId ? { aggregateId: r.callId } : {}),
+        ...(r.callId ? { callId: r.callId } : {}),
         ...(r.from ? { createdFrom: r.from } : {}),
         ...(r.to ? { createdTo: r.to } : {}),
         ...(r.sinkId ? { sinkId: r.sinkId } : {}),

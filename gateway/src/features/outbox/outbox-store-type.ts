@@ -31,7 +31,7 @@ export interface OutboxStore {
   /** Makes delivered/dead/cancelled/pending rows of a call or time range due again; returns how many. */
   replay(
     db: DbOrTrx,
-    filter: { accountId: string; aggregateId?: string; createdFrom?: Date; createdTo?: Date; sinkId?: string },
+    filter: { accountId: string; callId?: string; createdFrom?: Date; createdTo?: Date; sinkId?: string },
     now: Date,
   ): Promise<number>;
   countByStatus(db: DbOrTrx, accountId: string | null): Promise<Record<string, number>>;

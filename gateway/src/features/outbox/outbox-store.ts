@@ -1,3 +1,4 @@
+import type { Knex } from 'knex';
 import type { DbOrTrx } from '../../adapters/db/knex.js';
 import { newId } from '../../shared/ids.js';
 import type { ClaimOptions, OutboxStore } from './outbox-store-type.js';
@@ -60,6 +61,11 @@ const toDomain = (r: OutboxRow): OutboxMessage => ({
 
 /** Errors are kept short: they are for people reading the admin API, not a log. */
 const MAX_ERROR_CHARS = 1_000;
+
+// Lead rows are ordered per customer lead (their aggregate) and name their call in the payload; older rows and
+// other topics use the call id as the aggregate.
+const byCall = (q: Knex.QueryBuilder, callId: string) =>
+  q.andWhere((w) => w.where('aggregate_id', callId).orWhereRaw("payload->>'callId' = ?", [callId]));
 
 export class PgOutboxStore implements OutboxStore {
   async enqueue(db: DbOrTrx, m: NewOutboxMessage): Promise<OutboxMessage | null> {
@@ -154,7 +160,8 @@ export class PgOutboxStore implements OutboxStore {
     if (f.status) q.andWhere('status', f.status);
     if (f.topic) q.andWhere('topic', f.topic);
     if (f.sinkId) q.andWhere('sink_id', f.sinkId);
-    if (f.aggregateId) q.andWhere('aggregate_id', f.aggregateId);
+    if (f.callId) byCall(q, f.callId);
+    if (f.leadId) q.andWhere((w) => w.where('aggregate_id', f.leadId!).orWhereRaw("payload->>'leadId' = ?", [f.leadId!]));
     if (f.createdFrom) q.andWhere('created_at', '>=', f.createdFrom);
     if (f.createdTo) q.andWhere('created_at', '<', f.createdTo);
     if (f.before) q.andWhere('id', '<', f.before);
@@ -173,11 +180,11 @@ export class PgOutboxStore implements OutboxStore {
 
   async replay(
     db: DbOrTrx,
-    f: { accountId: string; aggregateId?: string; createdFrom?: Date; createdTo?: Date; sinkId?: string },
+    f: { accountId: string; callId?: string; createdFrom?: Date; createdTo?: Date; sinkId?: string },
     now: Date,
   ): Promise<number> {
     const q = db(TABLE).where({ account_id: f.accountId }).whereIn('status', ['pending', 'delivered', 'dead', 'cancelled']);
-    if (f.aggregateId) q.andWhere('aggregate_id', f.aggregateId);
+    if (f.callId) byCall(q, f.callId);
     if (f.sinkId) q.andWhere('sink_id', f.sinkId);
     if (f.createdFrom) q.andWhere('created_at', '>=', f.createdFrom);
     if (f.createdTo) q.andWhere('created_at', '<', f.createdTo);

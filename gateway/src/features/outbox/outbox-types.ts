@@ -39,7 +39,10 @@ export interface OutboxFilter {
   readonly status?: OutboxStatus;
   readonly topic?: string;
   readonly sinkId?: string;
-  readonly aggregateId?: string;
+  /** Deliveries about this call (lead rows name it in the payload). */
+  readonly callId?: string;
+  /** Deliveries about any call of this customer lead. */
+  readonly leadId?: string;
   readonly createdFrom?: Date;
   /** Exclusive: [createdFrom, createdTo). */
   readonly createdTo?: Date;

@@ -21,6 +21,20 @@ export const siteSettingsSchema = {
     recordingRetentionDays: { type: ['integer', 'null'], minimum: 1, maximum: 3650 },
     consent: { type: 'string', enum: ['required', 'not_required'] },
     attributionTouch: { type: 'string', enum: ['first', 'last_non_direct'] },
+    currency: { type: 'string', pattern: '^[A-Z]{3}$', description: 'ISO 4217 code of deal revenue and spend; USD by default' },
+    targetCallMinTalkSeconds: { type: 'integer', minimum: 0, maximum: 86400, description: 'Target call: answered, talk at least this (30)' },
+    leadWindowHours: {
+      type: 'integer',
+      minimum: 0,
+      maximum: 8760,
+      description: "A repeat call within this many hours of the start of the caller's lead joins it (24; 0: every call is a new lead)",
+    },
+    firstTimeWindowDays: {
+      type: ['integer', 'null'],
+      minimum: 1,
+      maximum: 3650,
+      description: 'First-time caller: no call from the number within this many days; null = ever',
+    },
   },
 } as const;
 
@@ -47,6 +61,10 @@ export const siteSchema = {
         'recordingRetentionDays',
         'consent',
         'attributionTouch',
+        'currency',
+        'targetCallMinTalkSeconds',
+        'leadWindowHours',
+        'firstTimeWindowDays',
       ],
       properties: siteSettingsSchema.properties,
       additionalProperties: false,

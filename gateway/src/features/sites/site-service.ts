@@ -27,6 +27,16 @@ function assertTimezone(tz: string): void {
   }
 }
 
+// Intl knows the ISO 4217 codes the runtime can format; a code outside that list is a typo, not a currency.
+const CURRENCIES: ReadonlySet<string> = new Set(Intl.supportedValuesOf('currency'));
+
+function assertSettings(settings: Partial<SiteSettings> | undefined): void {
+  const c = settings?.currency;
+  if (c !== undefined && !CURRENCIES.has(c)) {
+    throw new BadDataError(`Unknown currency "${c}"`, [{ path: 'body/settings/currency', message: `"${c}" is not an ISO 4217 currency code` }]);
+  }
+}
+
 const isUniqueViolation = (err: unknown): boolean => (err as { code?: string }).code === '23505';
 
 export class SiteService {
@@ -45,6 +55,7 @@ export class SiteService {
   async create(actor: Principal, input: CreateSiteInput): Promise<Site> {
     const timezone = input.timezone ?? 'UTC';
     assertTimezone(timezone);
+    assertSettings(input.settings);
     try {
       const site = await this.deps.sites.create(this.deps.db, {
         id: newId(),
@@ -68,6 +79,7 @@ export class SiteService {
 
   async update(actor: Principal, id: string, patch: SitePatch): Promise<Site> {
     if (patch.timezone !== undefined) assertTimezone(patch.timezone);
+    assertSettings(patch.settings);
     const site = await this.deps.sites.update(this.deps.db, actor.accountId, id, patch);
     if (!site) throw new NotFoundError(`Site ${id} not found`);
     await this.deps.audit.record(this.deps.db, actor, { action: 'site.update', targetType: 'site', targetId: id });

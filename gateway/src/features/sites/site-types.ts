@@ -14,6 +14,14 @@ export interface SiteSettings {
   readonly consent: 'required' | 'not_required';
   /** Which visit's source a returning visitor keeps. */
   readonly attributionTouch: 'first' | 'last_non_direct';
+  /** ISO 4217 code of every amount on the site: deal revenue, spend, conversion values. */
+  readonly currency: string;
+  /** A target (qualified) call: answered and talked at least this long. */
+  readonly targetCallMinTalkSeconds: number;
+  /** A call from a caller whose lead on the site started less than this long ago joins that lead. */
+  readonly leadWindowHours: number;
+  /** A first-time caller has not called the site within this many days before; null = ever. */
+  readonly firstTimeWindowDays: number | null;
 }
 
 export const DEFAULT_SITE_SETTINGS: SiteSettings = {
@@ -24,6 +32,10 @@ export const DEFAULT_SITE_SETTINGS: SiteSettings = {
   recordingRetentionDays: null,
   consent: 'not_required',
   attributionTouch: 'first',
+  currency: 'USD',
+  targetCallMinTalkSeconds: 30,
+  leadWindowHours: 24,
+  firstTimeWindowDays: null,
 };
 
 export interface Site {

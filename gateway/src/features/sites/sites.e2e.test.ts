@@ -63,6 +63,30 @@ describe('sites API', () => {
     expect((await gw.api(`/v1/sites/${site.id}`)).status).to.equal(404);
   });
 
+  it('has the analytics settings with their defaults, and refuses a currency that is not ISO 4217', async () => {
+    const res = await gw.api('/v1/sites', { method: 'POST', json: { name: 'Analytics' } });
+    expect(res.status).to.equal(201);
+    const site = (await res.json()) as { id: string; settings: Record<string, unknown> };
+    expect(site.settings).to.include({ currency: 'USD', targetCallMinTalkSeconds: 30, leadWindowHours: 24, firstTimeWindowDays: null });
+    const patch = (settings: Record<string, unknown>) => gw.api(`/v1/sites/${site.id}`, { method: 'PATCH', json: { settings } });
+    const ok = await patch({ currency: 'RUB', targetCallMinTalkSeconds: 45, leadWindowHours: 72, firstTimeWindowDays: 90 });
+    expect(ok.status).to.equal(200);
+    expect(((await ok.json()) as { settings: Record<string, unknown> }).settings).to.include({
+      currency: 'RUB',
+      targetCallMinTalkSeconds: 45,
+      leadWindowHours: 72,
+      firstTimeWindowDays: 90,
+    });
+    const bad = await patch({ currency: 'XYZ' });
+    expect(bad.status).to.equal(400);
+    expect(((await bad.json()) as { details: { path: string }[] }).details[0]!.path).to.equal('body/settings/currency');
+    expect((await patch({ currency: 'rub' })).status).to.equal(400);
+    expect((await patch({ leadWindowHours: -1 })).status).to.equal(400);
+    expect((await gw.api('/v1/sites', { method: 'POST', json: { name: 'x', settings: { currency: 'ABC' } } })).status).to.equal(400);
+    const back = (await gw.api(`/v1/sites/${site.id}`).then((r) => r.json())) as { settings: Record<string, unknown> };
+    expect(back.settings.currency, 'a refused change stores nothing').to.equal('RUB');
+  });
+
   it('refuses a taken public key with 409 and an unknown time zone with 400', async () => {
     expect((await gw.api('/v1/sites', { method: 'POST', json: { name: 'A', publicKey: 'dup-key' } })).status).to.equal(201);
     expect((await gw.api('/v1/sites', { method: 'POST', json: { name: 'B', publicKey: 'dup-key' } })).status).to.equal(409);
