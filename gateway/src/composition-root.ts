@@ -97,6 +97,7 @@ import { loadRoutingSnapshot } from './features/call-webhooks/routing-table.js';
 import { TwilioWebhookController } from './features/call-webhooks/twilio-webhook-controller.js';
 import { PgBlockedCallerStore } from './features/calls/blocked-caller-store.js';
 import type { CallChangeHook } from './features/calls/call-change-hook.js';
+import { BlockedCallerService } from './features/calls/blocked-caller-service.js';
 import { CallController } from './features/calls/call-controller.js';
 import { PgCallEventStore } from './features/calls/call-event-store.js';
 import { CallReadModel } from './features/calls/call-read-model.js';
@@ -455,7 +456,7 @@ export async function createContainer(config: Config, opts: ContainerOptions = {
       new PoolController(pools, poolHealth),
       new TrackingNumberController(numbers),
       new NumberLeaseController(new NumberHolderService({ db: db.knex, leases, history: new LeaseHistoryReadModel(), pools: stores.pools }), clock),
-      new CallController(calls),
+      new CallController(calls, new BlockedCallerService({ db: db.knex, blocked: blockedCallers, audit: stores.audit, bus: events })),
       new TwilioNumberController(twilioNumbers),
       ...createMeFeature({ db: db.knex, audit: stores.audit, authenticator: new RequestAuthenticator(auth) }).controllers,
       ...createAuditFeature({ db: db.knex }).controllers,

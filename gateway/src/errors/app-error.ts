@@ -92,3 +92,8 @@ export class InternalError extends AppError {
 export function isAppError(err: unknown): err is AppError {
   return err instanceof AppError;
 }
+
+/** Well-formed but refused by a rule of the domain (an amount in another currency than the site's). */
+export class UnprocessableEntityError extends AppError {
+  readonly statusCode = 422;
+}

@@ -9,6 +9,7 @@ import type { StandIn, StandInReply, StandInRequest } from './http-stand-in.js';
  */
 export async function startBitrix24StandIn(o: { user: string; code: string; appToken: string }) {
   const leads = new Map<number, Record<string, unknown>>();
+  const deals = new Map<number, Record<string, unknown>>();
   const telephony: { method: string; params: Record<string, unknown> }[] = [];
   const finished = new Set<string>();
   let nextId = 3465;
@@ -60,9 +61,16 @@ export async function startBitrix24StandIn(o: { user: string; code: string; appT
       Object.assign(lead, body.fields);
       return ok(true);
     }
+    if (method === 'crm.lead.get' || method === 'crm.deal.get') {
+      // b24restdocs crm-lead-get / crm-deal-get: `{id}`; the entity's fields with string values; "Not found" for an unknown id.
+      expect(body).to.have.keys('id');
+      const found = (method === 'crm.lead.get' ? leads : deals).get(Number(body.id));
+      if (!found) return fail(400, '', 'Not found');
+      return ok({ ID: String(body.id), ...found });
+    }
     return fail(404, 'ERROR_METHOD_NOT_FOUND', 'Method not found!');
   }
 
   const standIn: StandIn = await startStandIn(handle);
-  return Object.assign(standIn, { leads, telephony });
+  return Object.assign(standIn, { leads, deals, telephony });
 }

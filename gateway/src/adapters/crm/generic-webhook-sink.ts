@@ -1,4 +1,4 @@
-import type { DeliveryResult, Lead, LeadDeliveryContext, LeadSink, LeadTrigger } from '../../features/leads/lead-types.js';
+import type { CrmLeadRecord, DeliveryResult, Lead, LeadDeliveryContext, LeadSink, LeadTrigger } from '../../features/leads/lead-types.js';
 import type { Clock } from '../../shared/clock.js';
 import { SinkGoneError, crmRequest, httpFailure } from './crm-http.js';
 import { signWebhook } from './standard-webhooks.js';
@@ -78,7 +78,7 @@ export class GenericWebhookSink implements LeadSink {
     private readonly clock: Clock,
   ) {}
 
-  async deliver(lead: Lead, _previous: unknown, ctx: LeadDeliveryContext): Promise<DeliveryResult> {
+  async deliver(lead: Lead, previous: CrmLeadRecord | null, ctx: LeadDeliveryContext): Promise<DeliveryResult> {
     const now = this.clock.now();
     const body = JSON.stringify(webhookEvent(lead, now));
     const timestamp = Math.floor(now.getTime() / 1000);
@@ -97,6 +97,7 @@ export class GenericWebhookSink implements LeadSink {
     });
     if (a.status === 410) throw new SinkGoneError('The webhook endpoint answered 410 Gone');
     if (a.status < 200 || a.status > 299) throw httpFailure('The webhook endpoint', a);
-    return { externalRecordId: lead.callId };
+    // The receiver's record is the lead's: named by its first call, whichever call this event is about.
+    return { externalRecordId: previous?.externalRecordId ?? lead.lead?.firstCallId ?? lead.callId };
   }
 }

@@ -2,6 +2,7 @@ import { BadDataError } from '../../errors/app-error.js';
 import { ADMINS, ANY_ROLE, CALL_HANDLERS } from '../../http/principal.js';
 import { route } from '../../http/route.js';
 import type { Controller, RouteDefinition } from '../../http/route.js';
+import type { BlockedCallerService } from './blocked-caller-service.js';
 import type { BlockedCaller } from './blocked-caller-store.js';
 import {
   blockCallerRequestSchema,
@@ -17,11 +18,18 @@ import {
   siteIdOnlyParamsSchema,
 } from './call-schemas.js';
 import type { CallCard, CallService } from './call-service.js';
-import type { Call } from './call-types.js';
+import type { Call, CallView } from './call-types.js';
 
 const iso = (d: Date | null) => (d ? d.toISOString() : null);
 
-export const toApiCall = (c: Call) => ({
+/** Whole seconds from start to end (ring + talk); null until the call has ended. */
+const durationSeconds = (c: CallView['call']): number | null => {
+  if (c.status !== 'ended') return null;
+  if (c.ringSeconds !== null && c.talkSeconds !== null) return c.ringSeconds + c.talkSeconds;
+  return c.endedAt ? Math.max(0, Math.round((c.endedAt.getTime() - c.startedAt.getTime()) / 1000)) : null;
+};
+
+export const toApiCall = ({ call: c, origin: o }: CallView) => ({
   id: c.id,
   siteId: c.siteId,
   provider: c.provider,
@@ -43,10 +51,18 @@ export const toApiCall = (c: Call) => ({
   attribution: c.attribution ? { ...c.attribution, candidates: c.attribution.candidates.map((x) => ({ ...x })) } : null,
   firstTimeCaller: c.firstTimeCaller,
   blocked: c.blocked,
+  leadId: c.leadId,
+  durationSeconds: durationSeconds(c),
+  channel: o.channel ? { ...o.channel } : null,
+  source: o.source,
+  medium: o.medium,
+  campaign: o.campaign,
+  keyword: o.keyword,
+  landingPage: o.landingPage,
 });
 
 const toApiCard = (card: CallCard) => ({
-  call: toApiCall(card.call),
+  call: toApiCall({ call: card.call, origin: card.origin }),
   journey: card.journey
     ? {
         ...card.journey,
@@ -85,7 +101,7 @@ function decodeCursor(cursor: string): { startedAt: Date; id: string } {
 export class CallController implements Controller {
   readonly routes: readonly RouteDefinition[];
 
-  constructor(calls: CallService) {
+  constructor(calls: CallService, blockedCallers: BlockedCallerService) {
     const tags = ['calls'];
     this.routes = [
       route(
@@ -114,12 +130,13 @@ export class CallController implements Controller {
             ...(query.campaign ? { campaign: query.campaign } : {}),
             ...(query.tag ? { tag: query.tag } : {}),
             ...(query.search ? { callerContains: query.search.replace(/[^0-9]/g, '') } : {}),
+            ...(query.leadId ? { leadId: query.leadId } : {}),
             ...(query.cursor ? { before: decodeCursor(query.cursor) } : {}),
           });
           const page = items.slice(0, limit);
           return {
             status: 200,
-            body: { items: page.map(toApiCall), nextCursor: items.length > limit ? encodeCursor(page[page.length - 1]!) : null },
+            body: { items: page.map(toApiCall), nextCursor: items.length > limit ? encodeCursor(page[page.length - 1]!.call) : null },
           };
         },
       ),
@@ -166,7 +183,10 @@ export class CallController implements Controller {
           params: siteIdOnlyParamsSchema,
           responses: { 200: { description: 'Blocked callers', schema: blockedCallerListSchema } },
         },
-        async ({ principal, params }) => ({ status: 200, body: { items: (await calls.listBlocked(principal, params.siteId)).map(toApiBlocked) } }),
+        async ({ principal, params }) => ({
+          status: 200,
+          body: { items: (await blockedCallers.listBlocked(principal, params.siteId)).map(toApiBlocked) },
+        }),
       ),
       route(
         {
@@ -182,7 +202,7 @@ export class CallController implements Controller {
         },
         async ({ principal, params, body }) => ({
           status: 201,
-          body: toApiBlocked(await calls.block(principal, params.siteId, body.e164, body.reason ?? '')),
+          body: toApiBlocked(await blockedCallers.block(principal, params.siteId, body.e164, body.reason ?? '')),
         }),
       ),
       route(
@@ -197,7 +217,7 @@ export class CallController implements Controller {
           responses: { 204: { description: 'Unblocked' } },
         },
         async ({ principal, params }) => {
-          await calls.unblock(principal, params.siteId, params.e164);
+          await blockedCallers.unblock(principal, params.siteId, params.e164);
           return { status: 204 };
         },
       ),

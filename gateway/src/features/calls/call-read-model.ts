@@ -1,4 +1,9 @@
 import type { DbOrTrx } from '../../adapters/db/knex.js';
+import { ORIGIN_COLUMNS, callOrigin } from './call-origin.js';
+import type { CallOrigin, OriginRow } from './call-origin.js';
+import type { Call, CallView } from './call-types.js';
+
+const NO_ORIGIN: CallOrigin = { channel: null, source: null, medium: null, campaign: null, keyword: null, content: null, landingPage: null };
 
 /** A web session's journey, for the call card. */
 export interface SessionJourney {
@@ -15,8 +20,31 @@ export interface SessionJourney {
   readonly lastSeenAt: Date;
 }
 
-/** Cross-table reads for the call card. */
+/** Cross-table reads for the call list and card. */
 export class CallReadModel {
+  /** Where each call came from (channel, visit source), in one query for a page of calls. */
+  async origins(db: DbOrTrx, accountId: string, callIds: readonly string[]): Promise<Map<string, CallOrigin>> {
+    if (!callIds.length) return new Map();
+    const rows = (await db('calls as c')
+      .leftJoin('web_sessions as s', function () {
+        this.on('s.id', 'c.session_id').andOn('s.account_id', 'c.account_id');
+      })
+      .leftJoin('channels as ch', 'ch.id', 'c.channel_id')
+      .select('c.id', ...ORIGIN_COLUMNS)
+      .where('c.account_id', accountId)
+      .whereIn('c.id', [...callIds])) as (OriginRow & { id: string })[];
+    return new Map(rows.map((r) => [r.id, callOrigin(r)]));
+  }
+
+  async views(db: DbOrTrx, accountId: string, calls: readonly Call[]): Promise<CallView[]> {
+    const origins = await this.origins(
+      db,
+      accountId,
+      calls.map((c) => c.id),
+    );
+    return calls.map((call) => ({ call, origin: origins.get(call.id) ?? NO_ORIGIN }));
+  }
+
   async journey(db: DbOrTrx, accountId: string, sessionId: string): Promise<SessionJourney | null> {
     const r = (await db('web_sessions')
       .select(

@@ -9,17 +9,20 @@ import { matchCall } from '../attribution/attribution-matcher.js';
 import type { AttributionReadModel, NumberContext } from '../attribution/attribution-read-model.js';
 import type { Attribution } from '../attribution/attribution-types.js';
 import type { AuditLog } from '../audit/audit-log-store.js';
-import type { BlockedCaller, PgBlockedCallerStore } from './blocked-caller-store.js';
+import type { PgBlockedCallerStore } from './blocked-caller-store.js';
 import type { CallChange, CallChangeHook } from './call-change-hook.js';
 import type { PgCallEventStore } from './call-event-store.js';
 import type { CallEvent, CallEventSink, CallRingingEvent } from './call-events.js';
 import type { CallReadModel, SessionJourney } from './call-read-model.js';
 import type { PgCallStore } from './call-store.js';
-import type { Call, CallListFilter, CallPatch } from './call-types.js';
+import type { Call, CallListFilter, CallPatch, CallView } from './call-types.js';
+import { callDurations, secondsBetween } from './call-durations.js';
+import type { CallOrigin } from './call-origin.js';
 import type { PgRecordingRefStore, RecordingRef } from './recording-ref-store.js';
 
 export interface CallCard {
   readonly call: Call;
+  readonly origin: CallOrigin;
   readonly journey: SessionJourney | null;
   readonly recordings: readonly RecordingRef[];
   readonly events: readonly { type: string; eventKey: string; occurredAt: Date }[];
@@ -30,7 +33,7 @@ export type CallUpdateKind = 'ringing' | 'answered' | 'ended' | 'attributed' | '
 
 declare module '../../shared/event-bus.js' {
   interface DomainEvents {
-    'call.updated': { accountId: string; callId: string; kind: CallUpdateKind; call: Call };
+    'call.updated': { accountId: string; callId: string; kind: CallUpdateKind; call: Call; origin: CallOrigin };
     'call.attributed': { accountId: string; callId: string; call: Call };
   }
 }
@@ -58,8 +61,6 @@ interface Applied {
 /** Event keys remembered per process as already in the ledger (the oldest forgotten first when full). */
 const MAX_REMEMBERED_EVENTS = 50_000;
 
-const secondsBetween = (a: Date, b: Date): number => Math.max(0, Math.round((b.getTime() - a.getTime()) / 1000));
-
 /**
  * Applies the normalized call events idempotently and in any order, for both telephony adapters:
  * - a replay (same provider + event key) changes nothing: the raw event ledger refuses it first;
@@ -81,9 +82,19 @@ export class CallService implements CallEventSink {
     const key = `${event.provider}:${event.eventKey}`;
     if (this.inLedger.has(key)) return;
     const applied = event.type === 'call.ringing' ? await this.applyRinging(event, key) : await this.applyLater(event, key);
-    if (!applied) return;
+    if (!applied?.kinds.length) return;
+    // Read back once committed: the lead assigned in the transaction and the origin in words are what listeners show.
+    const [view] = await this.views(applied.call.accountId, [
+      (await this.deps.calls.get(this.deps.db, applied.call.accountId, applied.call.id)) ?? applied.call,
+    ]);
     for (const kind of applied.kinds) {
-      await this.deps.bus.emit('call.updated', { accountId: applied.call.accountId, callId: applied.call.id, kind, call: applied.call });
+      await this.deps.bus.emit('call.updated', {
+        accountId: applied.call.accountId,
+        callId: applied.call.id,
+        kind,
+        call: view!.call,
+        origin: view!.origin,
+      });
       if (kind === 'attributed')
         await this.deps.bus.emit('call.attributed', { accountId: applied.call.accountId, callId: applied.call.id, call: applied.call });
     }
@@ -206,7 +217,7 @@ export class CallService implements CallEventSink {
         if (call.status === 'ended' && !call.answeredAt && (call.outcome === 'completed' || call.outcome === null)) {
           // Arrived after the end: fill in when it was answered without moving the state back.
           const patch: CallPatch = { answeredAt: e.occurredAt, answeredBy: e.answeredBy };
-          const timed = !call.talkReported && call.endedAt ? this.durations(call.startedAt, e.occurredAt, call.endedAt) : {};
+          const timed = !call.talkReported && call.endedAt ? callDurations(call.startedAt, e.occurredAt, call.endedAt) : {};
           const updated = await calls.update(trx, call.accountId, call.id, { ...patch, ...timed });
           await this.runHooks(trx, updated, 'call.answered');
           return { call: updated, kinds: ['answered'] };
@@ -218,7 +229,7 @@ export class CallService implements CallEventSink {
         if (call.status !== 'ended' || (reported && !call.talkReported)) {
           const endedAt = call.status === 'ended' && call.endedAt ? call.endedAt : e.occurredAt;
           const answeredAt = e.outcome === 'completed' ? call.answeredAt : null;
-          const durations = this.durations(call.startedAt, answeredAt, endedAt);
+          const durations = callDurations(call.startedAt, answeredAt, endedAt);
           if (e.talkSeconds !== undefined) {
             // The provider knows the talk time; without an answer time, ring time is the rest of the call.
             durations.talkSeconds = e.talkSeconds;
@@ -271,11 +282,6 @@ export class CallService implements CallEventSink {
     }
   }
 
-  private durations(startedAt: Date, answeredAt: Date | null, endedAt: Date): { ringSeconds: number; talkSeconds: number } {
-    if (!answeredAt) return { ringSeconds: secondsBetween(startedAt, endedAt), talkSeconds: 0 };
-    return { ringSeconds: secondsBetween(startedAt, answeredAt), talkSeconds: secondsBetween(answeredAt, endedAt) };
-  }
-
   private async runHooks(trx: DbOrTrx, call: Call, trigger: CallChange['trigger']): Promise<void> {
     // Blocked callers are logged but never become leads.
     if (call.blocked) return;
@@ -295,8 +301,17 @@ export class CallService implements CallEventSink {
 
   // ---- API ----
 
-  list(actor: Principal, filter: CallListFilter): Promise<Call[]> {
-    return this.deps.calls.list(this.deps.db, actor.accountId, filter);
+  async list(actor: Principal, filter: CallListFilter): Promise<CallView[]> {
+    return this.views(actor.accountId, await this.deps.calls.list(this.deps.db, actor.accountId, filter));
+  }
+
+  async view(actor: Principal, id: string): Promise<CallView> {
+    const [v] = await this.views(actor.accountId, [await this.get(actor, id)]);
+    return v!;
+  }
+
+  private views(accountId: string, calls: readonly Call[]): Promise<CallView[]> {
+    return this.deps.readModel.views(this.deps.db, accountId, calls);
   }
 
   async get(actor: Principal, id: string): Promise<Call> {
@@ -306,7 +321,7 @@ export class CallService implements CallEventSink {
   }
 
   /** A manager names the session the call came from (or clears it to channel-only); the evidence is kept. */
-  async reassign(actor: Principal, id: string, input: { sessionId: string | null; reason?: string }): Promise<Call> {
+  async reassign(actor: Principal, id: string, input: { sessionId: string | null; reason?: string }): Promise<CallView> {
     const { db } = this.deps;
     let session: { id: string; visitorId: string; channelId: string | null } | undefined;
     if (input.sessionId) {
@@ -343,9 +358,16 @@ export class CallService implements CallEventSink {
       await this.runHooks(trx, next, 'attribution.changed');
       return next;
     });
-    await this.deps.bus.emit('call.updated', { accountId: updated.accountId, callId: updated.id, kind: 'attributed', call: updated });
+    const [v] = await this.views(actor.accountId, [updated]);
+    await this.deps.bus.emit('call.updated', {
+      accountId: updated.accountId,
+      callId: updated.id,
+      kind: 'attributed',
+      call: updated,
+      origin: v!.origin,
+    });
     await this.deps.bus.emit('call.attributed', { accountId: updated.accountId, callId: updated.id, call: updated });
-    return updated;
+    return v!;
   }
 
   async card(actor: Principal, id: string): Promise<CallCard> {
@@ -354,32 +376,7 @@ export class CallService implements CallEventSink {
     const journey = call.sessionId ? await this.deps.readModel.journey(db, actor.accountId, call.sessionId) : null;
     const recordings = await this.deps.recordings.listForCall(db, actor.accountId, call.id);
     const events = await this.deps.events.listForCall(db, actor.accountId, call.id);
-    return { call, journey, recordings, events };
-  }
-
-  // ---- blocked callers ----
-
-  private async assertSite(actor: Principal, siteId: string): Promise<void> {
-    if (!(await this.deps.blocked.siteExists(this.deps.db, actor.accountId, siteId))) throw new NotFoundError(`Site ${siteId} not found`);
-  }
-
-  async listBlocked(actor: Principal, siteId: string): Promise<BlockedCaller[]> {
-    await this.assertSite(actor, siteId);
-    return this.deps.blocked.list(this.deps.db, actor.accountId, siteId);
-  }
-
-  async block(actor: Principal, siteId: string, e164: string, reason: string): Promise<BlockedCaller> {
-    await this.assertSite(actor, siteId);
-    const b = await this.deps.blocked.add(this.deps.db, { id: newId(), accountId: actor.accountId, siteId, e164, reason });
-    await this.deps.audit.record(this.deps.db, actor, { action: 'caller.block', targetType: 'site', targetId: siteId, details: { e164 } });
-    await this.deps.bus.emit('routing.changed', { accountId: actor.accountId });
-    return b;
-  }
-
-  async unblock(actor: Principal, siteId: string, e164: string): Promise<void> {
-    if (!(await this.deps.blocked.remove(this.deps.db, actor.accountId, siteId, e164)))
-      throw new NotFoundError(`${e164} is not blocked on site ${siteId}`);
-    await this.deps.audit.record(this.deps.db, actor, { action: 'caller.unblock', targetType: 'site', targetId: siteId, details: { e164 } });
-    await this.deps.bus.emit('routing.changed', { accountId: actor.accountId });
+    const [v] = await this.views(actor.accountId, [call]);
+    return { call, origin: v!.origin, journey, recordings, events };
   }
 }

@@ -29,6 +29,7 @@ const COLUMNS = [
   'attribution',
   'first_time_caller',
   'blocked',
+  'lead_id',
   'created_at',
   'updated_at',
 ] as const;
@@ -58,6 +59,7 @@ interface CallRow {
   attribution: Attribution | Record<string, never>;
   first_time_caller: boolean | null;
   blocked: boolean;
+  lead_id: string | null;
   created_at: Date;
   updated_at: Date;
 }
@@ -87,6 +89,7 @@ const toDomain = (r: CallRow): Call => ({
   attribution: r.attribution && 'method' in r.attribution ? (r.attribution as Attribution) : null,
   firstTimeCaller: r.first_time_caller,
   blocked: r.blocked,
+  leadId: r.lead_id,
   createdAt: r.created_at,
   updatedAt: r.updated_at,
 });
@@ -203,6 +206,7 @@ export class PgCallStore {
           .whereRaw('tags @> ?::jsonb', [JSON.stringify([f.tag])]),
       );
     if (f.callerContains) q.whereLike('caller', `%${f.callerContains}%`);
+    if (f.leadId) q.where('lead_id', f.leadId);
     if (f.before) {
       const b = f.before;
       q.where((w) => w.where('started_at', '<', b.startedAt).orWhere((x) => x.where('started_at', '=', b.startedAt).andWhere('id', '<', b.id)));

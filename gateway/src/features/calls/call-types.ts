@@ -1,5 +1,6 @@
 import type { Attribution } from '../attribution/attribution-types.js';
 import type { AnsweredBy, CallOutcome, CallProvider } from './call-events.js';
+import type { CallOrigin } from './call-origin.js';
 
 export type CallStatus = 'ringing' | 'answered' | 'ended';
 
@@ -28,6 +29,8 @@ export interface Call {
   readonly attribution: Attribution | null;
   readonly firstTimeCaller: boolean | null;
   readonly blocked: boolean;
+  /** The customer lead the call belongs to; null for blocked callers (and until the call is first recorded). */
+  readonly leadId: string | null;
   readonly createdAt: Date;
   readonly updatedAt: Date;
 }
@@ -70,6 +73,12 @@ export type CallPatch = Partial<
   >
 >;
 
+/** A call with where it came from in words, as the API shows it. */
+export interface CallView {
+  readonly call: Call;
+  readonly origin: CallOrigin;
+}
+
 export interface CallListFilter {
   readonly from?: Date;
   readonly to?: Date;
@@ -78,6 +87,7 @@ export interface CallListFilter {
   readonly outcome?: CallOutcome;
   readonly caller?: string;
   readonly firstTime?: boolean;
+  readonly leadId?: string;
   readonly status?: CallStatus;
   readonly campaign?: string;
   readonly tag?: string;

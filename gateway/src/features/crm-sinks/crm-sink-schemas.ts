@@ -2,6 +2,7 @@ import { WEBHOOK_SECRET_PATTERN } from '../../adapters/crm/standard-webhooks.js'
 
 const triggers = { type: 'string', enum: ['call.started', 'call.answered', 'call.ended', 'recording.ready', 'attribution.changed'] } as const;
 const kinds = { type: 'string', enum: ['webhook', 'retailcrm', 'bitrix24', 'amocrm'] } as const;
+const codes = { type: 'array', items: { type: 'string', minLength: 1, maxLength: 100 }, maxItems: 100, uniqueItems: true } as const;
 const httpUrl = { type: 'string', maxLength: 2000, pattern: '^https?://[^\\s/]+(/[^\\s]*)?$' } as const;
 
 export const crmSinkParamsSchema = {
@@ -110,6 +111,8 @@ export const SINK_KIND_SCHEMAS = {
         status: { type: 'string', minLength: 1 },
         userCode: { type: 'string', minLength: 1 },
         timezone: { type: 'string', minLength: 1 },
+        wonStatuses: { ...codes, description: 'Order status codes that make the lead a deal (default: complete)' },
+        lostStatuses: { ...codes, description: 'Order status codes that lose the lead (default: the stock cancel group)' },
       },
     },
     secrets: { type: 'object', additionalProperties: false, required: ['apiKey'], properties: { apiKey: { type: 'string', minLength: 8 } } },
@@ -122,6 +125,10 @@ export const SINK_KIND_SCHEMAS = {
         portalUrl: httpUrl,
         userId: { type: 'integer', minimum: 1 },
         assignedById: { type: 'integer', minimum: 1 },
+        wonLeadStatuses: { ...codes, description: 'Lead STATUS_IDs that win (default: by STATUS_SEMANTIC_ID, else CONVERTED)' },
+        lostLeadStatuses: { ...codes, description: 'Lead STATUS_IDs that lose (default: by semantics, else JUNK)' },
+        wonDealStages: { ...codes, description: 'Deal STAGE_IDs that win (default: by STAGE_SEMANTIC_ID, else WON / Cn:WON)' },
+        lostDealStages: { ...codes, description: 'Deal STAGE_IDs that lose (default: by semantics, else LOSE / Cn:LOSE)' },
       },
     },
     secrets: {
@@ -131,6 +138,12 @@ export const SINK_KIND_SCHEMAS = {
       properties: {
         webhookUrl: { ...httpUrl, pattern: '^https?://[^\\s/]+/rest/[0-9]+/[^\\s/]+/?$', description: 'https://{portal}/rest/{user}/{code}/' },
         accessToken: { type: 'string', minLength: 8 },
+        applicationToken: {
+          type: 'string',
+          minLength: 8,
+          maxLength: 200,
+          description: "The outbound webhook's application_token: authenticates its ONCRMLEADUPDATE / ONCRMDEALUPDATE events",
+        },
       },
     },
   },

@@ -1,4 +1,5 @@
 import type { Knex } from 'knex';
+import { Bitrix24EntityReader } from '../../adapters/crm/bitrix24-entity-reader.js';
 import { CrmSinkFactory } from '../../adapters/crm/create-lead-sink.js';
 import type { Config } from '../../config.js';
 import type { Controller } from '../../http/route.js';
@@ -68,6 +69,16 @@ export function createLeadDelivery(deps: {
   const customerLeads = new PgCustomerLeadStore();
   const assigner = new LeadAssigner({ leads: customerLeads });
   const callChangeHook = new LeadOutboxHook({ sinks, outbox: deps.stores.outbox, assigner, onEnqueued: deps.wake });
-  const feedback = new CrmFeedbackService({ db, sinks, leads, conversions: new PgConversionStore(), box, clock });
+  const feedback = new CrmFeedbackService({
+    db,
+    sinks,
+    leads,
+    customerLeads,
+    conversions: new PgConversionStore(),
+    sites: deps.stores.sites,
+    bitrix24: new Bitrix24EntityReader({ timeoutMs: config.leads.requestTimeoutMs }),
+    box,
+    clock,
+  });
   return { crmSinks, handler, callChangeHook, controllers: [new CrmSinkController(crmSinks), new CrmFeedbackController(feedback)] };
 }

@@ -182,6 +182,26 @@ describe('customer leads: repeat calls join the lead, each CRM gets an update, n
     expect(new Set(rows.map((r) => r.call_id))).to.deep.equal(new Set([a1, a2, a3]));
   });
 
+  it('shows the lead, the channel in words, the source and the duration on GET /v1/calls and the call card', async () => {
+    const caller = '+79161110005';
+    const c1 = await ring(caller, at(50), 42);
+    const c2 = await ring(caller, at(51), 7);
+    const leadId = await leadOf(c1);
+    const list = (await gw.api(`/v1/calls?leadId=${leadId}`).then((r) => r.json())) as { items: Record<string, unknown>[] };
+    expect(list.items.map((c) => c.id)).to.deep.equal([c2, c1]);
+    for (const item of list.items) {
+      expect(item).to.include({ leadId, source: 'google', medium: 'cpc', campaign: null, keyword: null, landingPage: null });
+      expect(item.channel).to.deep.include({ name: 'Google Ads', kind: 'paid_search' });
+    }
+    // 5 s ringing (answered 5 s after the start) plus the talk time.
+    expect(list.items.map((c) => c.durationSeconds)).to.deep.equal([5 + 7, 5 + 42]);
+    const card = (await gw.api(`/v1/calls/${c1}`).then((r) => r.json())) as { call: Record<string, unknown> };
+    expect(card.call).to.include({ leadId, durationSeconds: 47, source: 'google', medium: 'cpc' });
+    const blocked = await ring('+79990000000', at(52));
+    const b = (await gw.api(`/v1/calls/${blocked}`).then((r) => r.json())) as { call: Record<string, unknown> };
+    expect(b.call).to.include({ leadId: null, blocked: true });
+  });
+
   it('shows the lead of each delivery in the outbox API and filters by lead and by call', async () => {
     const caller = '+79161110003';
     const c1 = await ring(caller, at(100));

@@ -1,7 +1,7 @@
 import type { DbOrTrx } from '../../adapters/db/knex.js';
 import { DEFAULT_SITE_SETTINGS } from '../sites/site-types.js';
-import { ORIGIN_COLUMNS, callOrigin } from './call-origin.js';
-import type { OriginRow } from './call-origin.js';
+import { ORIGIN_COLUMNS, callOrigin } from '../calls/call-origin.js';
+import type { OriginRow } from '../calls/call-origin.js';
 import type { Lead, LeadTrigger } from './lead-types.js';
 
 interface LeadRow extends OriginRow {

@@ -45,7 +45,7 @@ describe('leads: call changes become signed webhook deliveries, once per event',
     siteHook = await startStandIn(() => (gone ? { status: 410 } : { status: 200, json: { ok: true } }));
     envHook = await startStandIn(() => ({ status: 204 }));
     gw = await startTestGateway(t.db, { config: createTestConfig({ leads: { webhook: { url: `${envHook.url}/leads`, secret: ENV_SECRET } } }) });
-    const site = await gw.api('/v1/sites', { method: 'POST', json: { name: 'Shop' } });
+    const site = await gw.api('/v1/sites', { method: 'POST', json: { name: 'Shop', settings: { currency: 'RUB' } } });
     siteId = ((await site.json()) as { id: string }).id;
     const res = await gw.api(`/v1/sites/${siteId}/crm-sinks`, {
       method: 'POST',

@@ -58,10 +58,10 @@ export class LiveCallFeed {
       pingIntervalMs?: number;
     },
   ) {
-    deps.bus.on('call.updated', async ({ accountId, kind, call }) => {
+    deps.bus.on('call.updated', async ({ accountId, kind, call, origin }) => {
       const type = TYPES[kind];
       if (!type) return;
-      const message = { type, at: new Date().toISOString(), call: toApiCall(call) };
+      const message = { type, at: new Date().toISOString(), call: toApiCall({ call, origin }) };
       if (deps.validateMessages && !this.validate(message)) {
         deps.logger.error({ errors: this.validate.errors }, 'live message does not match its schema; not sent');
         return;
