@@ -13,7 +13,7 @@ await build({
   outdir: `${root}dist`,
   bundle: true,
   format: 'esm',
-  minify: true,
+  minify: process.env.CONSOLE_MINIFY !== 'false',
   target: ['es2020'],
   legalComments: 'none',
   logLevel: 'warning',

@@ -97,4 +97,4 @@ export function BarChart({ categories, values, seriesLabel, label, formatValue =
   return html`<figure class="chart" aria-label=${label}><div ref=${box} class="chart-box"></div></figure>`;
 }
 
-const trim = (s) => (s.length > 14 ? `${s.slice(0, 13)}…` : s);
+const trim = (s) => (s.length > 12 ? `${s.slice(0, 11)}…` : s);

@@ -71,4 +71,7 @@ function App() {
   return html`<${Shell}><${Screen} /></${Shell}><${Toasts} />`;
 }
 
-render(html`<${App} />`, document.getElementById('app'));
+// Preact 11 keeps a container's existing children: drop the boot placeholder first.
+const root = document.getElementById('app');
+root.textContent = '';
+render(html`<${App} />`, root);

@@ -245,6 +245,7 @@ export async function seedDemoActivity(deps: {
         blocked: false,
       });
     }
+    await seedLeadsAndSpend(trx, { accountId, siteId: site.id, calls, channelIds, now });
     await trx('call_notes').insert([
       { call_id: newest.id, account_id: accountId, tags: JSON.stringify(['hot lead', 'plumbing']), note: 'Wants a visit tomorrow morning.' },
       { call_id: calls[2]!.id, account_id: accountId, tags: JSON.stringify(['quote sent']), note: '' },
@@ -349,4 +350,81 @@ async function seedCrm(
       currency: 'USD',
     })),
   );
+}
+
+const SPEND = [
+  { channel: 'Google Ads', source: 'google', medium: 'cpc', campaign: 'spring_sale', perDay: 38, clicks: 41 },
+  { channel: 'Google Ads', source: 'google', medium: 'cpc', campaign: 'brand', perDay: 9.5, clicks: 17 },
+  { channel: 'Yandex Direct', source: 'yandex', medium: 'cpc', campaign: 'moscow_search', perDay: 24, clicks: 30 },
+  { channel: 'Facebook Ads', source: 'facebook', medium: 'paid', campaign: 'retargeting', perDay: 15, clicks: 22 },
+] as const;
+
+/**
+ * One lead per customer (a repeat call within 24 h joins the caller's lead), every third lead won with an amount,
+ * and daily ad spend for the paid channels, so the reports show revenue, cost per lead and ROMI.
+ */
+async function seedLeadsAndSpend(
+  trx: Db,
+  p: { accountId: string; siteId: string; calls: { id: string; startedAt: Date; visit: Visit }[]; channelIds: Map<string, string>; now: Date },
+) {
+  const open = new Map<string, { id: string; startedAt: Date }>();
+  let n = 0;
+  const ordered = [...p.calls].sort((a, b) => a.startedAt.getTime() - b.startedAt.getTime());
+  for (const [i, c] of ordered.entries()) {
+    const row = (await trx('calls').select('caller', 'session_id', 'visitor_id', 'channel_id').where({ id: c.id }).first()) as {
+      caller: string;
+      session_id: string;
+      visitor_id: string;
+      channel_id: string | null;
+    };
+    const prev = open.get(row.caller);
+    if (prev && c.startedAt.getTime() - prev.startedAt.getTime() < DAY) {
+      await trx('leads').where({ id: prev.id }).update({ last_inquiry_at: c.startedAt, inquiries: trx.raw('inquiries + 1') });
+      await trx('calls').where({ id: c.id }).update({ lead_id: prev.id });
+      continue;
+    }
+    const id = newId();
+    const won = n++ % 3 === 1;
+    await trx('leads').insert({
+      id,
+      account_id: p.accountId,
+      site_id: p.siteId,
+      contact: row.caller,
+      kind: 'call',
+      first_inquiry_id: c.id,
+      started_at: c.startedAt,
+      last_inquiry_at: c.startedAt,
+      channel_id: row.channel_id,
+      session_id: row.session_id,
+      visitor_id: row.visitor_id,
+      status: won ? 'won' : 'open',
+      amount: won ? [1250, 480, 890, 2300, 650][i % 5] : null,
+      currency: won ? 'USD' : null,
+      status_changed_at: won ? new Date(c.startedAt.getTime() + 2 * DAY < p.now.getTime() ? c.startedAt.getTime() + 2 * DAY : p.now.getTime()) : null,
+    });
+    await trx('calls').where({ id: c.id }).update({ lead_id: id });
+    open.set(row.caller, { id, startedAt: c.startedAt });
+  }
+  const rows = [];
+  for (let day = 13; day >= 0; day--) {
+    const date = new Date(p.now.getTime() - day * DAY).toISOString().slice(0, 10);
+    for (const s of SPEND)
+      rows.push({
+        id: newId(),
+        account_id: p.accountId,
+        site_id: p.siteId,
+        spend_date: date,
+        utm_source: s.source,
+        utm_medium: s.medium,
+        utm_campaign: s.campaign,
+        source: s.source,
+        medium: s.medium,
+        channel_id: p.channelIds.get(s.channel) ?? null,
+        amount: (s.perDay * (0.8 + ((day * 13) % 5) / 10)).toFixed(2),
+        currency: 'USD',
+        clicks: s.clicks + ((day * 7) % 9),
+        import_format: 'demo',
+      });
+  }
+  await trx('ad_spend').insert(rows);
 }

@@ -161,6 +161,7 @@ export const en = {
   'card.col.sink': 'CRM',
   'card.col.event': 'Event',
   'card.col.status': 'Status',
+  'card.attempts': { one: '{count} attempt', other: '{count} attempts' },
   'card.col.attempts': 'Attempts',
   'card.col.error': 'Last error',
   'card.col.when': 'When',

@@ -171,6 +171,7 @@ export const ru = {
   'card.col.sink': 'CRM',
   'card.col.event': 'Событие',
   'card.col.status': 'Статус',
+  'card.attempts': { one: '{count} попытка', few: '{count} попытки', many: '{count} попыток', other: '{count} попытки' },
   'card.col.attempts': 'Попытки',
   'card.col.error': 'Последняя ошибка',
   'card.col.when': 'Когда',

@@ -2,7 +2,7 @@ import { useState } from 'preact/hooks';
 import { api } from '../api.js';
 import { OutcomeBadge, callDuration, channelName, methodLabel, sourceMedium } from '../call-view.js';
 import { html } from '../html.js';
-import { fmtDateTime, fmtDuration, fmtPercent, t, tEnum } from '../i18n.js';
+import { fmtDateTime, fmtDuration, fmtPercent, fmtShortDateTime, t, tEnum } from '../i18n.js';
 import { isAdmin, me } from '../state.js';
 import { ActionButton, Badge, Card, DataTable, Empty, ErrorBox, Loading, Page, toast, useAsync } from '../ui.js';
 import { useChannels } from './calls.js';
@@ -17,7 +17,7 @@ function Player({ card }) {
   }
   return stored.map(
     (r) => html`<div class="player" key=${r.id}>
-      <audio controls preload="metadata" src=${r.playbackUrl} aria-label=${t('calls.recordingOf', { caller: card.call.caller })}></audio>
+      <audio controls preload="none" src=${r.playbackUrl} aria-label=${t('calls.recordingOf', { caller: card.call.caller })}></audio>
       <span class="muted small">${fmtDuration(r.durationSeconds)} · ${r.channels === 2 ? t('card.stereo') : t('card.mono')}</span>
       <a class="btn btn-small btn-ghost" href=${`${r.playbackUrl}?download=true`}>${t('action.download')}</a>
     </div>`,
@@ -42,8 +42,7 @@ function Journey({ j }) {
     ${
       j.pages?.length
         ? html`<h3>${t('card.pages', { count: j.pages.length })}</h3><ol class="pages">${j.pages.map(
-            (p) =>
-              html`<li><span class="break">${p.url ?? p.path ?? String(p)}</span>${p.at ? html` <span class="muted small">${fmtDateTime(p.at)}</span>` : null}</li>`,
+            (p) => html`<li><span class="break">${typeof p === 'string' ? p : (p.url ?? p.path ?? '')}</span></li>`,
           )}</ol>`
         : null
     }`;
@@ -171,9 +170,12 @@ function Deliveries({ call }) {
       { label: t('card.col.sink'), render: (m) => sinks.data?.get(m.sinkId)?.name ?? m.sinkId ?? '—' },
       { label: t('card.col.event'), render: (m) => tEnum('trigger', m.payload?.trigger ?? m.topic) },
       { label: t('card.col.status'), render: (m) => html`<${Badge} tone=${tone[m.status]}>${tEnum('delivery', m.status)}</${Badge}>` },
-      { label: t('card.col.attempts'), className: 'num', render: (m) => m.attempts },
-      { label: t('card.col.error'), render: (m) => (m.lastError ? html`<span class="break small">${m.lastError}</span>` : '—') },
-      { label: t('card.col.when'), render: (m) => fmtDateTime(m.deliveredAt ?? m.createdAt) },
+      {
+        label: t('card.col.error'),
+        render: (m) =>
+          m.lastError ? html`<span class="break small">${m.lastError}</span>` : m.attempts > 1 ? t('card.attempts', { count: m.attempts }) : '—',
+      },
+      { label: t('card.col.when'), render: (m) => html`<span class="nowrap">${fmtShortDateTime(m.deliveredAt ?? m.createdAt)}</span>` },
       {
         label: t('card.col.action'),
         render: (m) =>
