@@ -379,7 +379,9 @@ async function seedLeadsAndSpend(
     };
     const prev = open.get(row.caller);
     if (prev && c.startedAt.getTime() - prev.startedAt.getTime() < DAY) {
-      await trx('leads').where({ id: prev.id }).update({ last_inquiry_at: c.startedAt, inquiries: trx.raw('inquiries + 1') });
+      await trx('leads')
+        .where({ id: prev.id })
+        .update({ last_inquiry_at: c.startedAt, inquiries: trx.raw('inquiries + 1') });
       await trx('calls').where({ id: c.id }).update({ lead_id: prev.id });
       continue;
     }
