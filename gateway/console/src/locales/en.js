@@ -265,7 +265,6 @@ export const en = {
   'reports.lastDays': { one: 'Last {count} day', other: 'Last {count} days' },
   'reports.comparedTo': 'Changes compare with {from} – {to}.',
   'reports.vsPrev': 'previous period: {value}',
-  'reports.new': 'new',
   'reports.overTime': 'Calls, leads and revenue over time',
   'reports.byChannel': 'By channel',
   'reports.metric': 'Metric',

@@ -45,7 +45,8 @@ function fillDays(from, to, rows) {
 }
 
 function Delta({ now, before, money = false, invert = false }) {
-  if (now == null || before == null || before === 0) return html`<span class="delta muted">${before === 0 && now ? t('reports.new') : ''}</span>`;
+  // No change is shown against an empty previous period: "+∞ %" says nothing.
+  if (now == null || before == null || before === 0) return html`<span class="delta"></span>`;
   const d = (now - before) / Math.abs(before);
   const good = invert ? d < 0 : d > 0;
   return html`<span class=${`delta ${d === 0 ? 'muted' : good ? 'text-ok' : 'text-bad'}`} title=${t('reports.vsPrev', { value: money ? fmtMoney(before) : fmtNumber(before) })}>
