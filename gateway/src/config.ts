@@ -66,6 +66,7 @@ export const envSchema = {
       description: 'Widget session starts allowed per client IP per minute (in-memory token bucket per process; 0 = no limit)',
     },
     DEMO_SEED: { type: 'string', enum: ['true', 'false'], description: 'Create the demo site at start (default: true unless NODE_ENV=production)' },
+    INSTALL_CHECK_ALLOW_PRIVATE: { type: 'string', enum: ['true', 'false'] },
     TWILIO_ACCOUNT_SID: { type: 'string', pattern: '^AC[0-9A-Za-z]{32}$', description: 'a Twilio Account SID (AC + 32 characters)' },
     TWILIO_VOICE_FALLBACK_URL: {
       type: 'string',
