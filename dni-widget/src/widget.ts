@@ -147,8 +147,8 @@ function init(el: HTMLScriptElement, site: string): void {
     style = null;
   }
 
-  const post = (url: string, body: object) =>
-    fetch(url, { method: 'POST', keepalive: true, headers: { 'Content-Type': 'text/plain' }, body: JSON.stringify(body) });
+  // A string body is sent as text/plain;charset=UTF-8 by fetch itself: a CORS simple request, no preflight.
+  const post = (url: string, body: object) => fetch(url, { method: 'POST', keepalive: true, body: JSON.stringify(body) });
   const beacon = (what: string, body: object) => {
     if (session) nav.sendBeacon(api + '/' + session + '/' + what, JSON.stringify({ site, ...body }));
   };
@@ -163,6 +163,9 @@ function init(el: HTMLScriptElement, site: string): void {
       referrer: d.referrer,
       consent,
       device: { w: screen.width, h: screen.height, touch: nav.maxTouchPoints > 0, lang: nav.language },
+      // Analytics cookies (Metrica's _ym_uid, GA's _ga) for offline conversions; the gateway checks and parses them.
+      // document.cookie throws only in a sandboxed frame, whose origin the gateway refuses anyway.
+      clientIds: { ym: /_ym_uid=([\w.]+)/.exec(d.cookie)?.[1], ga: /_ga=([\w.]+)/.exec(d.cookie)?.[1] },
     })
       .then((r) => (r.ok ? r.json() : null))
       .then(

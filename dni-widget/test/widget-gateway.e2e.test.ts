@@ -126,6 +126,31 @@ describe('dni widget against the gateway', function () {
     ).to.have.length(1);
   });
 
+  it("sends the page's analytics cookies, and the gateway keeps the Metrica ClientID and the GA4 client id on the session", async () => {
+    context = await browser.newContext({ userAgent: HUMAN_UA });
+    await context.addInitScript(AS_HUMAN);
+    await context.addCookies([
+      { name: '_ga', value: 'GA1.1.1234567890.1700000000', url: siteOrigin },
+      { name: '_ga_X1Y2Z3', value: 'GS1.1.1700000000.1.0.1700000000.0.0.0', url: siteOrigin },
+      { name: '_ym_uid', value: '1700000000123456789', url: siteOrigin },
+    ]);
+    const page = await context.newPage();
+    errors = [];
+    page.on('pageerror', (e) => errors.push(e.message));
+    const started = page.waitForRequest((r) => r.url().endsWith('/v1/dni/sessions') && r.method() === 'POST');
+    await page.goto(`${siteOrigin}/fixtures/main.html?utm_source=newsletter&utm_medium=email&cookies=1`);
+    await page.mouse.move(5, 5);
+    await page.mouse.move(40, 40);
+    const sent = JSON.parse((await started).postData() ?? '{}') as { clientIds?: Record<string, string> };
+    expect(sent.clientIds).to.deep.equal({ ym: '1700000000123456789', ga: 'GA1.1.1234567890.1700000000' });
+    const s = await until('the session with its client ids', async () => {
+      await gw.container.services.visitRecorder.flush();
+      return (await sessions()).find((r) => String(r['landing_url']).endsWith('cookies=1'));
+    });
+    // The GA4 client id is the last two dot-parts of _ga.
+    expect(s?.['client_ids']).to.deep.equal({ ym: '1700000000123456789', ga: '1234567890.1700000000' });
+  });
+
   it('gives a crawler no pool number even when its user agent gets past the widget', async () => {
     // The widget's own check does not know this one; the gateway's does.
     const page = await open(`${siteOrigin}/fixtures/main.html?bot=1`, 'facebookexternalhit/1.1 (+http://www.facebook.com/externalhit_uatext.php)');

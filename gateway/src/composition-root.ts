@@ -463,7 +463,7 @@ export async function createContainer(config: Config, opts: ContainerOptions = {
       ...createCallNotesFeature({ db: db.knex, audit: stores.audit }).controllers,
       ...createInstallCheckFeature({ db: db.knex, allowPrivate: config.installCheckAllowPrivate }).controllers,
       ...createCrmSinkTestFeature({ db: db.knex, outbox: stores.outbox, audit: stores.audit, wake }).controllers,
-      ...createReports({ db: db.knex, config, clock }).controllers,
+      ...createReports({ db: db.knex, config, clock, stores }).controllers,
     ];
     let openApiDoc: object | null = null;
     const health = new HealthController({

@@ -172,7 +172,7 @@ export async function startStandIn(widgetFile: URL, fixturesDir: URL): Promise<S
 
 /** The session body as the gateway's schema takes it; returns the first problem or null. */
 function validate(b: Record<string, unknown>): string | null {
-  const allowed = new Set(['site', 'visitor', 'session', 'url', 'referrer', 'consent', 'device']);
+  const allowed = new Set(['site', 'visitor', 'session', 'url', 'referrer', 'consent', 'device', 'clientIds']);
   for (const k of Object.keys(b)) if (!allowed.has(k)) return `unknown field ${k}`;
   if (typeof b['site'] !== 'string' || !b['site']) return 'site';
   if (typeof b['url'] !== 'string' || !/^https?:\/\//.test(b['url'])) return 'url';
@@ -180,5 +180,10 @@ function validate(b: Record<string, unknown>): string | null {
   if (typeof b['consent'] !== 'boolean') return 'consent';
   for (const k of ['visitor', 'session']) if (b[k] !== undefined && typeof b[k] !== 'string') return k;
   if (b['device'] !== undefined && (typeof b['device'] !== 'object' || b['device'] === null)) return 'device';
+  const ids = b['clientIds'];
+  if (ids !== undefined) {
+    if (typeof ids !== 'object' || ids === null) return 'clientIds';
+    for (const [k, v] of Object.entries(ids)) if (!['ym', 'ga'].includes(k) || typeof v !== 'string') return `clientIds.${k}`;
+  }
   return null;
 }

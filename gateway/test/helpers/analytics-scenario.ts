@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { expect } from 'chai';
 import { ManualClock } from '../../src/shared/clock.js';
+import { startStandIn, waitUntil } from '../stand-ins/http-stand-in.js';
 import { createTestConfig } from './config.js';
 import type { TestDatabase } from './db.js';
 import { startTestGateway } from './gateway.js';
@@ -31,11 +32,15 @@ export interface Scenario {
   /** A widget visit at a local time; returns its session, visitor and the number shown. */
   visit(
     at: string,
-    o: { url: string; referrer?: string; visitor?: string; ua?: string },
+    o: { url: string; referrer?: string; visitor?: string; ua?: string; clientIds?: { ym?: string; ga?: string } },
   ): Promise<{ session: string; visitor: string; number: string }>;
   /** A Twilio call at a local time to a number, answered with `talk` seconds or missed (null). Resolves when it ended. */
   call(at: string, o: { from: string; to: string; talk: number | null }): Promise<{ callId: string; callSid: string }>;
   post<T>(path: string, json: unknown): Promise<T>;
+  /** The CRM tells the gateway how the lead of a call went (generic feedback API, the sink's token). */
+  feedback(body: { callId: string; stage: string; status: 'won' | 'lost' | 'open'; amount?: number; occurredAt?: string }): Promise<Response>;
+  /** Waits until every lead delivery to the CRM is done (feedback needs the CRM record). */
+  settled(): Promise<void>;
 }
 
 export async function startScenario(db: TestDatabase, opts: { currency?: string } = {}): Promise<Scenario> {
@@ -55,11 +60,18 @@ export async function startScenario(db: TestDatabase, opts: { currency?: string 
     canonicalNumbers: ['+74951234567'],
     timezone: TZ,
     defaultForwardTo: '+74950000000',
+    ...(opts.currency ? { settings: { currency: opts.currency } } : {}),
   });
-  if (opts.currency) {
-    const res = await gw.api(`/v1/sites/${site.id}`, { method: 'PATCH', json: { settings: { currency: opts.currency } } });
-    expect(res.status, await res.clone().text()).to.equal(200);
-  }
+  // A CRM that takes every lead, so its outcomes can come back through the feedback API.
+  const crm = await startStandIn(() => ({ status: 204 }));
+  db.onDispose(() => crm.close());
+  const sink = await post<{ sink: { id: string }; feedbackToken: string }>(`/v1/sites/${site.id}/crm-sinks`, {
+    kind: 'webhook',
+    name: 'CRM',
+    config: { url: `${crm.url}/hook` },
+    secrets: { secret: 'whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw' },
+    deliverOn: ['call.started', 'call.ended'],
+  });
   const channel = (name: string, kind: string, rules: object[], priority: number) =>
     post<{ id: string }>('/v1/channels', { siteId: site.id, name, kind, rules, priority }).then((c) => c.id);
   const channels = {
@@ -87,12 +99,35 @@ export async function startScenario(db: TestDatabase, opts: { currency?: string 
     siteKey,
     channels,
     post,
+    feedback: (body) =>
+      fetch(`${gw.baseUrl}/v1/crm-feedback/${sink.sink.id}`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', authorization: `Bearer ${sink.feedbackToken}` },
+        body: JSON.stringify(body),
+      }),
+    settled: () => {
+      // The outbox stamps rows with the database's clock: move the scenario's clock past it so they are due.
+      clock.set(Math.max(clock.nowMs(), Date.now() + 60_000));
+      gw.container.outboxWorker.notify();
+      return waitUntil(
+        async () =>
+          Number(((await db.knex('outbox').whereIn('status', ['pending', 'delivering']).count('* as n').first()) as { n: unknown }).n) === 0,
+        30_000,
+        'lead deliveries settled',
+      );
+    },
     async visit(at, o) {
       clock.set(msk(at));
       const res = await fetch(`${gw.baseUrl}/v1/dni/sessions`, {
         method: 'POST',
         headers: { 'content-type': 'text/plain', origin: 'https://shop.example', 'user-agent': o.ua ?? UA_DESKTOP },
-        body: JSON.stringify({ site: siteKey, url: o.url, referrer: o.referrer ?? '', ...(o.visitor ? { visitor: o.visitor } : {}) }),
+        body: JSON.stringify({
+          site: siteKey,
+          url: o.url,
+          referrer: o.referrer ?? '',
+          ...(o.visitor ? { visitor: o.visitor } : {}),
+          ...(o.clientIds ? { clientIds: o.clientIds } : {}),
+        }),
       });
       expect(res.status, await res.clone().text()).to.equal(200);
       const s = (await res.json()) as { session: string; visitor: string; swaps: { from: string; to: string }[] };

@@ -1,7 +1,7 @@
 import { WEBHOOK_SECRET_PATTERN } from '../../adapters/crm/standard-webhooks.js';
 
 const triggers = { type: 'string', enum: ['call.started', 'call.answered', 'call.ended', 'recording.ready', 'attribution.changed'] } as const;
-const kinds = { type: 'string', enum: ['webhook', 'retailcrm', 'bitrix24', 'amocrm'] } as const;
+const kinds = { type: 'string', enum: ['webhook', 'retailcrm', 'bitrix24', 'amocrm', 'ga4'] } as const;
 const codes = { type: 'array', items: { type: 'string', minLength: 1, maxLength: 100 }, maxItems: 100, uniqueItems: true } as const;
 const httpUrl = { type: 'string', maxLength: 2000, pattern: '^https?://[^\\s/]+(/[^\\s]*)?$' } as const;
 
@@ -159,6 +159,24 @@ export const SINK_KIND_SCHEMAS = {
       additionalProperties: false,
       required: ['accessToken'],
       properties: { accessToken: { type: 'string', minLength: 8 } },
+    },
+  },
+  ga4: {
+    config: {
+      type: 'object',
+      additionalProperties: false,
+      required: ['measurementId'],
+      properties: {
+        measurementId: { type: 'string', pattern: '^G-[A-Z0-9]{4,20}$', description: 'The web stream measurement id' },
+        leadValue: { type: 'number', minimum: 0, maximum: 1e9, description: 'generate_lead value until the CRM reports an amount' },
+        endpoint: { ...httpUrl, description: 'https://www.google-analytics.com (default) or https://region1.google-analytics.com' },
+      },
+    },
+    secrets: {
+      type: 'object',
+      additionalProperties: false,
+      required: ['apiSecret'],
+      properties: { apiSecret: { type: 'string', minLength: 8, maxLength: 200, description: 'Measurement Protocol API secret of the stream' } },
     },
   },
 } as const;

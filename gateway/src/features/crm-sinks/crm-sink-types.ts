@@ -1,7 +1,7 @@
 import type { LeadTrigger } from '../leads/lead-types.js';
 
-export type CrmSinkKind = 'webhook' | 'retailcrm' | 'bitrix24' | 'amocrm';
-export const CRM_SINK_KINDS: readonly CrmSinkKind[] = ['webhook', 'retailcrm', 'bitrix24', 'amocrm'];
+export type CrmSinkKind = 'webhook' | 'retailcrm' | 'bitrix24' | 'amocrm' | 'ga4';
+export const CRM_SINK_KINDS: readonly CrmSinkKind[] = ['webhook', 'retailcrm', 'bitrix24', 'amocrm', 'ga4'];
 
 /** Where a site's leads go. Secrets are kept sealed apart from this and never leave the server. */
 export interface CrmSink {

@@ -1,3 +1,4 @@
+import { analyticsClientIds } from './analytics-client-ids.js';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { BadDataError } from '../../errors/app-error.js';
 import { readJsonBody, sendJson } from '../../http/fast-path.js';
@@ -23,6 +24,7 @@ interface StartBody {
   referrer?: string;
   consent?: boolean;
   device?: { w?: number; h?: number; touch?: boolean; lang?: string };
+  clientIds?: { ym?: string; ga?: string };
 }
 
 const SESSION_ID = /^[A-Za-z0-9_-]{8,64}$/;
@@ -133,6 +135,7 @@ export class DniSessionController implements FastController {
             ...(body.consent !== undefined ? { consent: body.consent } : {}),
             ...(ua ? { userAgent: ua } : {}),
             device: keep(body.device),
+            clientIds: analyticsClientIds(body.clientIds),
             ip: clientIp(req, opts.trustProxy),
           });
           sendJson(res, 200, answer);

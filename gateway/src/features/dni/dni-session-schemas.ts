@@ -19,6 +19,12 @@ export const startDniSessionRequestSchema = {
     url: { type: 'string', maxLength: 4096, description: 'The page URL (landing parameters classify the visit)' },
     referrer: { type: 'string', maxLength: 4096, description: 'document.referrer; empty for direct visits' },
     consent: { type: 'boolean', description: 'false: the page has not granted consent (nothing is stored, no pool number)' },
+    clientIds: {
+      type: 'object',
+      additionalProperties: true,
+      description: 'Analytics cookies: ym = _ym_uid, ga = _ga (or its client id); malformed values are ignored',
+      properties: { ym: { type: 'string', maxLength: 64 }, ga: { type: 'string', maxLength: 128 } },
+    },
     device: {
       type: 'object',
       additionalProperties: true,

@@ -1,4 +1,5 @@
 import { createHash, createHmac } from 'node:crypto';
+import type { AnalyticsClientIds } from './analytics-client-ids.js';
 import type { Db } from '../../adapters/db/knex.js';
 import { ForbiddenError, GoneError, NotFoundError, TooManyRequestsError } from '../../errors/app-error.js';
 import type { Clock } from '../../shared/clock.js';
@@ -51,6 +52,7 @@ export interface StartSessionInput {
   /** What the page says: false = not granted (store nothing); absent = an older client, the site setting decides. */
   readonly consent?: boolean;
   readonly device?: Record<string, unknown>;
+  readonly clientIds?: AnalyticsClientIds;
   readonly userAgent?: string;
   /** The client's address, hashed with a salt before anything is stored; used raw only for the rate limit. */
   readonly ip?: string;
@@ -252,6 +254,7 @@ export class DniSessionService {
           utmSource: classified.utmSource,
           utmMedium: classified.utmMedium,
           device: { ...(input.device ?? {}), ...(input.userAgent ? { ua: input.userAgent.slice(0, 512) } : {}) },
+          clientIds: input.clientIds ?? {},
           ipHash: input.ip ? this.hashIp(input.ip) : null,
           consent: site.settings.consent === 'required' ? 'granted' : 'not_required',
           isBot,

@@ -28,6 +28,7 @@ describe('VisitRecorder behind the answer', () => {
       utmSource: null,
       utmMedium: null,
       device: {},
+      clientIds: {},
       ipHash: null,
       consent: 'not_required',
       isBot: false,

@@ -28,6 +28,8 @@ export interface VisitRecord {
   readonly utmSource: string | null;
   readonly utmMedium: string | null;
   readonly device: Record<string, unknown>;
+  /** Web-analytics ids from the page's cookies ({ym, ga}); a later page may add one the first did not have. */
+  readonly clientIds: Readonly<Record<string, string>>;
   readonly ipHash: string | null;
   readonly consent: 'granted' | 'not_required';
   readonly isBot: boolean;
@@ -239,12 +241,13 @@ async function writeVisits(db: DbOrTrx, visits: readonly VisitRecord[]): Promise
   )) as { rows: { id: string }[] };
   const written = new Set(ours.rows.map((r) => r.id));
 
-  const sessions = new Map<string, { r: VisitRecord; pages: string[]; leased: boolean; last: Date }>();
+  const sessions = new Map<string, { r: VisitRecord; pages: string[]; leased: boolean; last: Date; clientIds: Record<string, string> }>();
   for (const r of visits) {
     if (!written.has(r.visitorId)) continue;
     const cur = sessions.get(r.sessionId);
-    if (!cur) sessions.set(r.sessionId, { r, pages: r.pageUrl ? [r.pageUrl] : [], leased: r.leased, last: r.at });
+    if (!cur) sessions.set(r.sessionId, { r, pages: r.pageUrl ? [r.pageUrl] : [], leased: r.leased, last: r.at, clientIds: { ...r.clientIds } });
     else {
+      Object.assign(cur.clientIds, r.clientIds);
       if (r.pageUrl && cur.pages.length < MAX_SESSION_PAGES) cur.pages.push(r.pageUrl);
       cur.leased ||= r.leased;
       if (r.at > cur.last) cur.last = r.at;
@@ -254,17 +257,18 @@ async function writeVisits(db: DbOrTrx, visits: readonly VisitRecord[]): Promise
   await db.raw(
     `INSERT INTO web_sessions (id, account_id, site_id, visitor_id, channel_id, landing_url, referrer, source, medium,
        utm_source, utm_medium, utm_campaign, utm_term, utm_content, click_ids, device, ip_hash, consent, is_bot, leased,
-       pages, first_seen_at, last_seen_at)
-     VALUES ${placeholders(sessions.size, '(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?::jsonb, ?::jsonb, ?, ?, ?, ?, ?::jsonb, ?, ?)')}
+       pages, first_seen_at, last_seen_at, client_ids)
+     VALUES ${placeholders(sessions.size, '(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?::jsonb, ?::jsonb, ?, ?, ?, ?, ?::jsonb, ?, ?, ?::jsonb)')}
      ON CONFLICT (id) DO UPDATE SET
        last_seen_at = GREATEST(web_sessions.last_seen_at, EXCLUDED.last_seen_at),
+       client_ids = web_sessions.client_ids || EXCLUDED.client_ids,
        leased = web_sessions.leased OR EXCLUDED.leased,
        pages = CASE WHEN jsonb_array_length(web_sessions.pages) >= ${MAX_SESSION_PAGES} THEN web_sessions.pages
                     ELSE (SELECT coalesce(jsonb_agg(p.e ORDER BY p.n), '[]'::jsonb)
                           FROM jsonb_array_elements(web_sessions.pages || EXCLUDED.pages) WITH ORDINALITY AS p (e, n)
                           WHERE p.n <= ${MAX_SESSION_PAGES}) END
      WHERE web_sessions.account_id = EXCLUDED.account_id AND web_sessions.site_id = EXCLUDED.site_id`,
-    [...sessions.values()].flatMap(({ r, pages, leased, last }) => [
+    [...sessions.values()].flatMap(({ r, pages, leased, last, clientIds }) => [
       r.sessionId,
       r.accountId,
       r.siteId,
@@ -288,6 +292,7 @@ async function writeVisits(db: DbOrTrx, visits: readonly VisitRecord[]): Promise
       JSON.stringify(pages),
       r.at,
       last,
+      JSON.stringify(clientIds),
     ]),
   );
 }

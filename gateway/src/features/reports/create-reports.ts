@@ -7,11 +7,36 @@ import { CallsWithoutSessionService } from './calls-without-session-service.js';
 import { ReportController } from './report-controller.js';
 import { ReportReadModel } from './report-read-model.js';
 import { ReportService } from './report-service.js';
+import { ConversionExportController } from './exports/conversion-export-controller.js';
+import { ConversionExportReadModel } from './exports/conversion-export-read-model.js';
+import { ConversionExportService } from './exports/conversion-export-service.js';
+import { SpendController } from './spend/spend-controller.js';
+import { SpendImportService } from './spend/spend-import-service.js';
+import { PgSpendStore } from './spend/spend-store.js';
+import type { ChannelStore } from '../channels/channel-store-type.js';
+import type { SiteStore } from '../sites/site-store-type.js';
 
 /** The reports feature: end-to-end summary, calls without a session, ad spend import and conversion exports. */
-export function createReports(deps: { db: Db; config: Config; clock: Clock }): { controllers: Controller[]; reports: ReportService } {
+export function createReports(deps: { db: Db; config: Config; clock: Clock; stores: { sites: SiteStore; channels: ChannelStore } }): {
+  controllers: Controller[];
+  reports: ReportService;
+} {
   const readModel = new ReportReadModel();
   const reports = new ReportService({ db: deps.db, readModel });
   const noSession = new CallsWithoutSessionService({ db: deps.db, reports, readModel, noSession: new CallsWithoutSessionReadModel() });
-  return { controllers: [new ReportController(reports, noSession)], reports };
+  const spend = new SpendImportService({
+    db: deps.db,
+    sites: deps.stores.sites,
+    channels: deps.stores.channels,
+    spend: new PgSpendStore(),
+    clock: deps.clock,
+  });
+  const exports = new ConversionExportService({
+    db: deps.db,
+    reports,
+    readModel,
+    exports: new ConversionExportReadModel(),
+    publicBaseUrl: deps.config.http.publicBaseUrl,
+  });
+  return { controllers: [new ReportController(reports, noSession), new SpendController(spend), new ConversionExportController(exports)], reports };
 }
