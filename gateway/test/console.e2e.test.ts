@@ -120,6 +120,12 @@ describe('console in Chromium', function () {
     await page.waitForFunction(() => !document.querySelector('.loading'), null, { timeout: 15_000 });
   }
 
+  /** Full-page screenshots from the top: a sticky header would otherwise be drawn where the page was scrolled to. */
+  async function shot(page: Page, opts: { path: string; fullPage: boolean }) {
+    await page.evaluate(() => window.scrollTo(0, 0));
+    await page.screenshot(opts);
+  }
+
   async function checkLayout(page: Page, what: string) {
     const overflow = await page.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth);
     expect(overflow, `${what}: horizontal overflow`).to.be.at.most(0);
@@ -135,8 +141,7 @@ describe('console in Chromium', function () {
       await settle(page);
       await page.waitForSelector('.page h1');
       await checkLayout(page, `${role} ${screen} ${lang} ${size}`);
-      await page.evaluate(() => window.scrollTo(0, 0));
-      await page.screenshot({ path: path.join(SHOTS, `${screen}-${role}-${lang}-${size}.png`), fullPage: true });
+      await shot(page, { path: path.join(SHOTS, `${screen}-${role}-${lang}-${size}.png`), fullPage: true });
     }
     // A deep link outside the role's screens says so instead of showing it.
     const forbidden = ['numbers', 'calls', 'team'].find((x) => !NAV[role].includes(x));
@@ -192,7 +197,7 @@ describe('console in Chromium', function () {
         }),
     );
     expect(at).to.be.closeTo(10, 0.5);
-    await page.screenshot({ path: path.join(SHOTS, 'call-card-manager-en-desktop.png'), fullPage: true });
+    await shot(page, { path: path.join(SHOTS, 'call-card-manager-en-desktop.png'), fullPage: true });
     expect(s.problems).to.deep.equal([]);
     await s.close();
   });
@@ -211,7 +216,7 @@ describe('console in Chromium', function () {
     const row = await t.db.knex('audit_log').where({ action: 'call.reassign', target_id: recordingCallId }).first();
     expect(row).to.not.equal(undefined);
     await checkLayout(page, 'call card phone');
-    await page.screenshot({ path: path.join(SHOTS, 'call-card-manager-ru-phone.png'), fullPage: true });
+    await shot(page, { path: path.join(SHOTS, 'call-card-manager-ru-phone.png'), fullPage: true });
     expect(s.problems).to.deep.equal([]);
     await s.close();
   });
@@ -226,8 +231,38 @@ describe('console in Chromium', function () {
     expect((await tw.post('voice', inboundParams(params))).status).to.equal(200);
     await page.waitForSelector('tbody tr:has-text("+15551112222")', { timeout: 15_000 });
     expect(await page.textContent('tbody tr:has-text("+15551112222")')).to.include('Google Ads');
-    await page.screenshot({ path: path.join(SHOTS, 'live-ringing-manager-en-desktop.png'), fullPage: true });
+    await shot(page, { path: path.join(SHOTS, 'live-ringing-manager-en-desktop.png'), fullPage: true });
     expect(s.problems).to.deep.equal([]);
+    await s.close();
+  });
+
+  it('uploads ad spend: a bad file is refused with its lines by number, a good one changes ROMI', async () => {
+    const s = await signIn('owner', 'en', 'desktop');
+    const { page } = s;
+    await page.goto(`${gw.baseUrl}/console/#/reports`);
+    await settle(page);
+    const romi = () => page.textContent('[data-kpi=romi] .stat-value');
+    const before = await romi();
+    const today = new Date().toISOString().slice(0, 10);
+    const header = 'Date,UTMSource,UTMMedium,UTMCampaign,UTMTerm,UTMContent,Expenses,Currency,Clicks\n';
+    const upload = async (name: string, csv: string) => {
+      await page.setInputFiles('input[name=file]', { name, mimeType: 'text/csv', buffer: Buffer.from(csv) });
+      await page.click('button:has-text("Upload")');
+    };
+    await upload(
+      'bad.csv',
+      `${header}2026-13-40,google,cpc,spring_sale,,,10,USD,5\n${today},google,cpc,spring_sale,,,12.00,USD,5\n${today},google,cpc,brand,,,abc,USD,5\n`,
+    );
+    await page.waitForSelector('.bad-lines li');
+    const lines = await page.$$eval('.bad-lines .line-no', (xs) => xs.map((x) => x.textContent));
+    expect(lines).to.deep.equal(['Line 2:', 'Line 4:']);
+    expect(await romi()).to.equal(before);
+    await upload('good.csv', `${header}${today},google,cpc,spring_sale,,,2500.00,USD,90\n`);
+    await page.waitForSelector('.alert-ok:has-text("1 row")');
+    await page.waitForFunction((b) => document.querySelector('[data-kpi=romi] .stat-value')?.textContent !== b, before, { timeout: 15_000 });
+    await shot(page, { path: path.join(SHOTS, 'reports-spend-owner-en-desktop.png'), fullPage: true });
+    // The refused upload is a 422 the browser logs as a failed request; nothing else may be in the console.
+    expect(s.problems.filter((p) => !p.includes('422'))).to.deep.equal([]);
     await s.close();
   });
 
@@ -270,7 +305,7 @@ describe('console in Chromium', function () {
       await settle(page);
     }
     expect(received.length).to.be.at.least(1);
-    await page.screenshot({ path: path.join(SHOTS, 'integrations-delivered-owner-en-desktop.png'), fullPage: true });
+    await shot(page, { path: path.join(SHOTS, 'integrations-delivered-owner-en-desktop.png'), fullPage: true });
     expect(s.problems).to.deep.equal([]);
     await s.close();
   });

@@ -314,7 +314,7 @@ export const en = {
   'spend.file': 'CSV file',
   'spend.upload': 'Upload',
   'spend.done': { one: '{count} spend row loaded', other: '{count} spend rows loaded' },
-  'spend.result': '{rows} rows: {inserted} new, {replaced} replaced.',
+  'spend.result': { one: '{count} row: {inserted} new, {replaced} replaced.', other: '{count} rows: {inserted} new, {replaced} replaced.' },
   'spend.rejected': { one: 'Nothing was stored: {count} line is wrong', other: 'Nothing was stored: {count} lines are wrong' },
   'spend.line': 'Line {line}:',
   'exports.title': 'Conversion exports',

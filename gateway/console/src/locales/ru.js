@@ -329,7 +329,7 @@ export const ru = {
     many: 'Загружено {count} строк расходов',
     other: 'Загружено {count} строки расходов',
   },
-  'spend.result': 'Строк: {rows}; новых: {inserted}, заменено: {replaced}.',
+  'spend.result': 'Строк: {count}; новых: {inserted}, заменено: {replaced}.',
   'spend.rejected': {
     one: 'Ничего не сохранено: ошибка в {count} строке',
     few: 'Ничего не сохранено: ошибки в {count} строках',

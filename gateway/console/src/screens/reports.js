@@ -135,7 +135,7 @@ function SpendUpload({ siteId, onDone }) {
       <${Field} label=${t('spend.file')} className="grow"><input type="file" name="file" accept=".csv,.tsv,text/csv" required /></${Field}>
       <button type="submit" class="btn btn-primary" disabled=${busy}>${t('spend.upload')}</button>
     </div>
-    ${result?.ok ? html`<p class="alert alert-ok" role="status">${t('spend.result', { rows: result.ok.rows, inserted: result.ok.inserted, replaced: result.ok.replaced })}</p>` : null}
+    ${result?.ok ? html`<p class="alert alert-ok" role="status">${t('spend.result', { count: result.ok.rows, inserted: result.ok.inserted, replaced: result.ok.replaced })}</p>` : null}
     ${
       lines?.length
         ? html`<div class="alert alert-error" role="alert"><strong>${t('spend.rejected', { count: lines.length })}</strong>
