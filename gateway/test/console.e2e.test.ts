@@ -143,6 +143,20 @@ describe('console in Chromium', function () {
       await checkLayout(page, `${role} ${screen} ${lang} ${size}`);
       await shot(page, { path: path.join(SHOTS, `${screen}-${role}-${lang}-${size}.png`), fullPage: true });
     }
+    // The detail screens behind the lists: a call card and a site with its channels.
+    for (const [list, detail] of [
+      ['calls', 'call'],
+      ['sites', 'site'],
+    ] as const) {
+      if (!NAV[role].includes(list)) continue;
+      await page.goto(`${gw.baseUrl}/console/#/${list}`);
+      await settle(page);
+      await page.locator('tbody tr a').first().click();
+      await page.waitForFunction((l) => new RegExp(`^#/${l}/\\w+`).test(location.hash), list);
+      await settle(page);
+      await checkLayout(page, `${role} ${detail} ${lang} ${size}`);
+      await shot(page, { path: path.join(SHOTS, `${detail}-${role}-${lang}-${size}.png`), fullPage: true });
+    }
     // A deep link outside the role's screens says so instead of showing it.
     const forbidden = ['numbers', 'calls', 'team'].find((x) => !NAV[role].includes(x));
     if (forbidden) {

@@ -38,8 +38,10 @@ export function match(pattern, path) {
   if (a.length !== b.length) return null;
   const params = {};
   for (let i = 0; i < a.length; i++) {
-    if (a[i].startsWith(':')) params[a[i].slice(1)] = decodeURIComponent(b[i]);
-    else if (a[i] !== b[i]) return null;
+    if (a[i].startsWith(':')) {
+      if (!b[i]) return null;
+      params[a[i].slice(1)] = decodeURIComponent(b[i]);
+    } else if (a[i] !== b[i]) return null;
   }
   return params;
 }

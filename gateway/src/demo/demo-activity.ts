@@ -155,6 +155,10 @@ export async function seedDemoActivity(deps: {
   const newest = { id: newId(), visit: VISITS[0]!, answered: true, startedAt: new Date(now.getTime() - 20 * 60_000), talk: 24 };
   calls.push(newest);
 
+  // Rows are built in memory and written in a few multi-row inserts: the embedded database pays per statement.
+  const visitorRows: Record<string, unknown>[] = [];
+  const sessionRows: Record<string, unknown>[] = [];
+  const callRows: CallRow[] = [];
   await db.transaction(async (trx) => {
     for (const [i, c] of calls.entries()) {
       const visitorId = newId();
@@ -172,7 +176,7 @@ export async function seedDemoActivity(deps: {
         landingUrl: `http://localhost${c.visit.landing}`,
         at: firstSeen.toISOString(),
       };
-      await trx('visitors').insert({
+      visitorRows.push({
         id: visitorId,
         account_id: accountId,
         site_id: site.id,
@@ -180,7 +184,7 @@ export async function seedDemoActivity(deps: {
         first_seen_at: firstSeen,
         last_seen_at: c.startedAt,
       });
-      await trx('web_sessions').insert({
+      sessionRows.push({
         id: sessionId,
         account_id: accountId,
         site_id: site.id,
@@ -211,7 +215,8 @@ export async function seedDemoActivity(deps: {
         { sessionId, visitorId, method: 'lease', score, reason: 'The visit held this number when the call rang' },
         ...(score < 1 ? [{ sessionId: null, visitorId: null, method: 'channel', score: 0.4, reason: 'The number belongs to the channel' }] : []),
       ];
-      await trx('calls').insert({
+      callRows.push({
+        lead_id: null,
         id: c.id,
         account_id: accountId,
         site_id: site.id,
@@ -245,7 +250,11 @@ export async function seedDemoActivity(deps: {
         blocked: false,
       });
     }
-    await seedLeadsAndSpend(trx, { accountId, siteId: site.id, calls, channelIds, now });
+    await trx.batchInsert('visitors', visitorRows, 200);
+    await trx.batchInsert('web_sessions', sessionRows, 200);
+    await trx.batchInsert('leads', leadsFor(callRows, { accountId, siteId: site.id, now }), 200);
+    await trx.batchInsert('calls', callRows, 200);
+    await trx.batchInsert('ad_spend', spendRows({ accountId, siteId: site.id, channelIds, now }), 200);
     await trx('call_notes').insert([
       { call_id: newest.id, account_id: accountId, tags: JSON.stringify(['hot lead', 'plumbing']), note: 'Wants a visit tomorrow morning.' },
       { call_id: calls[2]!.id, account_id: accountId, tags: JSON.stringify(['quote sent']), note: '' },
@@ -359,55 +368,58 @@ const SPEND = [
   { channel: 'Facebook Ads', source: 'facebook', medium: 'paid', campaign: 'retargeting', perDay: 15, clicks: 22 },
 ] as const;
 
-/**
- * One lead per customer (a repeat call within 24 h joins the caller's lead), every third lead won with an amount,
- * and daily ad spend for the paid channels, so the reports show revenue, cost per lead and ROMI.
- */
-async function seedLeadsAndSpend(
-  trx: Db,
-  p: { accountId: string; siteId: string; calls: { id: string; startedAt: Date; visit: Visit }[]; channelIds: Map<string, string>; now: Date },
-) {
-  const open = new Map<string, { id: string; startedAt: Date }>();
-  let n = 0;
-  const ordered = [...p.calls].sort((a, b) => a.startedAt.getTime() - b.startedAt.getTime());
+interface CallRow extends Record<string, unknown> {
+  id: string;
+  caller: string;
+  started_at: Date;
+  session_id: string;
+  visitor_id: string;
+  channel_id: string | null;
+  lead_id: string | null;
+}
+
+/** One lead per customer: a repeat call within 24 h joins the caller's lead (sets the call's lead_id); every third lead is won. */
+function leadsFor(calls: CallRow[], p: { accountId: string; siteId: string; now: Date }): Record<string, unknown>[] {
+  const open = new Map<string, Record<string, unknown> & { id: string; started_at: Date; inquiries: number }>();
+  const leads: Record<string, unknown>[] = [];
+  const ordered = [...calls].sort((a, b) => a.started_at.getTime() - b.started_at.getTime());
   for (const [i, c] of ordered.entries()) {
-    const row = (await trx('calls').select('caller', 'session_id', 'visitor_id', 'channel_id').where({ id: c.id }).first()) as {
-      caller: string;
-      session_id: string;
-      visitor_id: string;
-      channel_id: string | null;
-    };
-    const prev = open.get(row.caller);
-    if (prev && c.startedAt.getTime() - prev.startedAt.getTime() < DAY) {
-      await trx('leads')
-        .where({ id: prev.id })
-        .update({ last_inquiry_at: c.startedAt, inquiries: trx.raw('inquiries + 1') });
-      await trx('calls').where({ id: c.id }).update({ lead_id: prev.id });
+    const prev = open.get(c.caller);
+    if (prev && c.started_at.getTime() - prev.started_at.getTime() < DAY) {
+      prev.last_inquiry_at = c.started_at;
+      prev.inquiries += 1;
+      c.lead_id = prev.id;
       continue;
     }
-    const id = newId();
-    const won = n++ % 3 === 1;
-    await trx('leads').insert({
-      id,
+    const won = leads.length % 3 === 1;
+    const lead = {
+      id: newId(),
       account_id: p.accountId,
       site_id: p.siteId,
-      contact: row.caller,
+      contact: c.caller,
       kind: 'call',
       first_inquiry_id: c.id,
-      started_at: c.startedAt,
-      last_inquiry_at: c.startedAt,
-      channel_id: row.channel_id,
-      session_id: row.session_id,
-      visitor_id: row.visitor_id,
+      started_at: c.started_at,
+      last_inquiry_at: c.started_at,
+      inquiries: 1,
+      channel_id: c.channel_id,
+      session_id: c.session_id,
+      visitor_id: c.visitor_id,
       status: won ? 'won' : 'open',
       amount: won ? [1250, 480, 890, 2300, 650][i % 5] : null,
       currency: won ? 'USD' : null,
-      status_changed_at: won ? new Date(c.startedAt.getTime() + 2 * DAY < p.now.getTime() ? c.startedAt.getTime() + 2 * DAY : p.now.getTime()) : null,
-    });
-    await trx('calls').where({ id: c.id }).update({ lead_id: id });
-    open.set(row.caller, { id, startedAt: c.startedAt });
+      status_changed_at: won ? new Date(Math.min(c.started_at.getTime() + 2 * DAY, p.now.getTime())) : null,
+    };
+    leads.push(lead);
+    open.set(c.caller, lead);
+    c.lead_id = lead.id;
   }
-  const rows = [];
+  return leads;
+}
+
+/** Daily ad spend of the paid channels over the two weeks, in the demo site's currency. */
+function spendRows(p: { accountId: string; siteId: string; channelIds: Map<string, string>; now: Date }): Record<string, unknown>[] {
+  const rows: Record<string, unknown>[] = [];
   for (let day = 13; day >= 0; day--) {
     const date = new Date(p.now.getTime() - day * DAY).toISOString().slice(0, 10);
     for (const s of SPEND)
@@ -428,5 +440,5 @@ async function seedLeadsAndSpend(
         import_format: 'demo',
       });
   }
-  await trx('ad_spend').insert(rows);
+  return rows;
 }

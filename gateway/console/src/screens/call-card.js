@@ -193,11 +193,18 @@ function Deliveries({ call }) {
   />`;
 }
 
-export function AuditLines({ items }) {
+export function AuditLines({ items, link = false }) {
   return html`<ol class="timeline">${items.map(
     (e) => html`<li key=${e.id}><time>${fmtDateTime(e.at)}</time> <strong>${e.actor.label ?? t('audit.system')}</strong> ${tEnum('action', e.action)}
-      ${auditDetail(e)}</li>`,
+      ${auditDetail(e)}${link ? auditTarget(e) : null}</li>`,
   )}</ol>`;
+}
+
+function auditTarget(e) {
+  if (e.targetType === 'call' && e.targetId) return html` · <a href=${`#/calls/${e.targetId}`}>${t('audit.openCall')}</a>`;
+  if (e.targetType === 'site' && e.targetId) return html` · <a href=${`#/sites/${e.targetId}`}>${t('audit.openSite')}</a>`;
+  if (e.targetType && e.targetId) return html` <span class="muted small">(${tEnum('target', e.targetType)} …${e.targetId.slice(-6)})</span>`;
+  return null;
 }
 
 function auditDetail(e) {

@@ -1,7 +1,7 @@
 import { useState } from 'preact/hooks';
 import { api } from '../api.js';
 import { html } from '../html.js';
-import { fmtDateTime, t, tEnum } from '../i18n.js';
+import { fmtDateTime, fmtShortDateTime, t, tEnum } from '../i18n.js';
 import { site } from '../state.js';
 import { ActionButton, Badge, Card, CopyButton, DataTable, Empty, ErrorBox, Field, Loading, Modal, Page, Select, toast, useAsync } from '../ui.js';
 
@@ -101,7 +101,7 @@ function Sinks({ siteId }) {
     { label: t('card.col.sink'), render: (m) => byId.get(m.sinkId)?.name ?? '—' },
     { label: t('card.col.event'), render: (m) => tEnum('trigger', m.payload?.trigger ?? m.topic) },
     { label: t('card.col.status'), render: (m) => html`<${Badge} tone=${tone[m.status]}>${tEnum('delivery', m.status)}</${Badge}>` },
-    { label: t('card.col.when'), render: (m) => fmtDateTime(m.deliveredAt ?? m.createdAt) },
+    { label: t('card.col.when'), render: (m) => html`<span class="nowrap">${fmtShortDateTime(m.deliveredAt ?? m.createdAt)}</span>` },
     { label: t('card.col.error'), render: (m) => (m.lastError ? html`<span class="small break">${m.lastError}</span>` : '—') },
     { label: t('sinks.call'), render: (m) => (m.aggregateId ? html`<a href=${`#/calls/${m.aggregateId}`}>${t('sinks.openCall')}</a>` : '—') },
     {
@@ -132,7 +132,7 @@ function Sinks({ siteId }) {
                 {
                   label: t('card.col.status'),
                   render: (s) =>
-                    html`<${Badge} tone=${s.status === 'active' ? 'ok' : 'bad'}>${tEnum('sinkStatus', s.status)}</${Badge}>${s.disabledReason ? html`<br /><span class="small muted">${s.disabledReason}</span>` : null}`,
+                    html`<${Badge} tone=${s.status === 'active' ? 'ok' : 'bad'}>${tEnum('sinkStatus', s.status)}</${Badge}>${s.disabledReason ? html`<br /><span class="small muted">${s.disabledReason === 'disabled by a user' ? t('sinks.disabledByUser') : s.disabledReason}</span>` : null}`,
                 },
                 {
                   label: t('card.col.action'),

@@ -160,7 +160,7 @@ function InstallCheck({ site }) {
     }
   };
   return html`<form class="inline-form" onSubmit=${run}>
-      <label class="field grow"><span class="field-label">${t('install.url')}</span><input name="url" type="url" required value=${url} onInput=${(e) => setUrl(e.currentTarget.value)} /></label>
+      <label class="field grow"><span class="field-label">${t('install.url')}</span><input name="url" type="url" required placeholder="https://example.com/" value=${url} onInput=${(e) => setUrl(e.currentTarget.value)} /></label>
       <button type="submit" class="btn">${t('install.check')}</button>
     </form>
     <${ErrorBox} error=${err} />
