@@ -43,14 +43,17 @@ async function main(): Promise<void> {
   if (config.demoSeed) {
     const demo = await seedDemo(container.db.knex);
     if (demo.created) container.logger.info({ siteId: demo.siteId, created: demo.created }, 'demo site seeded (widget key "demo")');
-    await seedDemoActivity({
-      db: container.db.knex,
-      storage: await createRecordingStorage(config.recordings.storage),
-      crmSinks: container.services.crmSinks,
-    });
   }
   const address = await container.start();
   printBanner(config, address.port, boot);
+  // The demo's history is written after the banner (a second or two on the embedded database), so start-up is not
+  // slower for it; shutdown waits for it.
+  const demoHistory = config.demoSeed
+    ? createRecordingStorage(config.recordings.storage)
+        .then((storage) => seedDemoActivity({ db: container.db.knex, storage, crmSinks: container.services.crmSinks }))
+        .then((r) => r.calls && container.logger.info({ calls: r.calls }, 'demo history seeded'))
+        .catch((err: unknown) => container.logger.warn({ err }, 'demo history could not be seeded'))
+    : Promise.resolve();
 
   let shuttingDown = false;
   const shutdown = (signal: string): void => {
@@ -63,8 +66,8 @@ async function main(): Promise<void> {
       process.exit(1);
     }, 9_500);
     hard.unref();
-    container
-      .stop()
+    demoHistory
+      .then(() => container.stop())
       .then(() => {
         container.logger.info('stopped');
         process.exit(0);

@@ -2,7 +2,7 @@ import { useState } from 'preact/hooks';
 import { api } from '../api.js';
 import { OutcomeBadge, callDuration, channelName, methodLabel, sourceMedium } from '../call-view.js';
 import { html } from '../html.js';
-import { fmtDateTime, fmtDuration, fmtPercent, fmtShortDateTime, t, tEnum } from '../i18n.js';
+import { fmtDateTime, fmtDuration, fmtPercent, fmtShortDateTime, locale, t, tEnum } from '../i18n.js';
 import { isAdmin, me } from '../state.js';
 import { ActionButton, Badge, Card, DataTable, Empty, ErrorBox, Loading, Page, toast, useAsync } from '../ui.js';
 import { useChannels } from './calls.js';
@@ -71,7 +71,11 @@ function Evidence({ call, onChanged }) {
             html`<span class="score"><span class="score-bar"><span class=${`score-fill w${Math.round(c.score * 10)}`}></span></span>${fmtPercent(c.score)}</span>`,
         },
         { label: t('card.col.session'), render: (c) => (c.sessionId ? html`<code>${c.sessionId.slice(-10)}</code>` : '—') },
-        { label: t('card.col.reason'), render: (c) => c.reason || '—' },
+        // The matcher writes its reasons in English; other languages get the method explained, the original as a tooltip.
+        {
+          label: t('card.col.reason'),
+          render: (c) => (locale.value === 'en' ? c.reason || '—' : html`<span title=${c.reason}>${t(`methodWhy.${c.method}`)}</span>`),
+        },
         {
           label: t('card.col.action'),
           render: (c) =>
