@@ -41,6 +41,7 @@ export function TimeChart({ days, series, label, formatDay, formatValue = (v) =>
       },
       axes: [
         {
+          space: width < 560 ? 70 : 50,
           values: (_u, ticks) => ticks.map((tk) => formatDay(new Date(tk * 1000).toISOString().slice(0, 10))),
           stroke: '#4b5563',
           grid: { stroke: '#eef0f3' },
@@ -83,7 +84,15 @@ export function BarChart({ categories, values, seriesLabel, label, formatValue =
         y: { range: (_u, _min, max) => [0, Math.max(1, max * 1.15)] },
       },
       axes: [
-        { splits: () => xs, values: (_u, ticks) => ticks.map((i) => trim(categories[i] ?? '')), stroke: '#4b5563', grid: { show: false }, gap: 6 },
+        // On a phone the category names are turned so they do not run into each other.
+        {
+          splits: () => xs,
+          values: (_u, ticks) => ticks.map((i) => trim(categories[i] ?? '')),
+          stroke: '#4b5563',
+          grid: { show: false },
+          gap: 6,
+          ...(width < 560 ? { rotate: -35, size: 70 } : {}),
+        },
         { stroke: '#4b5563', grid: { stroke: '#eef0f3' }, size: 64, values: (_u, ticks) => ticks.map(formatValue) },
       ],
       series: [
