@@ -122,6 +122,11 @@ import { createCallbacks } from './features/callbacks/create-callbacks.js';
 import type { CallbackService } from './features/callbacks/callback-service.js';
 import { createEmailTracking } from './features/email-tracking/create-email-tracking.js';
 import type { EmailTracking } from './features/email-tracking/create-email-tracking.js';
+import { createMeFeature } from './features/me/create-me-feature.js';
+import { createAuditFeature } from './features/audit/create-audit-feature.js';
+import { createCallNotesFeature } from './features/call-notes/create-call-notes-feature.js';
+import { createInstallCheckFeature } from './features/sites/create-install-check-feature.js';
+import { createCrmSinkTestFeature } from './features/crm-sinks/crm-sink-test.js';
 import { createReports } from './features/reports/create-reports.js';
 
 export const VERSION = '0.1.0';
@@ -502,6 +507,11 @@ export async function createContainer(config: Config, opts: ContainerOptions = {
       new NumberLeaseController(new NumberHolderService({ db: db.knex, leases, history: new LeaseHistoryReadModel(), pools: stores.pools }), clock),
       new CallController(calls, new BlockedCallerService({ db: db.knex, blocked: blockedCallers, audit: stores.audit, bus: events })),
       new TwilioNumberController(twilioNumbers),
+      ...createMeFeature({ db: db.knex, audit: stores.audit, authenticator: new RequestAuthenticator(auth) }).controllers,
+      ...createAuditFeature({ db: db.knex }).controllers,
+      ...createCallNotesFeature({ db: db.knex, audit: stores.audit }).controllers,
+      ...createInstallCheckFeature({ db: db.knex, allowPrivate: config.installCheckAllowPrivate }).controllers,
+      ...createCrmSinkTestFeature({ db: db.knex, outbox: stores.outbox, audit: stores.audit, wake }).controllers,
       ...createReports({ db: db.knex, config, clock, stores }).controllers,
       ...createPoolAccuracy({ db: db.knex, pools, sites: stores.sites, clock }).controllers,
     ];

@@ -4,6 +4,8 @@ import { ConfigError, loadConfig } from './config.js';
 import type { Config } from './config.js';
 import { seedDemoCredentials } from './demo/demo-credentials.js';
 import { seedDemo } from './demo/demo-seed.js';
+import { seedDemoActivity } from './demo/demo-activity.js';
+import { createRecordingStorage } from './adapters/storage/create-recording-storage.js';
 import type { BootstrapResult } from './features/auth/bootstrap.js';
 
 function printBanner(config: Config, port: number, boot: BootstrapResult | null): void {
@@ -46,6 +48,14 @@ async function main(): Promise<void> {
   }
   const address = await container.start();
   printBanner(config, address.port, boot);
+  // The demo's history is written after the banner (a second or two on the embedded database), so start-up is not
+  // slower for it; shutdown waits for it.
+  const demoHistory = config.demoSeed
+    ? createRecordingStorage(config.recordings.storage)
+        .then((storage) => seedDemoActivity({ db: container.db.knex, storage, crmSinks: container.services.crmSinks }))
+        .then((r) => r.calls && container.logger.info({ calls: r.calls }, 'demo history seeded'))
+        .catch((err: unknown) => container.logger.warn({ err }, 'demo history could not be seeded'))
+    : Promise.resolve();
 
   let shuttingDown = false;
   const shutdown = (signal: string): void => {
@@ -58,8 +68,8 @@ async function main(): Promise<void> {
       process.exit(1);
     }, 9_500);
     hard.unref();
-    container
-      .stop()
+    demoHistory
+      .then(() => container.stop())
       .then(() => {
         container.logger.info('stopped');
         process.exit(0);

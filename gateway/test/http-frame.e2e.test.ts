@@ -121,7 +121,7 @@ describe('console', () => {
     const page = await fetch(`${gw.baseUrl}/console/`);
     expect(page.status).to.equal(200);
     expect(page.headers.get('content-security-policy')).to.match(/default-src 'self'/);
-    expect(await page.text()).to.include('<script type="module" src="console.js">');
+    expect(await page.text()).to.include('<script type="module" src="dist/console.js">');
     const root = await fetch(`${gw.baseUrl}/`, { redirect: 'manual' });
     expect(root.status).to.equal(302);
     expect(root.headers.get('location')).to.equal('/console/');

@@ -127,6 +127,9 @@ export class CallController implements Controller {
             ...(query.status ? { status: query.status } : {}),
             ...(query.caller ? { caller: query.caller } : {}),
             ...(query.firstTime !== undefined ? { firstTime: query.firstTime } : {}),
+            ...(query.campaign ? { campaign: query.campaign } : {}),
+            ...(query.tag ? { tag: query.tag } : {}),
+            ...(query.search ? { callerContains: query.search.replace(/[^0-9]/g, '') } : {}),
             ...(query.leadId ? { leadId: query.leadId } : {}),
             ...(query.cursor ? { before: decodeCursor(query.cursor) } : {}),
           });

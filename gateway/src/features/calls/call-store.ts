@@ -207,6 +207,16 @@ export class PgCallStore {
     if (f.caller) q.where('caller', f.caller);
     if (f.status) q.where('status', f.status);
     if (f.firstTime !== undefined) q.where('first_time_caller', f.firstTime);
+    if (f.campaign) q.whereIn('session_id', db('web_sessions').select('id').where({ account_id: accountId, utm_campaign: f.campaign }));
+    if (f.tag)
+      q.whereIn(
+        'id',
+        db('call_notes')
+          .select('call_id')
+          .where({ account_id: accountId })
+          .whereRaw('tags @> ?::jsonb', [JSON.stringify([f.tag])]),
+      );
+    if (f.callerContains) q.whereLike('caller', `%${f.callerContains}%`);
     if (f.leadId) q.where('lead_id', f.leadId);
     if (f.before) {
       const b = f.before;

@@ -89,6 +89,10 @@ export interface CallListFilter {
   readonly firstTime?: boolean;
   readonly leadId?: string;
   readonly status?: CallStatus;
+  readonly campaign?: string;
+  readonly tag?: string;
+  /** Digits somewhere in the caller's number. */
+  readonly callerContains?: string;
   /** Keyset paging: calls strictly older than this (startedAt, id). */
   readonly before?: { readonly startedAt: Date; readonly id: string };
   readonly limit: number;
