@@ -230,7 +230,7 @@ export class MemoryNumberLeaseStore implements NumberLeaseStore {
     };
   }
 
-  /** Ends the slot's lease; `at` never precedes the lease start. */
+  /** Ends the slot's lease; `at` never precedes the lease start (the history keeps the real end). */
   private close(p: PoolState, slot: Slot, at: number, reason: ReleaseReason): void {
     const lease = slot.lease;
     if (!lease) return;
@@ -238,12 +238,15 @@ export class MemoryNumberLeaseStore implements NumberLeaseStore {
     if (p.bySession.get(lease.sessionId) === slot) p.bySession.delete(lease.sessionId);
     const previous = slot.lastVisitorId;
     if (previous !== null && previous !== lease.visitorId && p.byLastVisitor.get(previous) === slot) p.byLastVisitor.delete(previous);
+    // Free order, as in the SQL and Redis stores: a lapsed or reclaimed lease counts idle from its holder's last
+    // heartbeat (the visitor left then; the hold only kept the number theirs), a release from the release.
+    const idleSince = reason === 'expired' || reason === 'reclaimed' ? lease.lastSeen : releasedAt;
     slot.lease = null;
-    slot.releasedAt = releasedAt;
+    slot.releasedAt = idleSince;
     slot.lastVisitorId = lease.visitorId;
     this.rememberVisitor(p, slot);
     if (slot.leasable && !slot.removed) {
-      p.free.push({ slot, releasedAt });
+      p.free.push({ slot, releasedAt: idleSince });
       p.free.compact(p.slots.size);
     }
     this.writer.closed(slot, lease.id, releasedAt, reason);
