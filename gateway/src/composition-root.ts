@@ -510,7 +510,7 @@ export async function createContainer(config: Config, opts: ContainerOptions = {
       ...createMeFeature({ db: db.knex, audit: stores.audit, authenticator: new RequestAuthenticator(auth) }).controllers,
       ...createAuditFeature({ db: db.knex }).controllers,
       ...createCallNotesFeature({ db: db.knex, audit: stores.audit }).controllers,
-      ...createInstallCheckFeature({ db: db.knex, allowPrivate: config.installCheckAllowPrivate }).controllers,
+      ...createInstallCheckFeature({ db: db.knex, outbound }).controllers,
       ...createCrmSinkTestFeature({ db: db.knex, outbox: stores.outbox, audit: stores.audit, wake }).controllers,
       ...createReports({ db: db.knex, config, clock, stores }).controllers,
       ...createPoolAccuracy({ db: db.knex, pools, sites: stores.sites, clock }).controllers,

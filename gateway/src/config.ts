@@ -79,7 +79,6 @@ export const envSchema = {
       description: 'Widget session starts allowed per client IP per minute (in-memory token bucket per process; 0 = no limit)',
     },
     DEMO_SEED: { type: 'string', enum: ['true', 'false'], description: 'Create the demo site at start (default: true unless NODE_ENV=production)' },
-    INSTALL_CHECK_ALLOW_PRIVATE: { type: 'string', enum: ['true', 'false'] },
     TWILIO_ACCOUNT_SID: { type: 'string', pattern: '^AC[0-9A-Za-z]{32}$', description: 'a Twilio Account SID (AC + 32 characters)' },
     TWILIO_VOICE_FALLBACK_URL: {
       type: 'string',
@@ -164,8 +163,6 @@ export interface Config {
   readonly leaseHistoryFlushMs: number;
   readonly dniSessionsPerMinute: number;
   readonly demoSeed: boolean;
-  /** "Check installation" may fetch pages on private addresses (an intranet site); off by default (SSRF). */
-  readonly installCheckAllowPrivate: boolean;
   readonly redis: { readonly url: string; readonly keyPrefix: string } | null;
   readonly log: { readonly level: LogLevel; readonly pretty: boolean };
   readonly encryptionKey: Buffer;
@@ -386,7 +383,6 @@ export function loadConfig(env: Env = process.env, cwd = process.cwd()): Config 
     leaseHistoryFlushMs: int('LEASE_HISTORY_FLUSH_MS', 500),
     dniSessionsPerMinute: int('DNI_SESSIONS_PER_MINUTE', 120),
     demoSeed: str('DEMO_SEED') === undefined ? nodeEnv !== 'production' : str('DEMO_SEED') === 'true',
-    installCheckAllowPrivate: str('INSTALL_CHECK_ALLOW_PRIVATE') === 'true',
     redis: redisUrl ? { url: redisUrl, keyPrefix: str('REDIS_KEY_PREFIX') ?? 'ct:' } : null,
     log: { level: (str('LOG_LEVEL') ?? 'info') as LogLevel, pretty: false },
     encryptionKey,

@@ -19,7 +19,6 @@ export function createTestConfig(overrides: Overrides = {}): Config {
     leaseHistoryFlushMs: 200,
     dniSessionsPerMinute: 0,
     demoSeed: false,
-    installCheckAllowPrivate: true,
     redis: null,
     log: { level: 'silent', pretty: false },
     encryptionKey: randomBytes(32),

@@ -7,6 +7,7 @@ import { useTestDatabase } from '../../../test/helpers/db.js';
 import { startTestGateway } from '../../../test/helpers/gateway.js';
 import type { TestGateway } from '../../../test/helpers/gateway.js';
 import type { Principal } from '../../http/principal.js';
+import { createOutboundGuard } from '../../adapters/http/outbound-guard.js';
 import { InstallCheckService } from '../sites/install-check-service.js';
 import { resetOwnerPassword } from '../users/owner-reset.js';
 
@@ -132,8 +133,8 @@ describe('console APIs', () => {
     expect(await (await gw.api(`/v1/sites/${siteId}/install-check`, { method: 'POST', json: { url: pageUrl } })).json()).to.deep.include({
       tagFound: false,
     });
-    // Without the setting, private addresses are refused before any request is made.
-    const strict = new InstallCheckService({ db: t.db.knex, allowPrivate: false });
+    // Without OUTBOUND_ALLOWED_NETWORKS, private addresses are refused before any request is made.
+    const strict = new InstallCheckService({ db: t.db.knex, outbound: createOutboundGuard({ allowedNetworks: [] }) });
     const owner: Principal = { accountId: gw.accountId, role: 'owner', userId: null, apiKeyId: null, via: 'api_key' };
     const err = await strict.check(owner, siteId, pageUrl).then(
       () => null,

@@ -44,7 +44,7 @@ export class InstallCheckController implements Controller {
           path: '/v1/sites/{siteId}/install-check',
           operationId: 'checkSiteInstallation',
           summary: 'Load a page of the site from the server and say whether the widget tag is there and would answer',
-          description: 'Private, loopback and link-local addresses are refused (400) unless INSTALL_CHECK_ALLOW_PRIVATE=true.',
+          description: 'Private, loopback and link-local addresses are refused (400) unless OUTBOUND_ALLOWED_NETWORKS allows them.',
           tags: ['sites'],
           auth: ADMINS,
           params: paramsSchema,

@@ -1,6 +1,6 @@
 import type { Db } from '../../adapters/db/knex.js';
-import { UnsafeUrlError, safeFetch } from '../../adapters/http/safe-fetch.js';
-import type { SafeFetchResult } from '../../adapters/http/safe-fetch.js';
+import { OutboundRefusedError, refusalOf } from '../../adapters/http/outbound-guard.js';
+import type { OutboundGuard } from '../../adapters/http/outbound-guard.js';
 import { BadDataError, NotFoundError } from '../../errors/app-error.js';
 import type { Principal } from '../../http/principal.js';
 import { originAllowed } from '../dni/dni-session-service.js';
@@ -31,20 +31,58 @@ export function findWidgetTag(html: string): { found: boolean; key: string | nul
   return { found: false, key: null };
 }
 
-/** Loads a site's page from the server (SSRF-safe) and tells whether the widget tag is on it and would answer. */
+const TIMEOUT_MS = 5_000;
+const MAX_BYTES = 1_000_000;
+
+interface Page {
+  readonly status: number;
+  readonly url: string;
+  readonly body: string;
+}
+
+/** Reads at most `max` bytes of a body: a page is searched for one tag, never kept. */
+async function readCapped(res: Response, max: number): Promise<string> {
+  if (!res.body) return '';
+  const chunks: Uint8Array[] = [];
+  let size = 0;
+  for await (const chunk of res.body as unknown as AsyncIterable<Uint8Array>) {
+    chunks.push(chunk);
+    size += chunk.length;
+    if (size >= max) break;
+  }
+  return Buffer.concat(chunks).subarray(0, max).toString('utf8');
+}
+
+/**
+ * Loads a site's page from the server and tells whether the widget tag is on it and would answer. The request goes
+ * through the outbound guard (resolved address checked, every redirect hop checked again), so a user cannot make the
+ * gateway fetch its own network unless OUTBOUND_ALLOWED_NETWORKS allows it.
+ */
 export class InstallCheckService {
-  constructor(private readonly deps: { db: Db; allowPrivate: boolean; fetch?: typeof safeFetch }) {}
+  constructor(private readonly deps: { db: Db; outbound: Pick<OutboundGuard, 'checkResolved' | 'fetch'> }) {}
+
+  private async load(raw: string): Promise<Page> {
+    const url = new URL(raw);
+    if (url.username || url.password) throw new OutboundRefusedError('Addresses with credentials are not fetched');
+    await this.deps.outbound.checkResolved(url);
+    const res = await this.deps.outbound.fetch(url, {
+      headers: { 'user-agent': 'CallTrack-InstallCheck/1.0', accept: 'text/html,*/*;q=0.5' },
+      signal: AbortSignal.timeout(TIMEOUT_MS),
+    });
+    return { status: res.status, url: res.url || url.href, body: await readCapped(res, MAX_BYTES) };
+  }
 
   async check(actor: Principal, siteId: string, url: string): Promise<InstallCheck> {
     const site = (await this.deps.db('sites').select('public_key', 'domains').where({ id: siteId, account_id: actor.accountId }).first()) as
       | { public_key: string; domains: string[] }
       | undefined;
     if (!site) throw new NotFoundError(`Site ${siteId} not found`);
-    let page: SafeFetchResult;
+    let page: Page;
     try {
-      page = await (this.deps.fetch ?? safeFetch)(url, { allowPrivate: this.deps.allowPrivate });
+      page = await this.load(url);
     } catch (err) {
-      if (err instanceof UnsafeUrlError) throw new BadDataError(err.message, [{ path: 'body/url', message: err.message }]);
+      const refused = err instanceof OutboundRefusedError ? err : refusalOf(err);
+      if (refused) throw new BadDataError(refused.message, [{ path: 'body/url', message: refused.message }]);
       return {
         url,
         reachable: false,
