@@ -74,9 +74,14 @@ function SiteForm({ site, onSaved }) {
       timezone: f.get('timezone'),
       defaultForwardTo: f.get('defaultForwardTo') || null,
     };
-    // Market and money settings exist on gateways that have them; send only what the site already carries.
-    for (const k of ['currency', 'country', 'locale']) if (k in site && f.get(k)) body[k] = f.get(k);
-    if (site.settings && 'currency' in site.settings && f.get('currency')) body.settings = { currency: f.get('currency') };
+    // Market, language and lead settings live in the site's settings; PATCH merges them.
+    body.settings = {
+      currency: String(f.get('currency')).toUpperCase(),
+      country: String(f.get('country') || '').toUpperCase() || null,
+      locale: f.get('locale'),
+      leadWindowHours: Number(f.get('leadWindowHours')),
+      targetCallMinTalkSeconds: Number(f.get('targetCallMinTalkSeconds')),
+    };
     setErr(null);
     try {
       await api(`/v1/sites/${site.id}`, { method: 'PATCH', body });
@@ -86,16 +91,18 @@ function SiteForm({ site, onSaved }) {
       setErr(x);
     }
   };
-  const currency = site.currency ?? site.settings?.currency;
+  const st = site.settings ?? {};
   return html`<form class="form-grid" onSubmit=${save}>
     <${Field} label=${t('sites.name')}><input name="name" required value=${site.name} /></${Field}>
     <${Field} label=${t('sites.timezone')}><input name="timezone" required value=${site.timezone} /></${Field}>
     <${Field} label=${t('sites.domains')} hint=${t('sites.domainsHint')} className="span-2"><textarea name="domains" rows="2">${site.domains.join('\n')}</textarea></${Field}>
     <${Field} label=${t('sites.canonical')} hint=${t('sites.canonicalHint')} className="span-2"><textarea name="canonicalNumbers" rows="2">${site.canonicalNumbers.join('\n')}</textarea></${Field}>
     <${Field} label=${t('sites.forward')}><input name="defaultForwardTo" value=${site.defaultForwardTo ?? ''} placeholder="+14155550199" /></${Field}>
-    ${currency !== undefined ? html`<${Field} label=${t('sites.currency')}><input name="currency" value=${currency} pattern="[A-Z]{3}" maxlength="3" /></${Field}>` : null}
-    ${'country' in site ? html`<${Field} label=${t('sites.country')}><input name="country" value=${site.country ?? ''} pattern="[A-Z]{2}" maxlength="2" /></${Field}>` : null}
-    ${'locale' in site ? html`<${Field} label=${t('sites.language')}><select name="locale">${['en', 'ru'].map((l) => html`<option value=${l} selected=${site.locale === l}>${t(`lang.${l}`)}</option>`)}</select></${Field}>` : null}
+    <${Field} label=${t('sites.currency')}><input name="currency" required value=${st.currency ?? 'USD'} pattern="[A-Za-z]{3}" maxlength="3" /></${Field}>
+    <${Field} label=${t('sites.country')} hint=${t('sites.countryHint')}><input name="country" value=${st.country ?? ''} pattern="[A-Za-z]{2}" maxlength="2" placeholder="RU" /></${Field}>
+    <${Field} label=${t('sites.language')} hint=${t('sites.languageHint')}><select name="locale">${['en', 'ru'].map((l) => html`<option value=${l} selected=${(st.locale ?? 'en') === l}>${t(`lang.${l}`)}</option>`)}</select></${Field}>
+    <${Field} label=${t('sites.leadWindow')} hint=${t('sites.leadWindowHint')}><input name="leadWindowHours" type="number" min="0" max="8760" required value=${st.leadWindowHours ?? 24} /></${Field}>
+    <${Field} label=${t('sites.targetCall')}><input name="targetCallMinTalkSeconds" type="number" min="0" max="3600" required value=${st.targetCallMinTalkSeconds ?? 30} /></${Field}>
     <div class="span-2"><${ErrorBox} error=${err} /><button type="submit" class="btn btn-primary">${t('action.save')}</button></div>
   </form>`;
 }
