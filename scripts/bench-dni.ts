@@ -66,7 +66,18 @@ const embeddedDir = mkdtempSync(path.join(tmpdir(), 'bench-dni-'));
 let scratchCreated = false;
 
 const rid = (): string => randomBytes(9).toString('base64url');
-const sessionOf = (n: number): string => `bench${String(n).padStart(6, '0')}`;
+/**
+ * Page two's live sessions per gateway's site: ids as that gateway minted them (it refuses ids it did not mint). Keyed
+ * by the site object, since both gateways are loaded with the same site and pool ids.
+ */
+const liveSessions = new WeakMap<BenchSite, { visitor: string; session: string }[]>();
+const sessionIdOf = (body: string): string | undefined => {
+  try {
+    return (JSON.parse(body) as { session?: string }).session;
+  } catch {
+    return undefined;
+  }
+};
 
 function requestsFor(w: Workload, site: BenchSite): BenchRequest[] {
   const start = (extra: Record<string, string>) =>
@@ -77,13 +88,9 @@ function requestsFor(w: Workload, site: BenchSite): BenchRequest[] {
       {
         path: '/v1/dni/sessions',
         setupRequest: (req) => {
-          const n = Math.floor(Math.random() * PAGE2_SESSIONS);
-          const body = JSON.stringify({
-            site: site.siteKey,
-            visitor: `v${sessionOf(n)}`,
-            session: sessionOf(n),
-            url: `https://www.example.com/p/${rid()}`,
-          });
+          const live = liveSessions.get(site) ?? [];
+          const one = live[Math.floor(Math.random() * live.length)];
+          const body = JSON.stringify({ site: site.siteKey, ...(one ?? {}), url: `https://www.example.com/p/${rid()}` });
           return { ...req, body };
         },
       },
@@ -91,9 +98,10 @@ function requestsFor(w: Workload, site: BenchSite): BenchRequest[] {
   return [
     {
       path: '/v1/dni/sessions',
-      setupRequest: (req, ctx) => {
-        ctx.sid = `s${rid()}`;
-        return { ...req, body: start({ session: ctx.sid as string, visitor: `v${rid()}` }) };
+      setupRequest: (req) => ({ ...req, body: start({ visitor: `v${rid()}` }) }),
+      // The session to leave is the one the gateway minted for this start.
+      onResponse: (_status, body, ctx) => {
+        ctx.sid = sessionIdOf(body);
       },
     },
     { setupRequest: (req, ctx) => ({ ...req, path: `/v1/dni/sessions/${ctx.sid as string}/leave`, body: JSON.stringify({ site: site.siteKey }) }) },
@@ -138,20 +146,24 @@ const diff = (after: Map<string, number>, before: Map<string, number>): string =
 
 /** Page two needs live sessions: each one's first visit, 50 at a time. */
 async function firstVisits(base: string, site: BenchSite): Promise<void> {
+  const live: { visitor: string; session: string }[] = [];
   let next = 0;
   const worker = async (): Promise<void> => {
     for (let n = next++; n < PAGE2_SESSIONS; n = next++) {
-      const body = JSON.stringify({ site: site.siteKey, visitor: `v${sessionOf(n)}`, session: sessionOf(n), url: LANDING });
+      const visitor = `vbench${String(n).padStart(6, '0')}`;
       const res = await fetch(`${base}/v1/dni/sessions`, {
         method: 'POST',
         headers: { 'content-type': 'text/plain', 'user-agent': 'Mozilla/5.0 Chrome/131' },
-        body,
+        body: JSON.stringify({ site: site.siteKey, visitor, url: LANDING }),
       });
       if (!res.ok) throw new Error(`first visit answered ${res.status}`);
-      await res.arrayBuffer();
+      const session = sessionIdOf(await res.text());
+      if (!session) throw new Error('first visit answered without a session id');
+      live.push({ visitor, session });
     }
   };
   await Promise.all(Array.from({ length: CONNECTIONS }, worker));
+  liveSessions.set(site, live);
 }
 
 async function main(): Promise<void> {

@@ -17,6 +17,8 @@ export interface BenchRequest {
   method?: string;
   path?: string;
   setupRequest?: (req: Record<string, unknown>, context: Record<string, unknown>) => Record<string, unknown>;
+  /** Reads the answer into the connection's `context` (autocannon passes the body as a string). */
+  onResponse?: (status: number, body: string, context: Record<string, unknown>) => void;
 }
 
 type Autocannon = (opts: Record<string, unknown>) => Promise<AutocannonResult>;
