@@ -157,7 +157,9 @@ function widgetApi(mode: 'sql' | 'redis'): void {
     const b = await start({ url: `${SITE}/` });
     expect(a.session).to.match(/^[0-9A-Z]{26}[A-Za-z0-9_-]{16}$/);
     // Ids minted in one millisecond share their time part; the next ULID of a's is no session of anybody's.
-    const counted = `${a.session.slice(0, 25)}${String.fromCharCode(a.session.charCodeAt(25) + 1)}`;
+    const ulidDigits = '0123456789ABCDEFGHJKMNPQRSTVWXYZ';
+    const nextDigit = ulidDigits[(ulidDigits.indexOf(a.session[25]!) + 1) % ulidDigits.length]!;
+    const counted = `${a.session.slice(0, 25)}${nextDigit}`;
     for (const id of [counted, a.session.slice(0, 26), `${a.session.slice(0, 26)}${'A'.repeat(16)}`, 'aaaaaaaaaaaaaaaa']) {
       const res = await post(`/v1/dni/sessions/${id}/leave`, { site: 'demo' });
       expect(res.status, id).to.equal(404);
