@@ -58,6 +58,18 @@ export class EmailController implements Controller {
   constructor(intake: EmailIntake, cfg: MailConfig, deps: { db: DbOrTrx; clock: Clock }) {
     const nowS = () => Math.floor(deps.clock.nowMs() / 1000);
     const ok = (r: Awaited<ReturnType<EmailIntake['receive']>>) => ({ status: 200, body: { ...r } });
+    // Both Mailgun routes (parsed fields or raw MIME) carry the same form and signature.
+    const mailgun = async ({ req }: { req: Request }) => {
+      if (!cfg.mailgunSigningKey) throw new ServiceUnavailableError('MAILGUN_SIGNING_KEY is not set');
+      const raw = await readBody(req, cfg.maxBytes);
+      const parts = await parseForm(raw, String(req.headers['content-type'] ?? ''), cfg.maxBytes);
+      verifyMailgun(cfg.mailgunSigningKey, parts.fields, nowS());
+      // Mailgun: "cache the token and refuse a second use" (a replayed request carries the same one).
+      if (!(await claimSignature(deps.db, `mailgun:${parts.fields.token}`, deps.clock.now()))) {
+        return { status: 200, body: { status: 'duplicate' as const } };
+      }
+      return ok(await intake.receive(await fromMailgun(parts)));
+    };
     this.routes = [
       route(
         {
@@ -69,17 +81,7 @@ export class EmailController implements Controller {
           auth: 'public',
           responses,
         },
-        async ({ req }) => {
-          if (!cfg.mailgunSigningKey) throw new ServiceUnavailableError('MAILGUN_SIGNING_KEY is not set');
-          const raw = await readBody(req, cfg.maxBytes);
-          const parts = await parseForm(raw, String(req.headers['content-type'] ?? ''), cfg.maxBytes);
-          verifyMailgun(cfg.mailgunSigningKey, parts.fields, nowS());
-          // Mailgun: "cache the token and refuse a second use" (a replayed request carries the same one).
-          if (!(await claimSignature(deps.db, `mailgun:${parts.fields.token}`, deps.clock.now()))) {
-            return { status: 200, body: { status: 'duplicate' as const } };
-          }
-          return ok(await intake.receive(await fromMailgun(parts)));
-        },
+        mailgun,
       ),
       route(
         {
@@ -91,17 +93,7 @@ export class EmailController implements Controller {
           auth: 'public',
           responses,
         },
-        async ({ req }) => {
-          if (!cfg.mailgunSigningKey) throw new ServiceUnavailableError('MAILGUN_SIGNING_KEY is not set');
-          const raw = await readBody(req, cfg.maxBytes);
-          const parts = await parseForm(raw, String(req.headers['content-type'] ?? ''), cfg.maxBytes);
-          verifyMailgun(cfg.mailgunSigningKey, parts.fields, nowS());
-          // Mailgun: "cache the token and refuse a second use" (a replayed request carries the same one).
-          if (!(await claimSignature(deps.db, `mailgun:${parts.fields.token}`, deps.clock.now()))) {
-            return { status: 200, body: { status: 'duplicate' as const } };
-          }
-          return ok(await intake.receive(await fromMailgun(parts)));
-        },
+        mailgun,
       ),
       route(
         {
