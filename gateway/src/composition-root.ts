@@ -249,7 +249,7 @@ export async function createContainer(config: Config, opts: ContainerOptions = {
       wake,
       recordingLink: ({ accountId, recordingId }) => recordings.signedUrl(accountId, recordingId),
     });
-    const inquiries = createInquiries({ config, db: db.knex, stores, clock, logger: logger.child({ component: 'inquiries' }), wake });
+    const inquiries = createInquiries({ config, db: db.knex, stores, clock, logger: logger.child({ component: 'inquiries' }), wake, outbound });
     const callbacks = createCallbacks({
       config,
       db: db.knex,

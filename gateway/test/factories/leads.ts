@@ -1,3 +1,4 @@
+import { createOutboundGuard } from '../../src/adapters/http/outbound-guard.js';
 import type { Lead } from '../../src/features/leads/lead-types.js';
 
 /** A finished, attributed call as the delivery handler reads it (values from the fixtures' example call). */
@@ -39,4 +40,6 @@ export function aLead(overrides: Partial<Lead> = {}): Lead {
 
 export const REC = 'https://gw.example.com/rec/7f3c2a.mp3';
 
-export const ctx = (deliveryId = 'msg_1') => ({ signal: new AbortController().signal, deliveryId });
+/** The outbound guard as the gateway builds it, with the loopback stand-ins allowed (as the test config does). */
+export const testOutbound = createOutboundGuard({ allowedNetworks: ['127.0.0.0/8', '::1/128'] });
+export const ctx = (deliveryId = 'msg_1') => ({ signal: new AbortController().signal, deliveryId, fetch: testOutbound.fetch });

@@ -18,6 +18,7 @@ import { SecretBox } from '../../src/shared/secret-box.js';
 import { PgCustomerLeadStore } from '../../src/features/leads/customer-lead-store.js';
 import { LeadAssigner } from '../../src/features/leads/lead-assigner.js';
 import { aCaller, anAttributedCall, endCall } from '../factories/calls.js';
+import { testOutbound } from '../factories/leads.js';
 import { startBitrix24StandIn } from './bitrix24-stand-in.js';
 import { seededRandom, waitUntil } from './http-stand-in.js';
 import type { Fault } from './http-stand-in.js';
@@ -112,6 +113,7 @@ export async function runLeadFaultScenario(
           leads: new PgCrmLeadStore(),
           readModel: new LeadReadModel(async ({ callId }) => `https://gw.example.com/v1/calls/${callId}/recording`),
           factory: new FastFactory({ clock: systemClock, timeoutMs: 250 }),
+          fetch: testOutbound.fetch,
           box,
           clock: systemClock,
           logger,

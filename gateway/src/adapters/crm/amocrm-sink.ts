@@ -26,6 +26,30 @@ interface UnsortedAnswer {
 
 const unix = (d: Date): number => Math.floor(d.getTime() / 1000);
 
+/** amoCRM's tracking-data fields (UTM_*, GCLID, YCLID) from what is known of the visit; empty ones left out. */
+export function amoTrackingFields(a: {
+  readonly source: string | null;
+  readonly medium: string | null;
+  readonly campaign: string | null;
+  readonly content: string | null;
+  readonly keyword: string | null;
+  readonly referrer: string | null;
+  readonly clickIds: Readonly<Record<string, string | undefined>>;
+}): { field_code: string; values: { value: string }[] }[] {
+  return Object.entries({
+    UTM_SOURCE: a.source,
+    UTM_MEDIUM: a.medium,
+    UTM_CAMPAIGN: a.campaign,
+    UTM_CONTENT: a.content,
+    UTM_TERM: a.keyword,
+    UTM_REFERRER: a.referrer,
+    GCLID: a.clickIds['gclid'],
+    YCLID: a.clickIds['yclid'],
+  })
+    .filter((e): e is [string, string] => Boolean(e[1]))
+    .map(([field_code, value]) => ({ field_code, values: [{ value }] }));
+}
+
 export class AmoCrmSink implements LeadSink {
   constructor(private readonly cfg: AmoCrmConfig) {}
 
@@ -53,18 +77,7 @@ export class AmoCrmSink implements LeadSink {
 
   unsorted(lead: Lead): Record<string, unknown> {
     const a = lead.attribution;
-    const tracking = Object.entries({
-      UTM_SOURCE: a.source,
-      UTM_MEDIUM: a.medium,
-      UTM_CAMPAIGN: a.campaign,
-      UTM_CONTENT: a.content,
-      UTM_TERM: a.keyword,
-      UTM_REFERRER: a.referrer,
-      GCLID: a.clickIds.gclid,
-      YCLID: a.clickIds.yclid,
-    })
-      .filter(([, v]) => v)
-      .map(([field_code, value]) => ({ field_code, values: [{ value }] }));
+    const tracking = amoTrackingFields(a);
     return {
       source_name: this.cfg.sourceName ?? amoSourceName(lead),
       source_uid: AMO_SOURCE_UID,

@@ -37,7 +37,8 @@ const str = (v: unknown): string | null => (typeof v === 'string' && v !== '' ? 
  * outbound events carry only the entity id, so the status and amount are fetched.
  */
 export class Bitrix24EntityReader {
-  constructor(private readonly deps: { timeoutMs: number }) {}
+  /** `fetch` is the outbound guard's: the webhook URL is a tenant's. */
+  constructor(private readonly deps: { timeoutMs: number; fetch: typeof fetch }) {}
 
   async get(webhookUrl: string, entity: 'lead' | 'deal', id: string): Promise<Bitrix24Entity | null> {
     const method = entity === 'lead' ? 'crm.lead.get' : 'crm.deal.get';
@@ -50,6 +51,7 @@ export class Bitrix24EntityReader {
         body: JSON.stringify({ id }),
         timeoutMs: this.deps.timeoutMs,
         signal: new AbortController().signal,
+        fetch: this.deps.fetch,
       });
     } catch (err) {
       throw new ProviderError(`Bitrix24 ${method} at ${redact(url)} failed: ${(err as Error).message}`);

@@ -28,14 +28,14 @@ export async function crmRequest(
     body?: string;
     timeoutMs: number;
     signal: AbortSignal;
-    /** The outbound guard's fetch (private addresses refused); the platform's fetch when absent (unit tests). */
-    fetch?: OutboundFetch | undefined;
+    /** The outbound guard's fetch (private addresses refused): required, so no CRM request can skip the guard. */
+    fetch: OutboundFetch;
   },
 ): Promise<HttpAnswer> {
   const timeout = AbortSignal.timeout(init.timeoutMs);
   const signal = AbortSignal.any([timeout, init.signal]);
   try {
-    const res = await (init.fetch ?? fetch)(url, {
+    const res = await init.fetch(url, {
       method: init.method,
       headers: init.headers,
       ...(init.body === undefined ? {} : { body: init.body }),

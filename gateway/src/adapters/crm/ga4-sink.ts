@@ -66,6 +66,7 @@ export class Ga4Sink implements LeadSink {
       body: JSON.stringify(body),
       timeoutMs: this.cfg.timeoutMs,
       signal: ctx.signal,
+      fetch: ctx.fetch,
     });
     // GA4 answers 2xx without a body whether or not it accepted the event (validation lives at /debug/mp/collect).
     if (a.status < 200 || a.status > 299) {

@@ -23,6 +23,15 @@ describe('GenericWebhookSink against a Standard Webhooks receiver', () => {
   });
   after(() => hook.close());
 
+  it('sends through the outbound guard: a metadata or private address is refused before any request', async () => {
+    for (const url of ['http://169.254.169.254/latest/meta-data/', 'http://10.1.2.3/hook']) {
+      const sink = new GenericWebhookSink({ url, secret: SECRET, timeoutMs: 300 }, new ManualClock(0));
+      const err = (await sink.deliver(aLead(), null, ctx()).catch((e: unknown) => e)) as Error;
+      expect(err, url).to.be.instanceOf(Error);
+      expect(String(err.message), url).to.match(/private, loopback or reserved|Refusing/);
+    }
+  });
+
   it('sends the documented headers and a body shaped like the published sample, signed so a receiver verifies it', async () => {
     status = 200;
     // The sample's webhook-timestamp is 2025-11-20T11:07:45Z although its body says 2026: use the header's instant.

@@ -69,6 +69,36 @@ export function webhookEvent(lead: Lead, now: Date): { type: string; timestamp: 
 }
 
 /**
+ * POSTs one event signed per Standard Webhooks (`webhook-id` is the delivery id, stable across retries). 2xx is
+ * success; 410 disables the endpoint; anything else is a failure the outbox retries or gives up on.
+ */
+export async function postSignedEvent(
+  cfg: { readonly url: string; readonly secret: string; readonly timeoutMs: number },
+  event: unknown,
+  now: Date,
+  ctx: LeadDeliveryContext,
+): Promise<void> {
+  const body = JSON.stringify(event);
+  const timestamp = Math.floor(now.getTime() / 1000);
+  const a = await crmRequest(cfg.url, {
+    method: 'POST',
+    headers: {
+      'content-type': 'application/json',
+      'user-agent': 'calltrack-gateway',
+      'webhook-id': ctx.deliveryId,
+      'webhook-timestamp': String(timestamp),
+      'webhook-signature': signWebhook(cfg.secret, ctx.deliveryId, timestamp, body),
+    },
+    body,
+    timeoutMs: cfg.timeoutMs,
+    signal: ctx.signal,
+    fetch: ctx.fetch,
+  });
+  if (a.status === 410) throw new SinkGoneError('The webhook endpoint answered 410 Gone');
+  if (a.status < 200 || a.status > 299) throw httpFailure('The webhook endpoint', a);
+}
+
+/**
  * A generic HTTPS endpoint signed per Standard Webhooks. The receiver dedupes on `webhook-id`, which stays the same
  * for every retry of one event; 2xx is success, 410 disables the endpoint, 408/429/5xx and timeouts are retried.
  */
@@ -80,24 +110,7 @@ export class GenericWebhookSink implements LeadSink {
 
   async deliver(lead: Lead, previous: CrmLeadRecord | null, ctx: LeadDeliveryContext): Promise<DeliveryResult> {
     const now = this.clock.now();
-    const body = JSON.stringify(webhookEvent(lead, now));
-    const timestamp = Math.floor(now.getTime() / 1000);
-    const a = await crmRequest(this.cfg.url, {
-      method: 'POST',
-      headers: {
-        'content-type': 'application/json',
-        'user-agent': 'calltrack-gateway',
-        'webhook-id': ctx.deliveryId,
-        'webhook-timestamp': String(timestamp),
-        'webhook-signature': signWebhook(this.cfg.secret, ctx.deliveryId, timestamp, body),
-      },
-      body,
-      timeoutMs: this.cfg.timeoutMs,
-      signal: ctx.signal,
-      fetch: ctx.fetch,
-    });
-    if (a.status === 410) throw new SinkGoneError('The webhook endpoint answered 410 Gone');
-    if (a.status < 200 || a.status > 299) throw httpFailure('The webhook endpoint', a);
+    await postSignedEvent(this.cfg, webhookEvent(lead, now), now, ctx);
     // The receiver's record is the lead's: named by its first call, whichever call this event is about.
     return { externalRecordId: previous?.externalRecordId ?? lead.lead?.firstCallId ?? lead.callId };
   }

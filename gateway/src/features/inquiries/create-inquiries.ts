@@ -1,3 +1,4 @@
+import type { OutboundGuard } from '../../adapters/http/outbound-guard.js';
 import type { RequestHandler } from 'express';
 import type { Knex } from 'knex';
 import type { Config } from '../../config.js';
@@ -41,6 +42,8 @@ export function createInquiries(deps: {
   clock: Clock;
   logger: Logger;
   wake: () => void;
+  /** Every CRM request goes through it (no private or metadata addresses). */
+  outbound: OutboundGuard;
 }): Inquiries {
   const { db, clock } = deps;
   const box = new SecretBox(deps.config.encryptionKey);
@@ -81,6 +84,7 @@ export function createInquiries(deps: {
         box,
         clock,
         timeoutMs: deps.config.leads.requestTimeoutMs,
+        fetch: deps.outbound.fetch,
       }),
   };
 }

@@ -31,6 +31,8 @@ export class InquiryAwareLeadHandler implements OutboxHandler {
       box: SecretBox;
       clock: Clock;
       timeoutMs: number;
+      /** The outbound guard's fetch. */
+      fetch: typeof fetch;
     },
   ) {
     this.topic = calls.topic;
@@ -58,7 +60,7 @@ export class InquiryAwareLeadHandler implements OutboxHandler {
     // This inquiry's own record (a retry after a lost answer), else the record the lead got from a call or inquiry.
     const own = await this.deps.records.get(db, msg.accountId, sink.id, view.inquiry.id);
     const ofLead = !own && view.lead ? await this.deps.records.getForLead(db, msg.accountId, sink.id, view.lead.id) : null;
-    const result = await adapter.deliverInquiry(view, own ?? ofLead, { signal: ctx.signal, deliveryId: `msg_${msg.id}` });
+    const result = await adapter.deliverInquiry(view, own ?? ofLead, { signal: ctx.signal, deliveryId: `msg_${msg.id}`, fetch: this.deps.fetch });
     await this.deps.records.save(
       db,
       {

@@ -91,7 +91,7 @@ export function createLeadDelivery(deps: {
     customerLeads,
     conversions: new PgConversionStore(),
     sites: deps.stores.sites,
-    bitrix24: new Bitrix24EntityReader({ timeoutMs: config.leads.requestTimeoutMs }),
+    bitrix24: new Bitrix24EntityReader({ timeoutMs: config.leads.requestTimeoutMs, fetch: outbound.fetch }),
     box,
     clock,
   });

@@ -41,7 +41,7 @@ export class LeadDeliveryHandler implements OutboxHandler {
       clock: Clock;
       logger: Logger;
       /** The outbound guard's fetch: no request to a CRM reaches a private or metadata address. */
-      fetch?: typeof fetch;
+      fetch: typeof fetch;
     },
     readonly policy: RetryPolicy,
   ) {}

@@ -84,7 +84,7 @@ export interface LeadDeliveryContext {
   /** Stable across retries of one event: the receiver's idempotency key. */
   readonly deliveryId: string;
   /** Every request to the CRM goes through it (the outbound guard: no private or metadata addresses). */
-  readonly fetch?: typeof fetch | undefined;
+  readonly fetch: typeof fetch;
 }
 
 /** One CRM (or webhook endpoint) that takes leads. Implementations live in `adapters/crm/`. */

@@ -8,7 +8,7 @@ import { useTestDatabase } from '../../../test/helpers/db.js';
 import { seededRandom, startStandIn, waitUntil } from '../../../test/stand-ins/http-stand-in.js';
 import type { Fault, StandIn } from '../../../test/stand-ins/http-stand-in.js';
 import type { Lead } from '../leads/lead-types.js';
-import { aLead } from '../../../test/factories/leads.js';
+import { aLead, testOutbound } from '../../../test/factories/leads.js';
 import type { OutboxHandler } from './outbox-handler.js';
 import { PgOutboxStore } from './outbox-store.js';
 import { OutboxWorker } from './outbox-worker.js';
@@ -83,7 +83,11 @@ describe('outbox under faults: 1,000 leads, 30 % failing requests, crashes, rest
       policy: FAST_POLICY,
       rateLimit: () => ({ key: 'stand-in', ratePerSec: 5_000, burst: 200 }),
       async handle(msg, ctx) {
-        await sink.deliver(lead(msg.accountId, String(msg.payload.callId)), null, { signal: ctx.signal, deliveryId: `msg_${msg.id}` });
+        await sink.deliver(lead(msg.accountId, String(msg.payload.callId)), null, {
+          signal: ctx.signal,
+          deliveryId: `msg_${msg.id}`,
+          fetch: testOutbound.fetch,
+        });
       },
     };
     return new OutboxWorker(

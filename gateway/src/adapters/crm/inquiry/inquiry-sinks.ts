@@ -3,10 +3,10 @@ import type { CrmLeadRecord, DeliveryResult, LeadDeliveryContext } from '../../.
 import { DeliveryError } from '../../../features/outbox/outbox-handler.js';
 import type { Clock } from '../../../shared/clock.js';
 import { ORIGINATOR_ID } from '../bitrix24-sink.js';
-import { AMO_SOURCE_UID } from '../amocrm-sink.js';
-import { SinkGoneError, crmRequest, httpFailure } from '../crm-http.js';
+import { AMO_SOURCE_UID, amoTrackingFields } from '../amocrm-sink.js';
+import { crmRequest, httpFailure } from '../crm-http.js';
 import type { HttpAnswer } from '../crm-http.js';
-import { signWebhook } from '../standard-webhooks.js';
+import { postSignedEvent } from '../generic-webhook-sink.js';
 import { inquiryBody, inquirySourceName, inquiryTitle, originText, repeatInquiryNote } from './inquiry-texts.js';
 
 /** A CRM's way of taking a form, a callback request or an email: a new record, or a note on the lead's record. */
@@ -89,6 +89,7 @@ export class RetailCrmInquirySink implements InquirySink {
       headers: { 'x-api-key': this.cfg.apiKey, accept: 'application/json' },
       timeoutMs: this.cfg.timeoutMs,
       signal: ctx.signal,
+      fetch: ctx.fetch,
     });
     const id = (json(a)?.order as { id?: number } | undefined)?.id;
     return ok(a) && id !== undefined ? String(id) : null;
@@ -114,6 +115,7 @@ export class RetailCrmInquirySink implements InquirySink {
       body: new URLSearchParams(form).toString(),
       timeoutMs: this.cfg.timeoutMs,
       signal: ctx.signal,
+      fetch: ctx.fetch,
     });
   }
 }
@@ -173,6 +175,7 @@ export class Bitrix24InquirySink implements InquirySink {
       body: JSON.stringify(params),
       timeoutMs: this.cfg.timeoutMs,
       signal: ctx.signal,
+      fetch: ctx.fetch,
     });
     const body = json(a);
     if (ok(a) && body && !body.error) return body.result;
@@ -214,18 +217,7 @@ export class AmoCrmInquirySink implements InquirySink {
   unsorted(l: InquiryLead): Record<string, unknown> {
     const i = l.inquiry;
     const a = l.attribution;
-    const tracking = Object.entries({
-      UTM_SOURCE: a.source,
-      UTM_MEDIUM: a.medium,
-      UTM_CAMPAIGN: a.campaign,
-      UTM_CONTENT: a.content,
-      UTM_TERM: a.keyword,
-      UTM_REFERRER: a.referrer,
-      GCLID: a.clickIds.gclid,
-      YCLID: a.clickIds.yclid,
-    })
-      .filter(([, v]) => v)
-      .map(([field_code, value]) => ({ field_code, values: [{ value }] }));
+    const tracking = amoTrackingFields(a);
     const contactFields = [
       ...(i.phone ? [{ field_code: 'PHONE', values: [{ value: i.phone, enum_code: 'WORK' }] }] : []),
       ...(i.email ? [{ field_code: 'EMAIL', values: [{ value: i.email, enum_code: 'WORK' }] }] : []),
@@ -263,6 +255,7 @@ export class AmoCrmInquirySink implements InquirySink {
       body: JSON.stringify(body),
       timeoutMs: this.cfg.timeoutMs,
       signal: ctx.signal,
+      fetch: ctx.fetch,
     });
     if (ok(a)) return json(a) ?? {};
     if (a.status === 401) throw new DeliveryError(`amoCRM ${path} answered 401 (token expired or revoked)`, { retryable: true });
@@ -321,23 +314,7 @@ export class WebhookInquirySink implements InquirySink {
 
   async deliverInquiry(l: InquiryLead, _previous: CrmLeadRecord | null, ctx: LeadDeliveryContext): Promise<DeliveryResult> {
     const now = this.clock.now();
-    const body = JSON.stringify(inquiryWebhookEvent(l, now));
-    const ts = Math.floor(now.getTime() / 1000);
-    const a = await crmRequest(this.cfg.url, {
-      method: 'POST',
-      headers: {
-        'content-type': 'application/json',
-        'user-agent': 'calltrack-gateway',
-        'webhook-id': ctx.deliveryId,
-        'webhook-timestamp': String(ts),
-        'webhook-signature': signWebhook(this.cfg.secret, ctx.deliveryId, ts, body),
-      },
-      body,
-      timeoutMs: this.cfg.timeoutMs,
-      signal: ctx.signal,
-    });
-    if (a.status === 410) throw new SinkGoneError('The webhook endpoint answered 410 Gone');
-    if (!ok(a)) throw httpFailure('The webhook endpoint', a);
+    await postSignedEvent(this.cfg, inquiryWebhookEvent(l, now), now, ctx);
     return { externalRecordId: l.lead?.id ?? l.inquiry.id };
   }
 }
