@@ -39,6 +39,7 @@ import { createRecordingStorage } from './adapters/storage/create-recording-stor
 import type { RecordingStorage } from './adapters/storage/recording-storage.js';
 import { SqlNumberLeaseStore } from './adapters/db/sql-number-lease-store.js';
 import { RedisNumberLeaseStore } from './adapters/redis/redis-number-lease-store.js';
+import { FailSoftLeaseStore } from './features/number-pools/fail-soft-lease-store.js';
 import { memoryLeaseStore } from './adapters/memory/create-memory-lease-store.js';
 import { ChannelController } from './features/channels/channel-controller.js';
 import { ChannelService } from './features/channels/channel-service.js';
@@ -343,7 +344,10 @@ export async function createContainer(config: Config, opts: ContainerOptions = {
     // Two runtime modes: leases in Redis when it is configured, else in SQL (same tables, same contract); on the
     // embedded database, which exactly one process owns, in memory with write-behind to those tables.
     const leaseStore: NumberLeaseStore = redis
-      ? new RedisNumberLeaseStore(redis, db.knex, logger.child({ component: 'lease-history' }))
+      ? new FailSoftLeaseStore(new RedisNumberLeaseStore(redis, db.knex, logger.child({ component: 'lease-history' })), {
+          registry,
+          logger: logger.child({ component: 'leases' }),
+        })
       : db.kind === 'pglite'
         ? memoryLeaseStore(db.knex, logger.child({ component: 'lease-state' }), cleanup)
         : new SqlNumberLeaseStore(db.knex);
@@ -358,6 +362,8 @@ export async function createContainer(config: Config, opts: ContainerOptions = {
       logger: logger.child({ component: 'leases' }),
     });
     events.on('pool.changed', ({ accountId, poolId }) => leases.syncPool(accountId, poolId));
+    // Redis back after an outage (perhaps empty): pools' numbers are in it again before the next widget request.
+    redis?.onRestored(() => void leases.syncAll().catch((err: unknown) => logger.warn({ err }, 'lease state rebuild failed')));
     const poolHealth = new PoolHealthService({
       db: db.knex,
       pools,
@@ -379,6 +385,7 @@ export async function createContainer(config: Config, opts: ContainerOptions = {
       recorder: visitRecorder,
       secret: config.encryptionKey,
       sessionsPerMinute: config.dniSessionsPerMinute,
+      maxNumbersPerAddress: config.dniMaxNumbersPerAddress,
       db: db.knex,
       sites: stores.sites,
       channels: stores.channels,

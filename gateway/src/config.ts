@@ -78,6 +78,12 @@ export const envSchema = {
       maximum: 1000000,
       description: 'Widget session starts allowed per client IP per minute (in-memory token bucket per process; 0 = no limit)',
     },
+    DNI_MAX_NUMBERS_PER_ADDRESS: {
+      type: 'integer',
+      minimum: 0,
+      maximum: 1000000,
+      description: 'Numbers of one session pool that one client IP may hold at once (in memory per process; 0 = no limit)',
+    },
     DEMO_SEED: { type: 'string', enum: ['true', 'false'], description: 'Create the demo site at start (default: true unless NODE_ENV=production)' },
     TWILIO_ACCOUNT_SID: { type: 'string', pattern: '^AC[0-9A-Za-z]{32}$', description: 'a Twilio Account SID (AC + 32 characters)' },
     TWILIO_VOICE_FALLBACK_URL: {
@@ -162,6 +168,7 @@ export interface Config {
   readonly dbVacuumIntervalS: number;
   readonly leaseHistoryFlushMs: number;
   readonly dniSessionsPerMinute: number;
+  readonly dniMaxNumbersPerAddress: number;
   readonly demoSeed: boolean;
   readonly redis: { readonly url: string; readonly keyPrefix: string } | null;
   readonly log: { readonly level: LogLevel; readonly pretty: boolean };
@@ -382,6 +389,7 @@ export function loadConfig(env: Env = process.env, cwd = process.cwd()): Config 
     dbVacuumIntervalS: int('DB_VACUUM_INTERVAL_S', 300),
     leaseHistoryFlushMs: int('LEASE_HISTORY_FLUSH_MS', 500),
     dniSessionsPerMinute: int('DNI_SESSIONS_PER_MINUTE', 120),
+    dniMaxNumbersPerAddress: int('DNI_MAX_NUMBERS_PER_ADDRESS', 4),
     demoSeed: str('DEMO_SEED') === undefined ? nodeEnv !== 'production' : str('DEMO_SEED') === 'true',
     redis: redisUrl ? { url: redisUrl, keyPrefix: str('REDIS_KEY_PREFIX') ?? 'ct:' } : null,
     log: { level: (str('LOG_LEVEL') ?? 'info') as LogLevel, pretty: false },

@@ -18,6 +18,8 @@ export function createTestConfig(overrides: Overrides = {}): Config {
     dbVacuumIntervalS: 300,
     leaseHistoryFlushMs: 200,
     dniSessionsPerMinute: 0,
+    // Every test visit comes from loopback.
+    dniMaxNumbersPerAddress: 0,
     demoSeed: false,
     redis: null,
     log: { level: 'silent', pretty: false },

@@ -13,6 +13,11 @@ export interface RedisHandle {
   /** A second connection for SUBSCRIBE (a subscribed connection cannot run commands). */
   subscriber(): Promise<RedisClient>;
   ping(timeoutMs: number): Promise<boolean>;
+  /**
+   * Calls `fn` each time the command connection is ready again after it was lost. Redis may come back empty (a
+   * restart without persistence): state kept there is rebuilt from the database then, not at the next periodic job.
+   */
+  onRestored(fn: () => void): void;
   close(): Promise<void>;
 }
 
@@ -50,6 +55,19 @@ export async function connectRedis(cfg: RedisConfig, logger: Logger): Promise<Re
   const client = make();
   await client.connect();
   const subscribers: RedisClient[] = [];
+  const restored: (() => void)[] = [];
+  let lost = false;
+  client.on('error', () => {
+    lost = true;
+  });
+  client.on('end', () => {
+    lost = true;
+  });
+  client.on('ready', () => {
+    if (!lost) return;
+    lost = false;
+    for (const fn of restored) fn();
+  });
   return {
     client,
     keyPrefix: cfg.keyPrefix,
@@ -71,6 +89,9 @@ export async function connectRedis(cfg: RedisConfig, logger: Logger): Promise<Re
       } finally {
         clearTimeout(timer);
       }
+    },
+    onRestored(fn) {
+      restored.push(fn);
     },
     async close() {
       for (const c of [...subscribers, client]) {

@@ -74,6 +74,10 @@ export const dniSessionSchema = {
     },
     expiresAt: { type: ['string', 'null'], format: 'date-time', description: 'When the leases end without a heartbeat' },
     heartbeatSeconds: { type: 'integer' },
+    fallback: {
+      type: 'boolean',
+      description: "Present (true) when the live lease state was unreachable: session pools answered with their fallback or the site's own number",
+    },
   },
 } as const;
 
@@ -106,6 +110,7 @@ export const dniHeartbeatSchema = {
     session: { type: 'string' },
     active: { type: 'boolean', description: 'false: the session holds no number any more; start a new one' },
     expiresAt: { type: ['string', 'null'], format: 'date-time' },
+    fallback: { type: 'boolean', description: 'Present (true) when the live lease state was unreachable: nothing was extended' },
   },
 } as const;
 

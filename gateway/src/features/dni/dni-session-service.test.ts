@@ -8,6 +8,7 @@ import type { Channel, ChannelStore } from '../channels/channel-store-type.js';
 import { NumberLeaseService } from '../number-pools/number-lease-service.js';
 import type { LeaseOutcome, LeasePool, LeaseRequest, NumberLeaseStore } from '../number-pools/number-lease-store-type.js';
 import { noPoolMetrics } from '../number-pools/pool-metrics.js';
+import { LeaseStoreUnavailableError } from '../number-pools/fail-soft-lease-store.js';
 import { DEFAULT_POOL_SETTINGS } from '../number-pools/pool-store-type.js';
 import type { Pool, PoolStore } from '../number-pools/pool-store-type.js';
 import type { SiteStore } from '../sites/site-store-type.js';
@@ -78,15 +79,27 @@ const pool = (id: string, kind: Pool['kind'], canonical: string, channelId: stri
 class FakeLeaseStore implements Partial<NumberLeaseStore> {
   full = new Set<string>();
   released: string[] = [];
+  beats = 0;
+  /** The store's backend is away (Redis outage): every request-path operation fails as the fail-soft wrapper does. */
+  down = false;
+  /** What heartbeats answer (null: the session holds nothing). */
+  beatUntil: number | null = null;
+  private check(op: string): void {
+    if (this.down) throw new LeaseStoreUnavailableError(op, new Error('connection refused'));
+  }
   async heartbeat(): Promise<number | null> {
-    return null;
+    this.check('heartbeat');
+    this.beats += 1;
+    return this.beatUntil;
   }
   async release(p: LeasePool, sessionId: string): Promise<boolean> {
+    this.check('release');
     this.released.push(`${p.id}:${sessionId}`);
     return true;
   }
   calls: { pool: string; req: LeaseRequest }[] = [];
   async lease(p: LeasePool, req: LeaseRequest): Promise<LeaseOutcome> {
+    this.check('lease');
     this.calls.push({ pool: p.id, req });
     if (this.full.has(p.id)) return { kind: 'blocked' };
     const e164 = p.id === 'web-us' ? '+14155550101' : '+74951234561';
@@ -112,10 +125,19 @@ async function failure(p: Promise<unknown>): Promise<Error> {
   throw new Error('expected a rejection');
 }
 
-function setup(opts: { sessionsPerMinute?: number; settings?: Partial<Site['settings']>; rows?: Record<string, object> } = {}) {
+function setup(
+  opts: {
+    sessionsPerMinute?: number;
+    settings?: Partial<Site['settings']>;
+    rows?: Record<string, object>;
+    poolSettings?: Partial<Pool['settings']>;
+    maxNumbersPerAddress?: number;
+  } = {},
+) {
+  const withSettings = (p: Pool): Pool => ({ ...p, settings: { ...p.settings, ...opts.poolSettings } });
   const pools = [
-    pool('web-us', 'session', '+14155550100', null),
-    pool('web-ru', 'session', '+74951234567', null, '+74950000000'),
+    withSettings(pool('web-us', 'session', '+14155550100', null)),
+    withSettings(pool('web-ru', 'session', '+74951234567', null, '+74950000000')),
     pool('ads-us', 'static', '+14155550100', 'ads'),
   ];
   let loads = 0;
@@ -160,6 +182,7 @@ function setup(opts: { sessionsPerMinute?: number; settings?: Partial<Site['sett
     recorder: recorder as unknown as VisitRecorder,
     secret: Buffer.alloc(32, 1),
     sessionsPerMinute: opts.sessionsPerMinute ?? 0,
+    ...(opts.maxNumbersPerAddress !== undefined ? { maxNumbersPerAddress: opts.maxNumbersPerAddress } : {}),
   });
   return { dni, store, events, clock, recorder, loads: () => loads };
 }
@@ -295,16 +318,21 @@ describe('DniSessionService', () => {
 
 describe('DniSessionService heartbeat without a lease', () => {
   it('reads sessions started elsewhere from SQL: 404 unknown, 200 channel-level only, 410 when its numbers are gone', async () => {
+    // Ids the gateway minted (another replica, same secret); only those are looked up at all.
+    const ids = new SessionIds(Buffer.alloc(32, 1));
+    const [unknown, staticOnly, pooled] = [ids.mint(), ids.mint(), ids.mint()];
     const rows = {
-      'static-01': { leased: false, visitor_id: 'v', channel_id: 'ads' },
-      'pooled-01': { leased: true, visitor_id: 'v', channel_id: null },
+      [staticOnly]: { leased: false, visitor_id: 'v', channel_id: 'ads' },
+      [pooled]: { leased: true, visitor_id: 'v', channel_id: null },
     };
     const { dni, store } = setup({ rows });
-    expect(await failure(dni.heartbeat('shop', null, 'unknown-1'))).to.include({ name: 'NotFoundError' });
-    expect(await dni.heartbeat('shop', null, 'static-01')).to.deep.equal({ active: false, expiresAt: null });
+    expect(await failure(dni.heartbeat('shop', null, unknown))).to.include({ name: 'NotFoundError' });
+    expect(await failure(dni.heartbeat('shop', null, 'made-up-01')), 'not minted here').to.include({ name: 'NotFoundError' });
+    expect(store.beats, 'the minted id was looked up in both session pools, the made-up one in none').to.equal(2);
+    expect(await dni.heartbeat('shop', null, staticOnly)).to.deep.equal({ active: false, expiresAt: null });
     // The fake store hands out numbers as 'free', not as the visitor's own: given back, and 410.
-    expect(await failure(dni.heartbeat('shop', null, 'pooled-01'))).to.include({ name: 'GoneError' });
-    expect(store.released.sort()).to.deep.equal(['web-ru:pooled-01', 'web-us:pooled-01']);
+    expect(await failure(dni.heartbeat('shop', null, pooled))).to.include({ name: 'GoneError' });
+    expect(store.released.sort()).to.deep.equal([`web-ru:${pooled}`, `web-us:${pooled}`]);
   });
 
   it('remembers the sessions it started, without SQL', async () => {
@@ -341,5 +369,94 @@ describe('originAllowed', () => {
     expect(originAllowed('http://127.0.0.1:8080', d)).to.equal(true);
     expect(originAllowed('http://127.0.0.1:9090', d)).to.equal(false);
     expect(originAllowed('null', d)).to.equal(false);
+  });
+});
+
+describe('DniSessionService without the live lease state (Redis outage)', () => {
+  it('answers static numbers, fallbacks and the flag; heartbeats and leaves answer without it', async () => {
+    const { dni, store } = setup();
+    store.down = true;
+    const a = await dni.start({ siteKey: 'shop', origin: null, pageUrl: 'https://shop.example/?gclid=x', userAgent: UA });
+    expect(
+      a.swaps.map((s) => s.to),
+      "the paid channel's static number needs no lease",
+    ).to.deep.equal(['+14155550110', '+74950000000']);
+    const b = await dni.start({ siteKey: 'shop', origin: null, userAgent: UA });
+    expect(
+      b.swaps.map((s) => s.to),
+      "web-ru's fallback; web-us has none, so the page keeps its own number",
+    ).to.deep.equal(['+74950000000']);
+    expect(b.fallback).to.equal(true);
+    expect(b.heartbeatSeconds, 'the page checks back soon').to.equal(60);
+    expect(await dni.heartbeat('shop', null, b.session)).to.deep.equal({ active: false, expiresAt: null, fallback: true });
+    await dni.leave('shop', null, b.session);
+    // Back: the next start leases again, and the fallback page's heartbeat gets a new session (410).
+    store.down = false;
+    const c = await dni.start({ siteKey: 'shop', origin: null, userAgent: UA });
+    expect(c.swaps.map((s) => s.to)).to.deep.equal(['+14155550101', '+74951234561']);
+    expect(c).to.not.have.property('fallback');
+    expect(await failure(dni.heartbeat('shop', null, b.session))).to.include({ name: 'GoneError' });
+  });
+
+  it('passes other errors on', async () => {
+    const { dni, store } = setup();
+    store.lease = async () => {
+      throw new Error('a bug');
+    };
+    expect(await failure(dni.start({ siteKey: 'shop', origin: null, userAgent: UA }))).to.include({ message: 'a bug' });
+  });
+});
+
+describe('DniSessionService holding caps', () => {
+  const pooled = (a: { swaps: readonly { to: string }[] }) => a.swaps.filter((s) => s.to === '+14155550101').length;
+
+  it('one visitor id holds at most maxNumbersPerVisitor numbers of a pool; a leave frees one', async () => {
+    const { dni } = setup({ poolSettings: { maxNumbersPerVisitor: 2 } });
+    const v = 'visitor-1';
+    const s1 = await dni.start({ siteKey: 'shop', origin: null, visitorId: v, userAgent: UA });
+    const s2 = await dni.start({ siteKey: 'shop', origin: null, visitorId: v, userAgent: UA });
+    const s3 = await dni.start({ siteKey: 'shop', origin: null, visitorId: v, userAgent: UA });
+    expect([s1, s2, s3].map(pooled)).to.deep.equal([1, 1, 0]);
+    expect(
+      s3.swaps.map((s) => s.to),
+      'the fallback where the pool has one',
+    ).to.deep.equal(['+74950000000']);
+    expect(pooled(await dni.start({ siteKey: 'shop', origin: null, visitorId: 'visitor-2', userAgent: UA })), 'others are served').to.equal(1);
+    expect(
+      pooled(await dni.start({ siteKey: 'shop', origin: null, visitorId: v, sessionId: s1.session, userAgent: UA })),
+      'its own session renews',
+    ).to.equal(1);
+    await dni.leave('shop', null, s2.session);
+    expect(pooled(await dni.start({ siteKey: 'shop', origin: null, visitorId: v, userAgent: UA }))).to.equal(1);
+  });
+
+  it('one address holds at most maxNumbersPerAddress numbers, whatever visitor ids it sends', async () => {
+    const { dni } = setup({ poolSettings: { maxNumbersPerVisitor: 0 }, maxNumbersPerAddress: 3 });
+    const got: number[] = [];
+    for (let i = 0; i < 5; i++) got.push(pooled(await dni.start({ siteKey: 'shop', origin: null, ip: '203.0.113.9', userAgent: UA })));
+    expect(got).to.deep.equal([1, 1, 1, 0, 0]);
+    expect(pooled(await dni.start({ siteKey: 'shop', origin: null, ip: '198.51.100.1', userAgent: UA }))).to.equal(1);
+  });
+
+  it('holds end with their lease: an expired one no longer counts', async () => {
+    const { dni, clock } = setup({ poolSettings: { maxNumbersPerVisitor: 1 } });
+    expect(pooled(await dni.start({ siteKey: 'shop', origin: null, visitorId: 'v', userAgent: UA }))).to.equal(1);
+    expect(pooled(await dni.start({ siteKey: 'shop', origin: null, visitorId: 'v', userAgent: UA }))).to.equal(0);
+    clock.advance(300_001);
+    expect(pooled(await dni.start({ siteKey: 'shop', origin: null, visitorId: 'v', userAgent: UA }))).to.equal(1);
+  });
+
+  it('heartbeats stop extending a session older than maxSessionSeconds, and a reload of it gets a new session', async () => {
+    const { dni, store, clock } = setup({ poolSettings: { maxSessionSeconds: 3600 } });
+    clock.set(Date.now());
+    const a = await dni.start({ siteKey: 'shop', origin: null, userAgent: UA });
+    store.beatUntil = clock.nowMs() + 300_000;
+    expect((await dni.heartbeat('shop', null, a.session)).active).to.equal(true);
+    expect(store.beats).to.equal(2);
+    clock.advance(3_601_000);
+    expect(await dni.heartbeat('shop', null, a.session)).to.deep.equal({ active: false, expiresAt: null });
+    expect(store.beats, 'no lease was extended').to.equal(2);
+    const again = await dni.start({ siteKey: 'shop', origin: null, sessionId: a.session, userAgent: UA });
+    expect(again.session).to.not.equal(a.session);
   });
 });

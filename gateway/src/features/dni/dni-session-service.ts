@@ -17,6 +17,8 @@ import { classifyVisit, matchChannel } from './visit-classifier.js';
 import { RefreshingCache } from '../../shared/refreshing-cache.js';
 import { IpHasher } from './ip-hasher.js';
 import type { VisitRecorder } from './visit-recorder.js';
+import { LeaseStoreUnavailableError } from '../number-pools/fail-soft-lease-store.js';
+import { HoldLimits, sessionTooOld } from './hold-limits.js';
 
 interface NumberForms {
   readonly display: string;
@@ -96,7 +98,15 @@ export interface SessionAnswer {
   readonly swaps: readonly Swap[];
   readonly expiresAt: string | null;
   readonly heartbeatSeconds: number;
+  /** Set when the live lease state was unreachable: session pools answered with their fallback numbers. */
+  readonly fallback?: true;
 }
+
+/** The live lease state was unreachable (Redis outage): the caller answers without it, never with an error. */
+const unavailable = (err: unknown): true => {
+  if (err instanceof LeaseStoreUnavailableError) return true;
+  throw err;
+};
 
 const MAX_CACHED_SITES = 10_000;
 // A miss only costs one SQL read on a rare path (a heartbeat that finds no lease); memory stays flat whatever the
@@ -141,6 +151,7 @@ export class DniSessionService {
   private readonly recent = new Map<string, SessionFacts>();
   private readonly ipHasher: IpHasher;
   private readonly sessionIds: SessionIds;
+  private readonly limits: HoldLimits;
 
   constructor(
     private readonly deps: {
@@ -157,11 +168,14 @@ export class DniSessionService {
       secret: Buffer;
       /** Session starts allowed per client IP per minute (token bucket, in this process's memory). */
       sessionsPerMinute: number;
+      /** Numbers of one pool a client address may hold at once (0: no limit); see `HoldLimits`. */
+      maxNumbersPerAddress?: number;
     },
   ) {
     this.ipHasher = new IpHasher(deps.secret);
     this.cache = new RefreshingCache({ ttlMs: SITE_CACHE_TTL_MS, maxEntries: MAX_CACHED_SITES, now: () => deps.clock.nowMs() });
     this.sessionIds = new SessionIds(deps.secret);
+    this.limits = new HoldLimits(deps.maxNumbersPerAddress ?? 0);
     const drop = (): void => this.forgetSites();
     deps.events.on('site.changed', drop);
     deps.events.on('channel.changed', drop);
@@ -243,8 +257,11 @@ export class DniSessionService {
     const known = (id: string | undefined): string | undefined => (id?.startsWith(UNSTORED_PREFIX) ? undefined : id);
     // A session id resumes only when this gateway minted it (a made-up one starts a new session).
     const resumed = known(input.sessionId);
+    const nowMs = this.deps.clock.nowMs();
+    // A session past a pool's age limit is not renewed by a reload either: the page gets a new one (within the caps).
+    const tooOld = (id: string): boolean => cfg.pools.some((p) => p.kind === 'session' && sessionTooOld(p, id, nowMs));
     const session = store
-      ? resumed && this.sessionIds.isMinted(resumed)
+      ? resumed && this.sessionIds.isMinted(resumed) && !tooOld(resumed)
         ? resumed
         : this.sessionIds.mint()
       : UNSTORED_PREFIX + this.sessionIds.mint();
@@ -253,13 +270,25 @@ export class DniSessionService {
     const { visit, channel } = classified;
     // Bots and visits that may not be stored get channel-level numbers only: never a pool lease.
     const pooled = store && !isBot;
+    let fellBack = false;
     const jobs = site.canonicalNumbers.map(async (canonical) => {
       const pool = pickPool(cfg.pools, canonical, channel);
       if (!pool) return null;
       const fallback = pool.fallbackNumber ?? canonical;
       if (pool.kind === 'static') return { from: canonical, to: cfg.staticNumbers.get(pool.id) ?? fallback, expiresAt: null, hb: null };
       if (!pooled) return null;
-      const out = await this.deps.leases.lease(pool, session, visitor);
+      // One visitor or address over the pool's caps gets the fallback: the numbers stay for other people.
+      const limit = this.limits.check(pool, session, visitor, input.ip, nowMs);
+      if (limit) {
+        this.deps.leases.capped(pool, limit);
+        return { from: canonical, to: fallback, expiresAt: null, hb: null };
+      }
+      const out = await this.deps.leases.lease(pool, session, visitor).catch(unavailable);
+      if (out === true) {
+        fellBack = true;
+        return { from: canonical, to: fallback, expiresAt: null, hb: pool.settings.heartbeatSeconds };
+      }
+      if (out.kind === 'leased') this.limits.held(pool, session, visitor, input.ip, out.expiresAt);
       return out.kind === 'leased'
         ? { from: canonical, to: out.e164, expiresAt: out.expiresAt, hb: pool.settings.heartbeatSeconds }
         : { from: canonical, to: fallback, expiresAt: null, hb: pool.settings.heartbeatSeconds };
@@ -273,7 +302,8 @@ export class DniSessionService {
     const expiries = results.flatMap((r) => (r.expiresAt === null ? [] : [r.expiresAt]));
     const beats = results.flatMap((r) => (r.hb === null ? [] : [r.hb]));
     if (store) {
-      const leased = expiries.length > 0 || this.recent.get(session)?.leased === true;
+      // A fallback for want of the lease state counts as leased: its next heartbeat after the outage gets a new session.
+      const leased = expiries.length > 0 || fellBack || this.recent.get(session)?.leased === true;
       this.recent.delete(session);
       if (this.recent.size >= MAX_RECENT_SESSIONS) this.recent.delete(this.recent.keys().next().value as string);
       this.recent.set(session, { siteId: site.id, visitorId: visitor, channelId: channel?.id ?? null, leased });
@@ -310,7 +340,8 @@ export class DniSessionService {
         return { from: r.from, to: r.to, display: to.display, fromForms: from.digits, toForms: to.digits };
       }),
       expiresAt: expiries.length ? new Date(Math.min(...expiries)).toISOString() : null,
-      heartbeatSeconds: expiries.length && beats.length ? Math.min(...beats) : IDLE_HEARTBEAT_SECONDS,
+      heartbeatSeconds: (expiries.length || fellBack) && beats.length ? Math.min(...beats) : IDLE_HEARTBEAT_SECONDS,
+      ...(fellBack ? { fallback: true as const } : {}),
     };
   }
 
@@ -343,10 +374,39 @@ export class DniSessionService {
    * none any more is gone (410: the widget starts a new one); an unknown session is 404; a session that only ever had
    * channel-level numbers stays as it is (active false).
    */
-  async heartbeat(siteKey: string, origin: string | null, sessionId: string): Promise<{ active: boolean; expiresAt: string | null }> {
+  async heartbeat(
+    siteKey: string,
+    origin: string | null,
+    sessionId: string,
+  ): Promise<{ active: boolean; expiresAt: string | null; fallback?: true }> {
     const cfg = await this.siteFor(siteKey, origin);
+    // Only an id this gateway minted keeps numbers: a guessed or counted one extends nobody's lease.
+    if (!this.sessionIds.isMinted(sessionId, UNSTORED_PREFIX)) throw new NotFoundError('Unknown session');
+    try {
+      return await this.beat(cfg, sessionId);
+    } catch (err) {
+      unavailable(err);
+      // The lease lapses on its own if the outage outlasts it; the page keeps what it shows meanwhile.
+      return { active: false, expiresAt: null, fallback: true };
+    }
+  }
+
+  private async beat(cfg: SiteConfig, sessionId: string): Promise<{ active: boolean; expiresAt: string | null }> {
+    const now = this.deps.clock.nowMs();
     const pools = cfg.pools.filter((p) => p.kind === 'session');
-    const got = (await Promise.all(pools.map((p) => this.deps.leases.heartbeat(p, sessionId)))).filter((x) => x !== null);
+    // A session past the pool's age limit is no longer extended: once inactive, its number can go to a new visitor.
+    const beats = pools.map(async (p) => {
+      if (sessionTooOld(p, sessionId, now)) {
+        this.deps.leases.capped(p, 'age');
+        return 'aged' as const;
+      }
+      const until = await this.deps.leases.heartbeat(p, sessionId);
+      if (until !== null) this.limits.extended(p.id, sessionId, until);
+      return until;
+    });
+    const all = await Promise.all(beats);
+    if (all.includes('aged')) return { active: false, expiresAt: null };
+    const got = all.filter((x): x is number => typeof x === 'number');
     if (got.length > 0) {
       this.deps.recorder.seen(cfg.site.id, sessionId, this.deps.clock.now());
       return { active: true, expiresAt: new Date(Math.min(...got)).toISOString() };
@@ -388,6 +448,7 @@ export class DniSessionService {
     const outs = await Promise.all(pools.map((p) => this.deps.leases.lease(p, sessionId, visitorId)));
     if (outs.every((o) => o.kind === 'leased' && o.how === 'sticky')) return Math.min(...outs.map((o) => (o.kind === 'leased' ? o.expiresAt : 0)));
     await Promise.all(pools.map((p, i) => (outs[i]?.kind === 'leased' ? this.deps.leases.release(p, sessionId, 'left') : null)));
+    for (const p of pools) this.limits.released(p.id, sessionId);
     return null;
   }
 
@@ -395,7 +456,10 @@ export class DniSessionService {
     const cfg = await this.siteFor(siteKey, origin);
     // Only an id this gateway minted can give numbers back: a guessed or counted one releases nobody's.
     if (!this.sessionIds.isMinted(sessionId, UNSTORED_PREFIX)) throw new NotFoundError('Unknown session');
-    await Promise.all(cfg.pools.filter((p) => p.kind === 'session').map((p) => this.deps.leases.release(p, sessionId, 'left')));
+    const pools = cfg.pools.filter((p) => p.kind === 'session');
+    for (const p of pools) this.limits.released(p.id, sessionId);
+    // Without the lease state (outage) the leases lapse on their own; the page is leaving either way.
+    await Promise.all(pools.map((p) => this.deps.leases.release(p, sessionId, 'left'))).catch(unavailable);
   }
 }
 

@@ -71,6 +71,11 @@ export class NumberLeaseService {
     return out;
   }
 
+  /** A lease refused (or a heartbeat not extended) by a holding cap: counted apart from exhaustion, which sizes pools. */
+  capped(pool: Pool, why: 'visitor' | 'address' | 'age'): void {
+    this.deps.metrics.leaseOp(pool.id, why === 'age' ? 'heartbeat' : 'lease', `capped_${why}`);
+  }
+
   async heartbeat(pool: Pool, sessionId: string): Promise<number | null> {
     const r = await this.deps.leases.heartbeat(toLeasePool(pool), sessionId, this.deps.clock.nowMs());
     this.deps.metrics.leaseOp(pool.id, 'heartbeat', r === null ? 'none' : 'ok');

@@ -21,6 +21,13 @@ export const poolSettingsSchema = {
       exclusiveMaximum: 1,
       description: 'Wanted share of calls matched to the right visit; the recommended size keeps numbers idle long enough',
     },
+    maxNumbersPerVisitor: { type: 'integer', minimum: 0, maximum: 1000, description: 'Numbers one visitor id may hold at once (0: no limit)' },
+    maxSessionSeconds: {
+      type: 'integer',
+      minimum: 0,
+      maximum: 2592000,
+      description: 'Heartbeats stop extending a session this old; its number becomes reclaimable (0: no limit)',
+    },
   },
 } as const;
 
@@ -36,6 +43,8 @@ const fullSettings = {
     'reuseGapTargetSeconds',
     'blockingTarget',
     'accuracyTarget',
+    'maxNumbersPerVisitor',
+    'maxSessionSeconds',
   ],
 } as const;
 

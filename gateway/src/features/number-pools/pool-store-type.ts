@@ -16,6 +16,10 @@ export interface PoolSettings {
   readonly blockingTarget: number;
   /** Wanted share of calls that find their number still theirs (sizing for accuracy, `pool-sizing.ts`). */
   readonly accuracyTarget: number;
+  /** Numbers of this pool one visitor id may hold at once across its sessions (tabs); 0: no limit. */
+  readonly maxNumbersPerVisitor: number;
+  /** Heartbeats no longer extend a session older than this; its number becomes reclaimable. 0: no limit. */
+  readonly maxSessionSeconds: number;
 }
 
 export const DEFAULT_POOL_SETTINGS: PoolSettings = {
@@ -27,6 +31,9 @@ export const DEFAULT_POOL_SETTINGS: PoolSettings = {
   reuseGapTargetSeconds: 17 * 60,
   blockingTarget: 0.01,
   accuracyTarget: 0.99,
+  // Several tabs of one person; a page left open for a working morning.
+  maxNumbersPerVisitor: 2,
+  maxSessionSeconds: 4 * 3600,
 };
 
 export type PoolKind = 'session' | 'static';
