@@ -67,6 +67,19 @@ export class LeaseHistoryFlusher {
 
   private async flushPool(poolId: string, claim: boolean): Promise<number> {
     const stream = this.opts.stream(poolId);
+    try {
+      return await this.flushStream(stream, claim);
+    } catch (err) {
+      // Redis came back empty (restart without persistence): the group is made again on the next run.
+      if (String((err as Error).message).startsWith('NOGROUP')) {
+        this.groups.delete(stream);
+        this.recovered.delete(stream);
+      }
+      throw err;
+    }
+  }
+
+  private async flushStream(stream: string, claim: boolean): Promise<number> {
     const c = this.redis.client;
     if (!this.groups.has(stream)) {
       try {
