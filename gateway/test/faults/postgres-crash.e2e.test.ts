@@ -109,7 +109,10 @@ describe('faults: PostgreSQL crashed during Twilio calls', function () {
       'every call ended in the database',
     );
     const talk = new Map(calls.map((c) => [c.sid, c.talk]));
-    expect(rows.filter((r) => r.talk_seconds !== talk.get(r.provider_call_id)), 'talk time as Twilio reported it').to.deep.equal([]);
+    expect(
+      rows.filter((r) => r.talk_seconds !== talk.get(r.provider_call_id)),
+      'talk time as Twilio reported it',
+    ).to.deep.equal([]);
     expect(new Set(rows.map((r) => r.provider_call_id)).size, 'one row per call').to.equal(sids.length);
     const recordings = await eventually(
       async () => {
@@ -124,6 +127,8 @@ describe('faults: PostgreSQL crashed during Twilio calls', function () {
     );
     expect(recordings.length, 'no recording doubled').to.equal(sids.length);
     // biome-ignore lint/suspicious/noConsole: the run's figures are reported, not asserted
-    console.log(`postgres fault: 1 crash, ${calls.length} calls (${2 * WAVE} touching the outage), ${rows.length} stored once, ${recordings.length} recordings`);
+    console.log(
+      `postgres fault: 1 crash, ${calls.length} calls (${2 * WAVE} touching the outage), ${rows.length} stored once, ${recordings.length} recordings`,
+    );
   });
 });
