@@ -151,6 +151,8 @@ export interface ContainerOptions {
   readonly callHooks?: readonly CallChangeHook[];
   /** Where Asterisk call events go (default: the call service, through the retrying writer). */
   readonly callEventSink?: CallEventSink;
+  /** AMI connection timings (Ping watchdog, reconnect backoff); tests shorten them. */
+  readonly amiClient?: ConstructorParameters<typeof AsteriskCallSource>[0]['client'];
 }
 
 export interface Container {
@@ -471,6 +473,7 @@ export async function createContainer(config: Config, opts: ContainerOptions = {
           logger: logger.child({ component: 'asterisk' }),
           registry,
           numbers: () => pbxNumberDirectory(routing.current),
+          ...(opts.amiClient ? { client: opts.amiClient } : {}),
         })
       : null;
 
