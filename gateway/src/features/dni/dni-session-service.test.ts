@@ -410,8 +410,8 @@ describe('DniSessionService without the live lease state (Redis outage)', () => 
 describe('DniSessionService holding caps', () => {
   const pooled = (a: { swaps: readonly { to: string }[] }) => a.swaps.filter((s) => s.to === '+14155550101').length;
 
-  it('one visitor id holds at most maxNumbersPerVisitor numbers of a pool; a leave frees one', async () => {
-    const { dni } = setup({ poolSettings: { maxNumbersPerVisitor: 2 } });
+  it('one visitor id holds at most maxNumbersPerVisitor numbers of a pool; a left session counts until its lease would end', async () => {
+    const { dni, clock } = setup({ poolSettings: { maxNumbersPerVisitor: 2 } });
     const v = 'visitor-1';
     const s1 = await dni.start({ siteKey: 'shop', origin: null, visitorId: v, userAgent: UA });
     const s2 = await dni.start({ siteKey: 'shop', origin: null, visitorId: v, userAgent: UA });
@@ -426,7 +426,10 @@ describe('DniSessionService holding caps', () => {
       pooled(await dni.start({ siteKey: 'shop', origin: null, visitorId: v, sessionId: s1.session, userAgent: UA })),
       'its own session renews',
     ).to.equal(1);
+    // Leaving and coming back (a page navigation) is no way around the cap.
     await dni.leave('shop', null, s2.session);
+    expect(pooled(await dni.start({ siteKey: 'shop', origin: null, visitorId: v, userAgent: UA }))).to.equal(0);
+    clock.advance(300_001);
     expect(pooled(await dni.start({ siteKey: 'shop', origin: null, visitorId: v, userAgent: UA }))).to.equal(1);
   });
 

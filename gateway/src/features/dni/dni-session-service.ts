@@ -446,7 +446,10 @@ export class DniSessionService {
     );
     if (pools.length === 0) return null;
     const outs = await Promise.all(pools.map((p) => this.deps.leases.lease(p, sessionId, visitorId)));
-    if (outs.every((o) => o.kind === 'leased' && o.how === 'sticky')) return Math.min(...outs.map((o) => (o.kind === 'leased' ? o.expiresAt : 0)));
+    if (outs.every((o) => o.kind === 'leased' && o.how === 'sticky')) {
+      for (const [i, o] of outs.entries()) if (o.kind === 'leased') this.limits.held(pools[i]!, sessionId, visitorId, undefined, o.expiresAt);
+      return Math.min(...outs.map((o) => (o.kind === 'leased' ? o.expiresAt : 0)));
+    }
     await Promise.all(pools.map((p, i) => (outs[i]?.kind === 'leased' ? this.deps.leases.release(p, sessionId, 'left') : null)));
     for (const p of pools) this.limits.released(p.id, sessionId);
     return null;
@@ -457,7 +460,7 @@ export class DniSessionService {
     // Only an id this gateway minted can give numbers back: a guessed or counted one releases nobody's.
     if (!this.sessionIds.isMinted(sessionId, UNSTORED_PREFIX)) throw new NotFoundError('Unknown session');
     const pools = cfg.pools.filter((p) => p.kind === 'session');
-    for (const p of pools) this.limits.released(p.id, sessionId);
+    // The holds keep counting until the leases would have ended: the next page of the visit takes them back (retake).
     // Without the lease state (outage) the leases lapse on their own; the page is leaving either way.
     await Promise.all(pools.map((p) => this.deps.leases.release(p, sessionId, 'left'))).catch(unavailable);
   }
