@@ -47,7 +47,12 @@ export class HoldLimits {
       return;
     }
     if (this.holds.size >= MAX_ENTRIES) this.forget(this.holds.keys().next().value as string);
-    const keys = [`${pool.id} v ${visitorId}`, ...(address === undefined ? [] : [`${pool.id} a ${address}`])];
+    // Only the limits in force are counted (a bench from one address with the address limit off keeps no set).
+    const keys = [
+      ...(pool.settings.maxNumbersPerVisitor > 0 ? [`${pool.id} v ${visitorId}`] : []),
+      ...(address !== undefined && this.perAddress > 0 ? [`${pool.id} a ${address}`] : []),
+    ];
+    if (keys.length === 0) return;
     this.holds.set(id, { poolId: pool.id, keys, until });
     for (const k of keys) {
       let set = this.byKey.get(k);
