@@ -119,6 +119,7 @@ async function main(): Promise<void> {
     DEMO_SEED: 'false',
     // One loopback address drives every visit: no per-address limit here.
     DNI_SESSIONS_PER_MINUTE: '0',
+    DNI_MAX_NUMBERS_PER_ADDRESS: '0',
     ENCRYPTION_KEY: ENCRYPTION_KEY.toString('base64'),
   };
   const start = async (): Promise<ChildProcess> => {

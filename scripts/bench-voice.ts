@@ -147,6 +147,7 @@ async function main(): Promise<void> {
       LOG_LEVEL: 'warn',
       DEMO_SEED: 'false',
       DNI_SESSIONS_PER_MINUTE: '0',
+      DNI_MAX_NUMBERS_PER_ADDRESS: '0',
     },
   });
   const mode = `${databaseUrl ? 'PostgreSQL' : 'embedded database'}${process.env.REDIS_URL ? ' + Redis' : ''}`;

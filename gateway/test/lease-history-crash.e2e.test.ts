@@ -67,6 +67,7 @@ describe('lease history after kill -9', function () {
       LEASE_HISTORY_FLUSH_MS: '100',
       // Every visit comes from loopback: no per-address limit on session starts.
       DNI_SESSIONS_PER_MINUTE: '0',
+      DNI_MAX_NUMBERS_PER_ADDRESS: '0',
     };
   });
 

@@ -83,6 +83,7 @@ export async function startDniGateway<K extends string>(opts: {
     DEMO_SEED: 'false',
     // One loopback address drives every visit: no per-address limit here.
     DNI_SESSIONS_PER_MINUTE: '0',
+    DNI_MAX_NUMBERS_PER_ADDRESS: '0',
   };
   const first = await startGateway({ env, port, readyWithinMs: 300_000 });
   opts.children.push(first);
