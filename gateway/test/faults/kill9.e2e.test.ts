@@ -88,7 +88,6 @@ describe('faults: kill -9 of the gateway during lease history and outbox writes'
       // Every visit comes from loopback.
       DNI_SESSIONS_PER_MINUTE: '0',
       DNI_MAX_NUMBERS_PER_ADDRESS: '0',
-      DNI_MAX_NUMBERS_PER_ADDRESS: '0',
     };
     check = await openDatabase({ kind: 'postgres', url: pg.url, poolMax: 2 });
   });
