@@ -63,6 +63,7 @@ export class FastPath {
 
   private run(r: CompiledFastRoute, req: IncomingMessage, res: ServerResponse, params: Record<string, string>): void {
     const started = process.hrtime.bigint();
+    res.setHeader('X-Content-Type-Options', 'nosniff');
     res.on('finish', () => {
       this.deps.metrics.observe(r.method, r.route.spec.path, res.statusCode, Number(process.hrtime.bigint() - started) / 1e9);
     });
