@@ -74,6 +74,8 @@ export const hostileJson: fc.Arbitrary<unknown> = fc.letrec<{ value: unknown }>(
 export const rawJsonText = fc.oneof(
   fc.oneof(fc.integer({ min: 1, max: 64 }), fc.integer({ min: 1, max: 12_000 })).map((n) => `${'['.repeat(n)}${']'.repeat(n)}`),
   fc.oneof(fc.integer({ min: 1, max: 64 }), fc.integer({ min: 1, max: 12_000 })).map((n) => `${'{"a":'.repeat(n)}1${'}'.repeat(n)}`),
+  // Deep and with an escape: the widget's fast path cleans escaped control characters, recursively.
+  fc.integer({ min: 1, max: 4_000 }).map((n) => `${'['.repeat(n)}"\\u0000"${']'.repeat(n)}`),
   fc.constantFrom(
     '1e999999',
     '{"site":1e999999}',
