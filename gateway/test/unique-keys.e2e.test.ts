@@ -19,8 +19,9 @@ interface ErrorBody {
 }
 
 /** Two answers are the same but for the value each was about. */
-const sameBut = (a: object, aValue: string, b: object, bValue: string): void =>
+const sameBut = (a: object, aValue: string, b: object, bValue: string): void => {
   expect(JSON.stringify(a).replaceAll(aValue, 'V')).to.equal(JSON.stringify(b).replaceAll(bValue, 'V'));
+};
 
 /** The answer without its per-error id. */
 const comparable = async (res: Response): Promise<Omit<ErrorBody, 'id'> & { status: number }> => {
