@@ -3,6 +3,7 @@ import { expect } from 'chai';
 import fc from 'fast-check';
 import { signTwilioRequest } from '../src/adapters/telephony/twilio/twilio-signature.js';
 import { seedDemo } from '../src/demo/demo-seed.js';
+import { newId } from '../src/shared/ids.js';
 import { createTestConfig } from './helpers/config.js';
 import { useTestDatabase } from './helpers/db.js';
 import {
@@ -115,7 +116,7 @@ describe('fuzz: hostile input on every public endpoint and parser (fast-check)',
       },
       { requiredKeys: [] },
     );
-    await fuzzRequests('dni-start', body, 1800, (b) => widget('/v1/dni/sessions', JSON.stringify(b)), standardCheck);
+    await fuzzRequests('dni-start', body, 1600, (b) => widget('/v1/dni/sessions', JSON.stringify(b)), standardCheck);
     await fuzzRequests('dni-start-raw', rawJsonText, 400, (text) => widget('/v1/dni/sessions', text), standardCheck);
   });
 
@@ -289,6 +290,45 @@ describe('fuzz: hostile input on every public endpoint and parser (fast-check)',
       (i, r) =>
         standardCheck(i, r) ??
         (/"name":\s*"@calltrack|root:x:0:0|"devDependencies"|DATABASE_URL=/.test(r.text) ? 'a file outside the console was served' : null),
+    );
+  });
+
+  it('the other public endpoints: CRM feedback, recording links, inquiry config, login, health and the document', async () => {
+    const sinkId = fc.oneof(fc.constant(newId()), hostileString.map(pct), fc.stringMatching(/^[0-9A-Z]{26}$/));
+    const input = fc.record({
+      target: fc.constantFrom('feedback', 'retailcrm', 'bitrix24', 'audio', 'inquiry-config', 'login', 'session', 'health'),
+      id: sinkId,
+      query: fc.array(fc.tuple(fc.constantFrom('token', 'exp', 'sig', 'session', 'download', 'x'), hostileString), { maxLength: 3 }),
+      json: hostileJson,
+      form: fc.dictionary(hostileKey, hostileString, { maxKeys: 5 }),
+    });
+    await fuzzRequests(
+      'public-rest',
+      input,
+      640,
+      async (i) => {
+        const qs = i.query.map(([k, v]) => `${k}=${pct(v)}`).join('&');
+        const json = { 'content-type': 'application/json' };
+        const form = { 'content-type': 'application/x-www-form-urlencoded' };
+        switch (i.target) {
+          case 'feedback':
+            return post(`/v1/crm-feedback/${i.id}?${qs}`, JSON.stringify(i.json) ?? 'null', { ...json, authorization: 'Bearer x' });
+          case 'retailcrm':
+          case 'bitrix24':
+            return post(`/v1/crm-feedback/${i.id}/${i.target}?${qs}`, new URLSearchParams(i.form).toString(), form);
+          case 'audio':
+            return rawGet(gw.baseUrl, `/v1/recordings/${i.id}/audio?${qs}`);
+          case 'inquiry-config':
+            return rawGet(gw.baseUrl, `/v1/sites/${i.id}/inquiry-config?${qs}`);
+          case 'login':
+            return post('/v1/auth/login', JSON.stringify(i.json) ?? 'null', json);
+          case 'session':
+            return rawGet(gw.baseUrl, `/v1/me/session?${qs}`);
+          default:
+            return rawGet(gw.baseUrl, `/${['healthz', 'readyz', 'v1/openapi.json'][i.query.length % 3]}?${qs}`);
+        }
+      },
+      standardCheck,
     );
   });
 
