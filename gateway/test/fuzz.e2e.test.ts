@@ -8,12 +8,16 @@ import { createTestConfig } from './helpers/config.js';
 import { useTestDatabase } from './helpers/db.js';
 import {
   FUZZ_SEED,
+  answer,
   counters,
   fuzzRequests,
   hostileJson,
   hostileKey,
   hostileNumber,
   hostileString,
+  maybe,
+  pct,
+  rawGet,
   rawJsonText,
   standardCheck,
 } from './helpers/fuzz.js';
@@ -37,16 +41,6 @@ const MAILGUN_KEY = 'fuzz-mailgun-signing-key';
 const POSTMARK = { user: 'fuzz', password: 'fuzz-postmark-password' };
 /** RSS may grow this much over the suite (caches, pools, the JIT, uncollected garbage: +160 to +215 MB seen); a leak of ~40 KB per request would exceed it. */
 const RSS_BOUND_BYTES = 384 * 1024 * 1024;
-
-/** The field as the widget would send it, or (one time in four) any hostile JSON value instead. */
-const maybe = (arb: fc.Arbitrary<unknown>): fc.Arbitrary<unknown> => fc.oneof({ weight: 3, arbitrary: arb }, { weight: 1, arbitrary: hostileJson });
-
-/** Percent-encodes every UTF-8 byte (encodeURIComponent throws on a lone surrogate). */
-const pct = (s: string): string => [...Buffer.from(s, 'utf8')].map((b) => `%${b.toString(16).padStart(2, '0')}`).join('');
-
-async function answer(res: Response): Promise<FuzzResult> {
-  return { status: res.status, text: await res.text(), contentType: res.headers.get('content-type') ?? '' };
-}
 
 describe('fuzz: hostile input on every public endpoint and parser (fast-check)', function () {
   this.timeout(180_000);
@@ -429,25 +423,3 @@ describe('fuzz: hostile input on every public endpoint and parser (fast-check)',
     expect(grown, `RSS grew by ${grown} bytes`).to.be.below(RSS_BOUND_BYTES);
   });
 });
-
-/** A GET with the path exactly as written (no dot-segment normalisation), over node:http. */
-async function rawGet(baseUrl: string, path: string): Promise<FuzzResult> {
-  const { request } = await import('node:http');
-  const u = new URL(baseUrl);
-  return new Promise((resolve, reject) => {
-    const req = request({ host: u.hostname, port: u.port, method: 'GET', path, headers: { connection: 'keep-alive' } }, (res) => {
-      const chunks: Buffer[] = [];
-      res.on('data', (c: Buffer) => chunks.push(c));
-      res.on('end', () =>
-        resolve({
-          status: res.statusCode ?? 0,
-          text: Buffer.concat(chunks).toString('utf8'),
-          contentType: String(res.headers['content-type'] ?? ''),
-        }),
-      );
-      res.on('error', reject);
-    });
-    req.on('error', reject);
-    req.end();
-  });
-}

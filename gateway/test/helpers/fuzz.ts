@@ -1,3 +1,4 @@
+import { request } from 'node:http';
 import fc from 'fast-check';
 
 /**
@@ -182,4 +183,36 @@ export function standardCheck(_input: unknown, r: FuzzResult): string | null {
   if (r.status < 200 || (r.status >= 300 && r.status < 400 && r.status !== 301 && r.status !== 302 && r.status !== 304)) return 'an odd status';
   if (r.status >= 400 && r.contentType.startsWith('application/json') && !isErrorShape(r.text)) return 'a 4xx not in the error shape';
   return null;
+}
+
+/** The field as the widget would send it, or (one time in four) any hostile JSON value instead. */
+export const maybe = (arb: fc.Arbitrary<unknown>): fc.Arbitrary<unknown> =>
+  fc.oneof({ weight: 3, arbitrary: arb }, { weight: 1, arbitrary: hostileJson });
+
+/** Percent-encodes every UTF-8 byte (encodeURIComponent throws on a lone surrogate). */
+export const pct = (s: string): string => [...Buffer.from(s, 'utf8')].map((b) => `%${b.toString(16).padStart(2, '0')}`).join('');
+
+export async function answer(res: Response): Promise<FuzzResult> {
+  return { status: res.status, text: await res.text(), contentType: res.headers.get('content-type') ?? '' };
+}
+
+/** A GET with the path exactly as written (no dot-segment normalisation), over node:http. */
+export async function rawGet(baseUrl: string, path: string): Promise<FuzzResult> {
+  const u = new URL(baseUrl);
+  return new Promise((resolve, reject) => {
+    const req = request({ host: u.hostname, port: u.port, method: 'GET', path, headers: { connection: 'keep-alive' } }, (res) => {
+      const chunks: Buffer[] = [];
+      res.on('data', (c: Buffer) => chunks.push(c));
+      res.on('end', () =>
+        resolve({
+          status: res.statusCode ?? 0,
+          text: Buffer.concat(chunks).toString('utf8'),
+          contentType: String(res.headers['content-type'] ?? ''),
+        }),
+      );
+      res.on('error', reject);
+    });
+    req.on('error', reject);
+    req.end();
+  });
 }
