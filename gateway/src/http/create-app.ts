@@ -6,6 +6,7 @@ import type { Logger } from '../logging/logger.js';
 import type { HttpMetrics } from '../metrics/metrics.js';
 import { createErrorHandler } from './error-handler.js';
 import { mountRoutes } from './mount-routes.js';
+import { securityHeaders } from './security-headers.js';
 import type { Authenticator } from './mount-routes.js';
 import type { RouteDefinition } from './route.js';
 
@@ -48,6 +49,7 @@ export function createApp(deps: AppDeps): Express {
   app.set('trust proxy', deps.trustProxy);
   app.set('query parser', 'simple');
   app.use(requestLog(deps.logger.child({ component: 'http' }), deps.metrics));
+  app.use(securityHeaders({ hsts: deps.publicOrigin?.startsWith('https:') ?? false }));
   for (const s of deps.statics ?? []) app.use(s.path, s.handler);
   const api = express.Router({ caseSensitive: true, strict: false });
   mountRoutes(api, deps.routes, {

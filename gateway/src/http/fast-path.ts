@@ -2,6 +2,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { BadDataError, PayloadTooLargeError, UnsupportedMediaTypeError } from '../errors/app-error.js';
 import type { Logger } from '../logging/logger.js';
 import { stripControlCharsDeep } from '../shared/control-chars.js';
+import { assertBodyDepth } from './body-depth.js';
 import type { HttpMetrics } from '../metrics/metrics.js';
 import { logError, sendError, toAppError } from './error-handler.js';
 import type { FastRoute } from './route.js';
@@ -63,6 +64,7 @@ export class FastPath {
 
   private run(r: CompiledFastRoute, req: IncomingMessage, res: ServerResponse, params: Record<string, string>): void {
     const started = process.hrtime.bigint();
+    res.setHeader('X-Content-Type-Options', 'nosniff');
     res.on('finish', () => {
       this.deps.metrics.observe(r.method, r.route.spec.path, res.statusCode, Number(process.hrtime.bigint() - started) / 1e9);
     });
@@ -120,7 +122,9 @@ export async function readJsonBody(req: IncomingMessage, limit = 16 * 1024): Pro
   }
   // Raw control characters are not valid JSON; escaped ones (\u0000) are, and are dropped here so no handler or
   // write-behind batch ever sees them. The check is one scan, and only bodies with escapes pay for the copy.
-  return text.includes('\\u') ? stripControlCharsDeep(parsed) : parsed;
+  if (!text.includes('\\u')) return parsed;
+  assertBodyDepth(parsed);
+  return stripControlCharsDeep(parsed);
 }
 
 export function sendJson(res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {

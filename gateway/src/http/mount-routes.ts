@@ -4,6 +4,7 @@ import type { NextFunction, Request, RequestHandler, Response, Router } from 'ex
 import { BadDataError, ForbiddenError, UnauthorizedError, UnsupportedMediaTypeError } from '../errors/app-error.js';
 import type { Logger } from '../logging/logger.js';
 import { hasControlChars, stripControlCharsDeep } from '../shared/control-chars.js';
+import { assertBodyDepth } from './body-depth.js';
 import type { Principal } from './principal.js';
 import type { RouteDefinition, RouteSpec } from './route.js';
 import { compile, toDetails, validateOrThrow } from './validation.js';
@@ -76,9 +77,15 @@ function bodyParser(spec: RouteSpec, limit: string): RequestHandler[] {
     next();
   };
   // Control characters are dropped from parsed bodies (signatures are checked over the raw bytes, kept apart).
+  // Nesting is bounded first: the cleaning and validation that follow recurse.
   const clean: RequestHandler = (req, _res, next) => {
-    req.body = stripControlCharsDeep(req.body as unknown);
-    next();
+    try {
+      assertBodyDepth(req.body);
+      req.body = stripControlCharsDeep(req.body as unknown);
+      next();
+    } catch (err) {
+      next(err);
+    }
   };
   if (type === 'form') return [check, express.urlencoded({ extended: false, limit, type: () => true }), clean];
   if (type === 'text-json') return [check, express.json({ limit, type: () => true, verify: keepRawBody }), clean];

@@ -50,5 +50,12 @@ describe('buildOpenApi', () => {
     expect(Object.keys(op.responses)).to.include.members(['400', '401', '403', '404']);
     expect(op['x-roles']).to.deep.equal(['owner']);
     expect(doc.paths['/healthz']?.get?.security).to.deep.equal([]);
+    expect(doc.paths['/healthz']?.get?.['x-roles']).to.deep.equal([]);
+  });
+
+  it('gives every operation its x-roles (the access matrix is generated from them)', () => {
+    for (const [path, ops] of Object.entries(doc.paths)) {
+      for (const [method, op] of Object.entries(ops)) expect(op['x-roles'], `${method} ${path}`).to.be.an('array');
+    }
   });
 });

@@ -107,7 +107,9 @@ export function buildOpenApi(specs: readonly RouteSpec[], info: DocInfo): Json {
       parameters: [...parametersOf(spec.params, 'path', components), ...parametersOf(spec.query, 'query', components)],
       ...(spec.body ? { requestBody: { required: true, content: { [bodyMedia]: { schema: collectComponents(spec.body, components) } } } } : {}),
       responses,
-      ...(spec.auth === 'public' ? { security: [] } : { 'x-roles': [...spec.auth] }),
+      // Every operation states who may call it; [] with `security: []` is a public route (it checks its own
+      // signature or site key). The access-matrix test is generated from these.
+      ...(spec.auth === 'public' ? { security: [], 'x-roles': [] } : { 'x-roles': [...spec.auth] }),
     };
     paths[spec.path] = { ...(paths[spec.path] ?? {}), [spec.method]: op };
   }

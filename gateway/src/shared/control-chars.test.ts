@@ -43,3 +43,13 @@ describe('control characters', () => {
     expect(sayTwiml('x\u0000y', {})).to.contain('<Say>xy</Say>');
   });
 });
+
+describe('stripControlCharsDeep and "__proto__"', () => {
+  it('keeps a parsed "__proto__" key an own property, never the copy\'s prototype', () => {
+    const out = stripControlCharsDeep(JSON.parse('{"name":"k\\u0000","__proto__":{"role":"owner"}}')) as Record<string, unknown>;
+    expect(Object.getPrototypeOf(out)).to.equal(Object.prototype);
+    expect(out.role).to.equal(undefined);
+    expect(Object.keys(out)).to.deep.equal(['name', '__proto__']);
+    expect(out.name).to.equal('k');
+  });
+});

@@ -24,7 +24,14 @@ export function stripControlCharsDeep<T>(value: T): T {
   if (Array.isArray(value)) return value.map((v: unknown) => stripControlCharsDeep(v)) as T;
   if (value && typeof value === 'object' && isPlain(value)) {
     const out: Record<string, unknown> = {};
-    for (const [k, v] of Object.entries(value as Record<string, unknown>)) out[stripControlChars(k)] = stripControlCharsDeep(v);
+    for (const [k, v] of Object.entries(value as Record<string, unknown>)) {
+      const key = stripControlChars(k);
+      // JSON.parse makes "__proto__" an own property; an assignment would instead set the copy's prototype, and
+      // its properties would then pass validation and reach handlers as if the body had them.
+      if (key === '__proto__')
+        Object.defineProperty(out, key, { value: stripControlCharsDeep(v), enumerable: true, writable: true, configurable: true });
+      else out[key] = stripControlCharsDeep(v);
+    }
     return out as T;
   }
   return value;

@@ -1,4 +1,4 @@
-import { ROLES } from '../../http/principal.js';
+import { API_KEY_ROLES } from '../../http/principal.js';
 
 export const CONSOLE_LOCALES = ['en', 'ru'] as const;
 
@@ -12,7 +12,8 @@ export const profileSchema = {
     userId: { type: ['string', 'null'], description: 'null when the caller is an API key' },
     email: { type: ['string', 'null'] },
     name: { type: ['string', 'null'] },
-    role: { type: 'string', enum: ROLES },
+    // A PBX key is a principal too: /v1/me/session answers it (it has no profile beyond its role).
+    role: { type: 'string', enum: API_KEY_ROLES },
     locale: { type: ['string', 'null'], enum: [...CONSOLE_LOCALES, null], description: "The console's language; null follows the browser" },
   },
 } as const;

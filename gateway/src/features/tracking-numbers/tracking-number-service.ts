@@ -34,6 +34,13 @@ export interface UpdateTrackingNumberInput {
 const DEFAULT_QUARANTINE_DAYS = 30;
 const isUniqueViolation = (err: unknown): boolean => (err as { code?: string }).code === '23505';
 
+/**
+ * A live number is unique across accounts (an inbound call must route to exactly one). When another account holds
+ * it (active, quarantined or reserved), the answer is this one, the same whoever holds it and naming nobody.
+ */
+export const numberNotAvailable = (e164: string): ConflictError =>
+  new ConflictError(`${e164} is not available`, [{ path: 'body/e164', message: 'This number is not available' }]);
+
 export class TrackingNumberService {
   constructor(
     private readonly deps: {
@@ -76,7 +83,7 @@ export class TrackingNumberService {
         currency: input.currency ?? null,
       });
     } catch (err) {
-      if (isUniqueViolation(err)) throw new ConflictError(`${input.e164} is already a tracking number`);
+      if (isUniqueViolation(err)) throw await this.numberTaken(actor, input.e164);
       throw err;
     }
     await this.changed(actor, n, 'tracking_number.create', [n.poolId]);
@@ -123,6 +130,12 @@ export class TrackingNumberService {
     if (current.status === 'released') return;
     const n = await this.deps.numbers.update(this.deps.db, actor.accountId, id, { status: 'released', quarantinedUntil: null });
     if (n) await this.changed(actor, n, 'tracking_number.release', [current.poolId]);
+  }
+
+  /** The conflict for a taken number: this account's own number is named as such, anyone else's is "not available". */
+  private async numberTaken(actor: Principal, e164: string): Promise<ConflictError> {
+    const own = (await this.deps.numbers.list(this.deps.db, actor.accountId, { e164 })).some((n) => n.status !== 'released');
+    return own ? new ConflictError(`${e164} is already one of this account's tracking numbers`) : numberNotAvailable(e164);
   }
 
   private async siteFor(actor: Principal, poolId: string | null, siteId: string | null): Promise<string | null> {

@@ -42,7 +42,7 @@ export interface TrackingNumberPatch {
 export interface TrackingNumberStore {
   create(db: DbOrTrx, n: NewTrackingNumber): Promise<TrackingNumber>;
   get(db: DbOrTrx, accountId: string, id: string): Promise<TrackingNumber | null>;
-  list(db: DbOrTrx, accountId: string, filter: { poolId?: string; siteId?: string; status?: NumberStatus }): Promise<TrackingNumber[]>;
+  list(db: DbOrTrx, accountId: string, filter: { poolId?: string; siteId?: string; status?: NumberStatus; e164?: string }): Promise<TrackingNumber[]>;
   /** Across accounts: the numbers the lease engine serves for a pool (not released). */
   listByPool(db: DbOrTrx, poolId: string): Promise<TrackingNumber[]>;
   update(db: DbOrTrx, accountId: string, id: string, patch: TrackingNumberPatch): Promise<TrackingNumber | null>;

@@ -92,7 +92,11 @@ export class PgTrackingNumberStore implements TrackingNumberStore {
     return row ? toDomain(row) : null;
   }
 
-  async list(db: DbOrTrx, accountId: string, filter: { poolId?: string; siteId?: string; status?: NumberStatus }): Promise<TrackingNumber[]> {
+  async list(
+    db: DbOrTrx,
+    accountId: string,
+    filter: { poolId?: string; siteId?: string; status?: NumberStatus; e164?: string },
+  ): Promise<TrackingNumber[]> {
     const rows = (await db(TABLE)
       .select(...COLUMNS)
       .where({ account_id: accountId })
@@ -100,6 +104,7 @@ export class PgTrackingNumberStore implements TrackingNumberStore {
         if (filter.poolId) q.where({ pool_id: filter.poolId });
         if (filter.siteId) q.where({ site_id: filter.siteId });
         if (filter.status) q.where({ status: filter.status });
+        if (filter.e164) q.where({ e164: filter.e164 });
       })
       .orderBy('e164')) as TrackingNumberRow[];
     return rows.map(toDomain);

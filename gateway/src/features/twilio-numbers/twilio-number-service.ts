@@ -8,6 +8,7 @@ import type { EventBus } from '../../shared/event-bus.js';
 import { newId } from '../../shared/ids.js';
 import type { AuditLog } from '../audit/audit-log-store.js';
 import type { PgProviderAccountStore } from '../provider-accounts/provider-account-store.js';
+import { numberNotAvailable } from '../tracking-numbers/tracking-number-service.js';
 import type { PgTwilioNumberStore, TwilioTrackingNumber } from './twilio-number-store.js';
 
 export interface TwilioNumberServiceDeps {
@@ -45,16 +46,18 @@ export class TwilioNumberService {
   /** Stores the account's Twilio login, the auth token encrypted; webhooks from that Account SID verify with it. */
   async connect(actor: Principal, creds: { accountSid: string; authToken: string }): Promise<{ accountSid: string }> {
     // The environment's SID is the default account's: no other tenant may claim it, whatever token it brings.
-    const d = this.deps.defaultTwilio;
-    if (d && d.accountSid === creds.accountSid && (await this.deps.numbers.defaultAccountId(this.deps.db)) !== actor.accountId)
-      throw new ConflictError('This Twilio account cannot be connected here');
     // An Account SID is no secret (it is in every media URL): only a token Twilio accepts proves the login is the
     // caller's, so nothing is stored (and nobody else's webhooks can be broken) before Twilio says yes.
     const account = await this.deps.api(creds).verifyAccount();
     if (account.status !== 'active')
       throw new BadDataError(`This Twilio account is ${account.status}`, [{ path: 'body/accountSid', message: 'The Twilio account is not active' }]);
+    // The environment's SID is the default account's: no other tenant may claim it, whatever token it brings. That
+    // and a login another account connected get one answer, after Twilio's check, so neither tells who holds what.
+    const d = this.deps.defaultTwilio;
+    const envSidOfAnother = d && d.accountSid === creds.accountSid && (await this.deps.numbers.defaultAccountId(this.deps.db)) !== actor.accountId;
     const existing = await this.deps.providerAccounts.getByExternalId(this.deps.db, 'twilio', creds.accountSid);
-    if (existing && existing.accountId !== actor.accountId) throw new ConflictError('This Twilio account is connected to another account');
+    if (envSidOfAnother || (existing && existing.accountId !== actor.accountId))
+      throw new ConflictError('This Twilio account cannot be connected here');
     await this.deps.providerAccounts.upsert(this.deps.db, {
       id: newId(),
       accountId: actor.accountId,
@@ -100,7 +103,7 @@ export class TwilioNumberService {
       await api
         .release(bought.sid)
         .catch((e: unknown) => this.deps.logger.error({ err: e, sid: bought.sid }, 'could not release a number after a failed insert'));
-      if (isUniqueViolation(err)) throw new ConflictError(`${bought.e164} is already a tracking number`);
+      if (isUniqueViolation(err)) throw numberNotAvailable(bought.e164);
       throw err;
     }
   }
