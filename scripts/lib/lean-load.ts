@@ -38,7 +38,7 @@ export async function leanLoad(opts: {
   const worker = (): Promise<void> =>
     new Promise((resolve) => {
       let sock: Socket;
-      let buf = Buffer.alloc(0);
+      let buf: Buffer = Buffer.alloc(0);
       let waiting = false;
       const next = (): void => {
         if (sent >= opts.amount) {
