@@ -144,6 +144,21 @@ const diff = (after: Map<string, number>, before: Map<string, number>): string =
     .map(([k, v]) => `${k} ${v}`)
     .join(', ') || 'none';
 
+/**
+ * fetch, again after a connection error: a pooled keep-alive connection the server closed just as it was reused
+ * fails the request before it was sent (seen on the loaded machine); anything else after three tries is a failure.
+ */
+async function fetchRetrying(url: string, init: RequestInit): Promise<Response> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await fetch(url, init);
+    } catch (err) {
+      if (attempt >= 3) throw new Error(`${url}: ${String((err as Error).cause ?? err)}`);
+      await new Promise((r) => setTimeout(r, 100 * attempt));
+    }
+  }
+}
+
 /** Page two needs live sessions: each one's first visit, 50 at a time. */
 async function firstVisits(base: string, site: BenchSite): Promise<void> {
   const live: { visitor: string; session: string }[] = [];
@@ -151,7 +166,7 @@ async function firstVisits(base: string, site: BenchSite): Promise<void> {
   const worker = async (): Promise<void> => {
     for (let n = next++; n < PAGE2_SESSIONS; n = next++) {
       const visitor = `vbench${String(n).padStart(6, '0')}`;
-      const res = await fetch(`${base}/v1/dni/sessions`, {
+      const res = await fetchRetrying(`${base}/v1/dni/sessions`, {
         method: 'POST',
         headers: { 'content-type': 'text/plain', 'user-agent': 'Mozilla/5.0 Chrome/131' },
         body: JSON.stringify({ site: site.siteKey, visitor, url: LANDING }),

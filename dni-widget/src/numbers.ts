@@ -52,7 +52,10 @@ export function buildTable(swaps: readonly Swap[], extra: Record<string, Shown> 
 // Characters allowed between the digits of one number: spaces (incl. no-break and thin), dashes, dots, brackets.
 const SEP = /[\s\u00a0\u2009\u202f().\u2010-\u2014\u2212-]/;
 const MAX_GAP = 3;
-const isDigit = (c: string | undefined): boolean => c !== undefined && c >= '0' && c <= '9';
+// 7+ digits with at most MAX_GAP of SEP between each two (written out: the repeated class compresses to nothing).
+const CANDIDATE = /\d(?:[\s\u00a0\u2009\u202f().\u2010-\u2014\u2212-]{0,3}\d){6}/;
+// undefined (past either end) compares false with both.
+const isDigit = (c: string | undefined): boolean => (c as string) >= '0' && (c as string) <= '9';
 
 /** One number found in a text: the positions of its digits and the digits that replace them. */
 export type Found = [positions: number[], to: string];
@@ -63,6 +66,9 @@ export type Found = [positions: number[], to: string];
  */
 export function findNumbers(text: string, table: Table): Found[] {
   const found: Found[] = [];
+  // Fast reject in the regex engine: most text has no run of 7+ digits at all, and the loop below, run for every
+  // character while the page's script is still cold (interpreted), was most of the widget's scan time.
+  if (!CANDIDATE.test(text)) return found;
   for (let i = 0; i < text.length; i++) {
     if (!isDigit(text[i]) || isDigit(text[i - 1])) continue;
     const positions: number[] = [];
@@ -77,8 +83,8 @@ export function findNumbers(text: string, table: Table): Found[] {
     const digits = positions.map((p) => text[p]).join('');
     for (let len = positions.length; len > 6; len--) {
       const to = table.get(digits.slice(0, len));
-      const last = positions[len - 1];
-      if (to === undefined || last === undefined || isDigit(text[last + 1])) continue;
+      const last = positions[len - 1] as number;
+      if (to === undefined || isDigit(text[last + 1])) continue;
       found.push([positions.slice(0, len), to[0]]);
       i = last;
       break;

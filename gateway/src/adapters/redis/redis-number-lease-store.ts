@@ -13,6 +13,7 @@ import type {
 import type { Logger } from '../../logging/logger.js';
 import { newId } from '../../shared/ids.js';
 import type { Db } from '../db/knex.js';
+import { CommandDeadline } from './command-deadline.js';
 import { CLAIM_IDLE_MS, LeaseHistoryFlusher } from './lease-history-flusher.js';
 import { HEARTBEAT_SCRIPT, LEASE_SCRIPT, RELEASE_SCRIPT, SWEEP_SCRIPT, SYNC_SCRIPT } from './lease-scripts.js';
 import type { RedisHandle } from './redis-client.js';
@@ -25,6 +26,10 @@ import type { RedisHandle } from './redis-client.js';
  */
 
 const SWEEP_LIMIT = 500;
+/** The lease scripts' time limit (node-redis's default per-command timeout, kept without its timer per command). */
+const SCRIPT_TIMEOUT_MS = 5_000;
+/** Per-call options for the scripts: no node-redis timer (`CommandDeadline` keeps the limit). */
+const NO_COMMAND_TIMER = { timeout: 0 } as const;
 const PARTS = ['nums', 'paused', 'free', 'busy', 'holders', 'sess', 'lastv', 'vnum', 'log'] as const;
 
 interface Holder {
@@ -54,6 +59,7 @@ const SCRIPTS = {
 
 export class RedisNumberLeaseStore implements NumberLeaseStore {
   private readonly flusher: LeaseHistoryFlusher;
+  private readonly deadline = new CommandDeadline(SCRIPT_TIMEOUT_MS);
 
   constructor(
     private readonly redis: RedisHandle,
@@ -91,10 +97,10 @@ export class RedisNumberLeaseStore implements NumberLeaseStore {
     const args = [String(now), pool.accountId, pool.id, String(pool.policy.activeWindowMs), String(pool.policy.holdMs), ...extra];
     const c = this.redis.client;
     try {
-      return await c.sendCommand(['EVALSHA', s.sha, String(keys.length), ...keys, ...args]);
+      return await this.deadline.run(c.sendCommand(['EVALSHA', s.sha, String(keys.length), ...keys, ...args], NO_COMMAND_TIMER));
     } catch (err) {
       if (!String((err as Error).message).startsWith('NOSCRIPT')) throw err;
-      return c.sendCommand(['EVAL', s.text, String(keys.length), ...keys, ...args]);
+      return this.deadline.run(c.sendCommand(['EVAL', s.text, String(keys.length), ...keys, ...args], NO_COMMAND_TIMER));
     }
   }
 

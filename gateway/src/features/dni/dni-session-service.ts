@@ -11,31 +11,14 @@ import type { Pool, PoolStore } from '../number-pools/pool-store-type.js';
 import type { Site } from '../sites/site-types.js';
 import type { SiteStore } from '../sites/site-store-type.js';
 import type { TrackingNumberStore } from '../tracking-numbers/tracking-number-store-type.js';
-import { displayNumber } from './display-number.js';
-import { digitForms } from '../../shared/phone.js';
+import { formsOf, numberForms, originAllowed, pickPool, safeParams, siteHosts } from './dni-site-config.js';
+import type { NumberForms } from './dni-site-config.js';
 import { classifyVisit, matchChannel } from './visit-classifier.js';
 import { RefreshingCache } from '../../shared/refreshing-cache.js';
 import { IpHasher } from './ip-hasher.js';
 import type { VisitRecorder } from './visit-recorder.js';
 import { LeaseStoreUnavailableError } from '../number-pools/fail-soft-lease-store.js';
 import { HoldLimits, sessionTooOld } from './hold-limits.js';
-
-interface NumberForms {
-  readonly display: string;
-  readonly digits: readonly string[];
-}
-
-const numberForms = (e164: string): NumberForms => ({ display: displayNumber(e164), digits: digitForms(e164) });
-
-/** A number outside the configuration (a pool's fallback) is computed once and kept with it. */
-function formsOf(cfg: SiteConfig, e164: string): NumberForms {
-  let f = cfg.forms.get(e164);
-  if (!f) {
-    f = numberForms(e164);
-    cfg.forms.set(e164, f);
-  }
-  return f;
-}
 
 /** What the widget path needs about a site, cached in memory and dropped when the site, a channel or a pool changes. */
 interface SiteConfig {
@@ -130,6 +113,8 @@ const UNSTORED_PREFIX = 'n_';
  */
 const BOT_UA =
   /googlebot|bingbot|yandex(?:bot|images|metrika|direct)|slurp|duckduckbot|baiduspider|spider|crawler|crawling|bot[/;)]|\bbot\b|facebookexternalhit|headless|phantomjs|lighthouse|pingdom|preview|python-requests|curl\/|wget/i;
+
+export { originAllowed };
 
 export function isBotUserAgent(ua: string | undefined): boolean {
   return !ua || BOT_UA.test(ua);
@@ -464,46 +449,4 @@ export class DniSessionService {
     // Without the lease state (outage) the leases lapse on their own; the page is leaving either way.
     await Promise.all(pools.map((p) => this.deps.leases.release(p, sessionId, 'left'))).catch(unavailable);
   }
-}
-
-/** The channel's own pool for this number when the visit has a channel that has one, else the site-wide session pool. */
-function pickPool(pools: readonly Pool[], canonical: string, channel: Channel | null): Pool | null {
-  const forNumber = pools.filter((p) => p.canonicalNumber === canonical);
-  return (
-    (channel && forNumber.find((p) => p.channelId === channel.id)) ||
-    forNumber.find((p) => p.channelId === null && p.kind === 'session') ||
-    forNumber.find((p) => p.channelId === null) ||
-    null
-  );
-}
-
-/** The host part of the site's domain patterns, for "is the referrer the site itself". */
-function siteHosts(domains: readonly string[]): string[] {
-  return domains.map((d) => d.toLowerCase().split(':')[0]!.replace(/^\*\./, ''));
-}
-
-function safeParams(url: string | undefined): URLSearchParams {
-  try {
-    return url ? new URL(url).searchParams : new URLSearchParams();
-  } catch {
-    return new URLSearchParams();
-  }
-}
-
-/** Site domains: "example.com", "*.example.com" (subdomains only), "localhost:*" (any port), "host:8080". */
-export function originAllowed(origin: string, domains: readonly string[]): boolean {
-  let u: URL;
-  try {
-    u = new URL(origin);
-  } catch {
-    return false;
-  }
-  const host = u.hostname.toLowerCase();
-  const port = u.port;
-  return domains.some((d) => {
-    const [h = '', p] = d.toLowerCase().split(':');
-    if (p !== undefined && p !== '*' && p !== port) return false;
-    if (p === undefined && port !== '') return false;
-    return h.startsWith('*.') ? host.endsWith(h.slice(1)) : host === h;
-  });
 }

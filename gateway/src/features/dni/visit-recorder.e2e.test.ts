@@ -103,4 +103,38 @@ describe('VisitRecorder behind the answer', () => {
     expect(recorder.lost).to.equal(0);
     expect(await registry.metrics()).to.match(/gateway_dni_visit_rows_rejected_total 1\b/);
   });
+
+  it('stores a user agent cut inside a character (a lone surrogate) with U+FFFD instead of refusing the row', async () => {
+    const accountId = newId();
+    const siteId = newId();
+    await t.db.knex('accounts').insert({ id: accountId, name: 'C' });
+    await t.db.knex('sites').insert({ id: siteId, account_id: accountId, name: 's', public_key: `k${siteId.slice(-10)}` });
+    const recorder = new VisitRecorder({ db: t.db.knex, logger: createLogger({ level: 'silent' }), flushMs: 60_000 });
+    const ua = `Mozilla/5.0 ${'\u{1F600}'.slice(0, 1)}`;
+    await recorder.visit({
+      accountId,
+      siteId,
+      visitorId: 'visitor-c1',
+      sessionId: 'session-c1',
+      channelId: null,
+      pageUrl: 'https://shop.example/?q=\u{1F600}',
+      referrer: null,
+      visit: classifyVisit({ pageUrl: 'https://shop.example/', referrer: null, siteDomains: ['shop.example'] }),
+      utmSource: null,
+      utmMedium: null,
+      device: { ua },
+      clientIds: {},
+      ipHash: null,
+      consent: 'not_required',
+      isBot: false,
+      leased: false,
+      attributionTouch: 'first',
+      at: new Date('2026-05-01T10:00:00Z'),
+    });
+    await recorder.flush();
+    const row = await t.db.knex('web_sessions').where({ id: 'session-c1' }).first();
+    expect(row.device.ua).to.equal('Mozilla/5.0 \uFFFD');
+    expect(row.landing_url).to.equal('https://shop.example/?q=\u{1F600}');
+    expect(recorder.rejected).to.equal(0);
+  });
 });
