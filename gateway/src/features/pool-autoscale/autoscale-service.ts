@@ -84,7 +84,7 @@ export class AutoscaleService {
   async tick(s: AutoscaleState): Promise<number> {
     const { db, clock } = this.d;
     const pool = await this.d.poolStore.getAny(db, s.poolId);
-    if (!pool || pool.kind !== 'session' || !s.settings.enabled) return 0;
+    if (pool?.kind !== 'session' || !s.settings.enabled) return 0;
     const actor = system(pool.accountId);
     const now = clock.nowMs();
     const all = (await this.d.numbers.list(actor, { poolId: pool.id })).filter((n) => n.status !== 'released');
@@ -135,7 +135,7 @@ export class AutoscaleService {
     );
     for (const n of nums) {
       const last = latest.get(n.id);
-      if (!last || last.status !== 'done') continue;
+      if (last?.status !== 'done') continue;
       const since = now - last.createdAt.getTime();
       if (n.status === 'paused' && last.action === 'pause' && since >= cfg.quarantineAfterDays * DAY) {
         // The quarantine outlasts the wait for the release, so the number cannot drift back into rotation first.
@@ -281,7 +281,7 @@ export class AutoscaleService {
     const { a } = await this.actionOf(actor, poolId, actionId);
     if (a.status !== 'pending') throw new ConflictError(`This action is ${a.status}, not pending`);
     const n = a.trackingNumberId ? await this.d.numbers.get(actor, a.trackingNumberId) : null;
-    if (!n || n.status !== 'quarantined') throw new ConflictError('The number is no longer quarantined');
+    if (n?.status !== 'quarantined') throw new ConflictError('The number is no longer quarantined');
     if (!(await this.d.store.decide(this.d.db, a.id, 'pending', 'done', who(actor), this.d.clock.now()))) throw new ConflictError('Already decided');
     await this.release(actor, n);
     return (await this.d.store.action(this.d.db, actor.accountId, poolId, a.id))!;
