@@ -74,6 +74,16 @@ describe('pool autoscaling (Twilio stand-in, virtual clock)', () => {
   });
   afterEach(() => expect(standIn.problems, 'requests the OpenAPI document does not allow').to.deep.equal([]));
 
+  it('publishes its routes in the OpenAPI document with their roles', async () => {
+    const doc = (await (await gw.api('/v1/openapi.json')).json()) as { paths: Record<string, Record<string, { 'x-roles'?: string[] }>> };
+    const base = '/v1/pools/{poolId}/autoscale';
+    expect(doc.paths[base]?.get?.['x-roles']).to.include('analyst');
+    expect(doc.paths[base]?.put?.['x-roles']).to.deep.equal(['owner', 'admin']);
+    for (const verb of ['undo', 'confirm', 'reject'])
+      expect(doc.paths[`${base}/actions/{actionId}/${verb}`]?.post?.['x-roles'], verb).to.deep.equal(['owner', 'admin']);
+    expect(doc.paths[`${base}/actions`]?.get).to.be.an('object');
+  });
+
   it('is off until enabled, and rejects bad settings', async () => {
     const off = (await (await gw.api(`/v1/pools/${poolId}/autoscale`)).json()) as { settings: { enabled: boolean }; pending: number };
     expect(off.settings.enabled).to.equal(false);
