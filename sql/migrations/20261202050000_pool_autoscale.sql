@@ -11,6 +11,8 @@ CREATE TABLE pool_autoscale (
   -- Since when the recommended size has stayed above (or below) the pool's active numbers; null when it is not.
   above_since   TIMESTAMPTZ,
   below_since   TIMESTAMPTZ,
+  -- A replica's claim on the pool's round (server mode runs the job on every replica): only one buys or pauses.
+  claimed_until TIMESTAMPTZ,
   updated_at    TIMESTAMPTZ NOT NULL DEFAULT now()
 );
 

@@ -21,6 +21,8 @@ import {
 const MIN = 60_000;
 const HOUR = 3_600_000;
 const DAY = 86_400_000;
+/** Longer than a round takes (a few Twilio requests per number bought). */
+const CLAIM_MS = 4 * MIN;
 
 export interface AutoscaleDeps {
   readonly db: Db;
@@ -71,10 +73,15 @@ export class AutoscaleService {
   async tickAll(): Promise<number> {
     let acted = 0;
     for (const s of await this.d.store.listEnabled(this.d.db)) {
+      // Every replica runs the job; a claim keeps two from buying for one pool at once (it lapses if one dies).
+      const now = this.d.clock.nowMs();
+      if (!(await this.d.store.claim(this.d.db, s.poolId, new Date(now), new Date(now + CLAIM_MS)))) continue;
       try {
         acted += await this.tick(s);
       } catch (err) {
         this.d.logger.warn({ err, poolId: s.poolId }, 'pool autoscaling failed this round');
+      } finally {
+        await this.d.store.unclaim(this.d.db, s.poolId);
       }
     }
     return acted;

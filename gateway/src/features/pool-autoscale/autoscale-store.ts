@@ -74,6 +74,19 @@ export class AutoscaleStore {
     return toState(row!);
   }
 
+  /** Claims the pool's round until `until`, unless another replica holds an unexpired claim; false then. */
+  async claim(db: DbOrTrx, poolId: string, now: Date, until: Date): Promise<boolean> {
+    const n = await db('pool_autoscale')
+      .where({ pool_id: poolId })
+      .where((q) => q.whereNull('claimed_until').orWhere('claimed_until', '<=', now))
+      .update({ claimed_until: until });
+    return n === 1;
+  }
+
+  async unclaim(db: DbOrTrx, poolId: string): Promise<void> {
+    await db('pool_autoscale').where({ pool_id: poolId }).update({ claimed_until: null });
+  }
+
   async setTimers(db: DbOrTrx, poolId: string, t: { aboveSince: Date | null; belowSince: Date | null }): Promise<void> {
     await db('pool_autoscale').where({ pool_id: poolId }).update({ above_since: t.aboveSince, below_since: t.belowSince });
   }

@@ -9,6 +9,7 @@ import type { TwilioStandIn } from '../../../test/helpers/twilio-standin.js';
 import { randomSid } from '../../../test/helpers/twilio-webhooks.js';
 import { ManualClock } from '../../shared/clock.js';
 import { newId } from '../../shared/ids.js';
+import { AutoscaleStore } from './autoscale-store.js';
 
 const MIN = 60_000;
 const HOUR = 60 * MIN;
@@ -113,6 +114,13 @@ describe('pool autoscaling (Twilio stand-in, virtual clock)', () => {
     await tick();
     expect(await actions(), 'the timer only started').to.deep.equal([]);
     clock.advance(31 * MIN);
+    // Another replica holds the pool's round: this one does nothing (a claim lapses after 4 minutes).
+    const store = new AutoscaleStore();
+    expect(await store.claim(t.db.knex, poolId, clock.now(), new Date(clock.nowMs() + 4 * MIN))).to.equal(true);
+    await tick();
+    expect(await actions(), 'claimed by another replica').to.deep.equal([]);
+    expect(await store.claim(t.db.knex, poolId, clock.now(), new Date(clock.nowMs() + 4 * MIN))).to.equal(false);
+    await store.unclaim(t.db.knex, poolId);
     await tick();
     const log = await actions();
     expect(log.map((a) => [a.action, a.status])).to.deep.equal([['buy', 'done']]);
