@@ -100,7 +100,12 @@ describe('call matching', () => {
     const tap = { sessionId: 's1', visitorId: 'v-s1', clickedAt: ago(12 * MIN) };
     // s1 tapped, left with it; s2 held the number after and left: the call goes to the tapper, not the last holder.
     const ended = [lease('s1', 20 * MIN, 12 * MIN), lease('s2', 10 * MIN, 4 * MIN)];
-    expect(matchCall(evidence({ leases: ended, openTaps: [tap] }))).to.include({ method: 'tel_click', sessionId: 's1', score: 0.9 });
+    const byTap = matchCall(evidence({ leases: ended, openTaps: [tap] }));
+    expect(byTap).to.include({ method: 'tel_click', sessionId: 's1', score: 0.9 });
+    expect(byTap.candidates.map((c) => [c.sessionId, c.method])).to.deep.include.members([
+      ['s1', 'tel_click'],
+      ['s2', 'last_holder'],
+    ]);
     expect(matchCall(evidence({ leases: ended })).sessionId, 'without the tap: the last holder').to.equal('s2');
     // A live holder for 5 minutes yields too; one that got the number 30 s ago does not (it may be dialling).
     const live = (since: number) => ({

@@ -97,7 +97,11 @@ export function matchCall(e: AttributionEvidence): Omit<Attribution, 'assignedAt
   // Steps are tried in order; within the list, the first that clears the bar wins, unless the number changed hands.
   let chosen = candidates.find((c) => c.score >= MIN_SCORE && c.sessionId);
   const handover = chosen ? handedOver(e, chosen) : null;
-  if (handover) chosen = handover;
+  if (handover) {
+    chosen = handover;
+    // Kept with the evidence: an open tap is no candidate of its own until it decides the match.
+    if (!candidates.some((c) => c.method === handover.method && c.sessionId === handover.sessionId)) candidates.push(handover);
+  }
   const sorted = [...candidates].sort((a, b) => b.score - a.score);
   if (!chosen) {
     return {
