@@ -181,6 +181,8 @@ if (storeName !== 'memory' && policies.some((p) => p.selection !== 'lru'))
 // The real store of --store: every run leases in a pool of its own, on the same virtual clock.
 const sweepStore: RealStore | null =
   storeName === 'sql' ? await openSqlStore(process.env.DATABASE_URL) : storeName === 'redis' ? await openRedisStore(process.env.REDIS_URL!) : null;
+// Interrupted (Ctrl-C): the Redis store's keys under the run's own prefix go, as at a normal end.
+if (sweepStore) process.once('SIGINT', () => void sweepStore.close().finally(() => process.exit(130)));
 const engineFor = sweepStore
   ? (policy: SimPolicy['lease']) => {
       const pool = { id: newId(), accountId: sweepStore.accountId, policy };
