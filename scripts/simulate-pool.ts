@@ -181,8 +181,10 @@ if (storeName !== 'memory' && policies.some((p) => p.selection !== 'lru'))
 // The real store of --store: every run leases in a pool of its own, on the same virtual clock.
 const sweepStore: RealStore | null =
   storeName === 'sql' ? await openSqlStore(process.env.DATABASE_URL) : storeName === 'redis' ? await openRedisStore(process.env.REDIS_URL!) : null;
-// Interrupted (Ctrl-C): the Redis store's keys under the run's own prefix go, as at a normal end.
-if (sweepStore) process.once('SIGINT', () => void sweepStore.close().finally(() => process.exit(130)));
+// Interrupted (Ctrl-C): the current run stops at its next event, then the store closes (the Redis store's keys
+// under the run's own prefix go, as at a normal end).
+const interrupt = new AbortController();
+if (sweepStore) process.once('SIGINT', () => interrupt.abort());
 const engineFor = sweepStore
   ? (policy: SimPolicy['lease']) => {
       const pool = { id: newId(), accountId: sweepStore.accountId, policy };
@@ -215,7 +217,17 @@ async function evaluate(policy: SimPolicy, size: number): Promise<SizeResult> {
     schedules.set(policy, schedule);
   }
   bar.update({ policy: policy.name, size: String(size) });
-  const r = await runSize(visits, schedule, policy, size, { seed: traffic.seed, ...(engineFor ? { engine: engineFor } : {}) });
+  const r = await runSize(visits, schedule, policy, size, {
+    seed: traffic.seed,
+    signal: interrupt.signal,
+    ...(engineFor ? { engine: engineFor } : {}),
+  });
+  if (interrupt.signal.aborted) {
+    bar.stop();
+    await sweepStore?.close();
+    process.stderr.write('simulate:pool: interrupted\n');
+    process.exit(130);
+  }
   perPolicy.set(size, r);
   if (bar.getProgress() >= 0.99) {
     total += 10;

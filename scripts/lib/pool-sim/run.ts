@@ -155,6 +155,8 @@ export async function runSize(
     engine?: (policy: LeasePolicy) => { engine: SimEngine; pool: LeasePool };
     lockstep?: LockstepTarget;
     until?: number;
+    /** Stops the replay at the next event (the result is then partial). */
+    signal?: AbortSignal;
     onHistory?: (h: readonly LeaseHistoryRecord[]) => void;
   } = {},
 ): Promise<SizeResult> {
@@ -197,7 +199,7 @@ export async function runSize(
   const { t, kind, visit } = schedule;
   const until = opts.until ?? Number.POSITIVE_INFINITY;
   for (let e = 0; e < t.length; e++) {
-    if (t[e]! > until) break;
+    if (t[e]! > until || opts.signal?.aborted) break;
     const now = SIM_EPOCH + t[e]!;
     const i = visit[e]!;
     const v = visits[i]!;
