@@ -25,7 +25,7 @@ describe('pool simulator against the real lease stores', () => {
   const real = (name: string, store: RealStore['store']): RealStore => ({ name, store, accountId, db: t.db, close: async () => undefined });
 
   it('SQL store: same outcome for every operation and the same lease history', async function () {
-    this.timeout(120_000);
+    this.timeout(300_000);
     for (const p of lru) {
       for (const size of [90, 20]) {
         const v = await verifyOn(real('sql', new SqlNumberLeaseStore(t.db.knex)), visits, buildSchedule(visits, p), p, size, 1);
@@ -37,7 +37,7 @@ describe('pool simulator against the real lease stores', () => {
   });
 
   it('gives the same accuracy when the run itself goes through the SQL store (--store sql)', async function () {
-    this.timeout(120_000);
+    this.timeout(300_000);
     const ours = lru.find((p) => p.name === 'ours')!;
     const schedule = buildSchedule(visits, ours);
     const store = new SqlNumberLeaseStore(t.db.knex);
@@ -58,7 +58,7 @@ describe('pool simulator against the real lease stores', () => {
   describe('Redis', () => {
     const r = useTestRedis();
     it('Redis store: same outcome for every operation and the same lease history', async function () {
-      this.timeout(120_000);
+      this.timeout(300_000);
       const store = new RedisNumberLeaseStore(r.redis, t.db.knex, createLogger({ level: 'silent' }));
       for (const p of lru) {
         for (const size of [90, 20]) {
