@@ -8,10 +8,12 @@ import cliProgress from 'cli-progress';
 import { accuracyChart } from './lib/pool-sim/chart.js';
 import { allPolicies, type SimPolicy } from './lib/pool-sim/policies.js';
 import type { LengthDistribution } from './lib/pool-sim/rng.js';
+import { storeEngine } from './lib/pool-sim/engine.js';
 import { buildSchedule, runSize, type SizeResult } from './lib/pool-sim/run.js';
 import { sizeLimit, smallestSize } from './lib/pool-sim/search.js';
 import { parseTrace, TraceError } from './lib/pool-sim/trace.js';
 import { DEFAULT_TRAFFIC, generateTraffic, type SimVisit, type TrafficParams } from './lib/pool-sim/traffic.js';
+import { newId } from '../gateway/src/shared/ids.js';
 import { openRedisStore, openSqlStore, type RealStore, type Verification, verifyOn } from './lib/pool-sim/verify.js';
 
 const HELP = `npm run simulate:pool -- [flags]
@@ -42,6 +44,9 @@ Run:
   --policies LIST        a subset of ours,lru-hold900,random,mru (all; the last line needs all four)
   --chart FILE.svg       write the correct share against pool size
   --json FILE.json       write every result
+  --store S              the lease engine of the sweep: memory (the gateway's in-memory engine, default), sql or redis
+                         (the real SQL / Redis store: about a millisecond per operation, so give a few --hours and
+                         --sizes; the random and mru baselines need the in-memory engine's free-number order)
   --verify LIST          stores to replay a slice on and compare: sql,redis | none (sql, and redis when REDIS_URL is set)
   --verify-hours N       hours of traffic in that slice (1)
 Environment: DATABASE_URL (the SQL store on PostgreSQL instead of PGlite), REDIS_URL (the Redis store).
@@ -84,6 +89,7 @@ const { values } = parseArgs({
     chart: { type: 'string' },
     json: { type: 'string' },
     verify: { type: 'string' },
+    store: { type: 'string' },
     policies: { type: 'string' },
     'verify-hours': { type: 'string' },
     help: { type: 'boolean', short: 'h' },
@@ -164,9 +170,27 @@ function peakRatePerHour(vs: readonly SimVisit[]): number {
   return Math.max(1, ...perHour.values());
 }
 
-const wanted = values.policies?.split(',') ?? ['ours', 'lru-hold900', 'random', 'mru'];
+const storeName = values.store ?? 'memory';
+if (!['memory', 'sql', 'redis'].includes(storeName)) fail(`--store takes memory, sql or redis, got "${storeName}"`);
+if (storeName === 'redis' && !process.env.REDIS_URL) fail('--store redis needs REDIS_URL');
+const wanted = values.policies?.split(',') ?? (storeName === 'memory' ? ['ours', 'lru-hold900', 'random', 'mru'] : ['ours', 'lru-hold900']);
 const policies = allPolicies().filter((p) => wanted.includes(p.name));
 if (!policies.some((p) => p.name === 'ours')) fail('--policies must include ours');
+if (storeName !== 'memory' && policies.some((p) => p.selection !== 'lru'))
+  fail('--store sql|redis runs ours and lru-hold900 only: the random and mru orders exist in the in-memory engine alone');
+// The real store of --store: every run leases in a pool of its own, on the same virtual clock.
+const sweepStore: RealStore | null =
+  storeName === 'sql' ? await openSqlStore(process.env.DATABASE_URL) : storeName === 'redis' ? await openRedisStore(process.env.REDIS_URL!) : null;
+// Interrupted (Ctrl-C): the current run stops at its next event, then the store closes (the Redis store's keys
+// under the run's own prefix go, as at a normal end).
+const interrupt = new AbortController();
+if (sweepStore) process.once('SIGINT', () => interrupt.abort());
+const engineFor = sweepStore
+  ? (policy: SimPolicy['lease']) => {
+      const pool = { id: newId(), accountId: sweepStore.accountId, policy };
+      return { engine: storeEngine(sweepStore.store, sweepStore.db, pool.id), pool };
+    }
+  : undefined;
 const results = new Map<string, Map<number, SizeResult>>();
 const bar = new cliProgress.SingleBar(
   { stream: process.stderr, format: 'simulate:pool [{bar}] {value}/{total} runs | {policy} size {size}', noTTYOutput: true, notTTYSchedule: 5000 },
@@ -193,7 +217,17 @@ async function evaluate(policy: SimPolicy, size: number): Promise<SizeResult> {
     schedules.set(policy, schedule);
   }
   bar.update({ policy: policy.name, size: String(size) });
-  const r = await runSize(visits, schedule, policy, size, { seed: traffic.seed });
+  const r = await runSize(visits, schedule, policy, size, {
+    seed: traffic.seed,
+    signal: interrupt.signal,
+    ...(engineFor ? { engine: engineFor } : {}),
+  });
+  if (interrupt.signal.aborted) {
+    bar.stop();
+    await sweepStore?.close();
+    process.stderr.write('simulate:pool: interrupted\n');
+    process.exit(130);
+  }
   perPolicy.set(size, r);
   if (bar.getProgress() >= 0.99) {
     total += 10;
@@ -220,6 +254,7 @@ const sizes = values.sizes
 for (const p of policies) for (const n of sizes) await evaluate(p, n);
 bar.setTotal(bar.getProgress() * bar.getTotal());
 bar.stop();
+await sweepStore?.close();
 
 // Verification: a slice of the same traffic through the real stores, in lockstep with the in-memory engine.
 const verifications: Verification[] = [];
@@ -254,6 +289,9 @@ out.push(
     : `traffic: ${traffic.ratePerHour} visits/h, visits ${traffic.session.kind} mean ${meanS.toFixed(0)} s, ${traffic.inVisitShare * 100} % of calls in the visit, the rest Exp(${traffic.afterDelayMeanS} s) after; ` +
         `bots ${traffic.botShare * 100} %, mobile ${traffic.mobileShare * 100} % (tel: taps ${traffic.telClickShare * 100} %), repeat callers ${traffic.repeatShare * 100} %, leave beacons ${traffic.leaveBeaconShare * 100} %; ` +
         `${counted.length} visits over ${traffic.hours} h, seed ${traffic.seed}`,
+);
+out.push(
+  `lease engine: ${sweepStore ? `the gateway's ${sweepStore.name} store` : "the gateway's in-memory engine (MemoryNumberLeaseStore)"}, attribution: the gateway's matcher (matchCall), on a virtual clock`,
 );
 for (const p of policies) {
   const f = found.get(p.name)!;

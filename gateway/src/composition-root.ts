@@ -113,6 +113,7 @@ import { createOutboundGuard } from './adapters/http/outbound-guard.js';
 import { createTwilioNumbersApi } from './adapters/telephony/twilio/twilio-rest.js';
 import { TwilioNumberController } from './features/twilio-numbers/twilio-number-controller.js';
 import { createPoolAccuracy } from './features/pool-accuracy/create-pool-accuracy.js';
+import { createPoolAutoscale } from './features/pool-autoscale/create-pool-autoscale.js';
 import { TwilioNumberService } from './features/twilio-numbers/twilio-number-service.js';
 import { PgTwilioNumberStore } from './features/twilio-numbers/twilio-number-store.js';
 import { LiveCallFeed } from './features/live-calls/live-call-feed.js';
@@ -454,6 +455,17 @@ export async function createContainer(config: Config, opts: ContainerOptions = {
       voiceFallbackUrl: config.twilioVoiceFallbackUrl,
       api: twilioApiFor,
     });
+    // Pool autoscaling: buys Twilio numbers into a pool and retires surplus ones (opt-in per pool).
+    const poolAutoscale = createPoolAutoscale({
+      db: db.knex,
+      pools,
+      poolStore: stores.pools,
+      health: poolHealth,
+      numbers,
+      twilio: twilioNumbers,
+      clock,
+      logger: logger.child({ component: 'pool-autoscale' }),
+    });
     const answerGate = new AnswerGate();
     const callEvents = new RetryingCallEventWriter(calls, logger.child({ component: 'call-events' }), {
       ...(db.kind === 'pglite' ? { maxConcurrent: 1 } : {}),
@@ -524,6 +536,7 @@ export async function createContainer(config: Config, opts: ContainerOptions = {
       ...createCrmSinkTestFeature({ db: db.knex, outbox: stores.outbox, audit: stores.audit, wake }).controllers,
       ...createReports({ db: db.knex, config, clock, stores }).controllers,
       ...createPoolAccuracy({ db: db.knex, pools, sites: stores.sites, clock }).controllers,
+      ...poolAutoscale.controllers,
     ];
     let openApiDoc: object | null = null;
     const health = new HealthController({
@@ -593,7 +606,7 @@ export async function createContainer(config: Config, opts: ContainerOptions = {
           logger: logger.child({ component: 'stale-calls' }),
         }),
         callbacks,
-      }),
+      }).concat(poolAutoscale.jobs),
       logger.child({ component: 'jobs' }),
     );
 

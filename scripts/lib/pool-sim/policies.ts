@@ -1,7 +1,7 @@
 import { toLeasePool } from '../../../gateway/src/features/number-pools/number-lease-service.js';
 import type { LeasePolicy } from '../../../gateway/src/features/number-pools/number-lease-store-type.js';
 import { DEFAULT_POOL_SETTINGS } from '../../../gateway/src/features/number-pools/pool-store-type.js';
-import type { Selection } from './memory-lease-store.js';
+import type { Selection } from './engine.js';
 
 /**
  * The policies compared in one run. `ours` is the gateway as configured by default: the pool defaults, 60 s

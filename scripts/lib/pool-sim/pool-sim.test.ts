@@ -1,6 +1,6 @@
 import { expect } from 'chai';
 import { accuracyChart } from './chart.js';
-import { MemoryLeaseStore } from './memory-lease-store.js';
+import { memoryEngine } from './engine.js';
 import { oursPolicy, allPolicies } from './policies.js';
 import { gamma, Rng, sampler } from './rng.js';
 import { buildSchedule, poolNumbers, runSize, SIM_EPOCH } from './run.js';
@@ -37,20 +37,46 @@ describe('pool simulator', () => {
     expect(calls.every((v) => v.call!.at >= v.signalAt && v.signalAt < v.end)).to.equal(true);
   });
 
-  it('hands out the number idle longest: released longest ago, a lapsed lease counting from its last heartbeat', () => {
-    const store = new MemoryLeaseStore('lru');
+  it("runs on the gateway's in-memory engine: the number idle longest, a lapsed lease counting from its last heartbeat", async () => {
+    const engine = memoryEngine('lru', new Rng(1));
+    const store = engine.store;
     const pool = { id: 'p', accountId: 'a', policy: { activeWindowMs: 120_000, holdMs: 180_000, sticky: false, reclaim: false } };
-    void store.syncPool(pool, poolNumbers(2), SIM_EPOCH);
-    const a = store.leaseNow(pool, { sessionId: 'a', visitorId: null, now: SIM_EPOCH });
-    const b = store.leaseNow(pool, { sessionId: 'b', visitorId: null, now: SIM_EPOCH + 1_000 });
+    await store.syncPool(pool, poolNumbers(2), SIM_EPOCH);
+    const a = await store.lease(pool, { sessionId: 'a', visitorId: null, now: SIM_EPOCH });
+    const b = await store.lease(pool, { sessionId: 'b', visitorId: null, now: SIM_EPOCH + 1_000 });
     // a goes quiet at once (lapses at +300 s); b leaves at +200 s.
-    store.releaseNow('b', SIM_EPOCH + 200_000, 'left');
-    store.sweepNow(SIM_EPOCH + 400_000);
-    const next = store.leaseNow(pool, { sessionId: 'c', visitorId: null, now: SIM_EPOCH + 400_000 });
+    await store.release(pool, 'b', SIM_EPOCH + 200_000, 'left');
+    await store.sweep(pool, SIM_EPOCH + 400_000);
+    const next = await store.lease(pool, { sessionId: 'c', visitorId: null, now: SIM_EPOCH + 400_000 });
     expect(a.kind === 'leased' && b.kind === 'leased' && next.kind === 'leased').to.equal(true);
     if (a.kind === 'leased' && next.kind === 'leased') expect(next.e164, 'a was last seen at 0, b at 200 s').to.equal(a.e164);
-    const rec = store.history.find((r) => r.sessionId === 'a')!;
+    const rec = (await engine.allHistory()).find((r) => r.sessionId === 'a')!;
     expect(rec).to.include({ releasedAt: SIM_EPOCH + 300_000, reason: 'expired' });
+    expect((await store.currentHolder(a.kind === 'leased' ? a.e164 : '', SIM_EPOCH + 400_000))?.sessionId).to.equal('c');
+  });
+
+  it('swaps only the free-number order for the baselines: most recently released first, or uniformly random', async () => {
+    const pool = { id: 'p', accountId: 'a', policy: { activeWindowMs: 0, holdMs: 0, sticky: false, reclaim: false } };
+    const firstAfterReleases = async (selection: 'lru' | 'mru' | 'random', seed: number) => {
+      const { store } = memoryEngine(selection, new Rng(seed));
+      await store.syncPool(pool, poolNumbers(4), SIM_EPOCH);
+      const got: string[] = [];
+      for (let k = 0; k < 4; k++) {
+        const o = await store.lease(pool, { sessionId: `s${k}`, visitorId: null, now: SIM_EPOCH + k });
+        if (o.kind === 'leased') got.push(o.e164);
+      }
+      // Released in the order s0..s3: LRU hands out s0's number next, MRU s3's.
+      for (let k = 0; k < 4; k++) await store.release(pool, `s${k}`, SIM_EPOCH + 100 + k, 'left');
+      const o = await store.lease(pool, { sessionId: 'n', visitorId: null, now: SIM_EPOCH + 200 });
+      return { got, next: o.kind === 'leased' ? o.e164 : null };
+    };
+    const lru = await firstAfterReleases('lru', 1);
+    expect(lru.next).to.equal(lru.got[0]);
+    const mru = await firstAfterReleases('mru', 1);
+    expect(mru.next).to.equal(mru.got[3]);
+    const seen = new Set<string | null>();
+    for (let seed = 1; seed <= 40; seed++) seen.add((await firstAfterReleases('random', seed)).next);
+    expect(seen.size).to.equal(4);
   });
 
   it('finds the smallest size reaching a target by bisection, or none within the bound', async () => {

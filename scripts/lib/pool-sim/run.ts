@@ -1,7 +1,7 @@
-import { MIN_SCORE, TEL_CLICK_WINDOW_MS, LAST_HOLDER_WINDOW_MS, matchCall } from '../../../gateway/src/features/attribution/attribution-matcher.js';
-import type { AttributionEvidence, LeaseRecord } from '../../../gateway/src/features/attribution/attribution-types.js';
-import type { LeaseOutcome, LeasePool, NumberLeaseStore } from '../../../gateway/src/features/number-pools/number-lease-store-type.js';
-import { type LeaseHistoryRecord, MemoryLeaseStore } from './memory-lease-store.js';
+import { OPEN_TAP_WINDOW_MS } from '../../../gateway/src/features/attribution/attribution-matcher.js';
+import type { LeaseOutcome, LeasePolicy, LeasePool, NumberLeaseStore } from '../../../gateway/src/features/number-pools/number-lease-store-type.js';
+import { attribute, type Evidence } from './attribute.js';
+import { type LeaseHistoryRecord, memoryEngine, type SimEngine } from './engine.js';
 import type { SimPolicy } from './policies.js';
 import { Rng } from './rng.js';
 import type { SimVisit } from './traffic.js';
@@ -120,22 +120,53 @@ function quantile(sorted: readonly number[], q: number): number | null {
   return sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))]!;
 }
 
+/** Release → next lease of the same number, ms, from the lease history. */
+function reuseGaps(history: readonly LeaseHistoryRecord[]): number[] {
+  const byNumber = new Map<string, LeaseHistoryRecord[]>();
+  for (const r of history) {
+    const list = byNumber.get(r.e164);
+    if (list) list.push(r);
+    else byNumber.set(r.e164, [r]);
+  }
+  const gaps: number[] = [];
+  for (const list of byNumber.values()) {
+    list.sort((a, b) => a.leasedAt - b.leasedAt);
+    for (let k = 1; k < list.length; k++) {
+      const prev = list[k - 1]!.releasedAt;
+      if (prev !== null) gaps.push(list[k]!.leasedAt - prev);
+    }
+  }
+  return gaps.sort((a, b) => a - b);
+}
+
 /**
  * Replays the schedule against a pool of `size` numbers on a virtual clock: every operation gets its event's time,
- * nothing sleeps. With `lockstep`, each operation also goes to that store and the outcomes are compared.
+ * nothing sleeps. The engine is the gateway's in-memory one unless `engine` brings another (`--store`); with
+ * `lockstep`, each operation also goes to that store and the outcomes are compared.
  */
 export async function runSize(
   visits: readonly SimVisit[],
   schedule: Schedule,
   policy: SimPolicy,
   size: number,
-  opts: { seed?: number; lockstep?: LockstepTarget; until?: number; onHistory?: (h: readonly LeaseHistoryRecord[]) => void } = {},
+  opts: {
+    seed?: number;
+    /** Another engine and the pool to lease in (`--store sql|redis`); default: the in-memory engine. */
+    engine?: (policy: LeasePolicy) => { engine: SimEngine; pool: LeasePool };
+    lockstep?: LockstepTarget;
+    until?: number;
+    /** Stops the replay at the next event (the result is then partial). */
+    signal?: AbortSignal;
+    onHistory?: (h: readonly LeaseHistoryRecord[]) => void;
+  } = {},
 ): Promise<SizeResult> {
   const rng = new Rng(opts.seed ?? 7);
-  const mem = new MemoryLeaseStore(policy.selection, (n) => rng.int(n));
-  const pool: LeasePool = { id: 'sim', accountId: 'sim', policy: policy.lease };
+  const given = opts.engine?.(policy.lease);
+  const pool: LeasePool = given?.pool ?? { id: 'sim', accountId: 'sim', policy: policy.lease };
+  const engine = given?.engine ?? memoryEngine(policy.selection, rng);
+  const store = engine.store;
   const numbers = poolNumbers(size);
-  await mem.syncPool(pool, numbers, SIM_EPOCH);
+  await store.syncPool(pool, numbers, SIM_EPOCH);
   const ls = opts.lockstep;
   if (ls) await ls.store.syncPool(ls.pool, numbers, SIM_EPOCH);
   const check = (what: string, a: string, b: string) => {
@@ -150,20 +181,17 @@ export async function runSize(
   const shown: (string | null)[] = new Array(visits.length).fill(null);
   const askedFor = new Uint8Array(visits.length);
   const blockedVisit = new Uint8Array(visits.length);
-  const clicks = new Map<string, { sessionId: string; visitorId: string | null; clickedAt: Date }[]>();
-  const callerMatch = new Map<string, string>();
-  const latestSession = new Map<string, string>();
+  const ev: Evidence = { engine, clicks: new Map(), callerMatch: new Map(), latestSession: new Map(), lastCallOf: new Map() };
   let calls = 0;
   let correct = 0;
   let wrong = 0;
   let ambiguous = 0;
   let unmatched = 0;
-  const gapsFrom = mem.reuseGaps.length;
 
   const lease = async (i: number, now: number) => {
     const v = visits[i]!;
     const req = { sessionId: v.sessionId, visitorId: v.visitorId, now };
-    const out = mem.leaseNow(pool, req);
+    const out = await store.lease(pool, req);
     if (ls) check(`lease ${v.sessionId} at ${now - SIM_EPOCH}`, describe(out), describe(await ls.store.lease(ls.pool, req)));
     return out;
   };
@@ -171,18 +199,18 @@ export async function runSize(
   const { t, kind, visit } = schedule;
   const until = opts.until ?? Number.POSITIVE_INFINITY;
   for (let e = 0; e < t.length; e++) {
-    if (t[e]! > until) break;
+    if (t[e]! > until || opts.signal?.aborted) break;
     const now = SIM_EPOCH + t[e]!;
     const i = visit[e]!;
     const v = visits[i]!;
     switch (kind[e] as Kind) {
       case Kind.Sweep: {
-        const n = mem.sweepNow(now);
+        const n = await store.sweep(pool, now);
         if (ls) check(`sweep at ${t[e]}`, String(n), String(await ls.store.sweep(ls.pool, now)));
         break;
       }
       case Kind.Start: {
-        latestSession.set(v.visitorId, v.sessionId);
+        ev.latestSession.set(v.visitorId, v.sessionId);
         askedFor[i] = 1;
         const out = await lease(i, now);
         if (out.kind === 'leased') shown[i] = out.e164;
@@ -195,11 +223,11 @@ export async function runSize(
         const isEnd = kind[e] === Kind.End;
         if (isEnd && policy.onEnd === 'leave-beacon') {
           if (!v.leaveBeacon) break;
-          const r = mem.releaseNow(v.sessionId, now, 'left');
+          const r = await store.release(pool, v.sessionId, now, 'left');
           if (ls) check(`leave ${v.sessionId}`, String(r), String(await ls.store.release(ls.pool, v.sessionId, now, 'left')));
           break;
         }
-        const r = mem.heartbeatNow(pool, v.sessionId, now);
+        const r = await store.heartbeat(pool, v.sessionId, now);
         if (ls) check(`heartbeat ${v.sessionId}`, String(r), String(await ls.store.heartbeat(ls.pool, v.sessionId, now)));
         // The widget is told its lease is gone (410) and asks again; the page shows whatever it gets.
         if (r === null && !isEnd) {
@@ -211,20 +239,21 @@ export async function runSize(
       case Kind.Click: {
         const e164 = shown[i];
         if (e164) {
-          let list = clicks.get(e164);
+          let list = ev.clicks.get(e164);
           if (!list) {
             list = [];
-            clicks.set(e164, list);
+            ev.clicks.set(e164, list);
           }
-          // Only clicks within the matcher's window can count; older ones are dropped as new ones come.
-          while (list.length && list[0]!.clickedAt.getTime() < now - TEL_CLICK_WINDOW_MS) list.shift();
+          // Only clicks within the matcher's longest window can count; older ones are dropped as new ones come.
+          while (list.length && list[0]!.clickedAt.getTime() < now - OPEN_TAP_WINDOW_MS) list.shift();
           list.push({ sessionId: v.sessionId, visitorId: v.visitorId, clickedAt: new Date(now) });
         }
         break;
       }
       case Kind.Call: {
-        const matched = attribute(policy, mem, v, shown[i] ?? null, now, clicks, callerMatch, latestSession);
-        if (matched.visitorId && v.call) callerMatch.set(v.call.caller, matched.visitorId);
+        const matched = await attribute(policy, ev, v, shown[i] ?? null, now);
+        if (matched.visitorId && v.call) ev.callerMatch.set(v.call.caller, matched.visitorId);
+        if (matched.sessionId) ev.lastCallOf.set(matched.sessionId, now);
         if (!v.counted) break;
         calls += 1;
         if (matched.sessionId === v.sessionId) correct += 1;
@@ -236,7 +265,9 @@ export async function runSize(
     }
   }
 
-  opts.onHistory?.(mem.history);
+  const history = await engine.allHistory();
+  opts.onHistory?.(history);
+  await engine.close();
   let counted = 0;
   let blocked = 0;
   for (let i = 0; i < visits.length; i++) {
@@ -244,7 +275,7 @@ export async function runSize(
     counted += 1;
     blocked += blockedVisit[i]!;
   }
-  const gaps = mem.reuseGaps.slice(gapsFrom).sort((a, b) => a - b);
+  const gaps = reuseGaps(history);
   const q = (x: number) => {
     const g = quantile(gaps, x);
     return g === null ? null : g / 1000;
@@ -262,80 +293,4 @@ export async function runSize(
     reuseGapMedianS: q(0.5),
     reuseGapP5S: q(0.05),
   };
-}
-
-/**
- * Who the call is credited to. `gateway`: the real matcher (`matchCall`) on the evidence the gateway would load for
- * it (live holder, lease history of the number, tel: clicks, caller history). `last-session`: the reference model's
- * rule, the last session given the number before the call.
- */
-function attribute(
-  policy: SimPolicy,
-  mem: MemoryLeaseStore,
-  v: SimVisit,
-  e164: string | null,
-  now: number,
-  clicks: Map<string, { sessionId: string; visitorId: string | null; clickedAt: Date }[]>,
-  callerMatch: Map<string, string>,
-  latestSession: Map<string, string>,
-): { sessionId: string | null; visitorId: string | null; ambiguous: boolean } {
-  // Shown the fallback (blocked): the call reaches the site's number, not a pool number.
-  if (e164 === null) return { sessionId: null, visitorId: null, ambiguous: false };
-  const history = mem.historyByNumber.get(e164) ?? [];
-  if (policy.matcher === 'last-session') {
-    for (let k = history.length - 1; k >= 0; k--) {
-      const r = history[k]!;
-      if (r.leasedAt <= now) return { sessionId: r.sessionId, visitorId: r.visitorId, ambiguous: false };
-    }
-    return { sessionId: null, visitorId: null, ambiguous: false };
-  }
-  // The gateway's read model loads up to 50 leases of the number (started by the call, not ended 24 h before it).
-  // Leases of one number never overlap, so the matcher's answer depends only on the newest few: the one covering
-  // the call or the last holder, and its predecessor; three give the same answer as fifty at a fraction of the cost.
-  const leases: LeaseRecord[] = [];
-  for (let k = history.length - 1; k >= 0 && leases.length < 3; k--) {
-    const r = history[k]!;
-    if (r.leasedAt > now) continue;
-    if (r.releasedAt !== null && r.releasedAt < now - LAST_HOLDER_WINDOW_MS) break;
-    leases.push({
-      sessionId: r.sessionId,
-      visitorId: r.visitorId,
-      leasedAt: new Date(r.leasedAt),
-      releasedAt: r.releasedAt === null ? null : new Date(r.releasedAt),
-      reclaimed: r.reclaimed,
-    });
-  }
-  const telClicks = (clicks.get(e164) ?? []).filter((c) => c.clickedAt.getTime() >= now - TEL_CLICK_WINDOW_MS && c.clickedAt.getTime() <= now);
-  let callerHistory: AttributionEvidence['callerHistory'] = null;
-  const known = v.call ? callerMatch.get(v.call.caller) : undefined;
-  if (known) {
-    const sessionId = latestSession.get(known);
-    if (sessionId) {
-      let heldUntil: number | null = null;
-      let held = false;
-      // The visitor's newest lease of the number is the one that ended last (leases of one number never overlap).
-      for (let k = history.length - 1; k >= 0; k--) {
-        const r = history[k]!;
-        if (r.visitorId !== known || r.leasedAt > now) continue;
-        held = true;
-        heldUntil = r.releasedAt === null || r.releasedAt > now ? now : r.releasedAt;
-        break;
-      }
-      callerHistory = { visitorId: known, sessionId, heldNumber: held, heldUntil: heldUntil === null ? null : new Date(heldUntil) };
-    }
-  }
-  const live = mem.holderNow(e164, now);
-  const evidence: AttributionEvidence = {
-    at: new Date(now),
-    poolKind: 'session',
-    numberChannelId: null,
-    live,
-    leases,
-    telClicks,
-    callerHistory,
-    sessionChannels: new Map(),
-  };
-  const m = matchCall(evidence);
-  const strong = new Set(m.candidates.filter((c) => c.score >= MIN_SCORE && c.sessionId).map((c) => c.sessionId));
-  return { sessionId: m.sessionId, visitorId: m.visitorId, ambiguous: strong.size > 1 };
 }

@@ -14,6 +14,7 @@ import type { Db } from '../db/knex.js';
 import { LeaseHeap } from './lease-heap.js';
 import { LeaseStateWriter } from './lease-state-writer.js';
 import type { Lease, Slot } from './lease-state-writer.js';
+import type { FreeEntry, FreeLine, LeaseJournal, MemoryLeaseOptions } from './memory-lease-options.js';
 
 /**
  * The lease engine in process memory, for the embedded mode: exactly one process owns the PGlite database, so the
@@ -32,7 +33,7 @@ interface PoolState {
   readonly bySession: Map<string, Slot>;
   /** Visitor → the free number it held last (sticky). */
   readonly byLastVisitor: Map<string, Slot>;
-  readonly free: LeaseHeap<{ slot: Slot; releasedAt: number }>;
+  readonly free: FreeLine;
   readonly busy: LeaseHeap<{ slot: Slot; leaseId: string; expiresAt: number }>;
 }
 
@@ -56,15 +57,16 @@ interface StateRow {
 const holdOf = (pool: LeasePool): number => pool.policy.activeWindowMs + pool.policy.holdMs;
 const isFree = (s: Slot): boolean => !s.removed && s.lease === null && s.leasable;
 
-function newPool(): PoolState {
+const validFree = (e: FreeEntry): boolean => isFree(e.slot) && e.slot.releasedAt === e.releasedAt;
+const leastRecentlyReleased = (valid: (e: FreeEntry) => boolean): FreeLine =>
+  new LeaseHeap<FreeEntry>((a, b) => a.releasedAt < b.releasedAt || (a.releasedAt === b.releasedAt && a.slot.id < b.slot.id), valid);
+
+function newPool(freeLine: (valid: (e: FreeEntry) => boolean) => FreeLine): PoolState {
   return {
     slots: new Map(),
     bySession: new Map(),
     byLastVisitor: new Map(),
-    free: new LeaseHeap(
-      (a, b) => a.releasedAt < b.releasedAt || (a.releasedAt === b.releasedAt && a.slot.id < b.slot.id),
-      (e) => isFree(e.slot) && e.slot.releasedAt === e.releasedAt,
-    ),
+    free: freeLine(validFree),
     busy: new LeaseHeap(
       (a, b) => a.expiresAt < b.expiresAt,
       (e) => !e.slot.removed && e.slot.lease?.id === e.leaseId && e.slot.lease.expiresAt === e.expiresAt,
@@ -76,12 +78,20 @@ export class MemoryNumberLeaseStore implements NumberLeaseStore {
   private readonly pools = new Map<string, PoolState>();
   private readonly byNumber = new Map<string, Slot>();
   private readonly byE164 = new Map<string, Slot>();
-  private readonly writer: LeaseStateWriter;
+  private readonly writer: LeaseJournal;
   private readonly ready: Promise<void>;
+  private readonly freeLine: (valid: (e: FreeEntry) => boolean) => FreeLine;
 
-  constructor(db: Db, logger: Logger, opts: { flushMs?: number } = {}) {
-    this.writer = new LeaseStateWriter(db, logger, opts.flushMs ?? 100);
-    this.ready = this.load(db);
+  constructor(db: Db | null, logger: Logger, opts: MemoryLeaseOptions = {}) {
+    this.freeLine = opts.freeLine ?? leastRecentlyReleased;
+    if (opts.journal) {
+      this.writer = opts.journal;
+      this.ready = Promise.resolve();
+    } else {
+      if (!db) throw new Error('the in-memory lease engine needs a database or a journal');
+      this.writer = new LeaseStateWriter(db, logger, opts.flushMs ?? 100);
+      this.ready = this.load(db);
+    }
   }
 
   /** The state as the tables hold it (the last flush of the previous process). */
@@ -116,7 +126,7 @@ export class MemoryNumberLeaseStore implements NumberLeaseStore {
   private pool(id: string): PoolState {
     let p = this.pools.get(id);
     if (!p) {
-      p = newPool();
+      p = newPool(this.freeLine);
       this.pools.set(id, p);
     }
     return p;

@@ -1,5 +1,5 @@
 import { expect } from 'chai';
-import { LAST_HOLDER_TAU_MS, matchCall } from './attribution-matcher.js';
+import { LAST_HOLDER_TAU_MS, matchCall, OPEN_TAP_WINDOW_MS } from './attribution-matcher.js';
 import type { AttributionEvidence, LeaseRecord } from './attribution-types.js';
 
 const at = new Date('2026-01-15T12:00:00Z');
@@ -94,5 +94,38 @@ describe('call matching', () => {
     expect(matchCall(evidence({ live, leases, callerHistory: later }))).to.include({ method: 'lease', sessionId: 's2' });
     // Without the time it held the number (older evidence), nothing changes.
     expect(matchCall(evidence({ live, leases, callerHistory: { visitorId: 'v-s1', sessionId: 's1', heldNumber: true } })).sessionId).to.equal('s2');
+  });
+
+  it('an open tap (no call from the tapper since) outweighs a holder that got the number after it, unless that holder is brand new or tapped too', () => {
+    const tap = { sessionId: 's1', visitorId: 'v-s1', clickedAt: ago(12 * MIN) };
+    // s1 tapped, left with it; s2 held the number after and left: the call goes to the tapper, not the last holder.
+    const ended = [lease('s1', 20 * MIN, 12 * MIN), lease('s2', 10 * MIN, 4 * MIN)];
+    const byTap = matchCall(evidence({ leases: ended, openTaps: [tap] }));
+    expect(byTap).to.include({ method: 'tel_click', sessionId: 's1', score: 0.9 });
+    expect(byTap.candidates.map((c) => [c.sessionId, c.method])).to.deep.include.members([
+      ['s1', 'tel_click'],
+      ['s2', 'last_holder'],
+    ]);
+    expect(matchCall(evidence({ leases: ended })).sessionId, 'without the tap: the last holder').to.equal('s2');
+    // A live holder for 5 minutes yields too; one that got the number 30 s ago does not (it may be dialling).
+    const live = (since: number) => ({
+      leaseId: 'l',
+      sessionId: 's2',
+      visitorId: 'v-s2',
+      poolId: 'p',
+      leasedAt: ago(since),
+      lastSeenAt: ago(0),
+      reclaimed: false,
+    });
+    const leases = [lease('s1', 20 * MIN, 12 * MIN), lease('s2', 5 * MIN, null)];
+    expect(matchCall(evidence({ live: live(5 * MIN), leases, openTaps: [tap] })).sessionId).to.equal('s1');
+    expect(
+      matchCall(evidence({ live: live(30_000), leases: [lease('s1', 20 * MIN, 12 * MIN), lease('s2', 30_000, null)], openTaps: [tap] })).sessionId,
+    ).to.equal('s2');
+    // The holder's own tap says it dialled; a tap older than the window is no evidence.
+    const own = { sessionId: 's2', visitorId: 'v-s2', clickedAt: ago(3 * MIN) };
+    expect(matchCall(evidence({ live: live(5 * MIN), leases, openTaps: [tap, own] })).sessionId).to.equal('s2');
+    const old = { ...tap, clickedAt: ago(OPEN_TAP_WINDOW_MS + MIN) };
+    expect(matchCall(evidence({ live: live(5 * MIN), leases, openTaps: [old] })).sessionId).to.equal('s2');
   });
 });

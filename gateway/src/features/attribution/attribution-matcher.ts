@@ -6,6 +6,7 @@ import type { Attribution, AttributionCandidate, AttributionEvidence } from './a
  * 3. the caller's known visitor with a recent session → 0.8 (0.9 if they also held the number);
  * 4. the last holder, released before the call and not followed by another holder → exp(-gap/τ);
  * 5. otherwise the number's channel only. A candidate under 0.5 is kept as evidence but never picked.
+ * A lease or last-holder pick yields to a tap or known caller from before the number changed hands (`handedOver`).
  */
 
 export const TEL_CLICK_WINDOW_MS = 2 * 60_000;
@@ -17,6 +18,14 @@ export const LAST_HOLDER_WINDOW_MS = 24 * 3_600_000;
  */
 export const LAST_HOLDER_TAU_MS = 2 * 3_600_000;
 export const MIN_SCORE = 0.5;
+/**
+ * How long a tel: tap nobody has called on since stays evidence for the tapper over a visit the number passed to
+ * after the tap. A tap is an intent to call; the tapper's remaining call probability is still all there, while the
+ * new holder's is only its share of calling at all (docs/attribution.md, "open taps").
+ */
+export const OPEN_TAP_WINDOW_MS = 30 * 60_000;
+/** ...except over a live holder that got the number less than this ago: short visits call early (dni.md §4 model). */
+export const OPEN_TAP_LIVE_AFTER_MS = 2 * 60_000;
 
 const round = (n: number) => Math.round(n * 1000) / 1000;
 
@@ -88,7 +97,11 @@ export function matchCall(e: AttributionEvidence): Omit<Attribution, 'assignedAt
   // Steps are tried in order; within the list, the first that clears the bar wins, unless the number changed hands.
   let chosen = candidates.find((c) => c.score >= MIN_SCORE && c.sessionId);
   const handover = chosen ? handedOver(e, chosen) : null;
-  if (handover) chosen = handover;
+  if (handover) {
+    chosen = handover;
+    // Kept with the evidence: an open tap is no candidate of its own until it decides the match.
+    if (!candidates.some((c) => c.method === handover.method && c.sessionId === handover.sessionId)) candidates.push(handover);
+  }
   const sorted = [...candidates].sort((a, b) => b.score - a.score);
   if (!chosen) {
     return {
@@ -148,5 +161,28 @@ function handedOver(e: AttributionEvidence, picked: AttributionCandidate): Attri
       reason: `caller matched this visitor before, who held this number until ${h.heldUntil.toISOString()}, before it passed to another visit`,
     };
   }
-  return null;
+  return openTapBefore(e, picked, start);
+}
+
+/**
+ * The newest open tap (no call from the tapper since) made before the picked visit got the number, unless the
+ * picked visit tapped the number itself: its own tap says it dialled.
+ */
+function openTapBefore(e: AttributionEvidence, picked: AttributionCandidate, start: number): AttributionCandidate | null {
+  const t = e.at.getTime();
+  const taps = e.openTaps ?? [];
+  if (taps.some((c) => c.sessionId === picked.sessionId) || e.telClicks.some((c) => c.sessionId === picked.sessionId)) return null;
+  const tap = taps
+    .filter((c) => c.clickedAt.getTime() <= start && t - c.clickedAt.getTime() <= OPEN_TAP_WINDOW_MS)
+    .sort((a, b) => b.clickedAt.getTime() - a.clickedAt.getTime())[0];
+  if (!tap) return null;
+  // A live holder that got the number moments ago may well be dialling it now (short visits call early).
+  if (picked.method === 'lease' && t - start < OPEN_TAP_LIVE_AFTER_MS) return null;
+  return {
+    sessionId: tap.sessionId,
+    visitorId: tap.visitorId,
+    method: 'tel_click',
+    score: 0.9,
+    reason: `tel: tap ${Math.round((t - tap.clickedAt.getTime()) / 1000)} s before the call with no call since, before the number passed to another visit`,
+  };
 }

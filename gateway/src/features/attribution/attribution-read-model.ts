@@ -1,6 +1,6 @@
 import type { DbOrTrx } from '../../adapters/db/knex.js';
 import type { AttributionEvidence, LeaseRecord, LiveLeaseLookup } from './attribution-types.js';
-import { LAST_HOLDER_WINDOW_MS, TEL_CLICK_WINDOW_MS } from './attribution-matcher.js';
+import { LAST_HOLDER_WINDOW_MS, OPEN_TAP_WINDOW_MS, TEL_CLICK_WINDOW_MS } from './attribution-matcher.js';
 
 /** Where a tracking number belongs: its site, pool and channel. */
 export interface NumberContext {
@@ -73,6 +73,23 @@ export class AttributionReadModel {
       .whereBetween('c.clicked_at', [new Date(t - TEL_CLICK_WINDOW_MS), at])
       .orderBy('c.clicked_at', 'desc')
       .limit(10)) as { session_id: string; visitor_id: string | null; clicked_at: Date }[];
+    // Taps whose session no call has been matched to since: the tapper may still be about to call.
+    const openRows = (await db('tel_clicks as c')
+      .leftJoin('web_sessions as s', 's.id', 'c.session_id')
+      .select('c.session_id', 's.visitor_id', 'c.clicked_at')
+      .where({ 'c.account_id': ctx.accountId, 'c.e164': e164 })
+      .whereBetween('c.clicked_at', [new Date(t - OPEN_TAP_WINDOW_MS), at])
+      .whereNotExists((q) =>
+        q
+          .select(db.raw('1'))
+          .from('calls as k')
+          .where('k.account_id', ctx.accountId)
+          .whereRaw('k.session_id = c.session_id')
+          .whereRaw('k.started_at >= c.clicked_at')
+          .where('k.started_at', '<', at),
+      )
+      .orderBy('c.clicked_at', 'desc')
+      .limit(10)) as { session_id: string; visitor_id: string | null; clicked_at: Date }[];
 
     let callerHistory: AttributionEvidence['callerHistory'] = null;
     if (caller !== 'anonymous' && ctx.siteId) {
@@ -108,7 +125,7 @@ export class AttributionReadModel {
       }
     }
 
-    const ids = new Set<string>([...leases.map((l) => l.sessionId), ...clickRows.map((c) => c.session_id)]);
+    const ids = new Set<string>([...leases.map((l) => l.sessionId), ...clickRows.map((c) => c.session_id), ...openRows.map((c) => c.session_id)]);
     if (live) ids.add(live.sessionId);
     if (callerHistory) ids.add(callerHistory.sessionId);
     const sessionRows = ids.size
@@ -130,6 +147,7 @@ export class AttributionReadModel {
       live: live ? { ...live, visitorId: live.visitorId ?? visitorOf.get(live.sessionId) ?? null } : null,
       leases: leases.map((l) => ({ ...l, visitorId: l.visitorId ?? visitorOf.get(l.sessionId) ?? null })),
       telClicks: clickRows.map((c) => ({ sessionId: c.session_id, visitorId: c.visitor_id, clickedAt: c.clicked_at })),
+      openTaps: openRows.map((c) => ({ sessionId: c.session_id, visitorId: c.visitor_id, clickedAt: c.clicked_at })),
       callerHistory,
       sessionChannels,
     };

@@ -57,6 +57,11 @@ export interface AttributionEvidence {
   readonly leases: readonly LeaseRecord[];
   /** tel: clicks on the number shortly before the call. */
   readonly telClicks: readonly { readonly sessionId: string; readonly visitorId: string | null; readonly clickedAt: Date }[];
+  /**
+   * tel: taps on the number within `OPEN_TAP_WINDOW_MS` before the call by sessions no call has been matched to since
+   * the tap: a visitor who tapped to call and has not called yet (optional: older callers of the matcher omit it).
+   */
+  readonly openTaps?: readonly { readonly sessionId: string; readonly visitorId: string | null; readonly clickedAt: Date }[];
   /** The caller's earlier matched visitor and that visitor's latest recent session on this site. */
   readonly callerHistory: {
     readonly visitorId: string;
