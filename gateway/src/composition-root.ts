@@ -92,8 +92,8 @@ import { AttributionReadModel } from './features/attribution/attribution-read-mo
 import type { LiveLeaseLookup } from './features/attribution/attribution-types.js';
 import { createCallWebhookMetrics } from './features/call-webhooks/call-webhook-metrics.js';
 import { AnswerGate } from './features/call-webhooks/answer-gate.js';
-import { PendingCallEventJournal } from './features/call-webhooks/pending-call-event-journal.js';
-import { RetryingCallEventWriter } from './features/call-webhooks/retrying-call-event-writer.js';
+import { createCallEventPipeline } from './features/call-webhooks/call-event-pipeline.js';
+import type { CallEventPipeline } from './features/call-webhooks/call-event-pipeline.js';
 import { RoutingService } from './features/call-webhooks/routing-service.js';
 import { loadRoutingSnapshot } from './features/call-webhooks/routing-table.js';
 import { pbxNumberDirectory } from './features/call-webhooks/pbx-number-directory.js';
@@ -179,7 +179,7 @@ export interface Container {
     readonly visitRecorder: VisitRecorder;
     readonly calls: CallService;
     readonly routing: RoutingService;
-    readonly callEvents: RetryingCallEventWriter;
+    readonly callEvents: CallEventPipeline;
     readonly liveFeed: LiveCallFeed;
   };
   /** Follows the PBX over AMI (one replica at a time); null without AMI_HOST. */
@@ -446,11 +446,16 @@ export async function createContainer(config: Config, opts: ContainerOptions = {
       api: twilioApiFor,
     });
     const answerGate = new AnswerGate();
-    const callEvents = new RetryingCallEventWriter(calls, logger.child({ component: 'call-events' }), {
-      ...(db.kind === 'pglite' ? { maxConcurrent: 1 } : {}),
+    // Call writes: journaled before the answer, batched into the inbox table, then applied to calls (Twilio and AMI).
+    const callEvents = createCallEventPipeline({
+      db: db.knex,
+      embedded: db.kind === 'pglite',
+      sink: calls,
       gate: answerGate,
+      registry,
       // One file per host and port: processes sharing a volume each replay only their own.
-      journal: new PendingCallEventJournal(path.join(config.dataDir, `pending-call-events-${hostname()}-${config.http.port}.jsonl`)),
+      journalFile: path.join(config.dataDir, `pending-call-events-${hostname()}-${config.http.port}.jsonl`),
+      logger: logger.child({ component: 'call-events' }),
     });
 
     // Exactly one replica holds the AMI connection: a Redis lock with fencing in server mode; embedded mode is a
@@ -631,7 +636,7 @@ export async function createContainer(config: Config, opts: ContainerOptions = {
         await leases.syncAll();
         await routing.start();
         // Call writes a previous run could not land (the database was down when it stopped or crashed).
-        callEvents.resume();
+        callEvents.start();
         await fanout?.subscribe(SITE_CONFIG_CHANNEL, () => dni.forgetSites());
         await liveFeed.attach(http.server);
         const address = await http.listen(config.http.port, config.http.host);
