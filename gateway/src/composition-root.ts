@@ -148,8 +148,10 @@ export interface ContainerOptions {
   readonly liveLeases?: LiveLeaseLookup;
   /** Code that reacts to call changes inside their transaction (the leads outbox). */
   readonly callHooks?: readonly CallChangeHook[];
-  /** Where Asterisk call events go (default: the call service, through the retrying writer). */
+  /** Where Asterisk call events go (default: the call service, through the batched call writer). */
   readonly callEventSink?: CallEventSink;
+  /** Call events held in memory before they wait on disk only (tests make it small). */
+  readonly callEventQueueMax?: number;
 }
 
 export interface Container {
@@ -456,6 +458,7 @@ export async function createContainer(config: Config, opts: ContainerOptions = {
       // One file per host and port: processes sharing a volume each replay only their own.
       journalFile: path.join(config.dataDir, `pending-call-events-${hostname()}-${config.http.port}.jsonl`),
       logger: logger.child({ component: 'call-events' }),
+      ...(opts.callEventQueueMax ? { maxQueued: opts.callEventQueueMax } : {}),
     });
 
     // Exactly one replica holds the AMI connection: a Redis lock with fencing in server mode; embedded mode is a
@@ -652,15 +655,17 @@ export async function createContainer(config: Config, opts: ContainerOptions = {
         stopping ??= (async () => {
           await liveFeed.close();
           await http.close(config.http.shutdownTimeoutMs);
+          // No new call events now: the ones accepted go to the database or stay journaled, before anything else
+          // that could hang on a sick database.
+          await asterisk?.stop();
+          await callEvents.stop();
           await worker.stop(Math.floor(config.http.shutdownTimeoutMs / 2));
           await scheduler.stop();
           // Lease history still in the Redis streams goes to SQL now rather than at the next start.
           await leases.flushHistory().catch((err: unknown) => logger.warn({ err }, 'final lease history flush failed'));
           await visitRecorder.stop();
-          await asterisk?.stop();
           await emailTracking.stop();
           await callbacks.close();
-          await callEvents.stop();
           for (const fn of cleanup.reverse()) await fn().catch((err: unknown) => logger.warn({ err }, 'cleanup failed'));
           if (!opts.database) await db.close();
         })();
