@@ -69,6 +69,23 @@ export class PgCallEventInboxStore {
     return result.rows.map(toEntry).sort((a, b) => a.receivedAt - b.receivedAt || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
   }
 
+  /** These events, held for `leaseMs`, unless another replica holds them (callbacks waiting for their own event). */
+  async claimIds(ids: readonly string[], leaseMs: number): Promise<ClaimedEntry[]> {
+    if (!ids.length) return [];
+    const due = this.db(TABLE)
+      .select('id')
+      .whereIn('id', [...ids])
+      .where('claimed_until', '<=', this.db.fn.now())
+      .forUpdate()
+      .skipLocked();
+    const rows = (await this.db(TABLE)
+      .whereIn('id', due)
+      .update({ claimed_until: this.db.raw('now() + make_interval(secs => ?)', [leaseMs / 1000]), attempts: this.db.raw('attempts + 1') })
+      .returning(['id', 'payload', 'received_at', 'attempts'])) as InboxRow[];
+    const result = { rows };
+    return result.rows.map(toEntry).sort((a, b) => a.receivedAt - b.receivedAt || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
+  }
+
   /** Applied (or refused for good): gone. */
   async remove(ids: readonly string[]): Promise<void> {
     if (ids.length) await this.db(TABLE).whereIn('id', ids).del();

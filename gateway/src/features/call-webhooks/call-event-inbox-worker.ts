@@ -18,6 +18,7 @@ export const MAX_CONCURRENT_APPLIES = 4;
 
 export interface CallEventInbox {
   claim(limit: number, leaseMs: number): Promise<ClaimedEntry[]>;
+  claimIds(ids: readonly string[], leaseMs: number): Promise<ClaimedEntry[]>;
   remove(ids: readonly string[]): Promise<void>;
   retryAfter(ids: readonly string[], delayMs: number): Promise<void>;
 }
@@ -66,10 +67,22 @@ export class CallEventInboxWorker {
     this.wake();
   }
 
-  /** Events `ids` are now in the inbox. */
+  /** Events `ids` are now in the inbox. Those a callback waits for are applied first, ahead of the backlog. */
   written(ids: readonly string[]): void {
     for (const id of ids) this.local.add(id);
+    const waited = ids.filter((id) => this.waiters.has(id));
+    if (waited.length && !this.stopped) void this.applyNow(waited);
     this.wake();
+  }
+
+  private async applyNow(ids: readonly string[]): Promise<void> {
+    try {
+      const claimed = await this.deps.inbox.claimIds(ids, CLAIM_LEASE_MS);
+      if (claimed.length) await this.applyAll(claimed);
+    } catch (err) {
+      // Left to the loop, which claims them in their turn.
+      this.deps.logger.warn({ err }, 'call events a callback waits for not claimed; applied in their turn');
+    }
   }
 
   /** Resolves true once event `id` is applied, false after `ms` (it is applied later all the same). */
