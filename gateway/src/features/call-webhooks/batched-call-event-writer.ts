@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import type { Logger } from '../../logging/logger.js';
 import type { CallEvent } from '../calls/call-events.js';
 import type { AnswerGate } from './answer-gate.js';
@@ -45,8 +46,11 @@ export class BatchedCallEventWriter {
   private failures = 0;
   private stopped = false;
   private seq = 0;
-  private readonly runId = `${Date.now().toString(36)}.${process.pid.toString(36)}`;
+  // Unique per writer (two in one process, a restart within the same millisecond): ids are the inbox's primary key.
+  private readonly runId = `${Date.now().toString(36)}.${randomBytes(4).toString('hex')}`;
   private lastOverflowLog = 0;
+  /** Events the journal could not take (a failing disk): not to be marked done there. */
+  private readonly unjournaled = new Set<string>();
   /** Totals since start, for the stop's log line and the benchmark. */
   readonly totals = { written: 0, rejected: 0, overflowed: 0 };
 
@@ -81,6 +85,7 @@ export class BatchedCallEventWriter {
         this.deps.journal.add(entry);
         journaled = true;
       } catch (err) {
+        this.unjournaled.add(entry.id);
         this.deps.logger.error({ err, eventKey: event.eventKey }, 'call event journal not writable; the event is kept in memory only');
       }
     }
@@ -155,7 +160,7 @@ export class BatchedCallEventWriter {
         await this.write(batch, inserted);
         this.queue.splice(0, batch.length);
         const ids = batch.map((e) => e.id);
-        this.deps.journal?.done(ids);
+        this.deps.journal?.done(this.unjournaled.size ? ids.filter((id) => !this.unjournaled.delete(id)) : ids);
         this.totals.written += inserted.size;
         this.failures = 0;
         this.deps.onWritten?.(
