@@ -12,34 +12,46 @@
  *    callback timed as well. Two runs: `steady`, calls of about 25 s (real ones last minutes, so this is several times
  *    the arrival rate of 200 busy lines), then `stress`, calls of about 4 s. Only voice answers given while at least
  *    90 % of the calls were up count (the first call's length is the ramp).
- * 4. A burst: `--calls` voice webhooks sent at the same instant (the worst case for the answer queue).
+ * 4. A burst: `--calls` voice webhooks sent at the same instant (the worst case for the answer queue), `--rounds`
+ *    times, each round followed by the same burst against a bare node:http server answering a static TwiML
+ *    (`scripts/bench-twiml-server.ts`, its own process), so both see the same machine: req/s, p50 and p99 of each,
+ *    and their ratio.
  * 5. Once the writes behind the answers have drained: every call placed must be stored exactly once.
+ * 6. The call writer on its own (`scripts/lib/call-writer-rate.ts`): `--writer-events` ringing events journaled and
+ *    written in batches to a fresh database, on PostgreSQL (with DATABASE_URL) and on PGlite: sustained calls/s.
  *
  * The load generator runs in this process and the gateway in its own, as Twilio and the gateway would. The last line
- * reads `voice: p99 <N> ms with <C> calls in progress (<R> new calls/s); stress ...`. Figures depend on the machine.
+ * reads `voice: p99 <N> ms with <C> calls in progress (<R> new calls/s); stress ...; burst ...; writer ...`.
+ * `--seconds 0` / `--stress-seconds 0` skip those runs. Figures depend on the machine: the load average is printed.
  * Env: DATABASE_URL, REDIS_URL (optional); BENCH_GATEWAY_NODE_ARGS (extra node flags for the gateway, e.g. --cpu-prof).
  */
+import { spawn } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, readFileSync } from 'node:fs';
 import { Agent, request } from 'node:http';
-import { tmpdir } from 'node:os';
+import { loadavg, tmpdir } from 'node:os';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { parseArgs } from 'node:util';
 import knexFactory from 'knex';
 import { answeredCallCallbacks, inboundParams, randomSid } from '../gateway/src/adapters/telephony/twilio/twilio-call-script.js';
 import { signTwilioRequest } from '../gateway/src/adapters/telephony/twilio/twilio-signature.js';
-import { deleteRedisKeys, freePort, runBench, startGateway, stopProcess } from './lib/gateway-process.js';
+import { measureWriterRate } from './lib/call-writer-rate.js';
+import type { WriterRate } from './lib/call-writer-rate.js';
+import { deleteRedisKeys, freePort, ROOT, runBench, startGateway, stopProcess } from './lib/gateway-process.js';
 
 const { values } = parseArgs({
   options: {
     calls: { type: 'string', default: '200' },
     seconds: { type: 'string', default: '60' },
     'stress-seconds': { type: 'string', default: '20' },
+    rounds: { type: 'string', default: '5' },
+    'writer-events': { type: 'string', default: '20000' },
   },
 });
 const CALLS = Number(values.calls);
+const ROUNDS = Math.max(1, Number(values.rounds));
 
 interface Scenario {
   readonly name: string;
@@ -67,9 +79,9 @@ const between = (lo: number, hi: number) => lo + Math.random() * (hi - lo);
 const agent = new Agent({ keepAlive: true, maxSockets: Number.POSITIVE_INFINITY, timeout: 4_000 });
 let port = 0;
 
-function send(method: string, url: string, headers: Record<string, string>, body?: string): Promise<{ status: number; text: string }> {
+function send(method: string, url: string, headers: Record<string, string>, body?: string, toPort = port): Promise<{ status: number; text: string }> {
   return new Promise((resolve, reject) => {
-    const req = request(`http://127.0.0.1:${port}${url}`, { method, agent, headers }, (res) => {
+    const req = request(`http://127.0.0.1:${toPort}${url}`, { method, agent, headers }, (res) => {
       const chunks: Buffer[] = [];
       res.on('data', (c: Buffer) => chunks.push(c));
       res.on('end', () => resolve({ status: res.statusCode ?? 0, text: Buffer.concat(chunks).toString('utf8') }));
@@ -92,12 +104,12 @@ async function api<T>(method: string, url: string, body?: unknown): Promise<T> {
 }
 
 /** One signed Twilio webhook; returns its status, body and answer time in ms. */
-async function webhook(hook: string, params: Record<string, string>): Promise<{ status: number; text: string; ms: number }> {
+async function webhook(hook: string, params: Record<string, string>, toPort = port): Promise<{ status: number; text: string; ms: number }> {
   const suffix = `/v1/telephony/twilio/${hook}`;
   const signature = signTwilioRequest(AUTH_TOKEN, `${PUBLIC}${suffix}`, params);
   const body = new URLSearchParams(params).toString();
   const t0 = performance.now();
-  const r = await send('POST', suffix, { 'content-type': 'application/x-www-form-urlencoded', 'x-twilio-signature': signature }, body);
+  const r = await send('POST', suffix, { 'content-type': 'application/x-www-form-urlencoded', 'x-twilio-signature': signature }, body, toPort);
   return { ...r, ms: performance.now() - t0 };
 }
 
@@ -116,6 +128,31 @@ async function pendingWrites(): Promise<number> {
 }
 
 let gateway: ChildProcess | null = null;
+let reference: ChildProcess | null = null;
+
+/** The bare node:http server answering a static TwiML, in its own process; resolves with its port. */
+async function startReference(): Promise<number> {
+  reference = spawn(process.execPath, ['--import', 'tsx', 'scripts/bench-twiml-server.ts'], { cwd: ROOT, stdio: ['ignore', 'pipe', 'inherit'] });
+  const proc = reference;
+  return new Promise<number>((resolve, reject) => {
+    proc.stdout?.once('data', (d: Buffer) => resolve(Number(d.toString().trim())));
+    proc.once('exit', (code) => reject(new Error(`reference server exited with ${code}`)));
+  });
+}
+/** CPU time a process has used so far (user + system, ms), from /proc (Linux); NaN elsewhere. */
+function cpuMs(pid: number | undefined): number {
+  try {
+    const f = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+    // Fields 14 and 15 of stat (utime, stime), in clock ticks of 10 ms on Linux.
+    return (Number(f[11]) + Number(f[12])) * 10;
+  } catch {
+    return Number.NaN;
+  }
+}
+const load = () =>
+  loadavg()
+    .map((l) => l.toFixed(2))
+    .join(' ');
 let admin: ReturnType<typeof knexFactory> | null = null;
 let dbName: string | null = null;
 
@@ -249,18 +286,66 @@ async function main(): Promise<void> {
       `${sc.name} (${mode}): ${CALLS} calls in progress (ring ${sc.ringMs[0] / 1000}-${sc.ringMs[1] / 1000} s, talk ${sc.talkS[0]}-${sc.talkS[1]} s), ` +
         `${sc.seconds} s, ${r.rate.toFixed(1)} new calls/s\n  voice webhook   ${fmt(r.voice)}\n  callbacks       ${fmt(r.callbacks)}\n`,
     );
+  const none = { voice: percentiles([]), callbacks: percentiles([]), rate: 0 };
   const [steadySc, stressSc] = SCENARIOS;
-  const steady = await runCalls(steadySc);
-  report(steadySc, steady);
-  const stress = await runCalls(stressSc);
-  report(stressSc, stress);
+  const steady = steadySc.seconds > 0 ? await runCalls(steadySc) : none;
+  if (steadySc.seconds > 0) report(steadySc, steady);
+  const stress = stressSc.seconds > 0 ? await runCalls(stressSc) : none;
+  if (stressSc.seconds > 0) report(stressSc, stress);
 
-  // 4. The burst: that many calls ring at the same instant, once the writes behind the calls above have landed.
+  // 4. The burst: that many calls ring at the same instant, once the writes behind the calls above have landed; then
+  // the same burst against the bare server, round after round, so both see the same machine.
+  const bareAt = await startReference();
+  const burstMs: number[] = [];
+  const bareMs: number[] = [];
+  let burstWall = 0;
+  let bareWall = 0;
+  const rounds: string[] = [];
+  const cpu = { answers: 0, writes: 0, bare: 0 };
+  for (let round = 0; round < ROUNDS; round++) {
+    const cpu0 = cpuMs(gateway?.pid);
+    for (const until = Date.now() + 60_000; (await pendingWrites()) > 0 && Date.now() < until; ) await sleep(100);
+    const cpu1 = cpuMs(gateway?.pid);
+    if (round > 0) cpu.writes += cpu1 - cpu0;
+    const burstOut: Samples = { voice: [], callbacks: [], dialed: 0 };
+    let t0 = performance.now();
+    await Promise.all(Array.from({ length: CALLS }, (_, i) => placeCall(held[i % held.length]!, null, burstOut)));
+    burstWall += performance.now() - t0;
+    cpu.answers += cpuMs(gateway?.pid) - cpu1;
+    const bareCpu0 = cpuMs(reference?.pid);
+    burstMs.push(...burstOut.voice.map((v) => v.ms));
+    const roundP99 = percentiles(burstOut.voice.map((v) => v.ms)).p99;
+    t0 = performance.now();
+    const bare = await Promise.all(
+      Array.from({ length: CALLS }, () =>
+        webhook('voice', inboundParams({ accountSid: ACCOUNT_SID, callSid: randomSid('CA'), from: '+15557770000', to: held[0]! }), bareAt),
+      ),
+    );
+    bareWall += performance.now() - t0;
+    cpu.bare += cpuMs(reference?.pid) - bareCpu0;
+    for (const b of bare) {
+      if (b.status !== 200 || !b.text.includes('<Dial')) failures.push(`bare ${b.status}`);
+      bareMs.push(b.ms);
+    }
+    rounds.push(`${roundP99.toFixed(0)}/${percentiles(bare.map((b) => b.ms)).p99.toFixed(0)}`);
+  }
+  const drainCpu0 = cpuMs(gateway?.pid);
   for (const until = Date.now() + 60_000; (await pendingWrites()) > 0 && Date.now() < until; ) await sleep(100);
-  const burstOut: Samples = { voice: [], callbacks: [], dialed: 0 };
-  await Promise.all(Array.from({ length: CALLS }, (_, i) => placeCall(held[i % held.length]!, null, burstOut)));
-  const burst = percentiles(burstOut.voice.map((v) => v.ms));
-  process.stdout.write(`burst: ${CALLS} voice webhooks at the same instant\n  voice webhook   ${fmt(burst)}\n`);
+  cpu.writes += cpuMs(gateway?.pid) - drainCpu0;
+  const burst = percentiles(burstMs);
+  const bareP = percentiles(bareMs);
+  const perCall = (ms: number) => (ms / (CALLS * ROUNDS)).toFixed(3);
+  const burstRate = (CALLS * ROUNDS) / (burstWall / 1_000);
+  const bareRate = (CALLS * ROUNDS) / (bareWall / 1_000);
+  process.stdout.write(
+    `burst: ${CALLS} voice webhooks at the same instant, ${ROUNDS} rounds (load average ${load()})\n` +
+      `  gateway         ${burstRate.toFixed(0)} req/s  ${fmt(burst)}\n` +
+      `  bare node:http  ${bareRate.toFixed(0)} req/s  ${fmt(bareP)}\n` +
+      `  ratio           p99 ${(burst.p99 / bareP.p99).toFixed(2)}x bare, p50 ${(burst.p50 / bareP.p50).toFixed(2)}x, throughput ${(burstRate / bareRate).toFixed(2)} of bare\n` +
+      `  p99 per round (gateway/bare ms): ${rounds.join(' ')}\n` +
+      `  CPU per call: gateway ${perCall(cpu.answers)} ms during the bursts + ${perCall(cpu.writes)} ms for the writes after them; ` +
+      `bare node:http ${perCall(cpu.bare)} ms (${(cpu.answers / cpu.bare).toFixed(2)}x)\n`,
+  );
 
   // 5. Every call placed is stored once.
   const drainStarted = Date.now();
@@ -290,16 +375,32 @@ async function main(): Promise<void> {
       `writes drained ${((Date.now() - drainStarted) / 1_000).toFixed(1)} s after the load; failed requests ${failures.length}` +
       `${failures.length ? ` (first: ${failures[0]})` : ''}\n`,
   );
+  // 6. The writer on its own, once the gateway is idle: PostgreSQL (a fresh database on that server) and PGlite.
+  const writerEvents = Number(values['writer-events']);
+  const rates: { name: string; r: WriterRate }[] = [];
+  if (process.env.DATABASE_URL)
+    rates.push({ name: 'PostgreSQL', r: await measureWriterRate({ adminUrl: process.env.DATABASE_URL, events: writerEvents }) });
+  rates.push({ name: 'PGlite', r: await measureWriterRate({ events: writerEvents }) });
+  for (const { name, r } of rates)
+    process.stdout.write(
+      `writer (${name}): ${r.events} ringing events journaled and written in ${r.statements} INSERTs, ${r.seconds.toFixed(2)} s: ` +
+        `${r.perSecond.toFixed(0)} calls/s; every event stored exactly once: ${r.storedOnce ? 'yes' : 'NO'} (load average ${load()})\n`,
+    );
+  const writerFigures = rates.map(({ name, r }) => `${name} ${r.perSecond.toFixed(0)} calls/s`).join(', ');
   process.stdout.write(
     `voice: p99 ${steady.voice.p99.toFixed(1)} ms with ${CALLS} calls in progress (${steady.rate.toFixed(1)} new calls/s); ` +
-      `stress ${stress.rate.toFixed(1)} new calls/s p99 ${stress.voice.p99.toFixed(1)} ms; burst of ${CALLS} p99 ${burst.p99.toFixed(1)} ms; ` +
-      `callbacks p99 ${Math.max(steady.callbacks.p99, stress.callbacks.p99).toFixed(1)} ms; stored ${stored.size}/${placed.size}\n`,
+      `stress ${stress.rate.toFixed(1)} new calls/s p99 ${stress.voice.p99.toFixed(1)} ms; burst of ${CALLS} p99 ${burst.p99.toFixed(1)} ms ` +
+      `(bare node:http ${bareP.p99.toFixed(1)} ms, ${(burst.p99 / bareP.p99).toFixed(2)}x); ` +
+      `callbacks p99 ${Math.max(steady.callbacks.p99, stress.callbacks.p99).toFixed(1)} ms; stored ${stored.size}/${placed.size} exactly once: ` +
+      `${missing || duplicates ? 'NO' : 'yes'}; writer ${writerFigures}\n`,
   );
+  if (rates.some(({ r }) => !r.storedOnce)) process.exitCode = 1;
   if (missing || duplicates || failures.length) process.exitCode = 1;
 }
 
 async function cleanup(): Promise<void> {
   agent.destroy();
+  if (reference) await stopProcess(reference);
   if (gateway) await stopProcess(gateway);
   if (process.env.REDIS_URL) await deleteRedisKeys(process.env.REDIS_URL, `benchvoice${tag}:`);
   if (admin && dbName) {

@@ -93,8 +93,8 @@ import { AttributionReadModel } from './features/attribution/attribution-read-mo
 import type { LiveLeaseLookup } from './features/attribution/attribution-types.js';
 import { createCallWebhookMetrics } from './features/call-webhooks/call-webhook-metrics.js';
 import { AnswerGate } from './features/call-webhooks/answer-gate.js';
-import { PendingCallEventJournal } from './features/call-webhooks/pending-call-event-journal.js';
-import { RetryingCallEventWriter } from './features/call-webhooks/retrying-call-event-writer.js';
+import { createCallEventPipeline } from './features/call-webhooks/call-event-pipeline.js';
+import type { CallEventPipeline } from './features/call-webhooks/call-event-pipeline.js';
 import { RoutingService } from './features/call-webhooks/routing-service.js';
 import { loadRoutingSnapshot } from './features/call-webhooks/routing-table.js';
 import { pbxNumberDirectory } from './features/call-webhooks/pbx-number-directory.js';
@@ -150,10 +150,12 @@ export interface ContainerOptions {
   readonly liveLeases?: LiveLeaseLookup;
   /** Code that reacts to call changes inside their transaction (the leads outbox). */
   readonly callHooks?: readonly CallChangeHook[];
-  /** Where Asterisk call events go (default: the call service, through the retrying writer). */
+  /** Where Asterisk call events go (default: the call service, through the batched call writer). */
   readonly callEventSink?: CallEventSink;
   /** AMI connection timings (Ping watchdog, reconnect backoff); tests shorten them. */
   readonly amiClient?: ConstructorParameters<typeof AsteriskCallSource>[0]['client'];
+  /** Call events held in memory before they wait on disk only (tests make it small). */
+  readonly callEventQueueMax?: number;
 }
 
 export interface Container {
@@ -183,7 +185,7 @@ export interface Container {
     readonly visitRecorder: VisitRecorder;
     readonly calls: CallService;
     readonly routing: RoutingService;
-    readonly callEvents: RetryingCallEventWriter;
+    readonly callEvents: CallEventPipeline;
     readonly liveFeed: LiveCallFeed;
   };
   /** Follows the PBX over AMI (one replica at a time); null without AMI_HOST. */
@@ -467,11 +469,17 @@ export async function createContainer(config: Config, opts: ContainerOptions = {
       logger: logger.child({ component: 'pool-autoscale' }),
     });
     const answerGate = new AnswerGate();
-    const callEvents = new RetryingCallEventWriter(calls, logger.child({ component: 'call-events' }), {
-      ...(db.kind === 'pglite' ? { maxConcurrent: 1 } : {}),
+    // Call writes: journaled before the answer, batched into the inbox table, then applied to calls (Twilio and AMI).
+    const callEvents = createCallEventPipeline({
+      db: db.knex,
+      embedded: db.kind === 'pglite',
+      sink: calls,
       gate: answerGate,
+      registry,
       // One file per host and port: processes sharing a volume each replay only their own.
-      journal: new PendingCallEventJournal(path.join(config.dataDir, `pending-call-events-${hostname()}-${config.http.port}.jsonl`)),
+      journalFile: path.join(config.dataDir, `pending-call-events-${hostname()}-${config.http.port}.jsonl`),
+      logger: logger.child({ component: 'call-events' }),
+      ...(opts.callEventQueueMax ? { maxQueued: opts.callEventQueueMax } : {}),
     });
 
     // Exactly one replica holds the AMI connection: a Redis lock with fencing in server mode; embedded mode is a
@@ -654,7 +662,7 @@ export async function createContainer(config: Config, opts: ContainerOptions = {
         await leases.syncAll();
         await routing.start();
         // Call writes a previous run could not land (the database was down when it stopped or crashed).
-        callEvents.resume();
+        callEvents.start();
         await fanout?.subscribe(SITE_CONFIG_CHANNEL, () => dni.forgetSites());
         await liveFeed.attach(http.server);
         const address = await http.listen(config.http.port, config.http.host);
@@ -670,15 +678,17 @@ export async function createContainer(config: Config, opts: ContainerOptions = {
         stopping ??= (async () => {
           await liveFeed.close();
           await http.close(config.http.shutdownTimeoutMs);
+          // No new call events now: the ones accepted go to the database or stay journaled, before anything else
+          // that could hang on a sick database.
+          await asterisk?.stop();
+          await callEvents.stop();
           await worker.stop(Math.floor(config.http.shutdownTimeoutMs / 2));
           await scheduler.stop();
           // Lease history still in the Redis streams goes to SQL now rather than at the next start.
           await leases.flushHistory().catch((err: unknown) => logger.warn({ err }, 'final lease history flush failed'));
           await visitRecorder.stop();
-          await asterisk?.stop();
           await emailTracking.stop();
           await callbacks.close();
-          await callEvents.stop();
           for (const fn of cleanup.reverse()) await fn().catch((err: unknown) => logger.warn({ err }, 'cleanup failed'));
           if (!opts.database) await db.close();
         })();

@@ -25,11 +25,23 @@ export function isPhoneCountry(value: string): value is CountryCode {
   return COUNTRY_SET.has(value);
 }
 
+/**
+ * Answers already worked out: the voice webhook checks the same forward-to and tracking numbers on every call, and
+ * libphonenumber's parse is most of that answer's CPU time. Bounded: emptied when full.
+ */
+const E164_MEMO = new Map<string, boolean>();
+const E164_MEMO_MAX = 10_000;
+
 /** An E.164 string that is a possible number of its country (right length for its numbering plan). */
 export function isE164(value: string): boolean {
   if (!E164_RE.test(value)) return false;
+  const known = E164_MEMO.get(value);
+  if (known !== undefined) return known;
   const n = parsePhoneNumberFromString(value);
-  return n !== undefined && n.number === value && n.isPossible();
+  const ok = n !== undefined && n.number === value && n.isPossible();
+  if (E164_MEMO.size >= E164_MEMO_MAX) E164_MEMO.clear();
+  E164_MEMO.set(value, ok);
+  return ok;
 }
 
 /**

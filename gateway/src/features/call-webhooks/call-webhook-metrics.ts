@@ -22,7 +22,7 @@ export function createCallWebhookMetrics(registry: Registry, pendingWrites: () =
   });
   new Gauge({
     name: 'gateway_call_event_writes_pending',
-    help: 'Call events accepted but not yet written to the database',
+    help: 'Call events this process accepted and has not yet applied to calls (queued, waiting on disk, or in the inbox table)',
     registers: [registry],
     collect() {
       this.set(pendingWrites());

@@ -19,8 +19,8 @@ import type { Clock } from '../../shared/clock.js';
 import { stripControlCharsDeep } from '../../shared/control-chars.js';
 import type { CallEvent } from '../calls/call-events.js';
 import type { AnswerGate } from './answer-gate.js';
+import type { CallEventWriter } from './call-event-pipeline.js';
 import type { CallWebhookMetrics } from './call-webhook-metrics.js';
-import type { RetryingCallEventWriter } from './retrying-call-event-writer.js';
 import type { RoutingService } from './routing-service.js';
 
 /** How long a callback waits for its write before answering anyway (Twilio gives up after 15 s). */
@@ -45,7 +45,7 @@ export class TwilioWebhookController implements FastController {
   constructor(
     private readonly deps: {
       routing: RoutingService;
-      writer: RetryingCallEventWriter;
+      writer: CallEventWriter;
       publicBaseUrl: URL;
       urls: WebhookUrls;
       clock: Clock;
@@ -163,9 +163,8 @@ export class TwilioWebhookController implements FastController {
       default:
         twiml = unavailableTwiml(t(decision.locale, 'voice.unavailable'), this.say(decision.locale));
     }
-    sendXml(res, twiml);
-    this.deps.metrics?.voiceAnswered(decision.kind);
-    // The record is written after the answer; a failure is retried without the caller ever noticing.
+    // Journaled (on local disk) before the answer goes out, then written behind it: a crash or a stop after the
+    // caller was connected cannot lose the call, and the answer never waits on the database.
     const accountId = decision.accountId ?? loginAccountId;
     for (const e of events) {
       const hinted: CallEvent =
@@ -179,6 +178,8 @@ export class TwilioWebhookController implements FastController {
           : e;
       this.deps.writer.submit(hinted);
     }
+    sendXml(res, twiml);
+    this.deps.metrics?.voiceAnswered(decision.kind);
   }
 
   private async callback(

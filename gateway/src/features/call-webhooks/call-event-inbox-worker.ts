@@ -1,0 +1,204 @@
+import type { Logger } from '../../logging/logger.js';
+import type { CallEventSink } from '../calls/call-events.js';
+import type { AnswerGate } from './answer-gate.js';
+import { isDataError, MAX_GATE_WAIT_MS, RETRY_DELAYS_MS } from './batched-call-event-writer.js';
+import type { ClaimedEntry } from './call-event-inbox-store.js';
+
+/** Events claimed per round; applied `concurrency` at a time, well inside the claim. */
+export const CLAIM_BATCH = 50;
+/** How long a claim holds: past it, a crashed replica's events are another one's to apply. */
+export const CLAIM_LEASE_MS = 5_000;
+/** How often the inbox is looked at without a wake-up (events other replicas wrote, retries that came due). */
+export const POLL_MS = 1_000;
+/**
+ * Applies running at once. More would not finish sooner (the database is the limit) but would take the event loop
+ * from the webhook answers.
+ */
+export const MAX_CONCURRENT_APPLIES = 4;
+
+export interface CallEventInbox {
+  claim(limit: number, leaseMs: number): Promise<ClaimedEntry[]>;
+  claimIds(ids: readonly string[], leaseMs: number): Promise<ClaimedEntry[]>;
+  remove(ids: readonly string[]): Promise<void>;
+  retryAfter(ids: readonly string[], delayMs: number): Promise<void>;
+}
+
+/**
+ * The second stage of a call's write: takes events from the inbox table and applies them to calls through the call
+ * service (attribution, leads, the live feed), each in its own transaction, then deletes them. A failed apply is
+ * retried with backoff; a crash between an apply and its delete repeats the apply, which the call service's ledger
+ * makes a no-op. Every replica runs one; claims keep them off each other's events.
+ */
+export class CallEventInboxWorker {
+  private running: Promise<void> | null = null;
+  private again = false;
+  private timer: NodeJS.Timeout | null = null;
+  private stopped = false;
+  private failing = false;
+  private readonly waiters = new Map<string, (applied: boolean) => void>();
+  private readonly concurrency: number;
+  /** Events this process wrote to the inbox and has not applied yet (others' events are not counted). */
+  private readonly local = new Set<string>();
+  readonly totals = { applied: 0, rejected: 0 };
+
+  constructor(
+    private readonly deps: {
+      inbox: CallEventInbox;
+      sink: CallEventSink;
+      logger: Logger;
+      gate?: AnswerGate;
+      /** 1 for the embedded database: it runs on this thread, so each apply holds the event loop while it runs. */
+      concurrency?: number;
+      onRejected?: (n: number) => void;
+    },
+  ) {
+    this.concurrency = deps.concurrency ?? MAX_CONCURRENT_APPLIES;
+  }
+
+  get pending(): number {
+    return this.local.size;
+  }
+
+  /** Starts applying what is in the inbox (a previous run's leftovers too), then keeps polling. */
+  start(): void {
+    this.stopped = false;
+    this.timer = setInterval(() => this.wake(), POLL_MS);
+    this.timer.unref();
+    this.wake();
+  }
+
+  /** Events `ids` are now in the inbox. Those a callback waits for are applied first, ahead of the backlog. */
+  written(ids: readonly string[]): void {
+    for (const id of ids) this.local.add(id);
+    const waited = ids.filter((id) => this.waiters.has(id));
+    if (waited.length && !this.stopped) void this.applyNow(waited);
+    this.wake();
+  }
+
+  private async applyNow(ids: readonly string[]): Promise<void> {
+    try {
+      const claimed = await this.deps.inbox.claimIds(ids, CLAIM_LEASE_MS);
+      if (claimed.length) await this.applyAll(claimed);
+    } catch (err) {
+      // Left to the loop, which claims them in their turn.
+      this.deps.logger.warn({ err }, 'call events a callback waits for not claimed; applied in their turn');
+    }
+  }
+
+  /** Resolves true once event `id` is applied, false after `ms` (it is applied later all the same). */
+  appliedWithin(id: string, ms: number): Promise<boolean> {
+    return new Promise((resolve) => {
+      const timer = setTimeout(() => {
+        this.waiters.delete(id);
+        resolve(false);
+      }, ms);
+      this.waiters.set(id, (ok) => {
+        clearTimeout(timer);
+        resolve(ok);
+      });
+    });
+  }
+
+  wake(): void {
+    if (this.stopped) return;
+    if (this.running) {
+      this.again = true;
+      return;
+    }
+    this.running = this.loop().finally(() => {
+      this.running = null;
+      if (this.again && !this.stopped) {
+        this.again = false;
+        this.wake();
+      }
+    });
+  }
+
+  private async loop(): Promise<void> {
+    while (!this.stopped) {
+      let claimed: ClaimedEntry[];
+      try {
+        claimed = await this.deps.inbox.claim(CLAIM_BATCH, CLAIM_LEASE_MS);
+        this.failing = false;
+      } catch (err) {
+        // The next poll tries again; the events are safe in the inbox (or still in the writer's queue).
+        if (!this.failing) this.deps.logger.warn({ err }, 'call event inbox not readable; retrying');
+        this.failing = true;
+        return;
+      }
+      if (!claimed.length) return;
+      this.again = false;
+      await this.applyAll(claimed);
+    }
+  }
+
+  private async applyAll(claimed: readonly ClaimedEntry[]): Promise<void> {
+    const done: string[] = [];
+    const retry = new Map<number, string[]>();
+    const left: string[] = [];
+    let next = 0;
+    const lane = async (): Promise<void> => {
+      while (next < claimed.length) {
+        const c = claimed[next++]!;
+        if (this.stopped) {
+          left.push(c.id);
+          continue;
+        }
+        await this.deps.gate?.idle(MAX_GATE_WAIT_MS);
+        try {
+          await this.deps.sink.apply(c.event);
+          done.push(c.id);
+          this.totals.applied++;
+          this.settle(c.id, true);
+        } catch (err) {
+          if (isDataError(err)) {
+            done.push(c.id);
+            this.totals.rejected++;
+            this.deps.onRejected?.(1);
+            this.deps.logger.error({ err, eventKey: c.event.eventKey, provider: c.event.provider }, 'call event could not be applied; dropped');
+            this.settle(c.id, false);
+            continue;
+          }
+          if (c.attempts === 1) this.deps.logger.warn({ err, eventKey: c.event.eventKey }, 'call event not applied; retrying');
+          const delay = RETRY_DELAYS_MS[Math.min(c.attempts - 1, RETRY_DELAYS_MS.length - 1)]!;
+          retry.set(delay, [...(retry.get(delay) ?? []), c.id]);
+        }
+      }
+    };
+    await Promise.all(Array.from({ length: Math.min(this.concurrency, claimed.length) }, lane));
+    try {
+      await this.deps.inbox.remove(done);
+      for (const [delay, ids] of retry) await this.deps.inbox.retryAfter(ids, delay);
+      await this.deps.inbox.retryAfter(left, 0);
+    } catch (err) {
+      // Their claims run out and they are applied again: a no-op for the ones already applied.
+      this.deps.logger.warn({ err }, 'call event inbox not updated after applying; the claims will lapse');
+    }
+  }
+
+  /** Events that did not go into the inbox (already there, or refused): nothing of theirs is left to wait for. */
+  skipped(ids: readonly string[]): void {
+    for (const id of ids) this.settle(id, true);
+  }
+
+  private settle(id: string, ok: boolean): void {
+    this.local.delete(id);
+    const w = this.waiters.get(id);
+    if (w) {
+      this.waiters.delete(id);
+      w(ok);
+    }
+  }
+
+  /** Finishes the applies in progress (bounded); claimed events not started yet are handed back at once. */
+  async stop(graceMs = 2_000): Promise<void> {
+    this.stopped = true;
+    if (this.timer) clearInterval(this.timer);
+    this.timer = null;
+    if (this.running) await Promise.race([this.running, new Promise((r) => setTimeout(r, graceMs))]);
+    for (const [id, w] of this.waiters) {
+      this.waiters.delete(id);
+      w(false);
+    }
+  }
+}
