@@ -68,6 +68,7 @@ import { consoleStatic, demoPage, rootRedirect } from './http/console-static.js'
 import { createApp } from './http/create-app.js';
 import { FastPath } from './http/fast-path.js';
 import type { FeatureModule } from './http/feature-module.js';
+import type { Authenticator } from './http/mount-routes.js';
 import { buildOpenApi } from './http/openapi.js';
 import { createHttpServer } from './http/server.js';
 import type { HttpServer } from './http/server.js';
@@ -330,11 +331,7 @@ export async function createContainer(config: Config, opts: ContainerOptions = {
 }
 
 /** The app over every module's routes, the health endpoints (readiness of the infrastructure and the modules), the console. */
-function createGatewayHttp(
-  infra: Infrastructure,
-  modules: readonly FeatureModule[],
-  authenticator: Parameters<typeof createApp>[0]['authenticator'],
-): HttpServer {
+function createGatewayHttp(infra: Infrastructure, modules: readonly FeatureModule[], authenticator: Authenticator): HttpServer {
   const { config, db, redis, registry, logger } = infra;
   const controllers = modules.flatMap((m) => m.controllers ?? []);
   const fastRoutes = modules.flatMap((m) => m.fastRoutes ?? []);
