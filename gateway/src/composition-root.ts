@@ -200,7 +200,6 @@ export async function createContainer(config: Config, opts: ContainerOptions = {
       recordingLink: ({ accountId, recordingId }) => recordings.service.signedUrl(accountId, recordingId),
     });
     const inquiries = createInquiriesModule(infra);
-    const callbacks = createCallbacksModule(infra, { inquiries: inquiries.inquiries });
     const emailTracking = createEmailTrackingModule(infra, { inquiries: inquiries.inquiries });
     const outbox = createOutboxModule(infra, {
       handlers: [inquiries.inquiries.leadHandler(leads.handler), emailTracking.emailTracking.forwarder],
@@ -229,6 +228,7 @@ export async function createContainer(config: Config, opts: ContainerOptions = {
       twilioApi: providerAccounts.twilioApi,
       ...(opts.callEventSink ? { callEventSink: opts.callEventSink } : {}),
     });
+    const callbacks = createCallbacksModule(infra, { inquiries: inquiries.inquiries });
     const twilioNumbers = createTwilioNumbersModule(infra, { providerAccounts: providerAccounts.store, twilioApi: providerAccounts.twilioApi });
     const liveCalls = createLiveCallsModule(infra, { authenticator: auth.authenticator });
     const me = createMeModule(infra, { authenticator: auth.authenticator });
@@ -242,7 +242,6 @@ export async function createContainer(config: Config, opts: ContainerOptions = {
       providerAccounts,
       leads,
       inquiries,
-      callbacks,
       emailTracking,
       outbox,
       recordings,
@@ -254,6 +253,7 @@ export async function createContainer(config: Config, opts: ContainerOptions = {
       calls,
       callNotes,
       callWebhooks,
+      callbacks,
       twilioNumbers,
       liveCalls,
       me,
@@ -313,10 +313,12 @@ export async function createContainer(config: Config, opts: ContainerOptions = {
       },
       stop() {
         stopping ??= (async () => {
-          for (const m of modules) await m.closing?.();
+          const reversed = [...modules].reverse();
+          for (const m of reversed) await m.closing?.();
           await http.close(config.http.shutdownTimeoutMs);
+          for (const m of reversed) await m.drain?.();
           await scheduler.stop();
-          for (const m of [...modules].reverse()) await m.stop?.();
+          for (const m of reversed) await m.stop?.();
           for (const fn of cleanup.reverse()) await fn().catch((err: unknown) => logger.warn({ err }, 'cleanup failed'));
           if (!opts.database) await db.close();
         })();

@@ -16,8 +16,8 @@ export interface StaticMount {
  * calls the modules in order and hands routes, jobs and checks to the app, the scheduler and the health endpoint.
  *
  * Lifecycle, driven by the composition root: `start` of every module in order (before the server listens),
- * listen, the scheduler starts, `started` in order; at stop `closing` in order, the server closes, the scheduler
- * stops, then `stop` in reverse order (a module stops before the modules it was built from).
+ * listen, the scheduler starts, `started` in order. Stop hooks run in reverse order, so a module stops before the
+ * modules it was built from: `closing`, the server closes, `drain`, the scheduler stops, `stop`.
  */
 export interface FeatureModule {
   /** Names the module in docs/architecture.md. */
@@ -34,6 +34,8 @@ export interface FeatureModule {
   started?(): Promise<void>;
   /** First thing at stop, before the HTTP server closes (long-lived connections that would hold it open). */
   closing?(): Promise<void>;
-  /** After the HTTP server closed and the scheduler stopped: drain queues, close connections. */
+  /** After the HTTP server closed, before the scheduler stops: stop taking work, land or hand back what was accepted. */
+  drain?(): Promise<void>;
+  /** After the scheduler stopped: flush what is left, close connections. */
   stop?(): Promise<void>;
 }

@@ -138,8 +138,9 @@ export function createCallWebhooksModule(
     started: async () => {
       asterisk?.start();
     },
-    stop: async () => {
-      // The AMI source feeds the writer: it stops first, then the writer drains or journals what is pending.
+    drain: async () => {
+      // No new call events now: the AMI source feeds the writer, so it stops first; then the writer lands or
+      // journals what it accepted, before anything that could hang on a sick database.
       await asterisk?.stop();
       await callEvents.stop();
     },

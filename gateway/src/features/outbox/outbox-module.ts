@@ -42,6 +42,6 @@ export function createOutboxModule(infra: Infrastructure, deps: { handlers: read
     worker,
     controllers: [new OutboxController(service)],
     started: async () => worker.start(),
-    stop: () => worker.stop(Math.floor(config.http.shutdownTimeoutMs / 2)),
+    drain: () => worker.stop(Math.floor(config.http.shutdownTimeoutMs / 2)),
   };
 }

@@ -7,11 +7,15 @@ import { TwilioNumberController } from './twilio-number-controller.js';
 import { TwilioNumberService } from './twilio-number-service.js';
 import { PgTwilioNumberStore } from './twilio-number-store.js';
 
+export interface TwilioNumbersModule extends FeatureModule {
+  readonly service: TwilioNumberService;
+}
+
 /** The account's Twilio login and numbers: search, buy, release, webhooks pointed at the gateway. */
 export function createTwilioNumbersModule(
   infra: Infrastructure,
   deps: { providerAccounts: PgProviderAccountStore; twilioApi: (creds: { accountSid: string; authToken: string }) => TwilioNumbersApi },
-): FeatureModule {
+): TwilioNumbersModule {
   const { config, db, stores, events, logger } = infra;
   const service = new TwilioNumberService({
     db: db.knex,
@@ -25,5 +29,5 @@ export function createTwilioNumbersModule(
     voiceFallbackUrl: config.twilioVoiceFallbackUrl,
     api: deps.twilioApi,
   });
-  return { name: 'twilio-numbers', controllers: [new TwilioNumberController(service)] };
+  return { name: 'twilio-numbers', service, controllers: [new TwilioNumberController(service)] };
 }
