@@ -583,7 +583,7 @@ export async function createContainer(config: Config, opts: ContainerOptions = {
           logger: logger.child({ component: 'stale-calls' }),
         }),
         callbacks,
-      }),
+      }).concat(leads.jobs),
       logger.child({ component: 'jobs' }),
     );
 

@@ -84,10 +84,26 @@ describe('reports: the fact tables agree with the live attribution', function ()
   });
 
   it('after the site moves to another time zone (figures follow the new local days at once)', async () => {
-    const before = await facts.summary(principal, { siteId: s.siteId, from: '2026-11-20', to: '2026-11-20', groupBy: 'date', model: 'last_click', filter: {}, lang: 'en' });
+    const before = await facts.summary(principal, {
+      siteId: s.siteId,
+      from: '2026-11-20',
+      to: '2026-11-20',
+      groupBy: 'date',
+      model: 'last_click',
+      filter: {},
+      lang: 'en',
+    });
     const res = await s.gw.api(`/v1/sites/${s.siteId}`, { method: 'PATCH', json: { timezone: 'Asia/Tokyo' } });
     expect(res.status, await res.clone().text()).to.equal(200);
-    const after = await facts.summary(principal, { siteId: s.siteId, from: '2026-11-20', to: '2026-11-20', groupBy: 'date', model: 'last_click', filter: {}, lang: 'en' });
+    const after = await facts.summary(principal, {
+      siteId: s.siteId,
+      from: '2026-11-20',
+      to: '2026-11-20',
+      groupBy: 'date',
+      model: 'last_click',
+      filter: {},
+      lang: 'en',
+    });
     expect(after.timezone).to.equal('Asia/Tokyo');
     // 23:59:30 Moscow (B's call) is 05:59:30 on the 21st in Tokyo; A's 10:00:30 call stays on the 20th (16:00:30).
     expect(before.totals.calls).to.equal(2);
@@ -97,7 +113,10 @@ describe('reports: the fact tables agree with the live attribution', function ()
 
   it('after a visit is flagged as a bot, an earlier visit is written late, and a session and a call are deleted', async () => {
     const { visitor } = (await t.db.knex('calls').where({ id: story.calls.c5 }).first('visitor_id as visitor')) as { visitor: string };
-    const sessions = (await t.db.knex('web_sessions').where({ visitor_id: visitor }).orderBy('first_seen_at').select('*')) as Record<string, unknown>[];
+    const sessions = (await t.db.knex('web_sessions').where({ visitor_id: visitor }).orderBy('first_seen_at').select('*')) as Record<
+      string,
+      unknown
+    >[];
     await t.db.knex('web_sessions').where({ id: sessions[0]!.id }).update({ is_bot: true });
     await expectSame('first visit of A flagged as a bot');
     await t.db.knex('web_sessions').where({ id: sessions[0]!.id }).update({ is_bot: false });
