@@ -8,6 +8,8 @@
 
 -- migrate:up
 
+-- Partitioned by model, so the rows a report reads (one model) lie together; text columns the report sorts and
+-- compares (group keys, distinct callers) use the "C" collation: byte order, no locale work, same equality.
 CREATE TABLE report_call_facts (
   event_id      TEXT NOT NULL,
   model         SMALLINT NOT NULL,
@@ -16,26 +18,29 @@ CREATE TABLE report_call_facts (
   account_id    TEXT NOT NULL,
   site_id       TEXT NOT NULL,
   event_at      TIMESTAMPTZ NOT NULL,
-  caller        TEXT,
+  caller        TEXT COLLATE "C",
   answered      BOOLEAN NOT NULL,
   talk_seconds  INTEGER,
   outcome       TEXT,
-  tn            TEXT,
+  tn            TEXT COLLATE "C",
   ft            BOOLEAN,
   lead_id       TEXT,
   opens_lead    BOOLEAN NOT NULL,
   lead_status   TEXT,
   lead_amount   NUMERIC(14, 2),
-  ch            TEXT,
-  src           TEXT,
-  med           TEXT,
-  camp          TEXT,
-  term          TEXT,
+  ch            TEXT COLLATE "C",
+  src           TEXT COLLATE "C",
+  med           TEXT COLLATE "C",
+  camp          TEXT COLLATE "C",
+  term          TEXT COLLATE "C",
   -- Landing URL without query string and fragment; device class from the user agent.
-  landing       TEXT,
-  device        TEXT,
+  landing       TEXT COLLATE "C",
+  device        TEXT COLLATE "C",
   PRIMARY KEY (event_id, model, kind)
-);
+) PARTITION BY LIST (model);
+CREATE TABLE report_call_facts_m0 PARTITION OF report_call_facts FOR VALUES IN (0);
+CREATE TABLE report_call_facts_m1 PARTITION OF report_call_facts FOR VALUES IN (1);
+CREATE TABLE report_call_facts_m2 PARTITION OF report_call_facts FOR VALUES IN (2);
 CREATE INDEX report_call_facts_scan_idx ON report_call_facts (site_id, model, event_at);
 CREATE INDEX report_call_facts_lead_idx ON report_call_facts (lead_id);
 
@@ -45,15 +50,18 @@ CREATE TABLE report_visit_facts (
   account_id    TEXT NOT NULL,
   site_id       TEXT NOT NULL,
   event_at      TIMESTAMPTZ NOT NULL,
-  ch            TEXT,
-  src           TEXT,
-  med           TEXT,
-  camp          TEXT,
-  term          TEXT,
-  landing       TEXT,
-  device        TEXT,
+  ch            TEXT COLLATE "C",
+  src           TEXT COLLATE "C",
+  med           TEXT COLLATE "C",
+  camp          TEXT COLLATE "C",
+  term          TEXT COLLATE "C",
+  landing       TEXT COLLATE "C",
+  device        TEXT COLLATE "C",
   PRIMARY KEY (event_id, model)
-);
+) PARTITION BY LIST (model);
+CREATE TABLE report_visit_facts_m0 PARTITION OF report_visit_facts FOR VALUES IN (0);
+CREATE TABLE report_visit_facts_m1 PARTITION OF report_visit_facts FOR VALUES IN (1);
+CREATE TABLE report_visit_facts_m2 PARTITION OF report_visit_facts FOR VALUES IN (2);
 CREATE INDEX report_visit_facts_scan_idx ON report_visit_facts (site_id, model, event_at);
 
 -- A session change touches the events of its visitor from that session on.
