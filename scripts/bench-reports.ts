@@ -2,9 +2,9 @@
  * `npm run bench:reports`: the end-to-end report over the bench site `npm run seed:analytics` built, a 30-day range,
  * every groupBy under the default model (and the other two models by channel): p50 and p99 per query with the
  * ratio of p99 to the 1 s target, then `reports: <calls> calls, worst p99 <N> ms`. Runs the report service in process
- * against the configured database. `--runs N` (default 20), `--source live` to time the read-time attribution the
- * fact tables replace (`facts`, the default, is what the gateway serves), `--seed N` to (re)build the bench site with
- * N calls first.
+ * against the configured database. Without a bench site it first builds one (`seed:analytics`, 1,000,000 calls);
+ * `--calls N` (re)builds it with N calls unless it has that many already. `--runs N` (default 20), `--source live` to
+ * time the read-time attribution the fact tables replace (`facts`, the default, is what the gateway serves).
  */
 import { loadavg } from 'node:os';
 import { openDatabase } from '../gateway/src/adapters/db/knex.js';
@@ -34,23 +34,29 @@ const load = () =>
 const config = loadConfig();
 const db = await openDatabase(config.db);
 try {
-  const seed = opt('seed');
-  if (seed !== undefined) {
-    const n = Number(seed);
-    if (!Number.isInteger(n) || n < 1) throw new Error('--seed must be a positive whole number');
-    await migrateLatest(db.knex);
+  await migrateLatest(db.knex);
+  const benchSite = async () =>
+    (await db.knex('sites').where({ public_key: BENCH_SITE_KEY }).first('id', 'account_id')) as { id: string; account_id: string } | undefined;
+  const callsOf = async (siteId: string) => Number(((await db.knex('calls').where({ site_id: siteId }).count('* as n').first()) as { n: unknown }).n);
+  const wanted = opt('calls') === undefined ? null : Number(opt('calls'));
+  if (wanted !== null && (!Number.isInteger(wanted) || wanted < 1)) throw new Error('--calls must be a positive whole number');
+  const existing = await benchSite();
+  if (!existing || (wanted !== null && (await callsOf(existing.id)) !== wanted)) {
+    const n = wanted ?? 1_000_000;
     const t0 = Date.now();
-    await seedAnalytics(db.knex, { calls: n, progress: (stage, done, total) => done === total && process.stderr.write(`seeded ${stage}\n`) });
+    await seedAnalytics(db.knex, {
+      calls: n,
+      progress: (stage, done, total) => {
+        if (done === total) process.stderr.write(`seeded: ${stage} (${((Date.now() - t0) / 1000).toFixed(0)} s)\n`);
+      },
+    });
     process.stdout.write(`seeded ${n} calls in ${((Date.now() - t0) / 1000).toFixed(1)} s (load average ${load()})\n`);
   }
-  const site = (await db.knex('sites').where({ public_key: BENCH_SITE_KEY }).first('id', 'account_id')) as
-    | { id: string; account_id: string }
-    | undefined;
-  if (!site) throw new Error('No bench site: run `npm run seed:analytics -- --calls 1000000` first');
+  const site = (await benchSite())!;
   // Autovacuum is off on the servers this runs on: fresh statistics for the tables the report reads.
   if (db.kind === 'postgres')
     for (const tbl of ['report_call_facts', 'report_visit_facts', 'ad_spend', 'calls', 'web_sessions', 'leads']) await db.knex.raw(`ANALYZE ${tbl}`);
-  const calls = Number(((await db.knex('calls').where({ site_id: site.id }).count('* as n').first()) as { n: unknown }).n);
+  const calls = await callsOf(site.id);
   const reports = new ReportService({ db: db.knex, readModel: new ReportReadModel(source) });
   const principal = { accountId: site.account_id, role: 'analyst' as const, userId: null, apiKeyId: null, via: 'api_key' as const };
   const to = BENCH_END;
