@@ -49,7 +49,8 @@ describe('RetailCRM deal status by polling the order history', function () {
   const cursor = async () =>
     (await t.db.knex('crm_history_cursors').where({ sink_id: sinkId }).first()) as { since_id: string | null; last_error: string | null };
   const historyRequests = () => retail.requests.filter((r) => r.path === '/api/v5/orders/history');
-  const orderReads = () => retail.requests.filter((r) => r.method === 'GET' && r.path.startsWith('/api/v5/orders/') && r.path !== '/api/v5/orders/history');
+  const orderReads = () =>
+    retail.requests.filter((r) => r.method === 'GET' && r.path.startsWith('/api/v5/orders/') && r.path !== '/api/v5/orders/history');
   const poll = () => gw.container.scheduler.runNow(JOB);
 
   before(async () => {
@@ -103,7 +104,11 @@ describe('RetailCRM deal status by polling the order history', function () {
     expect(first!.query.get('limit')).to.equal('100');
     expect(first!.query.get('page')).to.equal('1');
     // Each of our orders read back once by externalId in the sink's store; the foreign ones never.
-    expect(orderReads().map((r) => [decodeURIComponent(r.path.split('/').pop()!), r.query.get('by'), r.query.get('site')]).sort()).to.deep.equal(
+    expect(
+      orderReads()
+        .map((r) => [decodeURIComponent(r.path.split('/').pop()!), r.query.get('by'), r.query.get('site')])
+        .sort(),
+    ).to.deep.equal(
       [
         [anna.first, 'externalId', 'main-site'],
         [boris.first, 'externalId', 'main-site'],
