@@ -249,6 +249,8 @@ export async function createContainer(config: Config, opts: ContainerOptions = {
       wake,
       recordingLink: ({ accountId, recordingId }) => recordings.signedUrl(accountId, recordingId),
     });
+    // Reports: summary, spend import, conversion exports, and the job that keeps the report facts right.
+    const reports = createReports({ db: db.knex, config, clock, stores });
     const inquiries = createInquiries({ config, db: db.knex, stores, clock, logger: logger.child({ component: 'inquiries' }), wake, outbound });
     const callbacks = createCallbacks({
       config,
@@ -512,7 +514,7 @@ export async function createContainer(config: Config, opts: ContainerOptions = {
       ...createCallNotesFeature({ db: db.knex, audit: stores.audit }).controllers,
       ...createInstallCheckFeature({ db: db.knex, outbound }).controllers,
       ...createCrmSinkTestFeature({ db: db.knex, outbox: stores.outbox, audit: stores.audit, wake }).controllers,
-      ...createReports({ db: db.knex, config, clock, stores }).controllers,
+      ...reports.controllers,
       ...createPoolAccuracy({ db: db.knex, pools, sites: stores.sites, clock }).controllers,
     ];
     let openApiDoc: object | null = null;
@@ -583,7 +585,7 @@ export async function createContainer(config: Config, opts: ContainerOptions = {
           logger: logger.child({ component: 'stale-calls' }),
         }),
         callbacks,
-      }).concat(leads.jobs),
+      }).concat(leads.jobs, reports.jobs),
       logger.child({ component: 'jobs' }),
     );
 
