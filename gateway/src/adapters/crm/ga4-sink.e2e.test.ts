@@ -29,7 +29,7 @@ describe('GA4 Measurement Protocol sink: one generate_lead per lead, shaped like
       if (r.method !== 'POST' || r.path !== '/mp/collect') return { status: 404 };
       return { status: 204 };
     });
-    gw = await startTestGateway(t.db, { config: createTestConfig() });
+    gw = await startTestGateway(t.db, { config: createTestConfig({ leads: { requestTimeoutMs: 1_500 } }) });
     const site = await gw.api('/v1/sites', { method: 'POST', json: { name: 'Shop', settings: { currency: 'RUB' } } });
     siteId = ((await site.json()) as { id: string }).id;
     const sink = await gw.api(`/v1/sites/${siteId}/crm-sinks`, {
@@ -122,6 +122,28 @@ describe('GA4 Measurement Protocol sink: one generate_lead per lead, shaped like
       call_duration_s: 151,
       first_time_caller: 1,
     });
+  });
+
+  it('does not send a lead’s event again when the collector may have got it (no answer in time): GA4 would count it twice', async () => {
+    const startedAt = new Date(Math.floor((Date.now() - 600_000) / 1000) * 1000);
+    const { callId, sessionId } = await anAttributedCall(t.db.knex, { accountId: gw.accountId, siteId, caller: '+79161113399', startedAt });
+    await t.db
+      .knex('web_sessions')
+      .where({ id: sessionId })
+      .update({ client_ids: JSON.stringify({ ga: '555.1700000001' }) });
+    await t.db.knex('calls').where({ id: callId }).update({ status: 'ended', outcome: 'completed', talk_seconds: 40, ring_seconds: 2 });
+    const before = ga.requests.length;
+    ga.queueFaults('timeout');
+    await change(callId, 'call.ended');
+    await settled();
+    // A later event of the same call finds the record and sends nothing either.
+    await change(callId, 'recording.ready');
+    await settled();
+    const sent = ga.requests.slice(before).filter((r) => (JSON.parse(r.body) as Mp['body']).client_id === '555.1700000001');
+    expect(sent, 'one request, never repeated').to.have.length(1);
+    const row = (await t.db.knex('crm_leads').where({ call_id: callId }).first()) as { details: Record<string, unknown> };
+    expect(row.details.sent).to.equal('unknown');
+    expect(String(row.details.skipped)).to.match(/^not repeated: .*timed out/);
   });
 
   it('sends nothing for a call whose visit has no GA client id, and says so on the record', async () => {

@@ -1,6 +1,20 @@
 import { DeliveryError } from '../../features/outbox/outbox-handler.js';
 import type { CrmLeadRecord, DeliveryResult, Lead, LeadDeliveryContext, LeadSink } from '../../features/leads/lead-types.js';
 import { crmRequest, httpFailure } from './crm-http.js';
+import type { HttpAnswer } from './crm-http.js';
+
+/** Connection errors that mean the request never reached the collector: safe to send again. */
+const NOT_SENT = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'ENETUNREACH', 'EHOSTUNREACH']);
+
+function neverSent(err: DeliveryError): boolean {
+  let e: unknown = err.cause;
+  for (let depth = 0; e && depth < 4; depth++) {
+    const code = (e as { code?: unknown }).code;
+    if (typeof code === 'string' && NOT_SENT.has(code)) return true;
+    e = (e as { cause?: unknown }).cause;
+  }
+  return false;
+}
 
 /**
  * GA4 Measurement Protocol (fixtures/crm/analytics/ga4-measurement-protocol.sample.json): one `generate_lead` event
@@ -51,8 +65,11 @@ export class Ga4Sink implements LeadSink {
 
   async deliver(lead: Lead, previous: CrmLeadRecord | null, ctx: LeadDeliveryContext): Promise<DeliveryResult> {
     const id = lead.lead?.id ?? lead.callId;
-    // One event per lead: repeat calls and later events of the lead's call send nothing more.
-    if (previous?.details.sent === true || lead.lead?.repeat) return { externalRecordId: previous?.externalRecordId ?? id };
+    // One event per lead: repeat calls and later events of the lead's call send nothing more, nor does a lead whose
+    // event may have reached GA4 already (see below).
+    if (previous?.details.sent === true || previous?.details.sent === 'unknown' || lead.lead?.repeat) {
+      return { externalRecordId: previous?.externalRecordId ?? id };
+    }
     if (lead.status !== 'ended') return { externalRecordId: id, details: { sent: false } };
     const body = ga4LeadEvent(lead, this.cfg.leadValue);
     if (!body) return { externalRecordId: id, details: { sent: false, skipped: 'no GA client id on the visit' } };
@@ -60,14 +77,25 @@ export class Ga4Sink implements LeadSink {
       return { externalRecordId: id, details: { sent: false, skipped: 'older than the 72 h GA4 accepts' } };
     }
     const q = new URLSearchParams({ measurement_id: this.cfg.measurementId, api_secret: this.cfg.apiSecret });
-    const a = await crmRequest(`${(this.cfg.endpoint ?? GA4_ENDPOINT).replace(/\/+$/, '')}/mp/collect?${q}`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify(body),
-      timeoutMs: this.cfg.timeoutMs,
-      signal: ctx.signal,
-      fetch: ctx.fetch,
-    });
+    let a: HttpAnswer;
+    try {
+      a = await crmRequest(`${(this.cfg.endpoint ?? GA4_ENDPOINT).replace(/\/+$/, '')}/mp/collect?${q}`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify(body),
+        timeoutMs: this.cfg.timeoutMs,
+        signal: ctx.signal,
+        fetch: ctx.fetch,
+      });
+    } catch (err) {
+      // GA4 has no idempotency key for generate_lead (it deduplicates only purchase events by transaction_id), so a
+      // request that may have arrived is not sent again: a second event would count the lead twice, in GA4 and in
+      // every Google Ads conversion imported from it. Only a request that cannot have left (no connection) retries.
+      if (err instanceof DeliveryError && err.retryable && !neverSent(err)) {
+        return { externalRecordId: id, details: { sent: 'unknown', skipped: `not repeated: ${err.message}` } };
+      }
+      throw err;
+    }
     // GA4 answers 2xx without a body whether or not it accepted the event (validation lives at /debug/mp/collect).
     if (a.status < 200 || a.status > 299) {
       if (a.status >= 400 && a.status < 500 && a.status !== 408 && a.status !== 429) {

@@ -107,9 +107,30 @@ export class CrmFeedbackService {
     }
     if (!order.id && !order.externalId)
       throw new BadDataError('The order needs its id or externalId', [{ path: 'body/id', message: 'id or externalId' }]);
-    const record =
+    return this.retailCrmOrder(sink, order);
+  }
+
+  /**
+   * An order found changed in the sink's order history (retailcrm-history-poller.ts) and read back: the same mapping
+   * as the trigger's request. Null when the sink is gone or is no RetailCRM sink, or the order is not ours.
+   */
+  async recordRetailCrmPolled(sinkId: string, order: RetailCrmOrderFeedback): Promise<FeedbackResult | null> {
+    const sink = await this.deps.sinks.getForFeedback(this.deps.db, sinkId);
+    if (sink?.kind !== 'retailcrm' || (!order.id && !order.externalId)) return null;
+    return this.retailCrmOrder(sink, order);
+  }
+
+  /** Our record of a RetailCRM order (by our externalId, else RetailCRM's id), or null for an order that is not ours. */
+  async retailCrmRecord(sink: { id: string; accountId: string }, order: { id?: string; externalId?: string }): Promise<CrmLeadRecord | null> {
+    const { db } = this.deps;
+    return (
       (order.externalId ? await this.deps.leads.get(db, sink.accountId, sink.id, order.externalId) : null) ??
-      (order.id ? await this.deps.leads.findByExternalId(db, sink.accountId, sink.id, order.id) : null);
+      (order.id ? await this.deps.leads.findByExternalId(db, sink.accountId, sink.id, order.id) : null)
+    );
+  }
+
+  private async retailCrmOrder(sink: FeedbackSink, order: RetailCrmOrderFeedback): Promise<FeedbackResult | null> {
+    const record = await this.retailCrmRecord(sink, order);
     // RetailCRM reports every order it has; only ours become outcomes.
     if (!record) return null;
     return this.apply(sink, record, {

@@ -116,6 +116,11 @@ export const SINK_KIND_SCHEMAS = {
         orderMethodEmail: { type: 'string', minLength: 1, description: 'orderMethod of emails (e-mail)' },
         wonStatuses: { ...codes, description: 'Order status codes that make the lead a deal (default: complete)' },
         lostStatuses: { ...codes, description: 'Order status codes that lose the lead (default: the stock cancel group)' },
+        statusSync: {
+          type: 'string',
+          enum: ['trigger', 'history'],
+          description: 'How deal status comes back: trigger = RetailCRM calls the feedback URL (default); history = the gateway polls orders/history',
+        },
       },
     },
     secrets: { type: 'object', additionalProperties: false, required: ['apiKey'], properties: { apiKey: { type: 'string', minLength: 8 } } },

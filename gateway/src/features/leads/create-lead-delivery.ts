@@ -1,5 +1,6 @@
 import type { Knex } from 'knex';
 import { Bitrix24EntityReader } from '../../adapters/crm/bitrix24-entity-reader.js';
+import { RetailCrmHistoryReader } from '../../adapters/crm/retailcrm-history-reader.js';
 import { CrmSinkFactory } from '../../adapters/crm/create-lead-sink.js';
 import { createOutboundGuard } from '../../adapters/http/outbound-guard.js';
 import type { OutboundGuard } from '../../adapters/http/outbound-guard.js';
@@ -16,7 +17,10 @@ import { CrmFeedbackController } from '../crm-sinks/crm-feedback-controller.js';
 import { CrmFeedbackService } from '../crm-sinks/crm-feedback-service.js';
 import { CrmSinkController } from '../crm-sinks/crm-sink-controller.js';
 import { CrmSinkService } from '../crm-sinks/crm-sink-service.js';
+import { PgCrmHistoryCursorStore } from '../crm-sinks/crm-history-cursor-store.js';
 import { PgCrmSinkStore } from '../crm-sinks/crm-sink-store.js';
+import { RetailCrmHistoryPoller } from '../crm-sinks/retailcrm-history-poller.js';
+import type { Job } from '../../jobs/scheduler.js';
 import type { OutboxHandler } from '../outbox/outbox-handler.js';
 import type { OutboxStore } from '../outbox/outbox-store-type.js';
 import { STANDARD_WEBHOOKS_POLICY } from '../outbox/retry-policy.js';
@@ -36,7 +40,12 @@ export interface LeadDelivery {
   /** Hand to the call service: it calls it inside the transaction that changes a call. */
   readonly callChangeHook: CallChangeHook;
   readonly controllers: readonly Controller[];
+  /** Periodic work of the feature: RetailCRM deal status from the order history. */
+  readonly jobs: readonly Job[];
 }
+
+/** How often sinks with `statusSync: "history"` read RetailCRM's order history. */
+export const RETAILCRM_HISTORY_INTERVAL_MS = 60_000;
 
 /** The leads-to-CRM feature wired from its parts: sinks, the call-change hook, the delivery handler, feedback. */
 export function createLeadDelivery(deps: {
@@ -95,5 +104,24 @@ export function createLeadDelivery(deps: {
     box,
     clock,
   });
-  return { crmSinks, handler, callChangeHook, controllers: [new CrmSinkController(crmSinks), new CrmFeedbackController(feedback)] };
+  const history = new RetailCrmHistoryPoller({
+    db,
+    cursors: new PgCrmHistoryCursorStore(),
+    reader: new RetailCrmHistoryReader({ timeoutMs: config.leads.requestTimeoutMs, fetch: outbound.fetch }),
+    feedback,
+    box,
+    clock,
+    logger: deps.logger,
+  });
+  const jobs: Job[] = [
+    {
+      name: 'crm-sinks.retailcrm-history',
+      intervalMs: RETAILCRM_HISTORY_INTERVAL_MS,
+      run: async () => {
+        const n = await history.runOnce();
+        if (n) deps.logger.info({ applied: n }, 'deal status taken from the RetailCRM order history');
+      },
+    },
+  ];
+  return { crmSinks, handler, callChangeHook, controllers: [new CrmSinkController(crmSinks), new CrmFeedbackController(feedback)], jobs };
 }

@@ -37,6 +37,8 @@ export function createLeadsModule(infra: Infrastructure, deps: { recordingLink: 
       ...leads.controllers,
       ...createCrmSinkTestFeature({ db: db.knex, outbox: stores.outbox, audit: stores.audit, wake: wakeOutbox }).controllers,
     ],
+    // RetailCRM deal statuses read from its order history, for sinks set to poll it.
+    jobs: leads.jobs,
     // After bootstrap: the env webhook sink belongs to the default account, which exists by now.
     started: async () => {
       await leads.crmSinks.ensureEnvWebhookSink(config.leads.webhook);

@@ -1,10 +1,12 @@
 import type { Db } from '../../adapters/db/knex.js';
 import type { Config } from '../../config.js';
 import type { Controller } from '../../http/route.js';
+import type { Job } from '../../jobs/scheduler.js';
 import type { Clock } from '../../shared/clock.js';
 import { CallsWithoutSessionReadModel } from './calls-without-session-read-model.js';
 import { CallsWithoutSessionService } from './calls-without-session-service.js';
 import { ReportController } from './report-controller.js';
+import { reportFactsCatchUpJob } from './report-facts-catch-up.js';
 import { ReportReadModel } from './report-read-model.js';
 import { ReportService } from './report-service.js';
 import { ConversionExportController } from './exports/conversion-export-controller.js';
@@ -20,6 +22,8 @@ import type { SiteStore } from '../sites/site-store-type.js';
 export function createReports(deps: { db: Db; config: Config; clock: Clock; stores: { sites: SiteStore; channels: ChannelStore } }): {
   controllers: Controller[];
   reports: ReportService;
+  /** Keeps the report facts right after concurrent writes (report-facts-catch-up.ts). */
+  jobs: Job[];
 } {
   const readModel = new ReportReadModel();
   const reports = new ReportService({ db: deps.db, readModel });
@@ -38,5 +42,9 @@ export function createReports(deps: { db: Db; config: Config; clock: Clock; stor
     exports: new ConversionExportReadModel(),
     publicBaseUrl: deps.config.http.publicBaseUrl,
   });
-  return { controllers: [new ReportController(reports, noSession), new SpendController(spend), new ConversionExportController(exports)], reports };
+  return {
+    controllers: [new ReportController(reports, noSession), new SpendController(spend), new ConversionExportController(exports)],
+    reports,
+    jobs: [reportFactsCatchUpJob({ db: deps.db, clock: deps.clock })],
+  };
 }

@@ -28,8 +28,11 @@ export class Binds {
 /** The visitor's last non-direct visit is looked for this far back from a direct one (Calltouch's and GA's default). */
 export const LOOKBACK_DAYS = 90;
 
-/** The dimension's key as text (null = none) over the uniform columns. */
-export function keySql(groupBy: GroupBy): string {
+/**
+ * The dimension's key as text (null = none) over the uniform columns. Fact rows (`facts`) carry the landing page and
+ * the device class already derived, by the same expressions (SQL functions report_landing_page, report_device_class).
+ */
+export function keySql(groupBy: GroupBy, facts = false): string {
   switch (groupBy) {
     case 'channel':
       return 'ch';
@@ -44,9 +47,11 @@ export function keySql(groupBy: GroupBy): string {
     case 'keyword':
       return `nullif(term, '')`;
     case 'landing_page':
+      if (facts) return 'landing';
       // Scheme, host and path: the query string carries the ad tags, which would split one page into many.
       return `nullif(split_part(split_part(landing, chr(63), 1), '#', 1), '')`;
     case 'device':
+      if (facts) return 'device';
       return `CASE WHEN ua IS NULL THEN NULL
         WHEN ua ~* '(ipad|tablet|kindle|silk|playbook)' OR (ua ~* 'android' AND ua !~* 'mobile') THEN 'tablet'
         WHEN ua ~* '(mobi|iphone|ipod|android|blackberry|opera mini|iemobile|windows phone)' THEN 'mobile'
@@ -146,7 +151,7 @@ export function attributedCallsSql(b: Binds, scope: Scope, model: AttributionMod
   if (filter.firstTime !== undefined) where.push(`coalesce(c.first_time_caller, false) = ${b.v(filter.firstTime)}`);
   if (filter.outcome) where.push(`c.outcome = ${b.v(filter.outcome)}`);
   const tz = b.v(scope.timezone);
-  const inner = `SELECT c.id, c.caller, c.answered_at, c.talk_seconds, c.ring_seconds, c.outcome, c.started_at, c.session_id,
+  const inner = `SELECT c.id, c.caller, c.answered_at, c.answered_at IS NOT NULL AS answered, c.talk_seconds, c.ring_seconds, c.outcome, c.started_at, c.session_id,
       c.tracking_e164 AS tn, c.first_time_caller AS ft, timezone(${tz}, c.started_at) AS evt_local,
       ${sessionColumns(model, 'c.session_id', 'c.channel_id')}, ${lead.cols}, 'call'::text AS kind
     FROM calls c
@@ -167,7 +172,7 @@ export function attributedCallsSql(b: Binds, scope: Scope, model: AttributionMod
 
 /** Inquiries other than calls, in the call rows' columns (no answer, talk time, number or outcome). */
 function inquiryRowsSql(b: Binds, scope: Scope, model: AttributionModel, tz: string): string {
-  return `SELECT i.id, coalesce(i.phone, i.email) AS caller, NULL::timestamptz AS answered_at, NULL::int AS talk_seconds,
+  return `SELECT i.id, coalesce(i.phone, i.email) AS caller, NULL::timestamptz AS answered_at, false AS answered, NULL::int AS talk_seconds,
       NULL::int AS ring_seconds, NULL::text AS outcome, i.received_at AS started_at, i.session_id,
       NULL::text AS tn, NULL::boolean AS ft, timezone(${tz}, i.received_at) AS evt_local,
       ${sessionColumns(model, 'i.session_id', 'coalesce(i.channel_id, s0.channel_id)')},
@@ -202,23 +207,23 @@ export function spendSql(b: Binds, scope: Scope & { from: string; to: string }, 
   ];
   if (filter.channelId) where.push(`s.channel_id = ${b.v(filter.channelId)}`);
   return `SELECT s.amount, s.clicks, s.channel_id AS ch, s.source AS src, s.medium AS med, s.utm_campaign AS camp, s.utm_term AS term,
-      NULL::text AS landing, NULL::text AS ua, NULL::text AS tn, NULL::boolean AS ft, NULL::text AS kind, CAST(s.spend_date AS timestamp) AS evt_local
+      NULL::text AS landing, NULL::text AS ua, NULL::text AS device, NULL::text AS tn, NULL::boolean AS ft, NULL::text AS kind, CAST(s.spend_date AS timestamp) AS evt_local
     FROM ad_spend s WHERE ${where.join(' AND ')}`;
 }
 
 /** Groups `rowsSql` by the dimension, with a grand total row (`g` = 1) from the same scan: distinct counts total correctly. */
-export function grouped(rowsSql: string, groupBy: GroupBy, aggregates: string): string {
+export function grouped(rowsSql: string, groupBy: GroupBy, aggregates: string, facts = false): string {
   return `SELECT k, GROUPING(k) AS g, ${aggregates}
-    FROM (SELECT ${keySql(groupBy)} AS k, x.* FROM (${rowsSql}) x) y
+    FROM (SELECT ${keySql(groupBy, facts)} AS k, x.* FROM (${rowsSql}) x) y
     GROUP BY GROUPING SETS ((k), ())`;
 }
 
 export function callAggregates(b: Binds, targetMinTalkSeconds: number): string {
   return `count(*) FILTER (WHERE kind = 'call')::int AS calls,
-    count(*) FILTER (WHERE answered_at IS NOT NULL)::int AS answered,
+    count(*) FILTER (WHERE answered)::int AS answered,
     count(DISTINCT caller) FILTER (WHERE kind = 'call')::int AS uniq,
     count(*) FILTER (WHERE ft)::int AS first_time,
-    count(*) FILTER (WHERE answered_at IS NOT NULL AND coalesce(talk_seconds, 0) >= ${b.v(targetMinTalkSeconds)})::int AS target,
+    count(*) FILTER (WHERE answered AND coalesce(talk_seconds, 0) >= ${b.v(targetMinTalkSeconds)})::int AS target,
     count(*) FILTER (WHERE opens_lead)::int AS leads,
     count(*) FILTER (WHERE opens_lead AND lead_status = 'won')::int AS deals,
     coalesce(sum(lead_amount) FILTER (WHERE opens_lead AND lead_status = 'won'), 0)::text AS revenue`;

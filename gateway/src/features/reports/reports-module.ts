@@ -5,5 +5,6 @@ import { createReports } from './create-reports.js';
 /** Reports by channel and campaign, ad spend import, conversion exports. */
 export function createReportsModule(infra: Infrastructure): FeatureModule {
   const { config, db, clock, stores } = infra;
-  return { name: 'reports', controllers: createReports({ db: db.knex, config, clock, stores }).controllers };
+  const { controllers, jobs } = createReports({ db: db.knex, config, clock, stores });
+  return { name: 'reports', controllers, jobs };
 }

@@ -34,13 +34,29 @@ export type SeedProgress = (stage: string, done: number, total: number) => void;
 
 const BATCH = 50_000;
 
-async function inBatches(total: number, stage: string, progress: SeedProgress, run: (lo: number, hi: number) => Promise<unknown>): Promise<void> {
+/**
+ * Each batch in its own transaction with the report fact triggers off (calltrack.report_facts): maintaining facts
+ * row batch by row batch would recompute every visitor's later events again and again; the facts are rebuilt for the
+ * whole site at the end, in one pass (report_facts_rebuild_site, the same function the migration's backfill uses).
+ */
+async function inBatches(
+  knex: Knex,
+  total: number,
+  stage: string,
+  progress: SeedProgress,
+  run: (trx: Knex.Transaction, lo: number, hi: number) => Promise<unknown>,
+): Promise<void> {
   for (let lo = 1; lo <= total; lo += BATCH) {
     const hi = Math.min(total, lo + BATCH - 1);
-    await run(lo, hi);
+    await knex.transaction(async (trx) => {
+      await factsOff(trx);
+      await run(trx, lo, hi);
+    });
     progress(stage, hi, total);
   }
 }
+
+const factsOff = (trx: Knex.Transaction) => trx.raw(`SELECT set_config('calltrack.report_facts', 'off', true)`);
 
 export async function seedAnalytics(knex: Knex, o: { calls: number; progress: SeedProgress }): Promise<{ siteId: string; accountId: string }> {
   const calls = o.calls;
@@ -56,9 +72,14 @@ export async function seedAnalytics(knex: Knex, o: { calls: number; progress: Se
   const old = (await knex('sites').where({ public_key: BENCH_SITE_KEY }).first('id')) as { id: string } | undefined;
   if (old) {
     o.progress('removing the previous bench data', 0, 1);
-    await knex.raw('DELETE FROM calls WHERE site_id = ?', [old.id]);
-    await knex.raw('DELETE FROM leads WHERE site_id = ?', [old.id]);
-    await knex('sites').where({ id: old.id }).del();
+    await knex.transaction(async (trx) => {
+      await factsOff(trx);
+      await trx.raw('DELETE FROM calls WHERE site_id = ?', [old.id]);
+      await trx.raw('DELETE FROM leads WHERE site_id = ?', [old.id]);
+      await trx.raw('DELETE FROM report_call_facts WHERE site_id = ?', [old.id]);
+      await trx.raw('DELETE FROM report_visit_facts WHERE site_id = ?', [old.id]);
+      await trx('sites').where({ id: old.id }).del();
+    });
     o.progress('removing the previous bench data', 1, 1);
   }
   const siteId = 'bench-site';
@@ -76,16 +97,16 @@ export async function seedAnalytics(knex: Knex, o: { calls: number; progress: Se
   const start = `(CAST('${BENCH_END}' AS date) - ${BENCH_DAYS - 1})::timestamp AT TIME ZONE 'Europe/Moscow'`;
   const span = BENCH_DAYS * 86_400;
 
-  await inBatches(visitors, 'visitors', o.progress, (lo, hi) =>
-    knex.raw(
+  await inBatches(knex, visitors, 'visitors', o.progress, (trx, lo, hi) =>
+    trx.raw(
       `INSERT INTO visitors (id, account_id, site_id, first_seen_at, last_seen_at)
        SELECT 'bv' || g, ?, ?, ${start}, ${start} FROM generate_series(?::int, ?::int) g`,
       [accountId, siteId, lo, hi],
     ),
   );
   // Session g happens at an even spread over the year plus a hashed jitter; its visitor is a hash of g.
-  await inBatches(sessions, 'web sessions', o.progress, (lo, hi) =>
-    knex.raw(
+  await inBatches(knex, sessions, 'web sessions', o.progress, (trx, lo, hi) =>
+    trx.raw(
       `INSERT INTO web_sessions (id, account_id, site_id, visitor_id, channel_id, landing_url, referrer, source, medium,
          utm_source, utm_medium, utm_campaign, utm_term, utm_content, click_ids, device, first_seen_at, last_seen_at)
        SELECT 'bs' || g, ?, ?, 'bv' || (1 + (g::bigint * 7919) % ${visitors}), p.channel_id,
@@ -107,8 +128,8 @@ export async function seedAnalytics(knex: Knex, o: { calls: number; progress: Se
   const caller = `'+7916' || lpad((1 + (g::bigint * 104729) % ${callers})::text, 7, '0')`;
   const callAt = `s.first_seen_at + interval '60 seconds'`;
   const sessionOf = `JOIN web_sessions s ON s.id = 'bs' || (2 * g - g % 2)`;
-  await inBatches(calls, 'leads', o.progress, (lo, hi) =>
-    knex.raw(
+  await inBatches(knex, calls, 'leads', o.progress, (trx, lo, hi) =>
+    trx.raw(
       `INSERT INTO leads (id, account_id, site_id, contact, kind, first_inquiry_id, started_at, last_inquiry_at, channel_id,
          session_id, visitor_id, status, amount, currency, status_changed_at)
        SELECT 'bl' || g, ?, ?, ${caller}, 'call', 'bc' || g, ${callAt}, ${callAt}, s.channel_id, s.id, s.visitor_id,
@@ -120,8 +141,8 @@ export async function seedAnalytics(knex: Knex, o: { calls: number; progress: Se
       [accountId, siteId, lo, hi],
     ),
   );
-  await inBatches(calls, 'calls', o.progress, (lo, hi) =>
-    knex.raw(
+  await inBatches(knex, calls, 'calls', o.progress, (trx, lo, hi) =>
+    trx.raw(
       `INSERT INTO calls (id, account_id, site_id, provider, provider_call_id, tracking_e164, caller, status, outcome,
          started_at, answered_at, ended_at, ring_seconds, talk_seconds, session_id, visitor_id, channel_id, attribution,
          first_time_caller, lead_id)
@@ -149,8 +170,14 @@ export async function seedAnalytics(knex: Knex, o: { calls: number; progress: Se
   );
   o.progress('spend', 1, 1);
   o.progress('ANALYZE', 0, 1);
-  // The server runs with autovacuum off: fresh statistics are what the planner has to go on.
+  // The server runs with autovacuum off: fresh statistics are what the planner has to go on (also for the rebuild).
   for (const t of ['visitors', 'web_sessions', 'calls', 'leads', 'ad_spend']) await knex.raw(`ANALYZE ${t}`);
+  o.progress('ANALYZE', 1, 1);
+  o.progress('report facts', 0, 1);
+  await knex.raw('SELECT report_facts_rebuild_site(?)', [siteId]);
+  o.progress('report facts', 1, 1);
+  o.progress('ANALYZE', 0, 1);
+  for (const t of ['report_call_facts', 'report_visit_facts']) await knex.raw(`ANALYZE ${t}`);
   o.progress('ANALYZE', 1, 1);
   return { siteId, accountId };
 }
