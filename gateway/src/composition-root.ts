@@ -255,6 +255,8 @@ export async function createContainer(config: Config, opts: ContainerOptions = {
       db: db.knex,
       stores,
       inquiries,
+      // Read when a callback is placed, by then the lookup below exists.
+      twilioCredentials: { forAccount: (accountId) => twilioCredentials.forAccount(accountId) },
       clock,
       logger: logger.child({ component: 'callbacks' }),
     });

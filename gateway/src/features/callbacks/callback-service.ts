@@ -72,6 +72,7 @@ export class CallbackService implements CallbackScheduler {
     try {
       const placed = await dialer.place({
         inquiryId: inquiry.id,
+        accountId: inquiry.accountId,
         business: c.businessNumber,
         visitor: inquiry.phone,
         callerId: c.callerId,

@@ -5,16 +5,19 @@ import type { Logger } from '../../logging/logger.js';
 import type { Clock } from '../../shared/clock.js';
 import type { Inquiries } from '../inquiries/create-inquiries.js';
 import { PgInquiryStore } from '../inquiries/inquiry-store.js';
+import type { TwilioCredentialsLookup } from '../recordings/recording-fetcher.js';
 import type { SiteStore } from '../sites/site-store-type.js';
 import { AsteriskCallbackDialer, TwilioCallbackDialer } from './callback-dialer.js';
 import { CallbackService } from './callback-service.js';
 
-/** Callback requests: the dialers the config allows (Twilio's default login, the AMI connection), the due-time job. */
+/** Callback requests: the dialers (each account's Twilio login, the AMI connection), the due-time job. */
 export function createCallbacks(deps: {
   config: Config;
   db: Knex;
   stores: { sites: SiteStore };
   inquiries: Inquiries;
+  /** Each account's own Twilio login (the environment's is the default account's). */
+  twilioCredentials: TwilioCredentialsLookup;
   clock: Clock;
   logger: Logger;
 }): CallbackService {
@@ -25,12 +28,10 @@ export function createCallbacks(deps: {
     sites: deps.stores.sites,
     settingsOf: (site) => deps.inquiries.intake.settingsOf(site),
     dialers: {
-      twilio: config.twilio
-        ? new TwilioCallbackDialer(config.twilio, {
-            statusCallback: webhookUrls(config.http.publicBaseUrl).status,
-            api: config.twilioApi,
-          })
-        : null,
+      twilio: new TwilioCallbackDialer(deps.twilioCredentials, {
+        statusCallback: webhookUrls(config.http.publicBaseUrl).status,
+        api: config.twilioApi,
+      }),
       asterisk: config.asterisk ? new AsteriskCallbackDialer(config.asterisk, deps.logger) : null,
     },
     clock: deps.clock,
