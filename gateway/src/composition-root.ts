@@ -585,6 +585,7 @@ export async function createContainer(config: Config, opts: ContainerOptions = {
           logger: logger.child({ component: 'stale-calls' }),
         }),
         callbacks,
+        rawMailRetention: emailTracking.rawMailRetention,
       }),
       logger.child({ component: 'jobs' }),
     );

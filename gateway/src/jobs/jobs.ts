@@ -29,6 +29,8 @@ export function createJobs(deps: {
   staleCalls?: StaleCallReconciler;
   /** Places callback requests whose opening hour has come. */
   callbacks?: { placeDue(): Promise<number> };
+  /** Deletes raw inbound mail past its site's retention. */
+  rawMailRetention?: { purge(): Promise<number> };
 }): Job[] {
   const { leases, health } = deps.numberPools;
   const jobs: Job[] = [
@@ -133,6 +135,10 @@ export function createJobs(deps: {
     const callbacks = deps.callbacks;
     // Queued requests carry their due time; a minute late at most after the business opens.
     jobs.push({ name: 'callbacks.place-due', intervalMs: 30_000, run: async () => void (await callbacks.placeDue()) });
+  }
+  if (deps.rawMailRetention) {
+    const retention = deps.rawMailRetention;
+    jobs.push({ name: 'inbound-mail.retention', intervalMs: 3_600_000, runAtStart: true, run: async () => void (await retention.purge()) });
   }
   if (deps.db.kind === 'pglite') {
     // PGlite runs no autovacuum worker: without this, hot tables (leases, sessions) only grow.

@@ -87,6 +87,7 @@ export const inquirySettingsSchema = {
         domain: domainOrNull,
         mode: { type: 'string', enum: ['channel', 'session'] },
         poolSize: { type: 'integer', minimum: 1, maximum: 1000 },
+        rawMailRetentionDays: { type: ['integer', 'null'], minimum: 0, maximum: 3650 },
       },
     },
   },
