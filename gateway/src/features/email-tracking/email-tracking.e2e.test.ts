@@ -299,7 +299,7 @@ describe('email tracking: aliases, provider webhooks, the SMTP listener, forward
     expect(garbage.status).to.equal(400);
   });
 
-  it('deletes raw messages past the site\'s retention, counted from forwarding; unforwarded ones and the inquiries stay', async () => {
+  it("deletes raw messages past the site's retention, counted from forwarding; unforwarded ones and the inquiries stay", async () => {
     const now = new Date('2026-12-01T12:00:00Z');
     const day = 86_400_000;
     const stored = (await t.db.knex('inbound_mail').select('inquiry_id')).map((r: { inquiry_id: string }) => r.inquiry_id);
@@ -324,7 +324,10 @@ describe('email tracking: aliases, provider webhooks, the SMTP listener, forward
     expect(await retention.purge()).to.equal(0);
     // 0: every forwarded message goes at the next pass; the one not forwarded yet is still there for the outbox.
     expect((await patch(0)).status).to.equal(200);
-    await t.db.knex('inquiries').where({ id: waiting }).update({ received_at: new Date(now.getTime() - 400 * day) });
+    await t.db
+      .knex('inquiries')
+      .where({ id: waiting })
+      .update({ received_at: new Date(now.getTime() - 400 * day) });
     expect(await retention.purge()).to.equal(stored.length - 2);
     expect(await kept()).to.deep.equal([waiting]);
     expect((await patch(-1)).status, 'a negative retention is refused').to.equal(400);
