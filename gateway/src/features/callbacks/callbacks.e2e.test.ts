@@ -108,6 +108,13 @@ describe('callback requests: placed through Twilio REST or AMI Originate within 
     const ended = (await t.db.knex('calls').where({ id: inquiry.call_id }).first()) as Record<string, unknown>;
     expect(ended).to.include({ status: 'ended', outcome: 'completed', direction: 'callback', lead_id: body.leadId });
     // CRM sinks read the call with its direction (the generic webhook sends it as `direction`).
+    // The call card reads it like any call, attributed to the request's visit with certainty.
+    const card = await gw.api(`/v1/calls/${inquiry.call_id}`);
+    expect(card.status, await card.clone().text()).to.equal(200);
+    expect(((await card.json()) as { call: { attribution: { method: string; score: number } } }).call.attribution).to.include({
+      method: 'callback',
+      score: 1,
+    });
     const asLead = await new LeadReadModel(async () => '').get(t.db.knex, String(ended.account_id), inquiry.call_id, 'call.ended');
     expect(asLead).to.include({ direction: 'callback', outcome: 'completed' });
     const list = (await gw.api('/v1/inquiries?kind=callback').then((x) => x.json())) as { items: Record<string, unknown>[] };
