@@ -257,6 +257,8 @@ export async function createContainer(config: Config, opts: ContainerOptions = {
       inquiries,
       // Read when a callback is placed, by then the lookup below exists.
       twilioCredentials: { forAccount: (accountId) => twilioCredentials.forAccount(accountId) },
+      // The retrying writer Twilio's and the PBX's events go through (defined below; read once a callback is placed).
+      callEvents: { apply: async (event) => callEvents.submit(event) },
       clock,
       logger: logger.child({ component: 'callbacks' }),
     });

@@ -1,6 +1,7 @@
 import twilio from 'twilio';
 import { twilioClient } from '../../adapters/telephony/twilio/twilio-rest.js';
 import { AmiClient } from '../../adapters/telephony/asterisk/ami-client.js';
+import type { AsteriskCallbackTracker } from './asterisk-callback-tracker.js';
 import type { AsteriskConfig, TwilioApiConfig } from '../../config.js';
 import type { TwilioCredentialsLookup } from '../recordings/recording-fetcher.js';
 import { ProviderError, ServiceUnavailableError } from '../../errors/app-error.js';
@@ -86,7 +87,8 @@ export class TwilioCallbackDialer implements CallbackDialer {
 
 /**
  * Asterisk `Originate` over AMI (its own manager login, opened on first use): a Local channel rings the business in
- * the configured context, and once it answers the dialplan continues at the visitor's number in that context.
+ * the configured context, and once it answers the dialplan continues at the visitor's number in that context. The
+ * Originate presets both Local halves' Uniqueids, and the tracker follows the call's events on this connection.
  */
 export class AsteriskCallbackDialer implements CallbackDialer {
   private client: AmiClient | null = null;
@@ -94,6 +96,7 @@ export class AsteriskCallbackDialer implements CallbackDialer {
   constructor(
     private readonly cfg: AsteriskConfig,
     private readonly logger: Logger,
+    private readonly tracker: AsteriskCallbackTracker | null = null,
   ) {}
 
   async place(order: CallbackOrder) {
@@ -106,13 +109,17 @@ export class AsteriskCallbackDialer implements CallbackDialer {
         authType: this.cfg.auth,
         logger: this.logger,
       });
+      const tracker = this.tracker;
+      if (tracker) this.client.on('event', (e) => tracker.onEvent(e));
       this.client.start();
     }
     await this.client.whenReady(5_000).catch(() => {
       throw new ServiceUnavailableError('The PBX manager interface is not reachable');
     });
     const id = `callback-${order.inquiryId}`;
-    await this.client.action(
+    const channelIds = { channelId: `${id}-1`, otherChannelId: `${id}-2` };
+    this.tracker?.watch({ inquiryId: order.inquiryId, accountId: order.accountId, providerCallId: id, ...channelIds });
+    const sent = this.client.action(
       {
         action: 'Originate',
         channel: `Local/${order.business.replace(/^\+/, '')}@${order.asteriskContext}`,
@@ -123,9 +130,16 @@ export class AsteriskCallbackDialer implements CallbackDialer {
         timeout: '30000',
         async: 'true',
         variable: `DNI_CALLBACK=${order.inquiryId}`,
+        channelid: channelIds.channelId,
+        otherchannelid: channelIds.otherChannelId,
       },
       { timeoutMs: 10_000 },
     );
+    const response = await sent.catch((err: unknown) => {
+      this.tracker?.forget(order.inquiryId);
+      throw err;
+    });
+    this.tracker?.actionSent(order.inquiryId, response['actionid']);
     return { provider: 'asterisk' as const, providerCallId: id };
   }
 

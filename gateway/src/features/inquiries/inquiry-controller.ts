@@ -205,6 +205,7 @@ export class InquiryController implements Controller {
               dueAt: iso(i.dueAt),
               alias: i.alias,
               forwardedAt: iso(i.forwardedAt),
+              callbackOutcome: i.callbackOutcome ?? null,
               lead: found.lead,
               attribution: {
                 channel: a.channel,

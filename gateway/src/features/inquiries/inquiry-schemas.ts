@@ -206,6 +206,11 @@ export const inquiryDetailSchema = {
     dueAt: nullableString,
     alias: { type: ['string', 'null'], description: 'Email: the tracked address it was sent to' },
     forwardedAt: nullableString,
+    callbackOutcome: {
+      type: ['string', 'null'],
+      enum: ['failed', 'business_answered', 'visitor_answered', null],
+      description: 'Callbacks through Asterisk: the business never answered, only the business answered, or both talked',
+    },
     lead: {
       type: ['object', 'null'],
       additionalProperties: false,
