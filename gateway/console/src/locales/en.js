@@ -642,6 +642,10 @@ export const en = {
   'inquiry.leadRepeat': 'joined an earlier lead',
   'inquiry.leadCount': { one: '{count} inquiry in this lead', other: '{count} inquiries in this lead' },
   'inquiry.noLead': 'No lead.',
+  'inquiry.callbackOutcome': 'How far it got',
+  'callbackOutcome.failed': 'The business did not answer',
+  'callbackOutcome.business_answered': 'The business answered, the visitor did not',
+  'callbackOutcome.visitor_answered': 'The business and the visitor talked',
   'method.callback': 'Callback request of the visit',
   'methodWhy.callback': 'The visitor asked for this callback on the site',
 };

@@ -674,6 +674,10 @@ export const ru = {
     other: '{count} обращения в лиде',
   },
   'inquiry.noLead': 'Лида нет.',
+  'inquiry.callbackOutcome': 'Чем закончился',
+  'callbackOutcome.failed': 'Компания не ответила',
+  'callbackOutcome.business_answered': 'Компания ответила, посетитель — нет',
+  'callbackOutcome.visitor_answered': 'Компания и посетитель поговорили',
   'method.callback': 'Запрос обратного звонка с визита',
   'methodWhy.callback': 'Посетитель сам заказал этот звонок на сайте',
 };

@@ -70,6 +70,7 @@ function Callback({ i }) {
       [t('inquiry.name'), dash(i.name)],
       [t('inquiries.col.status'), html`<${Badge} tone=${statusTone[i.status]}>${tEnum('inquiryStatus', i.status)}</${Badge}>`],
       ...(i.dueAt ? [[t('inquiry.dueAt'), fmtDateTime(i.dueAt)]] : []),
+      ...(i.callbackOutcome ? [[t('inquiry.callbackOutcome'), tEnum('callbackOutcome', i.callbackOutcome)]] : []),
       [t('inquiry.page'), i.pageUrl ? html`<span class="break">${i.pageUrl}</span>` : '—'],
     ]}
   />`;
