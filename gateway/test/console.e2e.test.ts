@@ -161,12 +161,12 @@ describe('console in Chromium', function () {
       await checkLayout(page, `${role} ${screen} ${lang} ${size}`);
       await shot(page, { path: path.join(SHOTS, `${screen}-${role}-${lang}-${size}.png`), fullPage: true });
     }
-    // The detail screens behind the lists: a call card and a site with its channels.
-    for (const [list, detail] of [
-      ['calls', 'call'],
-      ['sites', 'site'],
+    // The detail screens behind the lists: a call card (the inquiries screen's calls) and a site with its channels.
+    for (const [list, detail, screen] of [
+      ['calls', 'call', 'inquiries'],
+      ['sites', 'site', 'sites'],
     ] as const) {
-      if (!NAV[role].includes(list)) continue;
+      if (!NAV[role].includes(screen)) continue;
       await page.goto(`${gw.baseUrl}/console/#/${list}`);
       await settle(page);
       await page.locator('tbody tr a').first().click();
@@ -306,7 +306,7 @@ describe('console in Chromium', function () {
       expect(cb)
         .to.include(ru ? 'Звонок сделан' : 'Call placed')
         .and.include(ru ? 'Принят' : 'Answered');
-      expect(await page.getAttribute(`a[href="#/calls/${inquiries.callbackCallId}"]`, 'href')).to.equal(`#/calls/${inquiries.callbackCallId}`);
+      expect(await page.locator(`a[href="#/calls/${inquiries.callbackCallId}"]`).count(), 'a link to the callback’s call card').to.equal(1);
       await checkLayout(page, `callback ${lang} ${size}`);
       await shot(page, { path: path.join(SHOTS, `inquiry-callback-manager-${lang}-${size}.png`), fullPage: true });
       expect(s.problems).to.deep.equal([]);

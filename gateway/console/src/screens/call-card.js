@@ -1,6 +1,6 @@
 import { useState } from 'preact/hooks';
 import { api } from '../api.js';
-import { OutcomeBadge, callDuration, channelName, methodLabel, sourceMedium } from '../call-view.js';
+import { DeliveryError, OutcomeBadge, callDuration, channelName, methodLabel, sourceMedium } from '../call-view.js';
 import { html } from '../html.js';
 import { fmtDateTime, fmtDuration, fmtPercent, fmtShortDateTime, locale, t, tEnum } from '../i18n.js';
 import { isAdmin, me } from '../state.js';
@@ -177,7 +177,7 @@ function Deliveries({ call }) {
       {
         label: t('card.col.error'),
         render: (m) =>
-          m.lastError ? html`<span class="break small">${m.lastError}</span>` : m.attempts > 1 ? t('card.attempts', { count: m.attempts }) : '—',
+          m.lastError ? html`<${DeliveryError} text=${m.lastError} />` : m.attempts > 1 ? t('card.attempts', { count: m.attempts }) : '—',
       },
       { label: t('card.col.when'), render: (m) => html`<span class="nowrap">${fmtShortDateTime(m.deliveredAt ?? m.createdAt)}</span>` },
       {
