@@ -11,7 +11,7 @@ import { KindBadge } from './inquiries.js';
 
 const statusTone = { received: 'ok', queued: 'warn', placing: 'info', placed: 'ok', failed: 'bad' };
 const dash = (v) => v || '—';
-const Facts = ({ rows }) => html`<dl class="facts">${rows.map(([k, v]) => html`<dt>${k}</dt><dd>${v}</dd>`)}</dl>`;
+const Facts = ({ rows }) => html`<dl class="facts inquiry-facts">${rows.map(([k, v]) => html`<dt>${k}</dt><dd>${v}</dd>`)}</dl>`;
 
 function who(i) {
   if (i.kind === 'email') return i.name && i.email ? `${i.name} <${i.email}>` : (i.email ?? t('inquiry.anonymous'));
