@@ -258,7 +258,8 @@ export async function createContainer(config: Config, opts: ContainerOptions = {
       // Read when a callback is placed, by then the lookup below exists.
       twilioCredentials: { forAccount: (accountId) => twilioCredentials.forAccount(accountId) },
       // The retrying writer Twilio's and the PBX's events go through (defined below; read once a callback is placed).
-      callEvents: { apply: async (event) => callEvents.submit(event) },
+      // Waiting for each write keeps a callback's answer ahead of its hangup.
+      callEvents: { apply: async (event) => void (await callEvents.applyWithin(event, 10_000)) },
       clock,
       logger: logger.child({ component: 'callbacks' }),
     });
