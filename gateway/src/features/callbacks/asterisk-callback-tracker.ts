@@ -204,6 +204,7 @@ export class AsteriskCallbackTracker {
     if (s.visitorAnswered) return;
     s.visitorAnswered = true;
     s.businessAnswered = true;
+    await this.deps.outcome(s.accountId, s.inquiryId, 'visitor_answered');
     await this.deps.sink.apply({
       provider: 'asterisk',
       providerCallId: s.providerCallId,
@@ -212,7 +213,6 @@ export class AsteriskCallbackTracker {
       occurredAt: at,
       answeredBy: 'human',
     });
-    await this.deps.outcome(s.accountId, s.inquiryId, 'visitor_answered');
   }
 
   private endAfterHangup(s: State): Promise<void> {
@@ -229,6 +229,8 @@ export class AsteriskCallbackTracker {
   private async end(s: State, at: Date, outcome: CallOutcome, reason: string): Promise<void> {
     if (!this.watched.has(s.inquiryId)) return;
     this.forget(s.inquiryId);
+    // The request's outcome first: once the call reads as ended, how far it got is known too.
+    if (!s.businessAnswered) await this.deps.outcome(s.accountId, s.inquiryId, 'failed');
     await this.deps.sink.apply({
       provider: 'asterisk',
       providerCallId: s.providerCallId,
@@ -239,6 +241,5 @@ export class AsteriskCallbackTracker {
       reason,
       closedBy: 'provider',
     });
-    if (!s.businessAnswered) await this.deps.outcome(s.accountId, s.inquiryId, 'failed');
   }
 }
