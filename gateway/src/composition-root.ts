@@ -235,7 +235,11 @@ export async function createContainer(config: Config, opts: ContainerOptions = {
       ...(opts.amiClient ? { amiClient: opts.amiClient } : {}),
       ...(opts.callEventQueueMax ? { callEventQueueMax: opts.callEventQueueMax } : {}),
     });
-    const callbacks = createCallbacksModule(infra, { inquiries: inquiries.inquiries });
+    const callbacks = createCallbacksModule(infra, {
+      inquiries: inquiries.inquiries,
+      twilioCredentials: providerAccounts.twilioCredentials,
+      callEvents: callWebhooks.callEvents,
+    });
     const twilioNumbers = createTwilioNumbersModule(infra, { providerAccounts: providerAccounts.store, twilioApi: providerAccounts.twilioApi });
     const poolAutoscale = createPoolAutoscaleModule(infra, {
       pools: numberPools.pools,

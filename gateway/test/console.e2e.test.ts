@@ -21,6 +21,7 @@ import { requireChromium } from './helpers/test-env.js';
 import { startTwilioStandIn } from './helpers/twilio-standin.js';
 import type { TwilioStandIn } from './helpers/twilio-standin.js';
 import { inboundParams, randomSid, twilioPoster } from './helpers/twilio-webhooks.js';
+import { POSTMARK_LOGIN, seedInquiryKinds } from './helpers/inquiry-fixtures.js';
 
 const ACCOUNT_SID = randomSid('AC');
 const AUTH_TOKEN = 'c'.repeat(32);
@@ -31,9 +32,9 @@ const SHOTS = fileURLToPath(new URL('../../screenshots/console/', import.meta.ur
 // A `pbx` key signs nobody in: it only pushes recordings.
 type UserRole = Exclude<Role, 'pbx'>;
 const NAV: Record<UserRole, string[]> = {
-  owner: ['live', 'calls', 'reports', 'numbers', 'sites', 'integrations', 'team', 'audit'],
-  admin: ['live', 'calls', 'reports', 'numbers', 'sites', 'integrations', 'team', 'audit'],
-  manager: ['live', 'calls'],
+  owner: ['live', 'inquiries', 'reports', 'numbers', 'sites', 'integrations', 'team', 'audit'],
+  admin: ['live', 'inquiries', 'reports', 'numbers', 'sites', 'integrations', 'team', 'audit'],
+  manager: ['live', 'inquiries'],
   analyst: ['reports'],
 };
 const SIZES = { desktop: { width: 1366, height: 900 }, phone: { width: 390, height: 844 } } as const;
@@ -55,6 +56,7 @@ describe('console in Chromium', function () {
   let received: unknown[] = [];
   let receiverUrl = '';
   let recordingCallId = '';
+  let inquiries: Awaited<ReturnType<typeof seedInquiryKinds>>;
 
   before(async function () {
     requireChromium(this);
@@ -78,6 +80,15 @@ describe('console in Chromium', function () {
     const config = createTestConfig({
       twilio: { accountSid: ACCOUNT_SID, authToken: AUTH_TOKEN },
       twilioApi: { baseUrl: new URL(standIn.baseUrl), region: null, edge: null },
+      mail: {
+        smtp: null,
+        maxBytes: 1_000_000,
+        relayUrl: null,
+        bounceAddress: null,
+        mailgunSigningKey: null,
+        postmark: POSTMARK_LOGIN,
+        sendgridPublicKey: null,
+      },
     });
     gw = await startTestGateway(t.db, {
       config: { ...config, http: { ...config.http, publicBaseUrl: new URL('http://127.0.0.1') } },
@@ -86,6 +97,8 @@ describe('console in Chromium', function () {
     await seedDemo(t.db.knex);
     const activity = await seedDemoActivity({ db: t.db.knex, storage, crmSinks: gw.container.services.crmSinks });
     recordingCallId = activity.recordingCallId!;
+    const demoSite = (await t.db.knex('sites').where({ public_key: 'demo' }).first('id', 'public_key')) as { id: string; public_key: string };
+    inquiries = await seedInquiryKinds(gw, t.db.knex, { id: demoSite.id, publicKey: demoSite.public_key });
     await gw.container.services.leases.syncAll();
     await gw.container.services.routing.refresh();
     const owner: Principal = { accountId: gw.accountId, role: 'owner', userId: null, apiKeyId: null, via: 'api_key' };
@@ -148,12 +161,12 @@ describe('console in Chromium', function () {
       await checkLayout(page, `${role} ${screen} ${lang} ${size}`);
       await shot(page, { path: path.join(SHOTS, `${screen}-${role}-${lang}-${size}.png`), fullPage: true });
     }
-    // The detail screens behind the lists: a call card and a site with its channels.
-    for (const [list, detail] of [
-      ['calls', 'call'],
-      ['sites', 'site'],
+    // The detail screens behind the lists: a call card (the inquiries screen's calls) and a site with its channels.
+    for (const [list, detail, screen] of [
+      ['calls', 'call', 'inquiries'],
+      ['sites', 'site', 'sites'],
     ] as const) {
-      if (!NAV[role].includes(list)) continue;
+      if (!NAV[role].includes(screen)) continue;
       await page.goto(`${gw.baseUrl}/console/#/${list}`);
       await settle(page);
       await page.locator('tbody tr a').first().click();
@@ -163,7 +176,7 @@ describe('console in Chromium', function () {
       await shot(page, { path: path.join(SHOTS, `${detail}-${role}-${lang}-${size}.png`), fullPage: true });
     }
     // A deep link outside the role's screens says so instead of showing it.
-    const forbidden = ['numbers', 'calls', 'team'].find((x) => !NAV[role].includes(x));
+    const forbidden = ['numbers', 'inquiries', 'team'].find((x) => !NAV[role].includes(x));
     if (forbidden) {
       await page.goto(`${gw.baseUrl}/console/#/${forbidden}`);
       await page.waitForSelector('.page h1');
@@ -193,6 +206,7 @@ describe('console in Chromium', function () {
   it('names the channel of a Google Ads call and plays its recording with seeking (manager)', async () => {
     const s = await signIn('manager', 'en', 'desktop');
     const { page } = s;
+    await page.goto(`${gw.baseUrl}/console/#/calls`);
     await settle(page);
     const first = page.locator('tbody tr').first();
     expect(await first.textContent()).to.include('Google Ads');
@@ -220,6 +234,84 @@ describe('console in Chromium', function () {
     expect(s.problems).to.deep.equal([]);
     await s.close();
   });
+
+  for (const [lang, size] of [
+    ['en', 'desktop'],
+    ['ru', 'phone'],
+    ['ru', 'desktop'],
+    ['en', 'phone'],
+  ] as const)
+    it(`lists every kind of inquiry with its attribution and opens each kind (manager, ${lang}, ${size})`, async () => {
+      const s = await signIn('manager', lang, size);
+      const { page } = s;
+      const ru = lang === 'ru';
+      // Home is the inquiries list: the three kinds seeded last are on top, each with the visit's channel.
+      await settle(page);
+      expect(await page.textContent('.page h1')).to.equal(ru ? 'Обращения' : 'Inquiries');
+      const top = await page.locator('tbody tr').evaluateAll((rows) => rows.slice(0, 3).map((r) => r.textContent ?? ''));
+      for (const [kind, label] of Object.entries(
+        ru ? { email: 'Письмо', callback: 'Обратный звонок', form: 'Заявка' } : { email: 'Email', callback: 'Callback', form: 'Form' },
+      ))
+        expect(
+          top.some((r) => r.includes(label)),
+          `${kind} row`,
+        ).to.equal(true);
+      const channel = (await t.db
+        .knex('inquiries as i')
+        .join('channels as c', 'c.id', 'i.channel_id')
+        .where('i.id', inquiries.formId)
+        .first('c.name')) as { name: string } | undefined;
+      if (channel)
+        expect(
+          top.every((r) => r.includes(channel.name)),
+          "attributed to the visit's channel",
+        ).to.equal(true);
+      await checkLayout(page, `inquiries ${lang} ${size}`);
+      await shot(page, { path: path.join(SHOTS, `inquiries-manager-${lang}-${size}.png`), fullPage: true });
+      // The kind filter: forms only.
+      await page.click(`.kind-tab:has-text("${ru ? 'Заявки' : 'Forms'}")`);
+      await page.waitForFunction(() => /kind=form/.test(location.hash));
+      // The old rows stay (dimmed) until the filtered page is answered: wait for a page of forms only.
+      const form = ru ? 'Заявка' : 'Form';
+      await page.waitForFunction(
+        (label) => {
+          const badges = [...document.querySelectorAll('.inquiries-table:not(.stale) tbody tr .badge')].map((b) => b.textContent);
+          return badges.length > 0 && badges.every((b) => b === label);
+        },
+        form,
+        { timeout: 15_000 },
+      );
+      expect(await page.locator('tbody tr').count()).to.be.greaterThan(0);
+
+      // The form as submitted, the card number masked.
+      await page.goto(`${gw.baseUrl}/console/#/inquiries/${inquiries.formId}`);
+      await settle(page);
+      const formText = (await page.textContent('.page')) ?? '';
+      expect(formText).to.include('Petrova Design').and.include('Do you deliver on weekends?').and.include('••••••');
+      expect(formText).to.not.include('4111');
+      await checkLayout(page, `form ${lang} ${size}`);
+      await shot(page, { path: path.join(SHOTS, `inquiry-form-manager-${lang}-${size}.png`), fullPage: true });
+      // The email: subject and sender.
+      await page.goto(`${gw.baseUrl}/console/#/inquiries/${inquiries.emailId}`);
+      await settle(page);
+      const mail = (await page.textContent('.page')) ?? '';
+      expect(mail).to.include('Delivery to Kazan').and.include('Vera Sokolova <vera@customer.example>');
+      await checkLayout(page, `email ${lang} ${size}`);
+      await shot(page, { path: path.join(SHOTS, `inquiry-email-manager-${lang}-${size}.png`), fullPage: true });
+      // The callback: its status and the call it placed, with the recording.
+      await page.goto(`${gw.baseUrl}/console/#/inquiries/${inquiries.callbackId}`);
+      await settle(page);
+      await page.waitForSelector('.player audio');
+      const cb = (await page.textContent('.page')) ?? '';
+      expect(cb)
+        .to.include(ru ? 'Звонок сделан' : 'Call placed')
+        .and.include(ru ? 'Принят' : 'Answered');
+      expect(await page.locator(`a[href="#/calls/${inquiries.callbackCallId}"]`).count(), 'a link to the callback’s call card').to.equal(1);
+      await checkLayout(page, `callback ${lang} ${size}`);
+      await shot(page, { path: path.join(SHOTS, `inquiry-callback-manager-${lang}-${size}.png`), fullPage: true });
+      expect(s.problems).to.deep.equal([]);
+      await s.close();
+    });
 
   it('re-assigns a call and shows the audit line, and keeps tags (manager, ru)', async () => {
     const s = await signIn('manager', 'ru', 'phone');

@@ -1,7 +1,7 @@
 // How a call reads in words: channel, source/medium, campaign, keyword, outcome. The calls API gives `channel`
 // {id,name,kind} and the visit's fields; older gateways give only channelId, which the channel list names.
 import { html } from './html.js';
-import { t, tEnum } from './i18n.js';
+import { locale, t, tEnum } from './i18n.js';
 import { Badge } from './ui.js';
 
 export const channelName = (call, channels) => call.channel?.name ?? channels?.get(call.channelId)?.name ?? null;
@@ -23,3 +23,31 @@ export function OutcomeBadge({ call }) {
 export const callDuration = (c) => c.durationSeconds ?? c.talkSeconds;
 export const methodLabel = (m) => tEnum('method', m);
 export const NONE = () => t('common.none');
+
+/**
+ * A delivery's last error. The gateway writes these for operators, in English; other languages get the gist in
+ * words (the HTTP status, a timeout, a refused address, the mail relay missing) and the original as a tooltip.
+ */
+export function DeliveryError({ text }) {
+  if (!text) return '—';
+  if (locale.value === 'en') return html`<span class="small break">${text}</span>`;
+  const status = /(?:answered|^HTTP) (\d{3})/.exec(text)?.[1];
+  const gist = status
+    ? t('deliveryError.http', { status })
+    : /MAIL_RELAY_URL/.test(text)
+      ? t('deliveryError.noRelay')
+      : /timed out/.test(text)
+        ? t('deliveryError.timeout')
+        : /refused/.test(text)
+          ? t('deliveryError.refused')
+          : t('deliveryError.other');
+  const attempts = /after (\d+) attempts/.exec(text)?.[1];
+  return html`<span class="small break" title=${text}>${gist}${attempts ? ` · ${t('card.attempts', { count: Number(attempts) })}` : ''}</span>`;
+}
+
+/** Where an outbox row leads: the call, or the inquiry (a form, callback or email; a forwarded email). */
+export function deliveryTarget(m) {
+  if (m.payload?.callId) return `#/calls/${m.payload.callId}`;
+  if (m.payload?.inquiryId) return `#/inquiries/${m.payload.inquiryId}`;
+  return null;
+}

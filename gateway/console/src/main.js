@@ -13,6 +13,8 @@ import { AccountScreen } from './screens/account.js';
 import { AuditScreen } from './screens/audit.js';
 import { CallCard } from './screens/call-card.js';
 import { CallsScreen } from './screens/calls.js';
+import { InquiriesScreen } from './screens/inquiries.js';
+import { InquiryCard } from './screens/inquiry-card.js';
 import { IntegrationsScreen } from './screens/integrations.js';
 import { LiveScreen } from './screens/live.js';
 import { NumbersScreen } from './screens/numbers.js';
@@ -24,6 +26,8 @@ const ROUTES = [
   ['/live', 'live', LiveScreen],
   ['/calls', 'calls', CallsScreen],
   ['/calls/:id', 'calls', CallCard],
+  ['/inquiries', 'inquiries', InquiriesScreen],
+  ['/inquiries/:id', 'inquiries', InquiryCard],
   ['/reports', 'reports', ReportsScreen],
   ['/numbers', 'numbers', NumbersScreen],
   ['/sites', 'sites', SitesScreen],

@@ -8,7 +8,8 @@ import { Select, errorText, toast } from './ui.js';
 
 const NAV = [
   ['live', '/live', 'nav.live'],
-  ['calls', '/calls', 'nav.calls'],
+  // Calls are one kind of inquiry: the calls screen is the inquiries screen's "Calls" kind.
+  ['inquiries', '/inquiries', 'nav.inquiries', ['/calls']],
   ['reports', '/reports', 'nav.reports'],
   ['numbers', '/numbers', 'nav.numbers'],
   ['sites', '/sites', 'nav.sites'],
@@ -90,8 +91,8 @@ export function Shell({ children }) {
     <nav id="nav" class="sidenav" aria-label=${t('nav.label')}>
       <ul>
         ${items.map(
-          ([screen, to, label]) =>
-            html`<li><a href=${`#${to}`} class=${`nav-${screen}`} aria-current=${path === to || path.startsWith(`${to}/`) ? 'page' : undefined}>${t(label)}</a></li>`,
+          ([screen, to, label, also = []]) =>
+            html`<li><a href=${`#${to}`} class=${`nav-${screen}`} aria-current=${[to, ...also].some((p) => path === p || path.startsWith(`${p}/`)) ? 'page' : undefined}>${t(label)}</a></li>`,
         )}
       </ul>
     </nav>

@@ -18,6 +18,7 @@ export function selectSite(id) {
 export const SCREENS = {
   live: ['owner', 'admin', 'manager'],
   calls: ['owner', 'admin', 'manager'],
+  inquiries: ['owner', 'admin', 'manager'],
   reports: ['owner', 'admin', 'analyst'],
   numbers: ['owner', 'admin'],
   sites: ['owner', 'admin'],
@@ -28,7 +29,7 @@ export const SCREENS = {
 };
 export const can = (screen) => !!me.value && (SCREENS[screen] || []).includes(me.value.role);
 export const isAdmin = () => me.value?.role === 'owner' || me.value?.role === 'admin';
-export const homeFor = (role) => (role === 'analyst' ? '/reports' : '/calls');
+export const homeFor = (role) => (role === 'analyst' ? '/reports' : '/inquiries');
 
 export async function loadSession() {
   try {

@@ -39,6 +39,8 @@ export interface TwilioRequest {
   readonly pathParams: Readonly<Record<string, string>>;
   readonly query: Readonly<Record<string, string>>;
   readonly form: Readonly<Record<string, string>>;
+  /** The Account SID whose SID:token the request's Basic auth carried. */
+  readonly authenticatedAs: string;
 }
 
 export interface TwilioStandIn {
@@ -193,7 +195,15 @@ export async function startTwilioStandIn(
       } else if (raw.length) {
         return fail(res, 400, `${op.operationId}: takes no body`);
       }
-      requests.push({ operationId: op.operationId, method: op.method, path: url.pathname, pathParams, query, form });
+      requests.push({
+        operationId: op.operationId,
+        method: op.method,
+        path: url.pathname,
+        pathParams,
+        query,
+        form,
+        authenticatedAs: caller.accountSid,
+      });
 
       // The answer: the operation's own example, adjusted to this request and this stand-in's state.
       let body = structuredClone(op.success.example) as Json | undefined;

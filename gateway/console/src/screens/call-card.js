@@ -1,6 +1,6 @@
 import { useState } from 'preact/hooks';
 import { api } from '../api.js';
-import { OutcomeBadge, callDuration, channelName, methodLabel, sourceMedium } from '../call-view.js';
+import { DeliveryError, OutcomeBadge, callDuration, channelName, methodLabel, sourceMedium } from '../call-view.js';
 import { html } from '../html.js';
 import { fmtDateTime, fmtDuration, fmtPercent, fmtShortDateTime, locale, t, tEnum } from '../i18n.js';
 import { isAdmin, me } from '../state.js';
@@ -9,7 +9,7 @@ import { useChannels } from './calls.js';
 
 const canHandle = () => ['owner', 'admin', 'manager'].includes(me.value.role);
 
-function Player({ card }) {
+export function Player({ card }) {
   const stored = card.recordings.filter((r) => r.playbackUrl);
   if (!stored.length) {
     const r = card.recordings[0];
@@ -177,7 +177,7 @@ function Deliveries({ call }) {
       {
         label: t('card.col.error'),
         render: (m) =>
-          m.lastError ? html`<span class="break small">${m.lastError}</span>` : m.attempts > 1 ? t('card.attempts', { count: m.attempts }) : '—',
+          m.lastError ? html`<${DeliveryError} text=${m.lastError} />` : m.attempts > 1 ? t('card.attempts', { count: m.attempts }) : '—',
       },
       { label: t('card.col.when'), render: (m) => html`<span class="nowrap">${fmtShortDateTime(m.deliveredAt ?? m.createdAt)}</span>` },
       {
@@ -213,13 +213,13 @@ function auditTarget(e) {
 
 function auditDetail(e) {
   const d = e.details || {};
-  if (e.action === 'call.reassign') return html`<span class="muted">${t('audit.reassignDetail', { from: short(d.from), to: short(d.to) })}</span>`;
+  if (e.action === 'call.reassign') return html`<span class="muted"> — ${t('audit.reassignDetail', { from: short(d.from), to: short(d.to) })}</span>`;
   if (e.action === 'call.notes') {
     const parts = [];
     if (d.tags) parts.push(`${t('card.tags')}: ${(d.tags.to || []).join(', ') || '—'}`);
     if (d.note) parts.push(t('card.noteChanged'));
     if (d.spam) parts.push(d.spam.to ? t('card.markedSpam') : t('card.unmarkedSpam'));
-    return html`<span class="muted">${parts.join(' · ')}</span>`;
+    return parts.length ? html`<span class="muted"> — ${parts.join(' · ')}</span>` : null;
   }
   return null;
 }

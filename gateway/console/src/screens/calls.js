@@ -7,6 +7,7 @@ import { addDays, fmtDuration, fmtShortDateTime, siteDayStart, t, tEnum, todayIn
 import { navigate, setQuery } from '../router.js';
 import { site } from '../state.js';
 import { ActionButton, DataTable, Empty, ErrorBox, Field, Loading, Page, Select, toast, useAsync } from '../ui.js';
+import { KindTabs } from './inquiries.js';
 
 const OUTCOMES = ['completed', 'no-answer', 'busy', 'canceled', 'failed'];
 const PAGE = 25;
@@ -122,8 +123,10 @@ export function CallsScreen({ query }) {
     toast(t('calls.exported', { count: rows.length }));
   };
   const items = page.data?.items;
-  return html`<${Page} title=${t('calls.title')} subtitle=${t('calls.subtitle')}
+  // The calls kind of the inquiries screen: same title and kind filter, plus the call-only filters and CSV.
+  return html`<${Page} title=${t('inquiries.title')} subtitle=${t('calls.subtitle')}
       actions=${html`<${ActionButton} onClick=${exportCsv}>${t('action.exportCsv')}</${ActionButton}>`}>
+    <${KindTabs} current="call" />
     <${Filters} query=${query} channels=${ch} tags=${tags.data} />
     <${ErrorBox} error=${page.error} retry=${page.reload} />
     ${

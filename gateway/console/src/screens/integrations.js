@@ -1,4 +1,5 @@
 import { useState } from 'preact/hooks';
+import { DeliveryError, deliveryTarget } from '../call-view.js';
 import { api } from '../api.js';
 import { html } from '../html.js';
 import { fmtDateTime, fmtShortDateTime, t, tEnum } from '../i18n.js';
@@ -102,8 +103,8 @@ function Sinks({ siteId }) {
     { label: t('card.col.event'), render: (m) => tEnum('trigger', m.payload?.trigger ?? m.topic) },
     { label: t('card.col.status'), render: (m) => html`<${Badge} tone=${tone[m.status]}>${tEnum('delivery', m.status)}</${Badge}>` },
     { label: t('card.col.when'), render: (m) => html`<span class="nowrap">${fmtShortDateTime(m.deliveredAt ?? m.createdAt)}</span>` },
-    { label: t('card.col.error'), render: (m) => (m.lastError ? html`<span class="small break">${m.lastError}</span>` : '—') },
-    { label: t('sinks.call'), render: (m) => (m.aggregateId ? html`<a href=${`#/calls/${m.aggregateId}`}>${t('sinks.openCall')}</a>` : '—') },
+    { label: t('card.col.error'), render: (m) => html`<${DeliveryError} text=${m.lastError} />` },
+    { label: t('sinks.inquiry'), render: (m) => (deliveryTarget(m) ? html`<a href=${deliveryTarget(m)}>${t('sinks.openCall')}</a>` : '—') },
     {
       label: t('card.col.action'),
       render: (m) =>

@@ -55,6 +55,15 @@ describe('GenericWebhookSink against a Standard Webhooks receiver', () => {
     expect(verifyWebhook(SECRET, headers, r.body, clock.nowMs())).to.equal(true);
   });
 
+  it('names a placed callback\'s call direction "callback", an inbound call "inbound"', async () => {
+    status = 200;
+    const sink = new GenericWebhookSink({ url: `${hook.url}/in`, secret: SECRET, timeoutMs: 300 }, new ManualClock());
+    await sink.deliver(aLead({ direction: 'callback' }), null, ctx());
+    expect((JSON.parse(hook.requests.at(-1)!.body) as { data: { direction: string } }).data.direction).to.equal('callback');
+    await sink.deliver(aLead(), null, ctx());
+    expect((JSON.parse(hook.requests.at(-1)!.body) as { data: { direction: string } }).data.direction).to.equal('inbound');
+  });
+
   it('retries 429 (with Retry-After), 5xx and timeouts; 410 disables; other 4xx give up', async () => {
     const sink = new GenericWebhookSink({ url: `${hook.url}/in`, secret: SECRET, timeoutMs: 200 }, new ManualClock());
     const fail = async () => (await sink.deliver(aLead(), null, ctx()).catch((e: unknown) => e)) as DeliveryError;

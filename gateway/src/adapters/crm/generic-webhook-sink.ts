@@ -42,7 +42,7 @@ export function webhookEvent(lead: Lead, now: Date): { type: string; timestamp: 
       site_id: lead.siteId,
       caller: lead.caller,
       tracking_number: lead.trackingNumber,
-      direction: 'inbound',
+      direction: lead.direction ?? 'inbound',
       status: lead.status,
       outcome: lead.outcome,
       started_at: iso(lead.startedAt),

@@ -1,6 +1,7 @@
 /** Matching a call to the visitor who saw the number (ARCHITECTURE "Attribution", dni.md §5 "Call matching"). */
 
-export type AttributionMethod = 'lease' | 'tel_click' | 'caller_history' | 'last_holder' | 'channel' | 'manual';
+/** 'callback': the gateway placed the call for a callback request, so the request's visit is certain. */
+export type AttributionMethod = 'lease' | 'tel_click' | 'caller_history' | 'last_holder' | 'channel' | 'manual' | 'callback';
 
 export interface AttributionCandidate {
   readonly sessionId: string | null;

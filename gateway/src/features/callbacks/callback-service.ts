@@ -1,4 +1,5 @@
 import type { Knex } from 'knex';
+import type { Attribution } from '../attribution/attribution-types.js';
 import type { Logger } from '../../logging/logger.js';
 import type { Clock } from '../../shared/clock.js';
 import { formatInternational } from '../../shared/phone.js';
@@ -12,6 +13,20 @@ import { newId } from '../../shared/ids.js';
 import type { CallbackDialer } from './callback-dialer.js';
 import { ct, localTime } from './callback-texts.js';
 import { nextOpening } from './opening-hours.js';
+
+/** The placed call is the request's visit's for certain: the visitor asked for it. */
+export function callbackAttribution(inquiry: Inquiry, at: Date): Attribution {
+  const visit = { sessionId: inquiry.sessionId, visitorId: inquiry.visitorId };
+  return {
+    method: 'callback',
+    ...visit,
+    channelId: inquiry.channelId,
+    score: 1,
+    candidates: inquiry.sessionId ? [{ ...visit, method: 'callback', score: 1, reason: 'The visit requested this callback' }] : [],
+    assignedBy: 'auto',
+    assignedAt: at.toISOString(),
+  };
+}
 
 /**
  * Callback requests: placed at once within the site's opening hours, else queued for the next opening (the visitor
@@ -72,6 +87,7 @@ export class CallbackService implements CallbackScheduler {
     try {
       const placed = await dialer.place({
         inquiryId: inquiry.id,
+        accountId: inquiry.accountId,
         business: c.businessNumber,
         visitor: inquiry.phone,
         callerId: c.callerId,
@@ -97,7 +113,7 @@ export class CallbackService implements CallbackScheduler {
           session_id: inquiry.sessionId,
           visitor_id: inquiry.visitorId,
           channel_id: inquiry.channelId,
-          attribution: JSON.stringify({ method: 'callback', score: 1, candidates: [], assignedBy: null }),
+          attribution: JSON.stringify(callbackAttribution(inquiry, now)),
           direction: 'callback',
           // The callback request's own lead: the call is that inquiry's, not a new one.
           lead_id: inquiry.leadId,

@@ -8,6 +8,7 @@ import type { TestGateway } from '../../../test/helpers/gateway.js';
 import { startTwilioStandIn } from '../../../test/helpers/twilio-standin.js';
 import type { TwilioStandIn } from '../../../test/helpers/twilio-standin.js';
 import type { CallEvent } from '../calls/call-events.js';
+import { LeadReadModel } from '../leads/lead-read-model.js';
 
 const BUSINESS = '+74950000001';
 const CALLER_ID = '+74951112233';
@@ -28,6 +29,8 @@ describe('callback requests: placed through Twilio REST or AMI Originate within 
   this.timeout(60_000);
   const t = useTestDatabase();
   const creds = { accountSid: sid('AC'), authToken: 'callback-token-0123456789abcdef' };
+  // The site's account connects its own Twilio login: its callbacks are placed with it, not the environment's.
+  const own = { accountSid: sid('AC'), authToken: 'own-account-token-0123456789ab' };
   let twilio: TwilioStandIn;
   let ami: LoopbackAmiServer;
   let gw: TestGateway;
@@ -44,7 +47,7 @@ describe('callback requests: placed through Twilio REST or AMI Originate within 
     gw.api(`/v1/sites/${siteId}/inquiry-settings`, { method: 'PATCH', json: { callback } }).then((r) => expect(r.status).to.equal(200));
 
   before(async () => {
-    twilio = await startTwilioStandIn(creds);
+    twilio = await startTwilioStandIn(creds, { logins: [own] });
     ami = await LoopbackAmiServer.start({ username: 'gateway', secret: 'right' });
     gw = await startTestGateway(t.db, {
       config: createTestConfig({
@@ -104,6 +107,16 @@ describe('callback requests: placed through Twilio REST or AMI Originate within 
     for (const e of events) await gw.container.services.calls.apply(e);
     const ended = (await t.db.knex('calls').where({ id: inquiry.call_id }).first()) as Record<string, unknown>;
     expect(ended).to.include({ status: 'ended', outcome: 'completed', direction: 'callback', lead_id: body.leadId });
+    // CRM sinks read the call with its direction (the generic webhook sends it as `direction`).
+    // The call card reads it like any call, attributed to the request's visit with certainty.
+    const card = await gw.api(`/v1/calls/${inquiry.call_id}`);
+    expect(card.status, await card.clone().text()).to.equal(200);
+    expect(((await card.json()) as { call: { attribution: { method: string; score: number } } }).call.attribution).to.include({
+      method: 'callback',
+      score: 1,
+    });
+    const asLead = await new LeadReadModel(async () => '').get(t.db.knex, String(ended.account_id), inquiry.call_id, 'call.ended');
+    expect(asLead).to.include({ direction: 'callback', outcome: 'completed' });
     const list = (await gw.api('/v1/inquiries?kind=callback').then((x) => x.json())) as { items: Record<string, unknown>[] };
     expect(list.items[0]).to.include({ id: body.id, kind: 'callback', status: 'placed', outcome: 'completed', callId: inquiry.call_id });
     const calls = (await gw.api('/v1/inquiries?kind=call').then((x) => x.json())) as { items: unknown[] };
@@ -134,6 +147,21 @@ describe('callback requests: placed through Twilio REST or AMI Originate within 
     expect(await gw.container.callbacks.placeDue()).to.equal(1);
     expect(((await t.db.knex('inquiries').where({ id: body.id }).first()) as { status: string }).status).to.equal('placed');
     expect(twilio.requests.length).to.equal(before + 1);
+  });
+
+  it("with the account's own Twilio login connected: authenticated as that account, posted to its Calls.json", async () => {
+    const connect = await gw.api('/v1/twilio/credentials', { method: 'PUT', json: own });
+    expect(connect.status, await connect.clone().text()).to.equal(200);
+    const before = twilio.requests.length;
+    const r = await request('+79165556677');
+    expect(((await r.json()) as { status: string }).status).to.equal('placed');
+    const create = twilio.requests.slice(before).find((q) => q.operationId === 'CreateCall')!;
+    expect(create.authenticatedAs).to.equal(own.accountSid);
+    expect(create.path).to.equal(`/2010-04-01/Accounts/${own.accountSid}/Calls.json`);
+    expect(create.form).to.include({ To: BUSINESS, From: CALLER_ID });
+    expect(twilio.problems).to.deep.equal([]);
+    const call = (await t.db.knex('calls').where({ caller: '+79165556677' }).first()) as Record<string, unknown>;
+    expect(call).to.include({ provider: 'twilio', direction: 'callback' });
   });
 
   it('through Asterisk: an async Originate over AMI rings the business and continues at the visitor', async () => {

@@ -27,7 +27,7 @@ export const attributionSchema = {
   additionalProperties: false,
   required: ['method', 'sessionId', 'visitorId', 'channelId', 'score', 'candidates', 'assignedBy', 'assignedAt'],
   properties: {
-    method: { type: 'string', enum: ['lease', 'tel_click', 'caller_history', 'last_holder', 'channel', 'manual'] },
+    method: { type: 'string', enum: ['lease', 'tel_click', 'caller_history', 'last_holder', 'channel', 'manual', 'callback'] },
     sessionId: nullableString,
     visitorId: nullableString,
     channelId: nullableString,

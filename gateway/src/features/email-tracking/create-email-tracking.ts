@@ -12,6 +12,7 @@ import { EmailController } from './email-controller.js';
 import { PgEmailAliasStore } from './email-alias-store.js';
 import { EmailIntake } from './email-intake.js';
 import { MailForwarder } from './mail-forwarder.js';
+import { RawMailRetention } from './raw-mail-retention.js';
 import { SmtpListener } from './smtp-listener.js';
 
 export interface EmailTracking {
@@ -19,6 +20,8 @@ export interface EmailTracking {
   readonly controllers: readonly Controller[];
   /** Forwards tracked mail to the business: register it with the outbox worker. */
   readonly forwarder: OutboxHandler;
+  /** Deletes raw messages past their site's retention (a scheduled job). */
+  readonly rawMailRetention: RawMailRetention;
   /** Starts the SMTP listener when MAIL_SMTP_PORT is set; its address, or null. */
   start(): Promise<AddressInfo | null>;
   stop(): Promise<void>;
@@ -91,6 +94,7 @@ export function createEmailTracking(deps: {
     intake,
     controllers: [new EmailController(intake, cfg, { db, clock })],
     forwarder,
+    rawMailRetention: new RawMailRetention({ db, clock }),
     start: async () => (smtp ? smtp.start() : null),
     stop: async () => {
       await smtp?.stop();

@@ -29,6 +29,15 @@ export function createEmailTrackingModule(infra: Infrastructure, deps: { inquiri
     emailTracking,
     smtpAddress: () => smtpAddress,
     controllers: emailTracking.controllers,
+    jobs: [
+      // Deletes raw inbound mail past its site's retention.
+      {
+        name: 'inbound-mail.retention',
+        intervalMs: 3_600_000,
+        runAtStart: true,
+        run: async () => void (await emailTracking.rawMailRetention.purge()),
+      },
+    ],
     started: async () => {
       smtpAddress = await emailTracking.start();
     },

@@ -11,6 +11,8 @@ import { startTestGateway } from '../../../test/helpers/gateway.js';
 import type { TestGateway } from '../../../test/helpers/gateway.js';
 import { startStandIn, waitUntil } from '../../../test/stand-ins/http-stand-in.js';
 import type { StandIn } from '../../../test/stand-ins/http-stand-in.js';
+import { ManualClock } from '../../shared/clock.js';
+import { RawMailRetention } from './raw-mail-retention.js';
 
 const MAILGUN_KEY = 'key-mailgun-signing-0001';
 const PM = { user: 'postmark', password: 'inbound-secret-1' };
@@ -54,6 +56,7 @@ describe('email tracking: aliases, provider webhooks, the SMTP listener, forward
   let channelId: string;
   let sessionId: string;
   let siteKey: string;
+  let siteId: string;
   const sg = generateKeyPairSync('ec', { namedCurve: 'prime256v1' });
   const sgPublic = sg.publicKey.export({ format: 'der', type: 'spki' }).toString('base64');
 
@@ -82,6 +85,7 @@ describe('email tracking: aliases, provider webhooks, the SMTP listener, forward
     const res = await gw.api('/v1/sites', { method: 'POST', json: { name: 'Shop', domains: ['shop.example'] } });
     const site = (await res.json()) as { id: string; publicKey: string };
     siteKey = site.publicKey;
+    siteId = site.id;
     channelId = await seedChannel(t.db.knex, gw.accountId, site.id, 'Yandex Direct');
     ({ sessionId } = await seedSession(t.db.knex, gw.accountId, site.id, { channelId, utmSource: 'yandex' }));
     const patch = await gw.api(`/v1/sites/${site.id}/inquiry-settings`, {
@@ -293,5 +297,39 @@ describe('email tracking: aliases, provider webhooks, the SMTP listener, forward
     await waitUntil(() => mailbox.messages.some((m) => m.raw.toString('utf8') === mime), 15_000, 'the raw SendGrid message forwarded as it came');
     const garbage = await send(Buffer.from('not multipart at all'));
     expect(garbage.status).to.equal(400);
+  });
+
+  it("deletes raw messages past the site's retention, counted from forwarding; unforwarded ones and the inquiries stay", async () => {
+    const now = new Date('2026-12-01T12:00:00Z');
+    const day = 86_400_000;
+    const stored = (await t.db.knex('inbound_mail').select('inquiry_id')).map((r: { inquiry_id: string }) => r.inquiry_id);
+    expect(stored.length, 'messages from the tests above').to.be.at.least(3);
+    const [old, recent, waiting] = stored as [string, string, string];
+    const set = (id: string, forwardedAt: Date | null) => t.db.knex('inquiries').where({ id }).update({ forwarded_at: forwardedAt });
+    for (const id of stored) await set(id, new Date(now.getTime() - day));
+    await set(old, new Date(now.getTime() - 31 * day));
+    await set(recent, new Date(now.getTime() - 29 * day));
+    await set(waiting, null);
+    const kept = async () => (await t.db.knex('inbound_mail').select('inquiry_id')).map((r: { inquiry_id: string }) => r.inquiry_id);
+    const retention = new RawMailRetention({ db: t.db.knex, clock: new ManualClock(now.getTime()) });
+    // The default, 30 days: only the message forwarded 31 days ago goes.
+    expect(await retention.purge()).to.equal(1);
+    expect(await kept()).to.have.members(stored.filter((id) => id !== old));
+    expect(await t.db.knex('inquiries').where({ id: old }).first('subject'), 'the inquiry itself stays').to.not.equal(undefined);
+    // null keeps raw mail however old.
+    const patch = (days: number | null) =>
+      gw.api(`/v1/sites/${siteId}/inquiry-settings`, { method: 'PATCH', json: { email: { rawMailRetentionDays: days } } });
+    expect((await patch(null)).status).to.equal(200);
+    await set(recent, new Date(now.getTime() - 400 * day));
+    expect(await retention.purge()).to.equal(0);
+    // 0: every forwarded message goes at the next pass; the one not forwarded yet is still there for the outbox.
+    expect((await patch(0)).status).to.equal(200);
+    await t.db
+      .knex('inquiries')
+      .where({ id: waiting })
+      .update({ received_at: new Date(now.getTime() - 400 * day) });
+    expect(await retention.purge()).to.equal(stored.length - 2);
+    expect(await kept()).to.deep.equal([waiting]);
+    expect((await patch(-1)).status, 'a negative retention is refused').to.equal(400);
   });
 });

@@ -269,6 +269,40 @@ describe('inquiries: signed and widget forms, one lead with a call, CRM delivery
     expect(next.items.every((i) => i.at < page.nextBefore)).to.equal(true);
   });
 
+  it('shows one form with its fields as submitted, secret fields and card numbers masked, stored and read', async () => {
+    const fields = {
+      city: 'Москва',
+      card_number: '4111 1111 1111 1111',
+      'Номер для оплаты': '5500-0000-0000-0004',
+      promo: 'SPRING',
+      order: '1234567890123',
+    };
+    const r = await signed({ phone: '+79168880003', name: 'Ольга', subject: 'Оплата', fields });
+    expect(r.status, await r.clone().text()).to.equal(201);
+    const { id } = (await r.json()) as { id: string };
+    const stored = ((await t.db.knex('inquiries').where({ id }).first()) as { fields: Record<string, string> }).fields;
+    // Not a Luhn number (the order id) stays; the named card field loses its value; a card number keeps its last four.
+    expect(stored).to.deep.equal({
+      city: 'Москва',
+      card_number: '••••••',
+      'Номер для оплаты': '•••••• 0004',
+      promo: 'SPRING',
+      order: '1234567890123',
+    });
+    // A row stored before the rule (or by hand) is masked when read.
+    await t.db
+      .knex('inquiries')
+      .where({ id })
+      .update({ fields: JSON.stringify({ ...stored, cvv: '123', note: '4111111111111111' }) });
+    const res = await gw.api(`/v1/inquiries/${id}`);
+    expect(res.status, await res.clone().text()).to.equal(200);
+    const detail = (await res.json()) as Record<string, unknown> & { fields: Record<string, string>; lead: { id: string } };
+    expect(detail).to.include({ id, kind: 'form', origin: 'server', phone: '+79168880003', name: 'Ольга', subject: 'Оплата', siteId });
+    expect(detail.fields).to.include({ cvv: '••••••', note: '•••••• 1111', city: 'Москва' });
+    expect(detail.lead.id).to.be.a('string');
+    expect((await gw.api('/v1/inquiries/no-such-inquiry')).status).to.equal(404);
+  });
+
   it('the report counts leads by the kind they began with, and filters by kind', async () => {
     const day = (offset: number) => new Date(Date.now() + offset * 86_400_000).toISOString().slice(0, 10);
     const base = `/v1/reports/summary?siteId=${siteId}&from=${day(-1)}&to=${day(1)}`;

@@ -1,11 +1,14 @@
-import { BadDataError } from '../../errors/app-error.js';
+import { BadDataError, NotFoundError } from '../../errors/app-error.js';
 import { ADMINS, ANY_ROLE } from '../../http/principal.js';
 import { rawBodyOf } from '../../http/mount-routes.js';
 import { route } from '../../http/route.js';
 import type { Controller, RouteDefinition } from '../../http/route.js';
 import type { InquiryIntake, SubmitOutcome } from './inquiry-intake.js';
 import type { InquiryListItem, InquiryReadModel } from './inquiry-read-model.js';
+import { maskFields } from './inquiry-privacy.js';
 import {
+  inquiryDetailSchema,
+  inquiryIdParamsSchema,
   inquiryListQuerySchema,
   inquiryListSchema,
   inquirySettingsResponseSchema,
@@ -162,6 +165,61 @@ export class InquiryController implements Controller {
           });
           const last = items.length === limit ? items[items.length - 1] : undefined;
           return { status: 200, body: { items: items.map(toApiItem), nextBefore: last ? last.at.toISOString() : null } };
+        },
+      ),
+      route(
+        {
+          method: 'get',
+          path: '/v1/inquiries/{inquiryId}',
+          operationId: 'getInquiry',
+          summary: 'One web form, callback request or email with its lead and attribution (a call is GET /v1/calls/{callId})',
+          tags: ['inquiries'],
+          auth: ANY_ROLE,
+          params: inquiryIdParamsSchema,
+          responses: { 200: { description: 'The inquiry', schema: inquiryDetailSchema }, 404: { description: 'No such inquiry' } },
+        },
+        async ({ params, principal }) => {
+          const found = await readModel.get(db, principal.accountId, params.inquiryId);
+          if (!found) throw new NotFoundError('No such inquiry');
+          const { inquiry: i, attribution: a } = found;
+          const iso = (d: Date | null) => (d ? d.toISOString() : null);
+          return {
+            status: 200,
+            body: {
+              id: i.id,
+              kind: i.kind,
+              origin: i.origin,
+              siteId: i.siteId,
+              siteName: found.siteName,
+              receivedAt: i.receivedAt.toISOString(),
+              status: i.status,
+              phone: i.phone,
+              email: i.email,
+              name: i.name,
+              subject: i.subject,
+              message: i.message,
+              fields: maskFields(i.fields),
+              pageUrl: i.pageUrl,
+              sessionId: i.sessionId,
+              callId: i.callId,
+              dueAt: iso(i.dueAt),
+              alias: i.alias,
+              forwardedAt: iso(i.forwardedAt),
+              callbackOutcome: i.callbackOutcome ?? null,
+              lead: found.lead,
+              attribution: {
+                channel: a.channel,
+                channelName: a.channelName,
+                source: a.source,
+                medium: a.medium,
+                campaign: a.campaign,
+                keyword: a.keyword,
+                content: a.content,
+                landingPage: a.landingPage,
+                referrer: a.referrer,
+              },
+            },
+          };
         },
       ),
       route(

@@ -87,6 +87,7 @@ export const inquirySettingsSchema = {
         domain: domainOrNull,
         mode: { type: 'string', enum: ['channel', 'session'] },
         poolSize: { type: 'integer', minimum: 1, maximum: 1000 },
+        rawMailRetentionDays: { type: ['integer', 'null'], minimum: 0, maximum: 3650 },
       },
     },
   },
@@ -169,6 +170,68 @@ export const inquiryListSchema = {
       },
     },
     nextBefore: nullableString,
+  },
+} as const;
+
+export const inquiryIdParamsSchema = {
+  type: 'object',
+  additionalProperties: false,
+  required: ['inquiryId'],
+  properties: { inquiryId: { type: 'string', minLength: 1, maxLength: 64 } },
+} as const;
+
+/** One form, callback request or email, as the console's detail view shows it. */
+export const inquiryDetailSchema = {
+  $id: 'InquiryDetail',
+  type: 'object',
+  additionalProperties: false,
+  required: ['id', 'kind', 'origin', 'siteId', 'receivedAt', 'status', 'phone', 'email', 'name', 'subject', 'message', 'fields', 'pageUrl'],
+  properties: {
+    id: { type: 'string' },
+    kind: { type: 'string', enum: ['form', 'callback', 'email'] },
+    origin: { type: 'string', enum: ['widget', 'server', 'mailgun', 'postmark', 'sendgrid', 'smtp'] },
+    siteId: nullableString,
+    siteName: nullableString,
+    receivedAt: { type: 'string', format: 'date-time' },
+    status: { type: 'string', enum: ['received', 'queued', 'placing', 'placed', 'failed'] },
+    phone: nullableString,
+    email: nullableString,
+    name: nullableString,
+    subject: nullableString,
+    message: nullableString,
+    fields: { type: 'object', additionalProperties: { type: 'string' }, description: 'As submitted; secret-named fields and card numbers masked' },
+    pageUrl: nullableString,
+    sessionId: nullableString,
+    callId: nullableString,
+    dueAt: nullableString,
+    alias: { type: ['string', 'null'], description: 'Email: the tracked address it was sent to' },
+    forwardedAt: nullableString,
+    callbackOutcome: {
+      type: ['string', 'null'],
+      enum: ['failed', 'business_answered', 'visitor_answered', null],
+      description: 'Callbacks through Asterisk: the business never answered, only the business answered, or both talked',
+    },
+    lead: {
+      type: ['object', 'null'],
+      additionalProperties: false,
+      required: ['id', 'firstInquiryId', 'repeat', 'inquiries'],
+      properties: { id: { type: 'string' }, firstInquiryId: { type: 'string' }, repeat: { type: 'boolean' }, inquiries: { type: 'integer' } },
+    },
+    attribution: {
+      type: 'object',
+      additionalProperties: false,
+      properties: {
+        channel: nullableString,
+        channelName: nullableString,
+        source: nullableString,
+        medium: nullableString,
+        campaign: nullableString,
+        keyword: nullableString,
+        content: nullableString,
+        landingPage: nullableString,
+        referrer: nullableString,
+      },
+    },
   },
 } as const;
 

@@ -10,6 +10,7 @@ import { LEAD_TOPIC } from '../leads/lead-outbox-hook.js';
 import type { OutboxStore } from '../outbox/outbox-store-type.js';
 import type { Site } from '../sites/site-types.js';
 import type { InquiryLeadJoiner } from './inquiry-lead-joiner.js';
+import { maskFields } from './inquiry-privacy.js';
 import type { InquirySettings } from './inquiry-settings.js';
 import type { PgInquiryStore } from './inquiry-store.js';
 import type { Inquiry, InquirySubmission } from './inquiry-types.js';
@@ -77,7 +78,8 @@ export class InquiryService {
     const now = sub.receivedAt ?? this.deps.clock.now();
     if (browserish) await this.checkRates(site.id, settings, now, { phone, email });
     const visit = sub.sessionId ? await this.visit(site, sub.sessionId) : null;
-    const fields: Record<string, string> = { ...(sub.fields ?? {}) };
+    // Secret-named fields and card numbers are never stored, whoever sent them.
+    const fields: Record<string, string> = maskFields(sub.fields ?? {});
     // A number or address the normaliser could not read stays visible to the business rather than lost.
     if (sub.phone && !phone) fields['phone (as entered)'] = sub.phone.slice(0, 100);
     if (sub.email && !email) fields['email (as entered)'] = sub.email.slice(0, 254);

@@ -43,13 +43,15 @@ export interface InquirySettings {
     /** 'channel': one alias per channel; 'session': an alias leased to each visit from a pool. */
     readonly mode: 'channel' | 'session';
     readonly poolSize: number;
+    /** Days the raw bytes of a message are kept after it was forwarded; null: kept with the inquiry. */
+    readonly rawMailRetentionDays: number | null;
   };
 }
 
 export const DEFAULT_INQUIRY_SETTINGS: InquirySettings = {
   forms: { enabled: false, selectors: [], honeypotField: 'dni_hp', minSecondsOnPage: null, perSitePerMinute: 60, perAddressPerHour: 5 },
   callback: { enabled: false, provider: 'twilio', businessNumber: null, callerId: null, hours: [], asteriskContext: 'from-internal' },
-  email: { enabled: false, canonical: null, forwardTo: null, domain: null, mode: 'channel', poolSize: 20 },
+  email: { enabled: false, canonical: null, forwardTo: null, domain: null, mode: 'channel', poolSize: 20, rawMailRetentionDays: 30 },
 };
 
 type Patch = { [K in keyof InquirySettings]?: Partial<InquirySettings[K]> };

@@ -1,5 +1,5 @@
 import type { DbOrTrx } from '../../adapters/db/knex.js';
-import type { Inquiry, InquiryKind, InquiryOrigin, InquiryStatus, NewInquiry } from './inquiry-types.js';
+import type { CallbackOutcome, Inquiry, InquiryKind, InquiryOrigin, InquiryStatus, NewInquiry } from './inquiry-types.js';
 
 const TABLE = 'inquiries';
 export const INQUIRY_COLUMNS = [
@@ -26,6 +26,7 @@ export const INQUIRY_COLUMNS = [
   'alias',
   'forwarded_at',
   'received_at',
+  'callback_outcome',
 ] as const;
 
 export interface InquiryRow {
@@ -52,6 +53,7 @@ export interface InquiryRow {
   alias: string | null;
   forwarded_at: Date | null;
   received_at: Date;
+  callback_outcome?: CallbackOutcome | null;
 }
 
 const d = (v: Date | null): Date | null => (v ? new Date(v) : null);
@@ -80,6 +82,7 @@ export const inquiryFromRow = (r: InquiryRow): Inquiry => ({
   alias: r.alias,
   forwardedAt: d(r.forwarded_at),
   receivedAt: new Date(r.received_at),
+  callbackOutcome: r.callback_outcome ?? null,
 });
 
 /** The `inquiries` table. */
@@ -137,7 +140,7 @@ export class PgInquiryStore {
     db: DbOrTrx,
     accountId: string,
     id: string,
-    p: { status?: InquiryStatus; callId?: string | null; dueAt?: Date | null; forwardedAt?: Date },
+    p: { status?: InquiryStatus; callId?: string | null; dueAt?: Date | null; forwardedAt?: Date; callbackOutcome?: CallbackOutcome },
   ): Promise<void> {
     await db(TABLE)
       .where({ account_id: accountId, id })
@@ -146,6 +149,7 @@ export class PgInquiryStore {
         ...(p.callId !== undefined ? { call_id: p.callId } : {}),
         ...(p.dueAt !== undefined ? { due_at: p.dueAt } : {}),
         ...(p.forwardedAt ? { forwarded_at: p.forwardedAt } : {}),
+        ...(p.callbackOutcome ? { callback_outcome: p.callbackOutcome } : {}),
         updated_at: db.fn.now(),
       });
   }

@@ -6,6 +6,8 @@ export const INQUIRY_KINDS: readonly AnyInquiryKind[] = ['call', 'form', 'callba
 /** How the inquiry reached us. */
 export type InquiryOrigin = 'widget' | 'server' | 'mailgun' | 'postmark' | 'sendgrid' | 'smtp';
 export type InquiryStatus = 'received' | 'queued' | 'placing' | 'placed' | 'failed';
+/** How far a placed callback got: the business never answered, only the business answered, both talked. */
+export type CallbackOutcome = 'failed' | 'business_answered' | 'visitor_answered';
 
 export interface Inquiry {
   readonly id: string;
@@ -33,9 +35,11 @@ export interface Inquiry {
   readonly alias: string | null;
   readonly forwardedAt: Date | null;
   readonly receivedAt: Date;
+  /** Callbacks whose PBX reports progress (Asterisk); null until known. */
+  readonly callbackOutcome?: CallbackOutcome | null;
 }
 
-export type NewInquiry = Omit<Inquiry, 'leadId' | 'callId' | 'forwardedAt' | 'status' | 'dueAt'> & {
+export type NewInquiry = Omit<Inquiry, 'leadId' | 'callId' | 'forwardedAt' | 'status' | 'dueAt' | 'callbackOutcome'> & {
   readonly status?: InquiryStatus;
   readonly dueAt?: Date | null;
 };

@@ -11,6 +11,7 @@ interface LeadRow extends OriginRow {
   site_id: string | null;
   caller: string;
   tracking_e164: string;
+  direction: 'inbound' | 'callback' | null;
   status: Lead['status'];
   outcome: Lead['outcome'];
   started_at: Date;
@@ -63,6 +64,7 @@ export class LeadReadModel {
         'c.site_id',
         'c.caller',
         'c.tracking_e164',
+        'c.direction',
         'c.status',
         'c.outcome',
         'c.started_at',
@@ -100,6 +102,7 @@ export class LeadReadModel {
       trigger,
       caller: row.caller,
       trackingNumber: row.tracking_e164,
+      direction: row.direction === 'callback' ? 'callback' : 'inbound',
       status: row.status,
       outcome: row.outcome,
       startedAt: new Date(row.started_at),

@@ -32,6 +32,8 @@ export interface Lead {
   readonly trigger: LeadTrigger;
   readonly caller: string;
   readonly trackingNumber: string;
+  /** "callback": the gateway placed it for a callback request (absent: inbound). */
+  readonly direction?: 'inbound' | 'callback';
   readonly status: 'ringing' | 'answered' | 'ended';
   readonly outcome: 'completed' | 'busy' | 'no-answer' | 'canceled' | 'failed' | null;
   readonly startedAt: Date;
