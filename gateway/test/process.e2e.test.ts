@@ -29,7 +29,7 @@ function run(env: Record<string, string>): Running {
   return { child, stdout: () => out, exited };
 }
 
-async function waitFor<T>(fn: () => T | undefined, what: string, ms = 40_000): Promise<T> {
+async function waitFor<T>(fn: () => T | undefined, what: string, ms = 90_000): Promise<T> {
   const deadline = Date.now() + ms;
   while (Date.now() < deadline) {
     const v = fn();
@@ -40,7 +40,7 @@ async function waitFor<T>(fn: () => T | undefined, what: string, ms = 40_000): P
 }
 
 describe('the gateway process', function () {
-  this.timeout(90_000);
+  this.timeout(150_000);
   const started: Running[] = [];
   after(() => {
     for (const r of started) r.child.kill('SIGKILL');

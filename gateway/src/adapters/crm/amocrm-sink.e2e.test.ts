@@ -14,7 +14,7 @@ describe('AmoCrmSink against an amoCRM API v4 stand-in', () => {
   afterEach(() => amo.close());
 
   it('posts the call as an incoming lead with UTM fields and the recording link, then logs a later recording', async () => {
-    const sink = new AmoCrmSink({ baseUrl: amo.url, accessToken: 'amo-long-lived-token', pipelineId: 42, timeoutMs: 300 });
+    const sink = new AmoCrmSink({ baseUrl: amo.url, accessToken: 'amo-long-lived-token', pipelineId: 42, timeoutMs: 2_000 });
     const first = await sink.deliver(aLead(), null, ctx());
     expect(first).to.deep.equal({ externalRecordId: 'uid-1', details: { leadId: 9001 } });
     const item = amo.unsorted[0] as {
@@ -38,12 +38,12 @@ describe('AmoCrmSink against an amoCRM API v4 stand-in', () => {
   });
 
   it('retries 429 and expired tokens, gives up on a 4xx it cannot fix', async () => {
-    const sink = new AmoCrmSink({ baseUrl: amo.url, accessToken: 'amo-long-lived-token', timeoutMs: 300 });
+    const sink = new AmoCrmSink({ baseUrl: amo.url, accessToken: 'amo-long-lived-token', timeoutMs: 2_000 });
     amo.queueFaults('429');
     expect(((await sink.deliver(aLead(), null, ctx()).catch((e: unknown) => e)) as DeliveryError).retryable).to.equal(true);
-    const expired = new AmoCrmSink({ baseUrl: amo.url, accessToken: 'expired-token', timeoutMs: 300 });
+    const expired = new AmoCrmSink({ baseUrl: amo.url, accessToken: 'expired-token', timeoutMs: 2_000 });
     expect(((await expired.deliver(aLead(), null, ctx()).catch((e: unknown) => e)) as DeliveryError).retryable).to.equal(true);
-    const wrong = new AmoCrmSink({ baseUrl: `${amo.url}/nowhere`, accessToken: 'amo-long-lived-token', timeoutMs: 300 });
+    const wrong = new AmoCrmSink({ baseUrl: `${amo.url}/nowhere`, accessToken: 'amo-long-lived-token', timeoutMs: 2_000 });
     expect(((await wrong.deliver(aLead(), null, ctx()).catch((e: unknown) => e)) as DeliveryError).retryable).to.equal(false);
   });
 });

@@ -25,7 +25,7 @@ describe('Bitrix24Sink against a Bitrix24 REST stand-in', () => {
   });
 
   it('adds a lead with SOURCE_ID, UTM fields, phone and origin, then updates it with the recording link', async () => {
-    const sink = new Bitrix24Sink({ webhookUrl, timeoutMs: 300 });
+    const sink = new Bitrix24Sink({ webhookUrl, timeoutMs: 2_000 });
     const first = await sink.deliver(aLead(), null, ctx());
     expect(first.externalRecordId).to.equal('3465');
     const lead = b24.leads.get(3465)!;
@@ -48,7 +48,7 @@ describe('Bitrix24Sink against a Bitrix24 REST stand-in', () => {
   });
 
   it("writes the title and comments in the site's language (ru)", async () => {
-    const sink = new Bitrix24Sink({ webhookUrl, timeoutMs: 300 });
+    const sink = new Bitrix24Sink({ webhookUrl, timeoutMs: 2_000 });
     await sink.deliver(aLead({ locale: 'ru', outcome: 'no-answer', talkSeconds: 22, recordingUrl: REC }), null, ctx());
     const lead = b24.leads.get(3465)!;
     expect(lead['TITLE']).to.equal('Звонок от +79161234567 (yandex / cpc)');
@@ -61,7 +61,7 @@ describe('Bitrix24Sink against a Bitrix24 REST stand-in', () => {
   });
 
   it('keeps one lead when the add answer is lost: the retry finds it by ORIGIN_ID', async () => {
-    const sink = new Bitrix24Sink({ webhookUrl, timeoutMs: 300 });
+    const sink = new Bitrix24Sink({ webhookUrl, timeoutMs: 2_000 });
     b24.queueFaults('none', 'timeout');
     const err = (await sink.deliver(aLead(), null, ctx()).catch((e: unknown) => e)) as DeliveryError;
     expect(err.retryable).to.equal(true);
@@ -72,13 +72,13 @@ describe('Bitrix24Sink against a Bitrix24 REST stand-in', () => {
   });
 
   it('backs off on QUERY_LIMIT_EXCEEDED and keeps webhook codes out of error messages', async () => {
-    const sink = new Bitrix24Sink({ webhookUrl, timeoutMs: 300 });
+    const sink = new Bitrix24Sink({ webhookUrl, timeoutMs: 2_000 });
     b24.queueFaults('503');
     const limited = (await sink.deliver(aLead(), null, ctx()).catch((e: unknown) => e)) as DeliveryError;
     expect(limited.retryable).to.equal(true);
     expect(limited.retryAfterMs).to.be.greaterThan(0);
     expect(limited.message).to.contain('QUERY_LIMIT_EXCEEDED');
-    const wrong = (await new Bitrix24Sink({ webhookUrl: `${b24.url}/rest/1/wrongcode/`, timeoutMs: 300 })
+    const wrong = (await new Bitrix24Sink({ webhookUrl: `${b24.url}/rest/1/wrongcode/`, timeoutMs: 2_000 })
       .deliver(aLead(), null, ctx())
       .catch((e: unknown) => e)) as DeliveryError;
     expect(wrong.retryable).to.equal(false);
@@ -87,7 +87,7 @@ describe('Bitrix24Sink against a Bitrix24 REST stand-in', () => {
 
   it('as an application, registers the call at start, finishes it at the end and attaches the recording after that', async () => {
     const app = { portalUrl: b24.url, accessToken: 'app-access-token-1', userId: 7 };
-    const sink = new Bitrix24Sink({ webhookUrl, app, timeoutMs: 300 });
+    const sink = new Bitrix24Sink({ webhookUrl, app, timeoutMs: 2_000 });
     const started = await sink.deliver(aLead({ trigger: 'call.started', status: 'ringing', outcome: null, talkSeconds: null }), null, ctx());
     expect(started.details).to.deep.equal({ b24CallId: `externalCall.${CALL}` });
     const ended = await sink.deliver(aLead(), record(started.externalRecordId, { ...started.details }), ctx());

@@ -1,5 +1,5 @@
 import type { Request } from 'express';
-import { BadDataError, PayloadTooLargeError, ServiceUnavailableError } from '../../errors/app-error.js';
+import { BadDataError, NotFoundError, PayloadTooLargeError, ServiceUnavailableError } from '../../errors/app-error.js';
 import { route } from '../../http/route.js';
 import type { Controller, RouteDefinition } from '../../http/route.js';
 import type { DbOrTrx } from '../../adapters/db/knex.js';
@@ -48,7 +48,9 @@ const responses = {
   400: { description: 'Not a payload of this provider' },
   401: { description: 'Signature or credentials wrong' },
   413: { description: 'Larger than MAIL_MAX_BYTES' },
-  503: { description: 'This provider is not configured' },
+  // Mailgun and Postmark retry a 404 as they would a 5xx; SendGrid retries only 5xx, so it gets 503.
+  404: { description: 'This provider (Mailgun, Postmark) is not configured' },
+  503: { description: 'SendGrid is not configured (SendGrid retries only 5xx answers)' },
 } as const;
 
 /** Inbound-parse webhooks of Mailgun, Postmark and SendGrid: each checked the way its provider signs it. */
@@ -60,7 +62,7 @@ export class EmailController implements Controller {
     const ok = (r: Awaited<ReturnType<EmailIntake['receive']>>) => ({ status: 200, body: { ...r } });
     // Both Mailgun routes (parsed fields or raw MIME) carry the same form and signature.
     const mailgun = async ({ req }: { req: Request }) => {
-      if (!cfg.mailgunSigningKey) throw new ServiceUnavailableError('MAILGUN_SIGNING_KEY is not set');
+      if (!cfg.mailgunSigningKey) throw new NotFoundError('MAILGUN_SIGNING_KEY is not set');
       const raw = await readBody(req, cfg.maxBytes);
       const parts = await parseForm(raw, String(req.headers['content-type'] ?? ''), cfg.maxBytes);
       verifyMailgun(cfg.mailgunSigningKey, parts.fields, nowS());
@@ -106,7 +108,7 @@ export class EmailController implements Controller {
           responses,
         },
         async ({ req }) => {
-          if (!cfg.postmark) throw new ServiceUnavailableError('POSTMARK_INBOUND_USER/PASSWORD are not set');
+          if (!cfg.postmark) throw new NotFoundError('POSTMARK_INBOUND_USER/PASSWORD are not set');
           verifyPostmark(cfg.postmark, req.headers.authorization);
           const raw = await readBody(req, cfg.maxBytes);
           let body: unknown;
@@ -129,6 +131,7 @@ export class EmailController implements Controller {
           responses,
         },
         async ({ req }) => {
+          // SendGrid retries only 5xx answers (its Inbound Parse Webhook docs): a 4xx here would drop the mail.
           if (!cfg.sendgridPublicKey) throw new ServiceUnavailableError('SENDGRID_INBOUND_PUBLIC_KEY is not set');
           const raw = await readBody(req, cfg.maxBytes);
           const h = (n: string) => (typeof req.headers[n] === 'string' ? (req.headers[n] as string) : undefined);

@@ -1,7 +1,7 @@
 import type { Db } from '../../adapters/db/knex.js';
 import type { NumberWebhooks, TwilioNumbersApi } from '../../adapters/telephony/twilio/twilio-rest.js';
 import type { WebhookUrls } from '../../adapters/telephony/twilio/twiml.js';
-import { BadDataError, ConflictError, NotFoundError, ServiceUnavailableError } from '../../errors/app-error.js';
+import { BadDataError, ConflictError, NotFoundError } from '../../errors/app-error.js';
 import type { Principal } from '../../http/principal.js';
 import type { Logger } from '../../logging/logger.js';
 import type { EventBus } from '../../shared/event-bus.js';
@@ -36,7 +36,7 @@ export class TwilioNumberService {
     if (stored) return this.deps.api({ accountSid: stored.externalId, authToken: stored.secret });
     const d = this.deps.defaultTwilio;
     if (d && (await this.deps.numbers.defaultAccountId(this.deps.db)) === actor.accountId) return this.deps.api(d);
-    throw new ServiceUnavailableError('Twilio is not connected for this account: PUT /v1/twilio/credentials first');
+    throw new ConflictError('Twilio is not connected for this account: PUT /v1/twilio/credentials first');
   }
 
   private webhooks(): NumberWebhooks {

@@ -114,7 +114,7 @@ describe('Twilio numbers (real twilio client, OpenAPI-checked stand-in)', () => 
     await t.db
       .knex('api_keys')
       .insert({ id: newId(), account_id: accountId, name: 'k', role: 'owner', display_prefix: displayPrefix(key), key_hash: hashToken(key) });
-    expect((await gw.api('/v1/twilio/available-numbers', { key })).status).to.equal(503);
+    expect((await gw.api('/v1/twilio/available-numbers', { key })).status).to.equal(409);
 
     // Connecting stores the token encrypted, and webhooks from that Twilio account verify with it.
     expect((await gw.api('/v1/twilio/credentials', { method: 'PUT', key, json: second })).status).to.equal(200);
