@@ -58,8 +58,8 @@ function PoolAccuracy({ pool }) {
 function Body({ report, health, title }) {
   const { totals, days } = report;
   const r = health.recommendation;
-  const fact = (key, value) => html`<dt>${t(key)}</dt><dd data-fact=${key}>${value}</dd>`;
-  const facts = html`<dl class="facts compact accuracy-facts">
+  const fact = (key, value) => html`<div class="accuracy-fact"><dt>${t(key)}</dt><dd data-fact=${key}>${value}</dd></div>`;
+  const facts = html`<dl class="accuracy-facts">
     ${fact('accuracy.target', fmtPercent(r.accuracyTarget, 1))}
     ${fact('accuracy.size', fmtNumber(health.live.size))}
     ${fact('pools.recommended', html`<strong>${fmtNumber(r.recommendedSize)}</strong>`)}
@@ -73,7 +73,7 @@ function Body({ report, health, title }) {
   const col = (k) => t(`accuracy.col.${k}`);
   return html`${facts}<${Verdict} totals=${totals} health=${health} />
     <p class="muted small">${t('accuracy.intro')}</p>
-    <${TimeChart} label=${title} days=${days.map((x) => x.date)} formatDay=${(x) => fmtDay(x, { day: 'numeric', month: 'short' })} formatValue=${(v) => fmtNumber(v)}
+    <${TimeChart} label=${title} days=${days.map((x) => x.date)} formatDay=${(x) => fmtDay(x, { day: 'numeric', month: 'short' })} formatValue=${(v) => fmtNumber(v)} integers
       series=${[
         { label: col('calls'), values: days.map((x) => x.calls) },
         { label: col('correctLowerBound'), values: days.map((x) => x.correctLowerBound) },
