@@ -48,7 +48,12 @@ export function TimeChart({ days, series, label, formatDay, formatValue = (v) =>
           grid: { stroke: '#eef0f3' },
         },
         // Counts of calls have no halves: whole-number steps only when asked.
-        { stroke: '#4b5563', grid: { stroke: '#eef0f3' }, size: 50, ...(integers ? { incrs: [1, 2, 5, 10, 20, 50, 100, 200, 500, 1000, 2000, 5000, 10000] } : {}) },
+        {
+          stroke: '#4b5563',
+          grid: { stroke: '#eef0f3' },
+          size: 50,
+          ...(integers ? { incrs: [1, 2, 5, 10, 20, 50, 100, 200, 500, 1000, 2000, 5000, 10000] } : {}),
+        },
         ...(series.some((s) => s.scale === 'money')
           ? [{ scale: 'money', side: 1, stroke: '#4b5563', grid: { show: false }, size: 70, values: (_u, ticks) => ticks.map(formatValue) }]
           : []),

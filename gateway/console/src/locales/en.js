@@ -456,14 +456,15 @@ export const en = {
 
   'accuracy.title': 'Attribution accuracy: {pool}',
   'accuracy.intro':
-    'How calls on this pool\'s numbers were matched to visits, per day in the site\'s time zone. A call matched to the visit that tapped the number just before is certainly right, so the true accuracy is at least the lower bound.',
+    "How calls on this pool's numbers were matched to visits, per day in the site's time zone. A call matched to the visit that tapped the number just before is certainly right, so the true accuracy is at least the lower bound.",
   'accuracy.target': 'Accuracy target',
   'accuracy.size': 'Numbers in the pool',
   'accuracy.lowerBound': 'Certainly right (lower bound)',
   'accuracy.checked': 'Checked by a tap on the number',
   'accuracy.checkedOf': '{right} of {checked} right',
   'accuracy.verdict.proven': 'Meets the target: at least {share} of calls are certainly right (target {target}).',
-  'accuracy.verdict.sized': 'Sized for the {target} target: {size} numbers, {recommended} recommended. Taps on the number prove only part of the matches.',
+  'accuracy.verdict.sized':
+    'Sized for the {target} target: {size} numbers, {recommended} recommended. Taps on the number prove only part of the matches.',
   'accuracy.verdict.short': {
     one: 'Below the {target} target: add {count} number so numbers stay idle long enough between visitors.',
     other: 'Below the {target} target: add {count} numbers so numbers stay idle long enough between visitors.',

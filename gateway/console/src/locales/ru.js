@@ -497,7 +497,8 @@ export const ru = {
   'accuracy.checked': 'Проверено нажатием на номер',
   'accuracy.checkedOf': 'верно {right} из {checked}',
   'accuracy.verdict.proven': 'Цель достигнута: не меньше {share} звонков точно сопоставлены верно (цель {target}).',
-  'accuracy.verdict.sized': 'Размер рассчитан на цель {target}: в пуле {size}, рекомендуется {recommended}. Нажатия на номер подтверждают лишь часть сопоставлений.',
+  'accuracy.verdict.sized':
+    'Размер рассчитан на цель {target}: в пуле {size}, рекомендуется {recommended}. Нажатия на номер подтверждают лишь часть сопоставлений.',
   'accuracy.verdict.short': {
     one: 'Ниже цели {target}: добавьте {count} номер, чтобы номера дольше отдыхали между посетителями.',
     few: 'Ниже цели {target}: добавьте {count} номера, чтобы номера дольше отдыхали между посетителями.',

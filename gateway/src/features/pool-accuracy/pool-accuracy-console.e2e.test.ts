@@ -19,13 +19,22 @@ const PASSWORD = 'correct horse battery';
 const SIZES = { desktop: { width: 1280, height: 900 }, phone: { width: 390, height: 844 } } as const;
 const HOUR = 3_600_000;
 const DAY = 24 * HOUR;
-const COLS = ['calls', 'matchedUniquely', 'ambiguous', 'byTelClick', 'byCallerHistory', 'unattributed', 'blockedVisits', 'correctLowerBound'] as const;
+const COLS = [
+  'calls',
+  'matchedUniquely',
+  'ambiguous',
+  'byTelClick',
+  'byCallerHistory',
+  'unattributed',
+  'blockedVisits',
+  'correctLowerBound',
+] as const;
 const SHARED = new Set(['calls', 'blockedVisits']);
 
 type Counts = Record<(typeof COLS)[number], number>;
 interface Report {
   days: (Counts & { date: string })[];
-  totals: Counts & Record<string, number>;
+  totals: Counts & { correctLowerBoundShare: number } & Partial<Record<string, number>>;
 }
 interface Health {
   live: { size: number };
@@ -107,7 +116,8 @@ describe('pool accuracy in the console (Chromium)', function () {
     siteId = site.id;
     web = await post('/v1/pools', { siteId, name: 'Web', kind: 'session', canonicalNumber: '+74951234567' });
     const quiet = await post<{ id: string }>('/v1/pools', { siteId, name: 'Quiet', kind: 'session', canonicalNumber: '+74951234568' });
-    numberId = (await post<{ id: string }>('/v1/tracking-numbers', { e164: E164, provider: 'asterisk', poolId: web.id, forwardTo: '+74950000000' })).id;
+    numberId = (await post<{ id: string }>('/v1/tracking-numbers', { e164: E164, provider: 'asterisk', poolId: web.id, forwardTo: '+74950000000' }))
+      .id;
     await post('/v1/tracking-numbers', { e164: '+74951110052', provider: 'asterisk', poolId: quiet.id, forwardTo: '+74950000000' });
     accountId = gw.accountId;
 
@@ -195,6 +205,7 @@ describe('pool accuracy in the console (Chromium)', function () {
           page.evaluate(([v, l]) => new Intl.NumberFormat(l, { style: 'percent', maximumFractionDigits: 1 }).format(v), [n, lang] as const);
         const shown = report.days.filter((d) => d.calls || d.blockedVisits);
         expect(shown.length, 'days with calls or blocked visits').to.equal(4);
+        expect(report.totals, 'tel: clicks prove two matches').to.include({ correctLowerBound: 2, telClickChecked: 2, ambiguous: 2 });
         const rows = await cellTexts(page, '.accuracy-table tbody tr');
         const dates = await page.$$eval('.accuracy-table tbody tr td:first-child', (c) => c.map((x) => x.textContent?.trim()));
         const wantDates = await page.evaluate(
@@ -203,7 +214,7 @@ describe('pool accuracy in the console (Chromium)', function () {
         );
         expect(dates).to.deep.equal(wantDates);
         expect(rows.map((r) => r.slice(1).map(Number))).to.deep.equal(shown.map((d) => COLS.map((k) => d[k])));
-        const [totals, shares] = await cellTexts(page, '.accuracy-table tfoot tr');
+        const [totals = [], shares = []] = await cellTexts(page, '.accuracy-table tfoot tr');
         expect(totals.map(Number)).to.deep.equal(COLS.map((k) => report.totals[k]));
         const wantShares: string[] = [];
         for (const k of COLS) wantShares.push(SHARED.has(k) ? '—' : await pct(report.totals[`${k}Share`] ?? report.totals[k] / report.totals.calls));
