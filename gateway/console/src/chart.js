@@ -4,6 +4,7 @@ import uPlot from 'uplot';
 import 'uplot/dist/uPlot.min.css';
 import { useEffect, useRef } from 'preact/hooks';
 import { html } from './html.js';
+import { t } from './i18n.js';
 
 export const PALETTE = ['#2563eb', '#16a34a', '#d97706', '#9333ea', '#dc2626', '#0891b2'];
 
@@ -25,7 +26,7 @@ function useUplot(makeOpts, data, deps) {
 }
 
 /** Lines over calendar days: x is YYYY-MM-DD (site calendar), series [{label, values, scale}] */
-export function TimeChart({ days, series, label, formatDay, formatValue = (v) => String(v) }) {
+export function TimeChart({ days, series, label, formatDay, formatValue = (v) => String(v), integers = false }) {
   const xs = days.map((d) => Date.parse(`${d}T12:00:00Z`) / 1000);
   const box = useUplot(
     (width) => ({
@@ -46,13 +47,19 @@ export function TimeChart({ days, series, label, formatDay, formatValue = (v) =>
           stroke: '#4b5563',
           grid: { stroke: '#eef0f3' },
         },
-        { stroke: '#4b5563', grid: { stroke: '#eef0f3' }, size: 50 },
+        // Counts of calls have no halves: whole-number steps only when asked.
+        {
+          stroke: '#4b5563',
+          grid: { stroke: '#eef0f3' },
+          size: 50,
+          ...(integers ? { incrs: [1, 2, 5, 10, 20, 50, 100, 200, 500, 1000, 2000, 5000, 10000] } : {}),
+        },
         ...(series.some((s) => s.scale === 'money')
           ? [{ scale: 'money', side: 1, stroke: '#4b5563', grid: { show: false }, size: 70, values: (_u, ticks) => ticks.map(formatValue) }]
           : []),
       ],
       series: [
-        { value: (_u, v) => (v == null ? '—' : formatDay(new Date(v * 1000).toISOString().slice(0, 10))) },
+        { label: t('group.date'), value: (_u, v) => (v == null ? '—' : formatDay(new Date(v * 1000).toISOString().slice(0, 10))) },
         ...series.map((s, i) => ({
           label: s.label,
           scale: s.scale || 'y',

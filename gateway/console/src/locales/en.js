@@ -454,6 +454,38 @@ export const en = {
   'autoscale.emptyOn': 'The autoscaler acts once the recommended size has stayed above or below the pool for a while.',
   'autoscale.emptyOff': 'Turn autoscaling on to let the pool grow and shrink with its traffic.',
 
+  'accuracy.title': 'Attribution accuracy: {pool}',
+  'accuracy.intro':
+    "How calls on this pool's numbers were matched to visits, per day in the site's time zone. A call matched to the visit that tapped the number just before is certainly right, so the true accuracy is at least the lower bound.",
+  'accuracy.target': 'Accuracy target',
+  'accuracy.size': 'Numbers in the pool',
+  'accuracy.lowerBound': 'Certainly right (lower bound)',
+  'accuracy.checked': 'Checked by a tap on the number',
+  'accuracy.checkedOf': '{right} of {checked} right',
+  'accuracy.verdict.proven': 'Meets the target: at least {share} of calls are certainly right (target {target}).',
+  'accuracy.verdict.sized':
+    'Sized for the {target} target: {size} numbers, {recommended} recommended. Taps on the number prove only part of the matches.',
+  'accuracy.verdict.short': {
+    one: 'Below the {target} target: add {count} number so numbers stay idle long enough between visitors.',
+    other: 'Below the {target} target: add {count} numbers so numbers stay idle long enough between visitors.',
+  },
+  'accuracy.shareOfCalls': 'Share of calls',
+  'accuracy.empty': 'No calls on this pool in this period',
+  'accuracy.emptyHint': 'Accuracy is counted from calls; pick a longer period or wait for calls to arrive.',
+  'accuracy.emptyBlocked': {
+    one: 'No calls to count yet, but {count} visit got the fallback number because the pool was full.',
+    other: 'No calls to count yet, but {count} visits got the fallback number because the pool was full.',
+  },
+  'accuracy.col.date': 'Day',
+  'accuracy.col.calls': 'Calls',
+  'accuracy.col.matchedUniquely': 'Matched uniquely',
+  'accuracy.col.ambiguous': 'Ambiguous',
+  'accuracy.col.byTelClick': 'By tap on number',
+  'accuracy.col.byCallerHistory': 'By caller history',
+  'accuracy.col.unattributed': 'Unattributed',
+  'accuracy.col.blockedVisits': 'Blocked visits',
+  'accuracy.col.correctLowerBound': 'Certainly right',
+
   'sites.title': 'Sites',
   'sites.subtitle': 'Your websites, their numbers and traffic channels.',
   'sites.add': 'Add a site',

@@ -4,6 +4,7 @@ import { html } from '../html.js';
 import { fmtDateTime, fmtDuration, fmtNumber, fmtPercent, t, tEnum, todayInSite } from '../i18n.js';
 import { site } from '../state.js';
 import { ActionButton, Badge, Card, DataTable, Empty, ErrorBox, Field, Loading, Modal, Page, Select, toast, useAsync } from '../ui.js';
+import { PoolAccuracyCards } from './pool-accuracy.js';
 import { PoolAutoscaleCard } from './pool-autoscale.js';
 
 const statusTone = { active: 'ok', paused: 'warn', quarantined: 'bad', released: 'neutral' };
@@ -170,6 +171,7 @@ export function NumbersScreen() {
     <${Card} title=${t('pools.title')}>
       ${pools.length ? html`<div class="pool-grid">${pools.map((p) => html`<${PoolHealth} key=${p.id} pool=${p} onAdd=${(pool) => setDialog({ kind: 'buy', pool })} />`)}</div>` : html`<${Empty} title=${t('pools.none')} text=${t('pools.noneHint')} />`}
     </${Card}>
+    <${PoolAccuracyCards} pools=${pools} />
     <${PoolAutoscaleCard} pools=${pools} onChanged=${data.reload} />
     <${Card} title=${t('numbers.list', { count: numbers.length })}>
       <${DataTable} caption=${t('numbers.title')} rows=${numbers}
