@@ -152,10 +152,31 @@ async function seedTenant(
   });
   const e164 = '+15557770123';
   await k('blocked_callers').insert({ id: newId(), account_id: accountId, site_id: siteId, e164 });
+  const inquiryId = newId();
+  await k('inquiries').insert({
+    id: inquiryId,
+    account_id: accountId,
+    site_id: siteId,
+    kind: 'form',
+    origin: 'server',
+    phone: '+15557770124',
+    received_at: new Date(),
+  });
+  const actionId = newId();
+  await k('pool_autoscale_actions').insert({
+    id: actionId,
+    account_id: accountId,
+    pool_id: poolId,
+    tracking_number_id: numberId,
+    e164: '+14155550177',
+    action: 'release',
+    status: 'pending',
+    created_at: new Date(),
+  });
   return {
     accountId,
     ownerKey,
-    ids: { siteId, channelId, poolId, numberId, callId, recordingId, apiKeyId, userId, sinkId, outboxId, e164, sessionId },
+    ids: { siteId, channelId, poolId, numberId, callId, recordingId, apiKeyId, userId, sinkId, outboxId, e164, sessionId, inquiryId, actionId },
   };
 }
 

@@ -63,6 +63,8 @@ export class BatchedCallEventWriter {
       metrics?: CallEventWriterMetrics;
       /** After a batch landed: the ids it inserted, and those it did not (already there, or refused). */
       onWritten?: (inserted: readonly string[], skipped: readonly string[]) => void;
+      /** A batch could not be written (the database is down): what it held waits in the journal for the retry. */
+      onFailed?: () => void;
       maxQueued?: number;
       batchSize?: number;
     },
@@ -71,6 +73,11 @@ export class BatchedCallEventWriter {
   /** Events accepted and not yet in the database (queued, being written, or waiting on disk). */
   get pending(): number {
     return this.queue.length + this.spilled;
+  }
+
+  /** The last batch could not be written and a retry is due: the database is not taking writes now. */
+  get failing(): boolean {
+    return this.failures > 0;
   }
 
   /**
@@ -171,6 +178,7 @@ export class BatchedCallEventWriter {
     } catch (err) {
       this.failures++;
       if (this.failures === 1) this.deps.logger.warn({ err, pending: this.pending }, 'call event batch not written; retrying');
+      this.deps.onFailed?.();
       if (this.stopped) return;
       const delay = RETRY_DELAYS_MS[Math.min(this.failures - 1, RETRY_DELAYS_MS.length - 1)]!;
       this.retryTimer = setTimeout(() => {

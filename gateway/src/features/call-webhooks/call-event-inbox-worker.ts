@@ -190,6 +190,14 @@ export class CallEventInboxWorker {
     }
   }
 
+  /** Answers every waiter "not applied yet" (their events are journaled; waiting on a sick database helps no one). */
+  releaseWaiters(): void {
+    for (const [id, w] of this.waiters) {
+      this.waiters.delete(id);
+      w(false);
+    }
+  }
+
   /** Finishes the applies in progress (bounded); claimed events not started yet are handed back at once. */
   async stop(graceMs = 2_000): Promise<void> {
     this.stopped = true;

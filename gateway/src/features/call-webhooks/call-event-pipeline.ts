@@ -62,6 +62,7 @@ export function createCallEventPipeline(deps: {
       worker.written(inserted);
       worker.skipped(skipped);
     },
+    onFailed: () => worker.releaseWaiters(),
   });
   return {
     writer,
@@ -69,6 +70,9 @@ export function createCallEventPipeline(deps: {
     submit: (event) => void writer.submit(event),
     applyWithin: (event, waitMs) => {
       const id = writer.submit(event);
+      // With the database refusing writes the event is safe in the journal already: the callback is answered now
+      // instead of holding Twilio (or a callback dialer) for the whole wait.
+      if (writer.failing) return Promise.resolve(false);
       return worker.appliedWithin(id, waitMs);
     },
     get pending() {
