@@ -104,6 +104,55 @@ describe('VisitRecorder behind the answer', () => {
     expect(await registry.metrics()).to.match(/gateway_dni_visit_rows_rejected_total 1\b/);
   });
 
+  it('runs a batch again when PostgreSQL rolls it back for a deadlock, losing and doubling nothing', async () => {
+    const accountId = newId();
+    const siteId = newId();
+    await t.db.knex('accounts').insert({ id: accountId, name: 'D' });
+    await t.db.knex('sites').insert({ id: siteId, account_id: accountId, name: 's', public_key: `k${siteId.slice(-10)}` });
+    const real = t.db.knex;
+    let deadlocks = 0;
+    // The first attempt writes its rows, then fails the way a deadlock victim does: PostgreSQL rolls it all back.
+    const db = {
+      transaction: (fn: Parameters<typeof real.transaction>[0]) =>
+        real.transaction(async (trx) => {
+          const out = await fn(trx);
+          if (deadlocks++ === 0) throw Object.assign(new Error('deadlock detected'), { code: '40P01' });
+          return out;
+        }),
+    } as unknown as typeof real;
+    const recorder = new VisitRecorder({ db, logger: createLogger({ level: 'silent' }), flushMs: 60_000 });
+    const at = new Date('2026-05-01T10:00:00Z');
+    for (let i = 0; i < 20; i++) {
+      await recorder.visit({
+        accountId,
+        siteId,
+        visitorId: `visitor-d${i}`,
+        sessionId: `session-d${i}`,
+        channelId: null,
+        pageUrl: `https://shop.example/p${i}`,
+        referrer: null,
+        visit: classifyVisit({ pageUrl: 'https://shop.example/', referrer: null, siteDomains: ['shop.example'] }),
+        utmSource: null,
+        utmMedium: null,
+        device: {},
+        ipHash: null,
+        consent: 'not_required',
+        isBot: false,
+        leased: false,
+        attributionTouch: 'first',
+        clientIds: {},
+        at,
+      });
+    }
+    await recorder.flush();
+    expect(deadlocks, 'attempts').to.equal(2);
+    expect(recorder.lost).to.equal(0);
+    const [{ n }] = (await real('web_sessions').where({ site_id: siteId }).count({ n: '*' })) as [{ n: string | number }];
+    expect(Number(n)).to.equal(20);
+    const [{ v }] = (await real('visitors').where({ site_id: siteId }).count({ v: '*' })) as [{ v: string | number }];
+    expect(Number(v)).to.equal(20);
+  });
+
   it('stores a user agent cut inside a character (a lone surrogate) with U+FFFD instead of refusing the row', async () => {
     const accountId = newId();
     const siteId = newId();

@@ -178,7 +178,7 @@ export class VisitRecorder {
     this.queue = this.queue.sort((a, b) => (keyOf(a) < keyOf(b) ? -1 : keyOf(a) > keyOf(b) ? 1 : 0));
     while (this.queue.length) {
       const batch = this.queue.splice(0, this.deps.batch ?? BATCH);
-      this.running = this.writeBatch(batch)
+      this.running = this.writeRetrying(batch)
         .catch((err: unknown) => {
           this.drop(batch.length);
           this.deps.logger.error({ err, rows: batch.length }, 'visit rows not written');
@@ -189,6 +189,21 @@ export class VisitRecorder {
       await this.running;
       // Let the requests that queued up behind this batch through before the next one (PGlite shares the thread).
       if (this.queue.length) await new Promise((r) => setImmediate(r));
+    }
+  }
+
+  /**
+   * A deadlock or serialization failure says nothing about the rows: PostgreSQL rolled the batch back, and the
+   * documented answer is to run it again (another transaction on the same visitors or sessions went first).
+   */
+  private async writeRetrying(batch: Item[]): Promise<void> {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await this.writeBatch(batch);
+      } catch (err) {
+        if (attempt >= 4 || !isTransient(err)) throw err;
+        await new Promise((r) => setTimeout(r, 20 * attempt + Math.floor(Math.random() * 20)));
+      }
     }
   }
 
@@ -220,3 +235,6 @@ export function createVisitRowMetrics(registry: Registry): VisitRowMetrics {
 
 /** SQLSTATE class 22 (data exception) or 23 (integrity constraint): the rows, not the database, are at fault. */
 const isDataError = (err: unknown): boolean => /^2[23]/.test(String((err as { code?: unknown }).code ?? ''));
+
+/** SQLSTATE 40P01 (deadlock detected) or 40001 (serialization failure): the batch can simply run again. */
+const isTransient = (err: unknown): boolean => /^40(P01|001)$/.test(String((err as { code?: unknown }).code ?? ''));
