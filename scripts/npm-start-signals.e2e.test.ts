@@ -45,6 +45,8 @@ describe('npm start and signals', function () {
       out += b.toString();
     });
     const exited = new Promise<number | null>((r) => child.once('exit', (code) => r(code)));
+    // 'exit' can come before the last output is read: the pipes close only when npm and the gateway have both let go.
+    const drained = Promise.all([child.stdout, child.stderr].map((s) => new Promise((r) => s.once('close', r))));
     try {
       const deadline = Date.now() + 240_000;
       for (;;) {
@@ -61,6 +63,7 @@ describe('npm start and signals', function () {
       expect(pid, 'the gateway logs its pid').to.be.greaterThan(0);
       child.kill('SIGTERM');
       const code = await exited;
+      await Promise.race([drained, new Promise((r) => setTimeout(r, 15_000))]);
       const gone = Date.now() + 15_000;
       while (alive(pid) && Date.now() < gone) await new Promise((r) => setTimeout(r, 100));
       expect(alive(pid), 'the gateway process is gone').to.equal(false);
