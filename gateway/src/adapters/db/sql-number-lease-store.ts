@@ -11,6 +11,7 @@ import type {
 } from '../../features/number-pools/number-lease-store-type.js';
 import { newId } from '../../shared/ids.js';
 import type { Db, DbOrTrx } from './knex.js';
+import type { NumberLeaseStateRow } from './number-lease-state-row.js';
 
 /**
  * The lease engine on SQL (PostgreSQL or PGlite): live state in `number_lease_state`, history in `number_leases`,
@@ -30,22 +31,7 @@ const MAX_ATTEMPTS = 5;
 const EXPIRE_ON_LEASE = 20;
 const SWEEP_LIMIT = 500;
 
-interface StateRow {
-  tracking_number_id: string;
-  account_id: string;
-  pool_id: string;
-  e164: string;
-  leasable: boolean;
-  lease_id: string | null;
-  session_id: string | null;
-  visitor_id: string | null;
-  leased_at: Date | null;
-  last_seen_at: Date | null;
-  expires_at: Date | null;
-  reclaimed_from: string | null;
-  released_at: Date;
-  last_visitor_id: string | null;
-}
+type StateRow = NumberLeaseStateRow;
 
 type LeasedRow = StateRow & { lease_id: string; session_id: string; leased_at: Date; last_seen_at: Date; expires_at: Date };
 

@@ -15,6 +15,7 @@ import { LeaseHeap } from './lease-heap.js';
 import { LeaseStateWriter } from './lease-state-writer.js';
 import type { Lease, Slot } from './lease-state-writer.js';
 import type { FreeEntry, FreeLine, LeaseJournal, MemoryLeaseOptions } from './memory-lease-options.js';
+import type { NumberLeaseStateRow } from '../db/number-lease-state-row.js';
 
 /**
  * The lease engine in process memory, for the embedded mode: exactly one process owns the PGlite database, so the
@@ -37,22 +38,7 @@ interface PoolState {
   readonly busy: LeaseHeap<{ slot: Slot; leaseId: string; expiresAt: number }>;
 }
 
-interface StateRow {
-  tracking_number_id: string;
-  account_id: string;
-  pool_id: string;
-  e164: string;
-  leasable: boolean;
-  lease_id: string | null;
-  session_id: string | null;
-  visitor_id: string | null;
-  leased_at: Date | null;
-  last_seen_at: Date | null;
-  expires_at: Date | null;
-  reclaimed_from: string | null;
-  released_at: Date;
-  last_visitor_id: string | null;
-}
+type StateRow = NumberLeaseStateRow;
 
 const holdOf = (pool: LeasePool): number => pool.policy.activeWindowMs + pool.policy.holdMs;
 const isFree = (s: Slot): boolean => !s.removed && s.lease === null && s.leasable;

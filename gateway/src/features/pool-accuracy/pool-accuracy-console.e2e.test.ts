@@ -16,7 +16,7 @@ import type { AttributionEvidence } from '../attribution/attribution-types.js';
 
 const SHOTS = fileURLToPath(new URL('../../../../screenshots/console/', import.meta.url));
 const PASSWORD = 'correct horse battery';
-const SIZES = { desktop: { width: 1280, height: 900 }, phone: { width: 390, height: 844 } } as const;
+const SIZES = { desktop: { width: 1366, height: 900 }, phone: { width: 390, height: 844 } } as const;
 const HOUR = 3_600_000;
 const DAY = 24 * HOUR;
 const COLS = [
