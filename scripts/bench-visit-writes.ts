@@ -2,11 +2,18 @@
  * `npm run bench:visit-writes`: what the visit write-behind costs per visit, on a scratch PostgreSQL database: node's
  * CPU time (process.cpuUsage: the gateway's share of the machine) and wall time (PostgreSQL's share included) for
  * 10 batches of 2,000 visits, new visitors (every row an insert) and page two (1,000 sessions seen again: every row an
- * upsert that merges pages). Two sittings of each, interleaved. Env: DATABASE_URL (default
- * postgres://postgres@127.0.0.1:5432/postgres; a scratch database is created there and dropped).
+ * upsert that merges pages). Two sittings of each, interleaved. Env: BENCH_DB (postgres, the default, or pglite: the
+ * embedded database in a scratch data directory, on its own thread as `npm start` runs it), DATABASE_URL (default
+ * postgres://postgres@127.0.0.1:5432/postgres; a scratch database is created there and dropped). Also prints visits/s
+ * (wall): the rate the write-behind sustains before its queue fills.
  */
 import { randomBytes } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
 import knexFactory from 'knex';
+import type { Knex } from 'knex';
+import { openDatabase } from '../gateway/src/adapters/db/knex.js';
 import { migrateLatest } from '../gateway/src/adapters/db/migrate.js';
 import { classifyVisit } from '../gateway/src/features/dni/visit-classifier.js';
 import type { VisitRecord } from '../gateway/src/features/dni/visit-recorder.js';
@@ -17,14 +24,25 @@ import { BROWSER_UA } from './lib/autocannon-rounds.js';
 const ADMIN_URL = process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
 const BATCHES = 10;
 const BATCH = 2_000;
+const KIND = process.env.BENCH_DB === 'pglite' ? 'pglite' : 'postgres';
 const name = `bench_visits_${randomBytes(3).toString('hex')}`;
-const admin = knexFactory({ client: 'pg', connection: ADMIN_URL, pool: { min: 0, max: 1 } });
-await admin.raw(`CREATE DATABASE ${name}`);
-const db = knexFactory({
-  client: 'pg',
-  connection: Object.assign(new URL(ADMIN_URL), { pathname: `/${name}` }).toString(),
-  pool: { min: 1, max: 4 },
-});
+const admin = KIND === 'postgres' ? knexFactory({ client: 'pg', connection: ADMIN_URL, pool: { min: 0, max: 1 } }) : null;
+const dataDir = KIND === 'pglite' ? mkdtempSync(path.join(tmpdir(), 'bench-visits-')) : null;
+let db: Knex;
+let closeDb: () => Promise<void>;
+if (admin) {
+  await admin.raw(`CREATE DATABASE ${name}`);
+  db = knexFactory({
+    client: 'pg',
+    connection: Object.assign(new URL(ADMIN_URL), { pathname: `/${name}` }).toString(),
+    pool: { min: 1, max: 4 },
+  });
+  closeDb = () => db.destroy();
+} else {
+  const opened = await openDatabase({ kind: 'pglite', dataDir: path.join(dataDir as string, 'db') });
+  db = opened.knex;
+  closeDb = () => opened.close();
+}
 try {
   await migrateLatest(db);
   await db('accounts').insert({ id: 'bench_acc', name: 'Bench' });
@@ -56,7 +74,7 @@ try {
       at: new Date(),
     };
   };
-  process.stdout.write(`bench:visit-writes  ${BATCHES} batches of ${BATCH} visits per line, node ${process.version}\n`);
+  process.stdout.write(`bench:visit-writes  ${KIND}, ${BATCHES} batches of ${BATCH} visits per line, node ${process.version}\n`);
   for (let sitting = 0; sitting < 2; sitting++)
     for (const pageTwo of [false, true]) {
       const recorder = new VisitRecorder({ db, logger: createLogger({ level: 'silent' }), flushMs: 1e9 });
@@ -68,13 +86,17 @@ try {
       }
       const used = process.cpuUsage(cpu);
       const visits = BATCHES * BATCH;
+      const wallUs = Number(process.hrtime.bigint() - started) / 1e3 / visits;
       process.stdout.write(
         `  ${pageTwo ? 'page two' : 'new     '}  node CPU ${((used.user + used.system) / visits).toFixed(1)} µs/visit  ` +
-          `wall ${(Number(process.hrtime.bigint() - started) / 1e3 / visits).toFixed(1)} µs/visit  lost ${recorder.lost}\n`,
+          `wall ${wallUs.toFixed(1)} µs/visit (${Math.round(1e6 / wallUs)} visits/s)  lost ${recorder.lost}\n`,
       );
     }
 } finally {
-  await db.destroy();
-  await admin.raw(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
-  await admin.destroy();
+  await closeDb();
+  if (admin) {
+    await admin.raw(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
+    await admin.destroy();
+  }
+  if (dataDir) rmSync(dataDir, { recursive: true, force: true });
 }

@@ -4,6 +4,7 @@ import type { Clock } from '../../shared/clock.js';
 
 /** How far back the catch-up recomputes: far longer than any write transaction stays open. */
 export const CATCH_UP_WINDOW_MS = 10 * 60_000;
+export const REPORT_FACTS_CATCH_UP = 'reports.facts-catch-up';
 
 /**
  * The fact triggers see only committed rows of other transactions: a call and the visit it came from written at the
@@ -12,7 +13,7 @@ export const CATCH_UP_WINDOW_MS = 10 * 60_000;
  */
 export function reportFactsCatchUpJob(deps: { db: Db; clock: Clock }): Job {
   return {
-    name: 'reports.facts-catch-up',
+    name: REPORT_FACTS_CATCH_UP,
     intervalMs: 60_000,
     run: async () => {
       await deps.db.raw('SELECT report_facts_catch_up(?) AS n', [new Date(deps.clock.now().getTime() - CATCH_UP_WINDOW_MS)]);

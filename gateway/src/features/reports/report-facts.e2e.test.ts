@@ -172,7 +172,15 @@ describe('reports: the fact tables agree with the live attribution', function ()
     const n = (await t.db.knex.raw('SELECT report_facts_catch_up(?) AS n', [new Date('2026-11-19T00:00:00Z')])) as { rows: { n: number }[] };
     expect(n.rows[0]!.n).to.be.greaterThan(0);
     await expectSame('after the catch-up', SOME);
-    // The scheduler has the job (over the last ten minutes of the gateway's clock).
-    await s.gw.container.scheduler.runNow('reports.facts-catch-up');
+    // The scheduler has the job (over the last ten minutes of the gateway's clock) where transactions run concurrently;
+    // the embedded database runs them one after another and has nothing for it to put right.
+    if (t.db.kind === 'postgres') await s.gw.container.scheduler.runNow('reports.facts-catch-up');
+    else {
+      const err = await s.gw.container.scheduler.runNow('reports.facts-catch-up').then(
+        () => null,
+        (e: unknown) => e,
+      );
+      expect(String(err)).to.match(/No job named reports\.facts-catch-up/);
+    }
   });
 });
