@@ -1,7 +1,7 @@
 // How the widget is bundled, shared by build.mjs and scripts/check-widget-size.mjs (which builds main's sources the
 // same way for its delta): esbuild bundles and minifies, then terser compresses once more. terser's passes save about
-// 80 B gzip on dni.js over esbuild's minifier alone (3,217 → 3,141 B when measured), which is what the budget is short
-// of; esbuild alone keeps the build fast elsewhere.
+// 80 B gzip on dni.js over esbuild's minifier alone (3,217 → 3,141 B when measured), hoisting function declarations
+// 12 B more (3,075 → 3,063 B), which is what the budget was short of.
 import { build } from 'esbuild';
 import { minify } from 'terser';
 
@@ -17,6 +17,6 @@ export async function bundle(entry) {
     legalComments: 'none',
     logLevel: 'warning',
   });
-  const { code } = await minify(out.outputFiles[0].text, { ecma: 2020, compress: { passes: 3 }, mangle: true });
+  const { code } = await minify(out.outputFiles[0].text, { ecma: 2020, compress: { passes: 3, hoist_funs: true }, mangle: true });
   return code;
 }

@@ -30,7 +30,8 @@ export function blockOf(node: Node): Node {
  * nodes are then only counted through to map those places to their blocks, and only those blocks are walked.
  */
 export function scan(root: Node, table: Table): void {
-  if (!table.size || skipped(root)) return;
+  // A skipped root needs no test of its own: every element and block under it is skipped below.
+  if (!table.size) return;
   const el = root as Element;
   const els = [...(el.querySelectorAll?.(WITH_ATTRS) || [])];
   if (el.matches?.(WITH_ATTRS)) els.push(el);
