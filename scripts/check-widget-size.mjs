@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { brotliCompressSync, constants, gzipSync } from 'node:zlib';
-import { build } from 'esbuild';
+import { bundle } from '../dni-widget/bundle.mjs';
 
 const root = new URL('../dni-widget/', import.meta.url);
 const { sizeBudget: budget } = JSON.parse(readFileSync(new URL('package.json', root), 'utf8'));
@@ -25,24 +25,14 @@ try {
   process.exit(1);
 }
 
-/** main's widget, built with the same options as dni-widget/build.mjs; null without a main ref. */
+/** main's widget, bundled the same way as dni-widget/build.mjs; null without a main ref. */
 async function mainSize() {
   const dir = mkdtempSync(join(tmpdir(), 'dni-size-'));
   try {
     const repo = fileURLToPath(new URL('..', import.meta.url));
     const tar = execFileSync('git', ['-C', repo, 'archive', 'main', 'dni-widget/src'], { stdio: ['ignore', 'pipe', 'ignore'] });
     execFileSync('tar', ['-x', '-C', dir], { input: tar });
-    const out = await build({
-      entryPoints: [join(dir, 'dni-widget/src/widget.ts')],
-      write: false,
-      bundle: true,
-      format: 'iife',
-      minify: true,
-      target: ['es2020'],
-      legalComments: 'none',
-      logLevel: 'silent',
-    });
-    return measure(Buffer.from(out.outputFiles[0].contents));
+    return measure(Buffer.from(await bundle(join(dir, 'dni-widget/src/widget.ts'))));
   } catch {
     return null;
   } finally {

@@ -49,11 +49,15 @@ export function buildTable(swaps: readonly Swap[], extra: Record<string, Shown> 
   return table;
 }
 
-// Characters allowed between the digits of one number: spaces (incl. no-break and thin), dashes, dots, brackets.
-const SEP = /[\s\u00a0\u2009\u202f().\u2010-\u2014\u2212-]/;
+// Characters allowed between the digits of one number: spaces (`\s` takes in no-break and thin ones), dashes, dots,
+// brackets.
+const SEP = /[\s().\u2010-\u2014\u2212-]/;
 const MAX_GAP = 3;
-// 7+ digits with at most MAX_GAP of SEP between each two (written out: the repeated class compresses to nothing).
-const CANDIDATE = /\d(?:[\s\u00a0\u2009\u202f().\u2010-\u2014\u2212-]{0,3}\d){6}/;
+/**
+ * 7+ digits with at most MAX_GAP of SEP between each two: the shortest form a table number can take (written out: the
+ * repeated class compresses to nothing). Global, for `matchAll` over a whole subtree's text; `search` ignores that.
+ */
+export const CANDIDATE = /\d(?:[\s().\u2010-\u2014\u2212-]{0,3}\d){6}/g;
 // undefined (past either end) compares false with both.
 const isDigit = (c: string | undefined): boolean => (c as string) >= '0' && (c as string) <= '9';
 
@@ -68,7 +72,7 @@ export function findNumbers(text: string, table: Table): Found[] {
   const found: Found[] = [];
   // Fast reject in the regex engine: most text has no run of 7+ digits at all, and the loop below, run for every
   // character while the page's script is still cold (interpreted), was most of the widget's scan time.
-  if (!CANDIDATE.test(text)) return found;
+  if (text.search(CANDIDATE) < 0) return found;
   for (let i = 0; i < text.length; i++) {
     if (!isDigit(text[i]) || isDigit(text[i - 1])) continue;
     const positions: number[] = [];

@@ -115,7 +115,8 @@ function init(el: HTMLScriptElement, site: string): void {
       }
       queueMicrotask(
         guard(() => {
-          for (const n of pending) if (n.isConnected) scan(n, table);
+          // The parser adds a page node by node: a node whose parent is scanned too is covered by that scan.
+          for (const n of pending) if (n.isConnected && !pending.has(n.parentNode as Node)) scan(n, table);
           pending.clear();
           mo.takeRecords();
         }),

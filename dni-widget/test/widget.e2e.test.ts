@@ -149,6 +149,20 @@ describe('dni widget in Chromium', function () {
     expect(await page.locator('meta[name=description]').getAttribute('content')).to.equal('Звоните +7 (495) 123-45-67');
   });
 
+  it('swaps only within a block: skipped elements inside it, line breaks and numbers spread over blocks stay', async () => {
+    const page = await open('blocks.html');
+    await human(page);
+    await until('swap', async () => (await text(page, '#nested'))?.includes('555.0101'));
+    expect(await text(page, '#nested')).to.equal('Opening hoursPhone: +1 415.555.0101');
+    expect(await text(page, '#with-script')).to.equal("Call window.x = '8 495 123 45 67';8 (495) 123-45-61");
+    expect(await attr(page, '#outer', 'title')).to.equal('Sales (415) 555-0101');
+    // A <br> ends a run, each list item is its own block, and editable content keeps its links.
+    expect(await text(page, '#br')).to.equal('8 495123 45 67');
+    expect(await text(page, '#digits')).to.equal('84951234567');
+    expect(await attr(page, '#ce-links a', 'href')).to.equal('tel:+74951234567');
+    expect(await attr(page, '#ce-links a', 'title')).to.equal('+7 (495) 123-45-67');
+  });
+
   it('swaps numbers a single-page app adds later, after pushState and re-renders', async () => {
     const page = await open('spa.html');
     await human(page);
