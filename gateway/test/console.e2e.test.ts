@@ -95,7 +95,12 @@ describe('console in Chromium', function () {
       container: { recordingStorage: storage },
     });
     await seedDemo(t.db.knex);
-    const activity = await seedDemoActivity({ db: t.db.knex, storage, crmSinks: gw.container.services.crmSinks });
+    const activity = await seedDemoActivity({
+      db: t.db.knex,
+      storage,
+      crmSinks: gw.container.services.crmSinks,
+      inquiries: gw.container.services.inquiries,
+    });
     recordingCallId = activity.recordingCallId!;
     const demoSite = (await t.db.knex('sites').where({ public_key: 'demo' }).first('id', 'public_key')) as { id: string; public_key: string };
     inquiries = await seedInquiryKinds(gw, t.db.knex, { id: demoSite.id, publicKey: demoSite.public_key });
