@@ -37,6 +37,7 @@ import type { EmailTracking } from './features/email-tracking/create-email-track
 import { createEmailTrackingModule } from './features/email-tracking/email-tracking-module.js';
 import { HealthController } from './features/health/health-controller.js';
 import type { ReadinessCheck } from './features/health/health-controller.js';
+import type { Inquiries } from './features/inquiries/create-inquiries.js';
 import { createInquiriesModule } from './features/inquiries/inquiries-module.js';
 import { createLeadsModule } from './features/leads/leads-module.js';
 import type { LiveCallFeed } from './features/live-calls/live-call-feed.js';
@@ -140,6 +141,8 @@ export interface Container {
     readonly routing: RoutingService;
     readonly callEvents: CallEventPipeline;
     readonly liveFeed: LiveCallFeed;
+    /** Forms, callback requests and emails: intake and the service that records them. */
+    readonly inquiries: Inquiries;
   };
   /** Follows the PBX over AMI (one replica at a time); null without AMI_HOST. */
   readonly asterisk: AsteriskCallSource | null;
@@ -313,6 +316,7 @@ export async function createContainer(config: Config, opts: ContainerOptions = {
         routing: callWebhooks.routing,
         callEvents: callWebhooks.callEvents,
         liveFeed: liveCalls.feed,
+        inquiries: inquiries.inquiries,
       },
       outboxWorker: outbox.worker,
       emailTracking: emailTracking.emailTracking,

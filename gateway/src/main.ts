@@ -52,8 +52,10 @@ async function main(): Promise<void> {
   // slower for it; shutdown waits for it.
   const demoHistory = config.demoSeed
     ? createRecordingStorage(config.recordings.storage)
-        .then((storage) => seedDemoActivity({ db: container.db.knex, storage, crmSinks: container.services.crmSinks }))
-        .then((r) => r.calls && container.logger.info({ calls: r.calls }, 'demo history seeded'))
+        .then((storage) =>
+          seedDemoActivity({ db: container.db.knex, storage, crmSinks: container.services.crmSinks, inquiries: container.services.inquiries }),
+        )
+        .then((r) => r.calls && container.logger.info({ calls: r.calls, inquiries: r.inquiries }, 'demo history seeded'))
         .catch((err: unknown) => container.logger.warn({ err }, 'demo history could not be seeded'))
     : Promise.resolve();
 

@@ -95,7 +95,12 @@ describe('console in Chromium', function () {
       container: { recordingStorage: storage },
     });
     await seedDemo(t.db.knex);
-    const activity = await seedDemoActivity({ db: t.db.knex, storage, crmSinks: gw.container.services.crmSinks });
+    const activity = await seedDemoActivity({
+      db: t.db.knex,
+      storage,
+      crmSinks: gw.container.services.crmSinks,
+      inquiries: gw.container.services.inquiries,
+    });
     recordingCallId = activity.recordingCallId!;
     const demoSite = (await t.db.knex('sites').where({ public_key: 'demo' }).first('id', 'public_key')) as { id: string; public_key: string };
     inquiries = await seedInquiryKinds(gw, t.db.knex, { id: demoSite.id, publicKey: demoSite.public_key });
@@ -312,6 +317,60 @@ describe('console in Chromium', function () {
       expect(s.problems).to.deep.equal([]);
       await s.close();
     });
+
+  it('shows and takes dates in the language’s format, whatever the browser’s own (owner, ru in an en-US browser)', async () => {
+    const s = await signIn('owner', 'en', 'desktop');
+    const { page } = s;
+    await page.click('.user-button');
+    await page.click('.menu button:has-text("Русский")');
+    await page.waitForSelector('#nav a:has-text("Отчёты")');
+    await page.goto(`${gw.baseUrl}/console/#/reports?from=2026-11-03&to=2026-12-02`);
+    await settle(page);
+    const from = page.locator('.page input[name=from]');
+    expect(await from.inputValue()).to.equal('03.11.2026');
+    expect(await page.locator('.page input[name=to]').inputValue()).to.equal('02.12.2026');
+    // Typed the Russian way, applied as an ISO date in the route; a day that does not exist is refused, not applied.
+    await from.fill('20.11.2026');
+    await page.waitForFunction(() => /from=2026-11-20/.test(location.hash));
+    await from.fill('31.02.2026');
+    await from.press('Enter');
+    expect(await from.getAttribute('aria-invalid')).to.equal('true');
+    expect(await page.evaluate(() => location.hash)).to.include('from=2026-11-20');
+    await page.goto(`${gw.baseUrl}/console/#/inquiries`);
+    await settle(page);
+    expect(await page.getAttribute('.page input[name=from]', 'placeholder')).to.equal('ДД.ММ.ГГГГ');
+    // The language choice is stored for the user: back to English for the tests after this one.
+    if (!(await page.locator('.menu').count())) await page.click('.user-button');
+    await page.click('.menu button:has-text("English")');
+    await page.waitForSelector('#nav a:has-text("Reports")');
+    expect(await page.getAttribute('.page input[name=from]', 'placeholder')).to.equal('MM/DD/YYYY');
+    expect(s.problems).to.deep.equal([]);
+    await s.close();
+  });
+
+  it('lists the demo’s own forms, callbacks and emails under their kind, and marks its CRM history as samples (owner)', async () => {
+    const s = await signIn('owner', 'en', 'phone');
+    const { page } = s;
+    for (const [kind, who] of [
+      ['form', 'Megan Brooks'],
+      ['callback', 'Tom Becker'],
+      ['email', 'Olivia Chen'],
+    ] as const) {
+      await page.goto(`${gw.baseUrl}/console/#/inquiries?kind=${kind}`);
+      await settle(page);
+      await page.waitForSelector(`.inquiries-table:not(.stale) tbody tr:has-text("${who}")`, { timeout: 15_000 });
+    }
+    await page.goto(`${gw.baseUrl}/console/#/integrations`);
+    await settle(page);
+    // Every demo delivery says it is a sample, and the failed one offers no retry: nothing was ever sent.
+    const demoRows = page.locator('tbody tr:has(.badge:has-text("Demo sample"))');
+    expect(await demoRows.count()).to.be.greaterThan(1);
+    expect(await demoRows.locator('button:has-text("Retry")').count()).to.equal(0);
+    expect(await page.locator('tbody tr:has-text("Demo CRM"):has-text("Failed"):has(.badge:has-text("Demo sample"))').count()).to.be.greaterThan(0);
+    await checkLayout(page, 'integrations phone');
+    expect(s.problems).to.deep.equal([]);
+    await s.close();
+  });
 
   it('re-assigns a call and shows the audit line, and keeps tags (manager, ru)', async () => {
     const s = await signIn('manager', 'ru', 'phone');

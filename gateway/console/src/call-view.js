@@ -45,6 +45,28 @@ export function DeliveryError({ text }) {
   return html`<span class="small break" title=${text}>${gist}${attempts ? ` · ${t('card.attempts', { count: Number(attempts) })}` : ''}</span>`;
 }
 
+const DELIVERY_TONE = { delivered: 'ok', dead: 'bad', pending: 'warn', delivering: 'info', cancelled: 'neutral' };
+/** The demo's outbox rows carry `demo: true`: samples of what deliveries look like, never sent anywhere. */
+export const isDemoDelivery = (m) => m.payload?.demo === true;
+
+/** A delivery's status; a demo sample says so next to it, so it is never taken for a real delivery. */
+export function DeliveryStatus({ m }) {
+  const status = html`<${Badge} tone=${DELIVERY_TONE[m.status]}>${tEnum('delivery', m.status)}</${Badge}>`;
+  return isDemoDelivery(m)
+    ? html`<span class="badges">${status} <${Badge} tone="neutral" title=${t('delivery.demoHint')}>${t('delivery.demo')}</${Badge}></span>`
+    : status;
+}
+
+/** A delivery's error column: a demo sample's says nothing was sent. */
+export function DeliveryNote({ m, attempts = false }) {
+  if (isDemoDelivery(m)) return html`<span class="small muted">${t('delivery.demoHint')}</span>`;
+  if (m.lastError) return html`<${DeliveryError} text=${m.lastError} />`;
+  return attempts && m.attempts > 1 ? t('card.attempts', { count: m.attempts }) : '—';
+}
+
+/** Only a real failed or cancelled delivery can be sent again. */
+export const canRetry = (m) => !isDemoDelivery(m) && (m.status === 'dead' || m.status === 'cancelled');
+
 /** Where an outbox row leads: the call, or the inquiry (a form, callback or email; a forwarded email). */
 export function deliveryTarget(m) {
   if (m.payload?.callId) return `#/calls/${m.payload.callId}`;

@@ -105,8 +105,8 @@ export function Select({ value, onChange, options, name, ...rest }) {
   </select>`;
 }
 
-export function Badge({ tone = 'neutral', children }) {
-  return html`<span class=${`badge badge-${tone}`}>${children}</span>`;
+export function Badge({ tone = 'neutral', title, children }) {
+  return html`<span class=${`badge badge-${tone}`} title=${title}>${children}</span>`;
 }
 
 /** A modal dialog on the native <dialog>: focus is trapped and Escape closes it. */

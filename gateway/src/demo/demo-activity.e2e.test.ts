@@ -12,12 +12,17 @@ import { seedDemo } from './demo-seed.js';
 describe('demo history', () => {
   const t = useTestDatabase();
 
-  it('fills the demo site once: calls of several channels, leads, spend, a stored WAV and CRM deliveries; nothing elsewhere', async () => {
+  it('fills the demo site once: calls of several channels, forms, callbacks and emails, leads, spend, stored WAVs and demo CRM deliveries; nothing elsewhere', async () => {
     const storage = new LocalRecordingStorage(await mkdtemp(path.join(tmpdir(), 'demo-rec-')));
     const gw = await startTestGateway(t.db, { container: { recordingStorage: storage } });
     const other = await (await gw.api('/v1/sites', { method: 'POST', json: { name: 'Real shop' } })).json();
     const demo = await seedDemo(t.db.knex);
-    const r = await seedDemoActivity({ db: t.db.knex, storage, crmSinks: gw.container.services.crmSinks });
+    const r = await seedDemoActivity({
+      db: t.db.knex,
+      storage,
+      crmSinks: gw.container.services.crmSinks,
+      inquiries: gw.container.services.inquiries,
+    });
     expect(r.calls).to.be.greaterThan(20);
     const channels = (await t.db
       .knex('calls as c')
@@ -33,8 +38,42 @@ describe('demo history', () => {
       Number(((await t.db.knex('leads').where({ site_id: demo.siteId, status: 'won' }).count('* as n').first()) as { n: string }).n),
     ).to.be.greaterThan(0);
     expect(Number(((await t.db.knex('ad_spend').where({ site_id: demo.siteId }).count('* as n').first()) as { n: string }).n)).to.equal(14 * 4);
-    const outbox = (await t.db.knex('outbox').select('status')) as { status: string }[];
+    const outbox = (await t.db.knex('outbox').select('status', 'payload')) as { status: string; payload: { demo?: boolean; inquiryId?: string } }[];
     expect(outbox.map((o) => o.status)).to.include.members(['delivered', 'dead']);
+    // Nothing was sent: every demo delivery says it is a sample, and the worker has nothing of them to deliver.
+    expect(outbox.every((o) => o.payload.demo === true)).to.equal(true);
+    expect(outbox.filter((o) => o.payload.inquiryId)).to.have.length.greaterThan(0);
+
+    // Every kind of inquiry, each on a visit of a demo channel and in a lead, through the API the console reads.
+    expect(r.inquiries).to.be.greaterThan(8);
+    const list = (await (await gw.api('/v1/inquiries?limit=200')).json()) as {
+      items: { kind: string; id: string; channel: { name: string } | null; leadId: string | null }[];
+    };
+    const kinds = new Set(list.items.map((i) => i.kind));
+    expect([...kinds]).to.include.members(['call', 'form', 'callback', 'email']);
+    const others = list.items.filter((i) => i.kind !== 'call');
+    expect(others).to.have.length(r.inquiries);
+    expect(others.every((i) => i.channel?.name && i.leadId)).to.equal(true);
+    const one = async (kind: string, pick: (i: Record<string, unknown>) => boolean) => {
+      for (const i of others.filter((x) => x.kind === kind)) {
+        const full = (await (await gw.api(`/v1/inquiries/${i.id}`)).json()) as Record<string, unknown>;
+        if (pick(full)) return full;
+      }
+      throw new Error(`no ${kind} inquiry as expected`);
+    };
+    await one('form', (i) => (i.lead as { repeat: boolean } | null)?.repeat === true); // joined an earlier call's lead
+    const masked = await one('form', (i) => 'payment' in (i.fields as object));
+    expect(masked.fields).to.include({ payment: '•••••• 4242', account_password: '••••••' });
+    const mail = await one('email', (i) => i.name === 'Olivia Chen');
+    expect(mail).to.include({ email: 'olivia.chen@example.com', subject: 'Quote for a bathroom remodel', forwardedAt: null });
+    const callback = await one('callback', (i) => i.callbackOutcome === 'visitor_answered' && i.callId !== null);
+    expect(callback.status).to.equal('placed');
+    const cbCall = (await (await gw.api(`/v1/calls/${callback.callId}`)).json()) as { call: { outcome: string; attribution: { method: string } } };
+    expect(cbCall.call.outcome).to.equal('completed');
+    expect(cbCall.call.attribution.method).to.equal('callback');
+    expect((await gw.api(`/v1/calls/${callback.callId}/recording`, { headers: { range: 'bytes=0-3' } })).status, 'the callback is recorded').to.equal(
+      206,
+    );
 
     // The recording streams through the API like any other: a WAV whose header says 24 s of 8 kHz mono.
     const rec = await gw.api(`/v1/calls/${r.recordingCallId}/recording`, { headers: { range: 'bytes=0-43' } });
@@ -44,8 +83,11 @@ describe('demo history', () => {
     expect(head.readUInt32LE(24)).to.equal(8000);
     expect(head.readUInt32LE(40)).to.equal(24 * 8000 * 2);
 
-    expect(await seedDemoActivity({ db: t.db.knex, storage, crmSinks: gw.container.services.crmSinks })).to.deep.equal({
+    expect(
+      await seedDemoActivity({ db: t.db.knex, storage, crmSinks: gw.container.services.crmSinks, inquiries: gw.container.services.inquiries }),
+    ).to.deep.equal({
       calls: 0,
+      inquiries: 0,
       recordingCallId: null,
     });
     expect(await t.db.knex('calls').where({ site_id: other.id }).first()).to.equal(undefined);

@@ -1,105 +1,31 @@
 import type { Db } from '../adapters/db/knex.js';
-import { recordingKey } from '../adapters/storage/recording-storage.js';
 import type { RecordingStorage } from '../adapters/storage/recording-storage.js';
-import type { Principal } from '../http/principal.js';
-import { newId } from '../shared/ids.js';
 import type { CrmSinkService } from '../features/crm-sinks/crm-sink-service.js';
+import type { InquiryIntake } from '../features/inquiries/inquiry-intake.js';
+import type { InquiryService } from '../features/inquiries/inquiry-service.js';
+import { newId } from '../shared/ids.js';
+import { seedDemoCrm } from './demo-crm.js';
+import { seedDemoInquiries } from './demo-inquiries.js';
+import { DEMO_RECORDING_SECONDS, storeDemoRecording } from './demo-recording.js';
 import { DEMO_SITE_KEY } from './demo-seed.js';
-import { demoConversationWav } from './demo-wav.js';
+import { CHANNELS, VISITS, visitRows } from './demo-visits.js';
+import type { Visit } from './demo-visits.js';
 
 /**
  * Two weeks of history for the demo site only, so every console screen has something to show after `npm start`:
- * channels besides Google Ads, visits with UTM tags and click ids, answered and missed calls attributed to them, one
- * stored recording (a WAV generated here), tags, a CRM integration with a delivered and a failed lead, and CRM
- * feedback (deals with revenue). Runs once: a demo site that already has calls is left as it is.
+ * channels besides Google Ads, visits with UTM tags and click ids, answered and missed calls attributed to them, a
+ * stored recording (a WAV generated in code), tags, forms, callback requests with their calls and emails
+ * (demo-inquiries.ts), a disabled CRM integration with demo sample deliveries (demo-crm.ts), and CRM feedback (deals
+ * with revenue). Runs once: a demo site that already has calls is left as it is.
  */
-
-const CHANNELS = [
-  { name: 'Yandex Direct', kind: 'paid_search', priority: 9, rules: [{ click_id: 'yclid' }, { utm_source: 'yandex', utm_medium: 'cpc' }] },
-  { name: 'Facebook Ads', kind: 'paid_social', priority: 8, rules: [{ utm_source: 'facebook', utm_medium: 'paid' }, { click_id: 'fbclid' }] },
-  { name: 'Organic search', kind: 'organic_search', priority: 1, rules: [{ referrer_host: 'www.google.com' }, { referrer_host: 'yandex.ru' }] },
-  { name: 'Newsletter', kind: 'email', priority: 5, rules: [{ utm_medium: 'email' }] },
-] as const;
-
-interface Visit {
-  channel: string;
-  source: string | null;
-  medium: string | null;
-  campaign: string | null;
-  term: string | null;
-  referrer: string | null;
-  clickIds: Record<string, string>;
-  landing: string;
-}
-
-const VISITS: Visit[] = [
-  {
-    channel: 'Google Ads',
-    source: 'google',
-    medium: 'cpc',
-    campaign: 'spring_sale',
-    term: 'emergency plumber',
-    referrer: 'https://www.google.com/',
-    clickIds: { gclid: 'Cj0KCQiA-demo1' },
-    landing: '/demo?gclid=Cj0KCQiA-demo1&utm_source=google&utm_medium=cpc&utm_campaign=spring_sale',
-  },
-  {
-    channel: 'Google Ads',
-    source: 'google',
-    medium: 'cpc',
-    campaign: 'brand',
-    term: 'acme plumbing',
-    referrer: 'https://www.google.com/',
-    clickIds: { gclid: 'Cj0KCQiA-demo2' },
-    landing: '/demo?gclid=Cj0KCQiA-demo2&utm_campaign=brand',
-  },
-  {
-    channel: 'Yandex Direct',
-    source: 'yandex',
-    medium: 'cpc',
-    campaign: 'moscow_search',
-    term: 'сантехник срочно',
-    referrer: 'https://yandex.ru/',
-    clickIds: { yclid: '71234567890' },
-    landing: '/demo?yclid=71234567890&utm_source=yandex&utm_medium=cpc',
-  },
-  {
-    channel: 'Facebook Ads',
-    source: 'facebook',
-    medium: 'paid',
-    campaign: 'retargeting',
-    term: null,
-    referrer: 'https://l.facebook.com/',
-    clickIds: { fbclid: 'IwAR-demo' },
-    landing: '/demo?utm_source=facebook&utm_medium=paid&utm_campaign=retargeting',
-  },
-  {
-    channel: 'Organic search',
-    source: 'google',
-    medium: 'organic',
-    campaign: null,
-    term: null,
-    referrer: 'https://www.google.com/',
-    clickIds: {},
-    landing: '/demo',
-  },
-  {
-    channel: 'Newsletter',
-    source: 'newsletter',
-    medium: 'email',
-    campaign: 'november',
-    term: null,
-    referrer: null,
-    clickIds: {},
-    landing: '/demo?utm_source=newsletter&utm_medium=email&utm_campaign=november',
-  },
-];
 
 const CALLERS = ['+14155550123', '+14155550178', '+16505550142', '+74951112233', '+79161234567', '+14085550111', '+12125550199', '+79035556677'];
 const DAY = 86_400_000;
 
 export interface DemoActivityResult {
   readonly calls: number;
+  /** Forms, callback requests and emails. */
+  readonly inquiries: number;
   readonly recordingCallId: string | null;
 }
 
@@ -107,13 +33,14 @@ export async function seedDemoActivity(deps: {
   db: Db;
   storage: RecordingStorage;
   crmSinks: CrmSinkService;
+  inquiries: { service: InquiryService; intake: InquiryIntake };
   now?: Date;
 }): Promise<DemoActivityResult> {
   const { db } = deps;
   const now = deps.now ?? new Date();
   const site = (await db('sites').where({ public_key: DEMO_SITE_KEY }).first()) as { id: string; account_id: string } | undefined;
-  if (!site) return { calls: 0, recordingCallId: null };
-  if (await db('calls').where({ site_id: site.id }).first()) return { calls: 0, recordingCallId: null };
+  if (!site) return { calls: 0, inquiries: 0, recordingCallId: null };
+  if (await db('calls').where({ site_id: site.id }).first()) return { calls: 0, inquiries: 0, recordingCallId: null };
   const accountId = site.account_id;
 
   const channelIds = new Map<string, string>();
@@ -152,7 +79,7 @@ export async function seedDemoActivity(deps: {
     }
   }
   // The newest call is a Google Ads call with a recording, so it is the first row on the calls screen.
-  const newest = { id: newId(), visit: VISITS[0]!, answered: true, startedAt: new Date(now.getTime() - 20 * 60_000), talk: 24 };
+  const newest = { id: newId(), visit: VISITS[0]!, answered: true, startedAt: new Date(now.getTime() - 20 * 60_000), talk: DEMO_RECORDING_SECONDS };
   calls.push(newest);
 
   // Rows are built in memory and written in a few multi-row inserts: the embedded database pays per statement.
@@ -161,50 +88,11 @@ export async function seedDemoActivity(deps: {
   const callRows: CallRow[] = [];
   await db.transaction(async (trx) => {
     for (const [i, c] of calls.entries()) {
-      const visitorId = newId();
-      const sessionId = newId();
-      const channelId = channelIds.get(c.visit.channel) ?? null;
       const firstSeen = new Date(c.startedAt.getTime() - (4 + (i % 9)) * 60_000);
-      const touch = {
-        channelId,
-        source: c.visit.source,
-        medium: c.visit.medium,
-        campaign: c.visit.campaign,
-        term: c.visit.term,
-        clickIds: c.visit.clickIds,
-        referrer: c.visit.referrer,
-        landingUrl: `http://localhost${c.visit.landing}`,
-        at: firstSeen.toISOString(),
-      };
-      visitorRows.push({
-        id: visitorId,
-        account_id: accountId,
-        site_id: site.id,
-        first_touch: JSON.stringify(touch),
-        first_seen_at: firstSeen,
-        last_seen_at: c.startedAt,
-      });
-      sessionRows.push({
-        id: sessionId,
-        account_id: accountId,
-        site_id: site.id,
-        visitor_id: visitorId,
-        channel_id: channelId,
-        landing_url: `http://localhost${c.visit.landing}`,
-        referrer: c.visit.referrer,
-        source: c.visit.source,
-        medium: c.visit.medium,
-        utm_source: c.visit.source,
-        utm_medium: c.visit.medium,
-        utm_campaign: c.visit.campaign,
-        utm_term: c.visit.term,
-        click_ids: JSON.stringify(c.visit.clickIds),
-        device: JSON.stringify(i % 3 ? { type: 'desktop', os: 'Windows', browser: 'Chrome' } : { type: 'mobile', os: 'iOS', browser: 'Safari' }),
-        consent: 'not_required',
-        pages: JSON.stringify([`http://localhost${c.visit.landing}`, 'http://localhost/demo#prices', 'http://localhost/demo#contacts']),
-        first_seen_at: firstSeen,
-        last_seen_at: c.startedAt,
-      });
+      const v = visitRows({ accountId, siteId: site.id, channelIds, visit: c.visit, firstSeen, lastSeen: c.startedAt, mobile: i % 3 === 0 });
+      const { visitorId, sessionId, channelId } = v;
+      visitorRows.push(v.visitor);
+      sessionRows.push(v.session);
       const number = numbers[i % Math.max(1, numbers.length)];
       const ring = 4 + (i % 11);
       const answeredAt = c.answered ? new Date(c.startedAt.getTime() + ring * 1000) : null;
@@ -261,28 +149,16 @@ export async function seedDemoActivity(deps: {
     ]);
   });
 
-  // The recording: stored like any fetched one, so it streams with Range and is audited when played.
-  const wav = demoConversationWav();
-  const recordingId = newId();
-  const key = recordingKey({ accountId, callId: newest.id, recordingId, at: newest.startedAt, ext: 'wav' });
-  const stored = await deps.storage.put(key, wav, 'audio/wav');
-  await db('recordings').insert({
-    id: recordingId,
-    account_id: accountId,
-    call_id: newest.id,
-    provider: 'asterisk',
-    provider_ref: `demo-${recordingId}`,
-    storage_key: stored.key,
-    content_type: 'audio/wav',
-    bytes: stored.bytes,
-    sha256: stored.sha256,
-    duration_s: 24,
-    channels: 1,
-    status: 'stored',
-    stored_at: now,
+  await storeDemoRecording(deps, { accountId, callId: newest.id, at: newest.startedAt, now });
+  const inquiries = await seedDemoInquiries(deps, {
+    accountId,
+    siteId: site.id,
+    channelIds,
+    now,
+    calls: calls.map((c, i) => ({ startedAt: c.startedAt, caller: callRows[i]!.caller })),
   });
 
-  await seedCrm(deps, {
+  await seedDemoCrm(deps, {
     accountId,
     siteId: site.id,
     calls: calls
@@ -290,75 +166,10 @@ export async function seedDemoActivity(deps: {
       .slice(-4)
       .map((c) => c.id),
     missed: calls.find((c) => !c.answered)?.id ?? null,
+    inquiries: inquiries.forCrm,
     now,
   });
-  return { calls: calls.length, recordingCallId: newest.id };
-}
-
-/** A webhook integration (disabled, pointing at a placeholder) with the history a working one leaves behind. */
-async function seedCrm(
-  deps: { db: Db; crmSinks: CrmSinkService },
-  p: { accountId: string; siteId: string; calls: string[]; missed: string | null; now: Date },
-) {
-  const owner: Principal = { accountId: p.accountId, role: 'owner', userId: null, apiKeyId: null, via: 'api_key' };
-  const { sink } = await deps.crmSinks.create(owner, p.siteId, {
-    kind: 'webhook',
-    name: 'Demo CRM (webhook)',
-    config: { url: 'https://crm.example.com/hooks/calls' },
-    secrets: { secret: `whsec_${Buffer.from('demo-signing-secret-0123456789ab').toString('base64')}` },
-    deliverOn: ['call.ended'],
-  });
-  await deps.crmSinks.update(owner, p.siteId, sink.id, { status: 'disabled' });
-  const rows: Record<string, unknown>[] = p.calls.map((callId, i) => ({
-    id: newId(),
-    account_id: p.accountId,
-    topic: 'crm.lead',
-    sink_id: sink.id,
-    aggregate_id: callId,
-    dedupe_key: `demo:${sink.id}:${callId}:call.ended`,
-    payload: JSON.stringify({ callId, trigger: 'call.ended' }),
-    status: 'delivered',
-    attempts: 1,
-    created_at: new Date(p.now.getTime() - (i + 1) * 3_600_000),
-    delivered_at: new Date(p.now.getTime() - (i + 1) * 3_600_000 + 900),
-  }));
-  if (p.missed)
-    rows.push({
-      id: newId(),
-      account_id: p.accountId,
-      topic: 'crm.lead',
-      sink_id: sink.id,
-      aggregate_id: p.missed,
-      dedupe_key: `demo:${sink.id}:${p.missed}:call.ended`,
-      payload: JSON.stringify({ callId: p.missed, trigger: 'call.ended' }),
-      status: 'dead',
-      attempts: 8,
-      created_at: new Date(p.now.getTime() - 30 * 3_600_000),
-      last_error: 'HTTP 503 from crm.example.com (Service Unavailable) after 8 attempts',
-    });
-  await deps.db('outbox').insert(rows);
-  await deps.db('crm_leads').insert(
-    p.calls.map((callId, i) => ({
-      account_id: p.accountId,
-      sink_id: sink.id,
-      call_id: callId,
-      external_record_id: `DEMO-${1001 + i}`,
-      last_trigger: 'call.ended',
-    })),
-  );
-  await deps.db('conversions').insert(
-    p.calls.slice(0, 2).map((callId, i) => ({
-      id: newId(),
-      account_id: p.accountId,
-      call_id: callId,
-      sink_id: sink.id,
-      external_record_id: `DEMO-${1001 + i}`,
-      stage: 'won',
-      status: 'won',
-      revenue: i ? 480 : 1250,
-      currency: 'USD',
-    })),
-  );
+  return { calls: calls.length, inquiries: inquiries.ids.length, recordingCallId: newest.id };
 }
 
 const SPEND = [

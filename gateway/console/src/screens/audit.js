@@ -1,4 +1,5 @@
 import { api } from '../api.js';
+import { DateInput } from '../date-input.js';
 import { html } from '../html.js';
 import { addDays, siteDayStart, t } from '../i18n.js';
 import { navigate, setQuery } from '../router.js';
@@ -24,8 +25,8 @@ export function AuditScreen({ query }) {
   return html`<${Page} title=${t('audit.title')} subtitle=${t('audit.subtitle')}>
     <form class="filters" aria-label=${t('filter.label')} onSubmit=${(e) => e.preventDefault()}>
       <${Field} label=${t('audit.kind')}><${Select} name="action" value=${query.action} options=${GROUPS.map((g) => ({ value: g, label: t(`auditGroup.${g || 'all'}`) }))} onChange=${(v) => setQuery({ action: v || undefined, cursor: undefined })} /></${Field}>
-      <${Field} label=${t('filter.from')}><input type="date" name="from" value=${query.from || ''} onChange=${(e) => setQuery({ from: e.currentTarget.value || undefined, cursor: undefined })} /></${Field}>
-      <${Field} label=${t('filter.to')}><input type="date" name="to" value=${query.to || ''} onChange=${(e) => setQuery({ to: e.currentTarget.value || undefined, cursor: undefined })} /></${Field}>
+      <${Field} label=${t('filter.from')}><${DateInput} name="from" value=${query.from || ''} onChange=${(v) => setQuery({ from: v || undefined, cursor: undefined })} /></${Field}>
+      <${Field} label=${t('filter.to')}><${DateInput} name="to" value=${query.to || ''} onChange=${(v) => setQuery({ to: v || undefined, cursor: undefined })} /></${Field}>
     </form>
     <${ErrorBox} error=${res.error} retry=${res.reload} />
     <${Card}>

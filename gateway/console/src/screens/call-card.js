@@ -1,6 +1,6 @@
 import { useState } from 'preact/hooks';
 import { api } from '../api.js';
-import { DeliveryError, OutcomeBadge, callDuration, channelName, methodLabel, sourceMedium } from '../call-view.js';
+import { DeliveryNote, DeliveryStatus, OutcomeBadge, callDuration, canRetry, channelName, methodLabel, sourceMedium } from '../call-view.js';
 import { html } from '../html.js';
 import { fmtDateTime, fmtDuration, fmtPercent, fmtShortDateTime, locale, t, tEnum } from '../i18n.js';
 import { isAdmin, me } from '../state.js';
@@ -35,7 +35,7 @@ function Journey({ j }) {
     ['utm_term', j.utm.term ?? '—'],
     ['utm_content', j.utm.content ?? '—'],
     [t('card.clickIds'), clickIds.length ? clickIds.map(([k, v]) => html`<code class="break">${k}=${String(v)}</code> `) : '—'],
-    [t('card.device'), [j.device?.type, j.device?.os, j.device?.browser].filter(Boolean).join(' · ') || '—'],
+    [t('card.device'), [j.device?.type && tEnum('deviceType', j.device.type), j.device?.os, j.device?.browser].filter(Boolean).join(' · ') || '—'],
     [t('card.visit'), `${fmtDateTime(j.firstSeenAt)} → ${fmtDateTime(j.lastSeenAt)}`],
   ];
   return html`<dl class="facts">${rows.map(([k, v]) => html`<dt>${k}</dt><dd>${v}</dd>`)}</dl>
@@ -167,23 +167,18 @@ function Deliveries({ call }) {
   );
   if (res.error) return html`<${ErrorBox} error=${res.error} retry=${res.reload} />`;
   if (!res.data) return html`<${Loading} />`;
-  const tone = { delivered: 'ok', dead: 'bad', pending: 'warn', delivering: 'info', cancelled: 'neutral' };
   return html`<${DataTable}
     caption=${t('card.deliveries')}
     columns=${[
       { label: t('card.col.sink'), render: (m) => sinks.data?.get(m.sinkId)?.name ?? m.sinkId ?? '—' },
       { label: t('card.col.event'), render: (m) => tEnum('trigger', m.payload?.trigger ?? m.topic) },
-      { label: t('card.col.status'), render: (m) => html`<${Badge} tone=${tone[m.status]}>${tEnum('delivery', m.status)}</${Badge}>` },
-      {
-        label: t('card.col.error'),
-        render: (m) =>
-          m.lastError ? html`<${DeliveryError} text=${m.lastError} />` : m.attempts > 1 ? t('card.attempts', { count: m.attempts }) : '—',
-      },
+      { label: t('card.col.status'), render: (m) => html`<${DeliveryStatus} m=${m} />` },
+      { label: t('card.col.error'), render: (m) => html`<${DeliveryNote} m=${m} attempts />` },
       { label: t('card.col.when'), render: (m) => html`<span class="nowrap">${fmtShortDateTime(m.deliveredAt ?? m.createdAt)}</span>` },
       {
         label: t('card.col.action'),
         render: (m) =>
-          m.status === 'dead' || m.status === 'cancelled'
+          canRetry(m)
             ? html`<${ActionButton} className="btn btn-small" onClick=${async () => {
                 await api(`/v1/outbox/${m.id}/retry`, { method: 'POST' });
                 toast(t('card.retried'));

@@ -2,6 +2,7 @@ import { useState } from 'preact/hooks';
 import { api } from '../api.js';
 import { OutcomeBadge, callDuration, channelName, sourceMedium } from '../call-view.js';
 import { saveText, toCsv } from '../csv.js';
+import { DateInput } from '../date-input.js';
 import { html } from '../html.js';
 import { addDays, fmtDuration, fmtShortDateTime, siteDayStart, t, tEnum, todayInSite } from '../i18n.js';
 import { navigate, setQuery } from '../router.js';
@@ -57,8 +58,8 @@ function Filters({ query, channels, tags }) {
     setQuery({ search: search.trim() || undefined, campaign: campaign.trim() || undefined, cursor: undefined });
   };
   return html`<form class="filters" onSubmit=${submit} aria-label=${t('filter.label')}>
-    <${Field} label=${t('filter.from')}><input type="date" name="from" value=${query.from || ''} onChange=${(e) => setQuery({ from: e.currentTarget.value || undefined, cursor: undefined })} /></${Field}>
-    <${Field} label=${t('filter.to')}><input type="date" name="to" value=${query.to || ''} onChange=${(e) => setQuery({ to: e.currentTarget.value || undefined, cursor: undefined })} /></${Field}>
+    <${Field} label=${t('filter.from')}><${DateInput} name="from" value=${query.from || ''} onChange=${(v) => setQuery({ from: v || undefined, cursor: undefined })} /></${Field}>
+    <${Field} label=${t('filter.to')}><${DateInput} name="to" value=${query.to || ''} onChange=${(v) => setQuery({ to: v || undefined, cursor: undefined })} /></${Field}>
     <${Field} label=${t('filter.channel')}><${Select} name="channel" value=${query.channel} options=${chOptions} onChange=${(v) => setQuery({ channel: v || undefined, cursor: undefined })} /></${Field}>
     <${Field} label=${t('filter.outcome')}><${Select} name="outcome" value=${query.outcome} options=${[{ value: '', label: t('filter.any') }, ...OUTCOMES.map((o) => ({ value: o, label: tEnum('outcome', o) }))]} onChange=${(v) => setQuery({ outcome: v || undefined, cursor: undefined })} /></${Field}>
     <${Field} label=${t('filter.firstTime')}><${Select} name="firstTime" value=${query.firstTime} options=${[{ value: '', label: t('filter.any') }, { value: 'true', label: t('filter.firstTimeOnly') }, { value: 'false', label: t('filter.repeatOnly') }]} onChange=${(v) => setQuery({ firstTime: v || undefined, cursor: undefined })} /></${Field}>

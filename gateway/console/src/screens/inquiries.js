@@ -1,6 +1,7 @@
 // Inquiries: calls, web forms, callback requests and emails in one list (GET /v1/inquiries), filtered by kind.
 // Calls open the call card; the other kinds open their own detail view (inquiry-card.js).
 import { api } from '../api.js';
+import { DateInput } from '../date-input.js';
 import { html } from '../html.js';
 import { addDays, fmtDuration, fmtShortDateTime, siteDayStart, t, tEnum } from '../i18n.js';
 import { href, navigate, setQuery } from '../router.js';
@@ -51,7 +52,7 @@ function Contact({ item }) {
   const main = item.name || item.phone || item.email;
   if (!main) return html`<span class="muted">${t('inquiry.anonymous')}</span>`;
   const second = [item.phone, item.email].filter((x) => x && x !== main);
-  return html`<span class="contact"><span class="nowrap">${main}</span>${second.map((x) => html`<span class="muted small break">${x}</span>`)}</span>`;
+  return html`<span class="contact"><span class=${main === item.phone ? 'nowrap' : 'break'}>${main}</span>${second.map((x) => html`<span class="muted small break">${x}</span>`)}</span>`;
 }
 
 function About({ item }) {
@@ -63,8 +64,8 @@ function About({ item }) {
 function Filters({ query }) {
   const set = (patch) => setQuery({ ...patch, before: undefined });
   return html`<form class="filters" aria-label=${t('filter.label')} onSubmit=${(e) => e.preventDefault()}>
-    <${Field} label=${t('filter.from')}><input type="date" name="from" value=${query.from || ''} onChange=${(e) => set({ from: e.currentTarget.value || undefined })} /></${Field}>
-    <${Field} label=${t('filter.to')}><input type="date" name="to" value=${query.to || ''} onChange=${(e) => set({ to: e.currentTarget.value || undefined })} /></${Field}>
+    <${Field} label=${t('filter.from')}><${DateInput} name="from" value=${query.from || ''} onChange=${(v) => set({ from: v || undefined })} /></${Field}>
+    <${Field} label=${t('filter.to')}><${DateInput} name="to" value=${query.to || ''} onChange=${(v) => set({ to: v || undefined })} /></${Field}>
     <div class="filters-actions"><a class="btn btn-ghost" href=${href('/inquiries', query.kind ? { kind: query.kind } : undefined)}>${t('action.reset')}</a></div>
   </form>`;
 }

@@ -1,5 +1,5 @@
 import { useState } from 'preact/hooks';
-import { DeliveryError, deliveryTarget } from '../call-view.js';
+import { DeliveryNote, DeliveryStatus, canRetry, deliveryTarget } from '../call-view.js';
 import { api } from '../api.js';
 import { html } from '../html.js';
 import { fmtDateTime, fmtShortDateTime, t, tEnum } from '../i18n.js';
@@ -97,18 +97,17 @@ function Sinks({ siteId }) {
     failed.reload();
     recent.reload();
   };
-  const tone = { delivered: 'ok', dead: 'bad', pending: 'warn', delivering: 'info', cancelled: 'neutral' };
   const deliveryCols = [
     { label: t('card.col.sink'), render: (m) => byId.get(m.sinkId)?.name ?? '—' },
     { label: t('card.col.event'), render: (m) => tEnum('trigger', m.payload?.trigger ?? m.topic) },
-    { label: t('card.col.status'), render: (m) => html`<${Badge} tone=${tone[m.status]}>${tEnum('delivery', m.status)}</${Badge}>` },
+    { label: t('card.col.status'), render: (m) => html`<${DeliveryStatus} m=${m} />` },
     { label: t('card.col.when'), render: (m) => html`<span class="nowrap">${fmtShortDateTime(m.deliveredAt ?? m.createdAt)}</span>` },
-    { label: t('card.col.error'), render: (m) => html`<${DeliveryError} text=${m.lastError} />` },
+    { label: t('card.col.error'), render: (m) => html`<${DeliveryNote} m=${m} />` },
     { label: t('sinks.inquiry'), render: (m) => (deliveryTarget(m) ? html`<a href=${deliveryTarget(m)}>${t('sinks.openCall')}</a>` : '—') },
     {
       label: t('card.col.action'),
       render: (m) =>
-        m.status === 'dead' || m.status === 'cancelled'
+        canRetry(m)
           ? html`<${ActionButton} className="btn btn-small" onClick=${async () => {
               await api(`/v1/outbox/${m.id}/retry`, { method: 'POST' });
               toast(t('card.retried'));

@@ -1,6 +1,7 @@
 import { useState } from 'preact/hooks';
 import { api } from '../api.js';
 import { TimeChart } from '../chart.js';
+import { DateInput } from '../date-input.js';
 import { html } from '../html.js';
 import { addDays, fmtDay, fmtNumber, fmtPercent, t, todayInSite } from '../i18n.js';
 import { Card, DataTable, Empty, ErrorBox, Field, Loading, useAsync } from '../ui.js';
@@ -41,15 +42,14 @@ function PoolAccuracy({ pool }) {
     ]);
     return { report, health };
   }, [pool.id, range.from, range.to]);
-  const set = (k) => (e) => {
-    const v = e.currentTarget.value;
+  const set = (k) => (v) => {
     if (v) setRange((r) => ({ ...r, [k]: v }));
   };
   const title = t('accuracy.title', { pool: pool.name });
   return html`<${Card} title=${title} className="pool-accuracy">
     <form class="row wrap accuracy-range" aria-label=${t('filter.label')} onSubmit=${(e) => e.preventDefault()}>
-      <${Field} label=${t('filter.from')}><input type="date" name="from" value=${range.from} max=${range.to} onChange=${set('from')} /></${Field}>
-      <${Field} label=${t('filter.to')}><input type="date" name="to" value=${range.to} min=${range.from} onChange=${set('to')} /></${Field}>
+      <${Field} label=${t('filter.from')}><${DateInput} name="from" value=${range.from} max=${range.to} onChange=${set('from')} /></${Field}>
+      <${Field} label=${t('filter.to')}><${DateInput} name="to" value=${range.to} min=${range.from} onChange=${set('to')} /></${Field}>
     </form>
     ${d.error ? html`<${ErrorBox} error=${d.error} retry=${d.reload} />` : !d.data ? html`<${Loading} />` : html`<${Body} report=${d.data.report} health=${d.data.health} title=${title} />`}
   </${Card}>`;

@@ -1,6 +1,7 @@
 import { useState } from 'preact/hooks';
 import { api, toQuery } from '../api.js';
 import { BarChart, TimeChart } from '../chart.js';
+import { DateInput } from '../date-input.js';
 import { html } from '../html.js';
 import { addDays, daysBetween, fmtDay, fmtMoney, fmtNumber, fmtPercent, siteCurrency, t, todayInSite } from '../i18n.js';
 import { setQuery } from '../router.js';
@@ -168,10 +169,10 @@ export function ReportsScreen({ query }) {
   return html`<${Page} title=${t('reports.title')} subtitle=${t('reports.subtitle', { from: fmtDay(p.from), to: fmtDay(p.to), currency: siteCurrency() })}
       actions=${html`<${ActionButton} onClick=${() => download(csvUrl, `report-${groupBy}-${p.from}-${p.to}.csv`)}>${t('action.exportCsv')}</${ActionButton}>`}>
     <form class="filters" aria-label=${t('filter.label')} onSubmit=${(e) => e.preventDefault()}>
-      <${Field} label=${t('filter.from')}><input type="date" name="from" value=${p.from} max=${p.to} onChange=${(e) => setQuery({ from: e.currentTarget.value || undefined })} /></${Field}>
-      <${Field} label=${t('filter.to')}><input type="date" name="to" value=${p.to} min=${p.from} onChange=${(e) => setQuery({ to: e.currentTarget.value || undefined })} /></${Field}>
+      <${Field} label=${t('filter.from')}><${DateInput} name="from" value=${p.from} max=${p.to} onChange=${(v) => setQuery({ from: v || undefined })} /></${Field}>
+      <${Field} label=${t('filter.to')}><${DateInput} name="to" value=${p.to} min=${p.from} onChange=${(v) => setQuery({ to: v || undefined })} /></${Field}>
       <${Field} label=${t('reports.groupBy')}><${Select} name="groupBy" value=${groupBy} options=${GROUPS.map((g) => ({ value: g, label: t(`group.${g}`) }))} onChange=${(v) => setQuery({ groupBy: v })} /></${Field}>
-      <${Field} label=${t('reports.model')}><${Select} name="model" value=${model} options=${MODELS.map((m) => ({ value: m, label: t(`model.${m}`) }))} onChange=${(v) => setQuery({ model: v })} /></${Field}>
+      <${Field} label=${t('reports.model')} className="grow"><${Select} name="model" value=${model} options=${MODELS.map((m) => ({ value: m, label: t(`model.${m}`) }))} onChange=${(v) => setQuery({ model: v })} /></${Field}>
       <div class="segmented" role="group" aria-label=${t('reports.quick')}>
         ${[7, 30, 90].map((n) => html`<button type="button" class=${p.len === n && !query.to ? 'on' : ''} onClick=${() => setQuery({ from: addDays(todayInSite(), -(n - 1)), to: undefined })}>${t('reports.lastDays', { count: n })}</button>`)}
       </div>
