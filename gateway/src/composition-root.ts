@@ -167,7 +167,7 @@ export interface Container {
  */
 export async function createContainer(config: Config, opts: ContainerOptions = {}): Promise<Container> {
   const logger = opts.logger ?? createLogger({ level: config.log.level });
-  const db = opts.database ?? (await openDatabase(config.db));
+  const db = opts.database ?? (await openDatabase(config.db, { logger: logger.child({ component: 'db' }) }));
   const cleanup: (() => Promise<void>)[] = [];
   try {
     if (opts.migrate ?? !opts.database) {
