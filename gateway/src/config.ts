@@ -88,7 +88,7 @@ export const envSchema = {
       type: 'integer',
       minimum: 0,
       maximum: 1000000,
-      description: 'Numbers of one session pool that one client IP may hold at once (in memory per process; 0 = no limit)',
+      description: "Numbers of one session pool that one client IP may hold at once where the site's maxNumbersPerAddress is unset (0 = no limit)",
     },
     DEMO_SEED: { type: 'string', enum: ['true', 'false'], description: 'Create the demo site at start (default: true unless NODE_ENV=production)' },
     TWILIO_ACCOUNT_SID: { type: 'string', pattern: '^AC[0-9A-Za-z]{32}$', description: 'a Twilio Account SID (AC + 32 characters)' },
