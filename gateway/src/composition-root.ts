@@ -355,6 +355,7 @@ function createGatewayHttp(infra: Infrastructure, modules: readonly FeatureModul
   const { config, db, redis, registry, logger } = infra;
   const controllers = modules.flatMap((m) => m.controllers ?? []);
   const fastRoutes = modules.flatMap((m) => m.fastRoutes ?? []);
+  const upgrades = modules.flatMap((m) => m.upgrades ?? []);
   const checks: ReadinessCheck[] = [
     { name: 'database', check: async () => (await db.knex.raw('select 1 as ok')).rows[0]?.ok === 1 },
     ...(redis ? [{ name: 'redis', check: () => redis.ping(1_500) }] : []),
@@ -366,11 +367,19 @@ function createGatewayHttp(infra: Infrastructure, modules: readonly FeatureModul
     registry,
     metricsToken: config.metricsToken,
     openApi: () =>
-      (openApiDoc ??= buildOpenApi([...controllers, health].flatMap((c) => c.routes.map((r) => r.spec)).concat(fastRoutes.map((r) => r.spec)), {
-        title: 'Call-tracking gateway API',
-        version: VERSION,
-        serverUrl: config.http.publicBaseUrl.href.replace(/\/$/, ''),
-      })),
+      (openApiDoc ??= buildOpenApi(
+        [...controllers, health]
+          .flatMap((c) => c.routes.map((r) => r.spec))
+          .concat(
+            fastRoutes.map((r) => r.spec),
+            upgrades,
+          ),
+        {
+          title: 'Call-tracking gateway API',
+          version: VERSION,
+          serverUrl: config.http.publicBaseUrl.href.replace(/\/$/, ''),
+        },
+      )),
   });
   const httpMetrics = createHttpMetrics(registry);
   const app = createApp({
