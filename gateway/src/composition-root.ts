@@ -355,7 +355,8 @@ function createGatewayHttp(infra: Infrastructure, modules: readonly FeatureModul
   const { config, db, redis, registry, logger } = infra;
   const controllers = modules.flatMap((m) => m.controllers ?? []);
   const fastRoutes = modules.flatMap((m) => m.fastRoutes ?? []);
-  const upgrades = modules.flatMap((m) => m.upgrades ?? []);
+  // Fast routes and upgrades are served outside express; the document shows them with the rest.
+  const documented = [...fastRoutes.map((r) => r.spec), ...modules.flatMap((m) => m.upgrades ?? [])];
   const checks: ReadinessCheck[] = [
     { name: 'database', check: async () => (await db.knex.raw('select 1 as ok')).rows[0]?.ok === 1 },
     ...(redis ? [{ name: 'redis', check: () => redis.ping(1_500) }] : []),
@@ -367,19 +368,11 @@ function createGatewayHttp(infra: Infrastructure, modules: readonly FeatureModul
     registry,
     metricsToken: config.metricsToken,
     openApi: () =>
-      (openApiDoc ??= buildOpenApi(
-        [...controllers, health]
-          .flatMap((c) => c.routes.map((r) => r.spec))
-          .concat(
-            fastRoutes.map((r) => r.spec),
-            upgrades,
-          ),
-        {
-          title: 'Call-tracking gateway API',
-          version: VERSION,
-          serverUrl: config.http.publicBaseUrl.href.replace(/\/$/, ''),
-        },
-      )),
+      (openApiDoc ??= buildOpenApi([...controllers, health].flatMap((c) => c.routes.map((r) => r.spec)).concat(documented), {
+        title: 'Call-tracking gateway API',
+        version: VERSION,
+        serverUrl: config.http.publicBaseUrl.href.replace(/\/$/, ''),
+      })),
   });
   const httpMetrics = createHttpMetrics(registry);
   const app = createApp({

@@ -202,12 +202,8 @@ export interface Config {
     readonly webhook: { readonly url: string; readonly secret: string } | null;
     readonly requestTimeoutMs: number;
   };
-  readonly outbox: {
-    readonly concurrency: number;
-    readonly pollIntervalMs: number;
-    /** Delivered rows older than this many days are deleted; 0 keeps them. */
-    readonly retentionDays: number;
-  };
+  /** retentionDays: delivered rows older than this are deleted; 0 keeps them. */
+  readonly outbox: { readonly concurrency: number; readonly pollIntervalMs: number; readonly retentionDays: number };
   /** Twilio login of the default (first) account, for embedded and single-tenant installs; others store theirs encrypted. */
   readonly twilio: { readonly accountSid: string; readonly authToken: string } | null;
   /** Where Twilio's REST API and recording media live (Twilio's regions, a compatible provider, a stand-in). */
