@@ -170,7 +170,7 @@ export interface Container {
  */
 export async function createContainer(config: Config, opts: ContainerOptions = {}): Promise<Container> {
   const logger = opts.logger ?? createLogger({ level: config.log.level });
-  const db = opts.database ?? (await openDatabase(config.db));
+  const db = opts.database ?? (await openDatabase(config.db, { logger: logger.child({ component: 'db' }) }));
   const cleanup: (() => Promise<void>)[] = [];
   try {
     if (opts.migrate ?? !opts.database) {
@@ -359,6 +359,8 @@ function createGatewayHttp(infra: Infrastructure, modules: readonly FeatureModul
   const { config, db, redis, registry, logger } = infra;
   const controllers = modules.flatMap((m) => m.controllers ?? []);
   const fastRoutes = modules.flatMap((m) => m.fastRoutes ?? []);
+  // Fast routes and upgrades are served outside express; the document shows them with the rest.
+  const documented = [...fastRoutes.map((r) => r.spec), ...modules.flatMap((m) => m.upgrades ?? [])];
   const checks: ReadinessCheck[] = [
     { name: 'database', check: async () => (await db.knex.raw('select 1 as ok')).rows[0]?.ok === 1 },
     ...(redis ? [{ name: 'redis', check: () => redis.ping(1_500) }] : []),
@@ -370,7 +372,7 @@ function createGatewayHttp(infra: Infrastructure, modules: readonly FeatureModul
     registry,
     metricsToken: config.metricsToken,
     openApi: () =>
-      (openApiDoc ??= buildOpenApi([...controllers, health].flatMap((c) => c.routes.map((r) => r.spec)).concat(fastRoutes.map((r) => r.spec)), {
+      (openApiDoc ??= buildOpenApi([...controllers, health].flatMap((c) => c.routes.map((r) => r.spec)).concat(documented), {
         title: 'Call-tracking gateway API',
         version: VERSION,
         serverUrl: config.http.publicBaseUrl.href.replace(/\/$/, ''),

@@ -59,6 +59,12 @@ export const envSchema = {
     LEADS_WEBHOOK_SECRET: { type: 'string', pattern: '^whsec_[A-Za-z0-9+/=]{16,}$', description: 'a Standard Webhooks secret: whsec_<base64>' },
     OUTBOX_CONCURRENCY: { type: 'integer', minimum: 1, maximum: 64, description: 'Deliveries (CRM requests) in flight per process' },
     OUTBOX_POLL_INTERVAL_MS: { type: 'integer', minimum: 20, maximum: 60000, description: 'How often an idle delivery worker looks for due rows' },
+    OUTBOX_RETENTION_DAYS: {
+      type: 'integer',
+      minimum: 0,
+      maximum: 3650,
+      description: 'Delivered outbox rows older than this are deleted; 0 keeps them',
+    },
     CRM_REQUEST_TIMEOUT_MS: { type: 'integer', minimum: 1000, maximum: 60000, description: 'Timeout of one request to a CRM or webhook' },
     OUTBOUND_ALLOWED_NETWORKS: {
       type: 'string',
@@ -82,7 +88,7 @@ export const envSchema = {
       type: 'integer',
       minimum: 0,
       maximum: 1000000,
-      description: 'Numbers of one session pool that one client IP may hold at once (in memory per process; 0 = no limit)',
+      description: "Numbers of one session pool that one client IP may hold at once where the site's maxNumbersPerAddress is unset (0 = no limit)",
     },
     DEMO_SEED: { type: 'string', enum: ['true', 'false'], description: 'Create the demo site at start (default: true unless NODE_ENV=production)' },
     TWILIO_ACCOUNT_SID: { type: 'string', pattern: '^AC[0-9A-Za-z]{32}$', description: 'a Twilio Account SID (AC + 32 characters)' },
@@ -196,7 +202,8 @@ export interface Config {
     readonly webhook: { readonly url: string; readonly secret: string } | null;
     readonly requestTimeoutMs: number;
   };
-  readonly outbox: { readonly concurrency: number; readonly pollIntervalMs: number };
+  /** retentionDays: delivered rows older than this are deleted; 0 keeps them. */
+  readonly outbox: { readonly concurrency: number; readonly pollIntervalMs: number; readonly retentionDays: number };
   /** Twilio login of the default (first) account, for embedded and single-tenant installs; others store theirs encrypted. */
   readonly twilio: { readonly accountSid: string; readonly authToken: string } | null;
   /** Where Twilio's REST API and recording media live (Twilio's regions, a compatible provider, a stand-in). */
@@ -415,7 +422,11 @@ export function loadConfig(env: Env = process.env, cwd = process.cwd()): Config 
       webhook: webhookUrl && webhookSecret ? { url: webhookUrl, secret: webhookSecret } : null,
       requestTimeoutMs: int('CRM_REQUEST_TIMEOUT_MS', 15_000),
     },
-    outbox: { concurrency: int('OUTBOX_CONCURRENCY', 4), pollIntervalMs: int('OUTBOX_POLL_INTERVAL_MS', 1_000) },
+    outbox: {
+      concurrency: int('OUTBOX_CONCURRENCY', 4),
+      pollIntervalMs: int('OUTBOX_POLL_INTERVAL_MS', 1_000),
+      retentionDays: int('OUTBOX_RETENTION_DAYS', 30),
+    },
     twilio: twilioSid && twilioToken ? { accountSid: twilioSid, authToken: twilioToken } : null,
     twilioVoiceFallbackUrl: str('TWILIO_VOICE_FALLBACK_URL') ?? null,
     sayVoices: parseSayVoices(str('TWILIO_SAY_VOICES')),

@@ -15,6 +15,7 @@ import { sampleOf } from './helpers/schema-sample.js';
 import { startTwilioStandIn } from './helpers/twilio-standin.js';
 import type { TwilioStandIn } from './helpers/twilio-standin.js';
 import { randomSid } from './helpers/twilio-webhooks.js';
+import { WebSocket } from 'ws';
 
 /**
  * Every operation of the served OpenAPI document × every role × the own and another tenant's ids, generated from the
@@ -96,6 +97,35 @@ function bodyOf(op: Json, components: Json): { body?: string; contentType?: stri
   }
   if (media === 'text/csv') return { contentType: media, body: typeof sample === 'string' ? sample : '' };
   return { contentType: media === 'text/plain' ? 'text/plain' : 'application/json', body: JSON.stringify(sample ?? {}) };
+}
+
+/**
+ * An operation with `x-websocket` is an upgrade: it is opened as a WebSocket with the key, and the answer is the
+ * handshake's status (101 when open) and, when open, the first message (which must name the caller's own account).
+ */
+function upgrade(baseUrl: string, path: string, key: string | null): Promise<{ status: number; text: string }> {
+  return new Promise((resolve, reject) => {
+    const ws = new WebSocket(`${baseUrl.replace(/^http/, 'ws')}${path}`, { headers: key ? { authorization: `Bearer ${key}` } : {} });
+    const timer = setTimeout(() => {
+      ws.terminate();
+      reject(new Error(`no answer to the upgrade of ${path}`));
+    }, 10_000);
+    ws.on('unexpected-response', (_req, res) => {
+      clearTimeout(timer);
+      res.resume();
+      resolve({ status: res.statusCode ?? 0, text: '' });
+      ws.terminate();
+    });
+    ws.on('message', (data) => {
+      clearTimeout(timer);
+      resolve({ status: 101, text: String(data) });
+      ws.close();
+    });
+    ws.on('error', (err) => {
+      clearTimeout(timer);
+      reject(err);
+    });
+  });
 }
 
 /** A second tenant with one of everything a path can name, made the way its own owner would have them. */
@@ -240,6 +270,12 @@ describe('access matrix (generated from the OpenAPI document)', function () {
   it('every operation of the document declares x-roles (empty only for public operations)', () => {
     const ops = operations();
     expect(ops.length).to.be.greaterThan(80);
+    // The live feed is served on the server's upgrade event, outside the routers: it is in the document all the same.
+    const live = doc.paths['/v1/live']?.get;
+    expect(live?.['x-websocket'], 'GET /v1/live documented as a WebSocket').to.deep.include({
+      messages: { oneOf: [{ $ref: '#/components/schemas/LiveHello' }, { $ref: '#/components/schemas/LiveCallMessage' }] },
+    });
+    expect(Object.keys((live?.responses ?? {}) as Json)).to.include.members(['101', '401', '403']);
     for (const o of ops) {
       expect(o.op['x-roles'], `${o.method} ${o.path}`).to.be.an('array');
       expect((o.op['x-roles'] as unknown[]).length === 0, `${o.method} ${o.path}: public iff security: []`).to.equal(
@@ -292,6 +328,14 @@ describe('access matrix (generated from the OpenAPI document)', function () {
     const failures: string[] = [];
     const run = async (c: Case): Promise<void> => {
       const url = `${fill(c.op.path, c.ids)}${queryOf(c.op.op, doc.components.schemas)}`;
+      if (c.op.op['x-websocket']) {
+        const ws = await upgrade(gw.baseUrl, url, c.key);
+        const tag = `WebSocket ${c.op.path} as ${c.what}: ${ws.status}`;
+        if (!c.expect(ws.status, ws.text)) failures.push(`${tag}, expected ${c.expected}`);
+        const own = c.key === foreign.ownerKey ? foreign.accountId : gw.accountId;
+        if (ws.status === 101 && (JSON.parse(ws.text) as { accountId?: string }).accountId !== own) failures.push(`${tag} greets another account`);
+        return;
+      }
       const { body, contentType } = c.op.method === 'get' || c.op.method === 'delete' ? {} : bodyOf(c.op.op, doc.components.schemas);
       const headers: Record<string, string> = contentType ? { 'content-type': contentType } : {};
       const res = await gw.api(url, { method: c.op.method.toUpperCase(), key: c.key, headers, ...(body !== undefined ? { body } : {}) });

@@ -2,7 +2,7 @@ import type { Server } from 'node:http';
 import type { RequestHandler } from 'express';
 import type { ReadinessCheck } from '../features/health/health-controller.js';
 import type { Job } from '../jobs/scheduler.js';
-import type { Controller, FastRoute } from './route.js';
+import type { Controller, FastRoute, RouteSpec } from './route.js';
 
 /** An express handler mounted before the API routes (widget bundles, the console). */
 export interface StaticMount {
@@ -26,6 +26,8 @@ export interface FeatureModule {
   /** Routes served on the lean node:http path before express (widget and voice hot endpoints). */
   readonly fastRoutes?: readonly FastRoute[];
   readonly statics?: readonly StaticMount[];
+  /** Operations served outside both routers (the WebSocket upgrade): in the OpenAPI document and its access matrix. */
+  readonly upgrades?: readonly RouteSpec[];
   readonly jobs?: readonly Job[];
   readonly readiness?: readonly ReadinessCheck[];
   /** Before the server listens: restore state, subscribe across replicas, attach to the server. */

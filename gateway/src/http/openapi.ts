@@ -48,7 +48,7 @@ function collectComponents(schema: unknown, components: Json): unknown {
   return inner;
 }
 
-function parametersOf(schema: Schema | undefined, where: 'path' | 'query', components: Json): Json[] {
+function parametersOf(schema: Schema | undefined, where: 'path' | 'query' | 'header', components: Json): Json[] {
   if (!schema || typeof schema !== 'object' || !('properties' in schema) || !schema.properties) return [];
   const required = new Set(('required' in schema && (schema.required as string[])) || []);
   return Object.entries(schema.properties as Record<string, Json>).map(([name, s]) => ({
@@ -93,7 +93,8 @@ export function buildOpenApi(specs: readonly RouteSpec[], info: DocInfo): Json {
             : {}),
       };
     }
-    const errorCodes = spec.auth === 'public' ? ['400', '415'] : ['400', '401', '403', '404'];
+    // An upgrade (101) answers a refusal as a bare status line: its 401/403 are in its own responses.
+    const errorCodes = spec.responses[101] ? [] : spec.auth === 'public' ? ['400', '415'] : ['400', '401', '403', '404'];
     for (const code of errorCodes) {
       if (code === '415' && !spec.body) continue;
       if (code === '400' && !spec.body && !spec.query && !spec.params) continue;
@@ -104,9 +105,14 @@ export function buildOpenApi(specs: readonly RouteSpec[], info: DocInfo): Json {
       summary: spec.summary,
       ...(spec.description ? { description: spec.description } : {}),
       tags: [...spec.tags],
-      parameters: [...parametersOf(spec.params, 'path', components), ...parametersOf(spec.query, 'query', components)],
+      parameters: [
+        ...parametersOf(spec.params, 'path', components),
+        ...parametersOf(spec.query, 'query', components),
+        ...parametersOf(spec.headers, 'header', components),
+      ],
       ...(spec.body ? { requestBody: { required: true, content: { [bodyMedia]: { schema: collectComponents(spec.body, components) } } } } : {}),
       responses,
+      ...(spec.extensions ? (collectComponents(spec.extensions, components) as Json) : {}),
       // Every operation states who may call it; [] with `security: []` is a public route (it checks its own
       // signature or site key). The access-matrix test is generated from these.
       ...(spec.auth === 'public' ? { security: [], 'x-roles': [] } : { 'x-roles': [...spec.auth] }),

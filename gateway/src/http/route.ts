@@ -28,6 +28,10 @@ export interface RouteSpec {
   readonly auth: 'public' | readonly Role[];
   readonly params?: Schema;
   readonly query?: Schema;
+  /** Request headers the operation needs (documented; the WebSocket upgrade's). */
+  readonly headers?: Schema;
+  /** `x-` extensions copied into the operation (schemas with a `$id` become components). */
+  readonly extensions?: Readonly<Record<`x-${string}`, unknown>>;
   readonly body?: Schema;
   /** How the body arrives; JSON unless a provider dictates otherwise (Twilio posts forms). */
   readonly bodyType?: 'json' | 'form' | 'text-json' | 'text-csv';

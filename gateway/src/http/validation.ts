@@ -25,6 +25,8 @@ function createAjv(coerce: boolean): Ajv2020 {
     strict: true,
     strictRequired: false,
     allowUnionTypes: true,
+    // OpenAPI's discriminator on oneOf: the branch is chosen by the tag, so errors are that branch's alone.
+    discriminator: true,
   });
   addFormats(ajv);
   // Beyond the pattern: the number must be a possible one of its country (libphonenumber's length rules).
@@ -56,6 +58,11 @@ export function toDetails(errors: ErrorObject[] | null | undefined, where: strin
     if (e.keyword === 'additionalProperties') message = `must not have property "${String(e.params.additionalProperty)}"`;
     if (e.keyword === 'required') message = `must have property "${String(e.params.missingProperty)}"`;
     if (e.keyword === 'enum') message = `must be one of: ${(e.params.allowedValues as unknown[]).join(', ')}`;
+    if (e.keyword === 'const') message = `must be ${JSON.stringify(e.params.allowedValue)}`;
+    if (e.keyword === 'discriminator') {
+      const tag = String(e.params.tag);
+      return { path: `${at}/${tag}`, message: `${at}/${tag} ${e.params.error === 'tag' ? 'must be a string' : 'is not one of the known kinds'}` };
+    }
     return { path: at, message: `${at} ${message}` };
   });
 }

@@ -29,7 +29,7 @@ export function createTestConfig(overrides: Overrides = {}): Config {
     sayVoices: DEFAULT_SAY_VOICES,
     twilioApi: { baseUrl: new URL('https://api.twilio.com'), region: null, edge: null },
     // Enqueues, retries and replays wake the worker; an idle one hardly polls, so teardown finds it asleep.
-    outbox: { concurrency: 4, pollIntervalMs: 60_000 },
+    outbox: { concurrency: 4, pollIntervalMs: 60_000, retentionDays: 30 },
     twilio: null,
     twilioVoiceFallbackUrl: null,
     bootstrap: { email: `owner-${randomBytes(3).toString('hex')}@test.local`, password: 'correct horse battery', apiKey: null },

@@ -543,6 +543,10 @@ export const ru = {
   'sites.languageHint': 'Голосовые сообщения, шёпот и тексты в CRM.',
   'sites.leadWindow': 'Окно лида, часов',
   'sites.leadWindowHint': 'Повторный звонок в это время присоединяется к лиду звонящего.',
+  'sites.maxPerAddress': 'Номеров пула на один адрес посетителя',
+  'sites.maxPerAddressHint':
+    'Сколько номеров одного пула может одновременно держать один IP-адрес (0 — без ограничения). Пусто — значение шлюза по умолчанию.',
+  'sites.maxPerAddressDefault': 'по умолчанию',
   'sites.targetCall': 'Целевой звонок: разговор не короче, секунд',
   'sites.key': 'Ключ виджета',
   'sites.settings': 'Настройки',

@@ -81,6 +81,8 @@ function SiteForm({ site, onSaved }) {
       locale: f.get('locale'),
       leadWindowHours: Number(f.get('leadWindowHours')),
       targetCallMinTalkSeconds: Number(f.get('targetCallMinTalkSeconds')),
+      // Empty: the gateway's default (DNI_MAX_NUMBERS_PER_ADDRESS).
+      maxNumbersPerAddress: f.get('maxNumbersPerAddress') === '' ? null : Number(f.get('maxNumbersPerAddress')),
     };
     setErr(null);
     try {
@@ -103,6 +105,7 @@ function SiteForm({ site, onSaved }) {
     <${Field} label=${t('sites.language')} hint=${t('sites.languageHint')}><select name="locale">${['en', 'ru'].map((l) => html`<option value=${l} selected=${(st.locale ?? 'en') === l}>${t(`lang.${l}`)}</option>`)}</select></${Field}>
     <${Field} label=${t('sites.leadWindow')} hint=${t('sites.leadWindowHint')}><input name="leadWindowHours" type="number" min="0" max="8760" required value=${st.leadWindowHours ?? 24} /></${Field}>
     <${Field} label=${t('sites.targetCall')}><input name="targetCallMinTalkSeconds" type="number" min="0" max="3600" required value=${st.targetCallMinTalkSeconds ?? 30} /></${Field}>
+    <${Field} label=${t('sites.maxPerAddress')} hint=${t('sites.maxPerAddressHint')}><input name="maxNumbersPerAddress" type="number" min="0" max="1000" value=${st.maxNumbersPerAddress ?? ''} placeholder=${t('sites.maxPerAddressDefault')} /></${Field}>
     <div class="span-2"><${ErrorBox} error=${err} /><button type="submit" class="btn btn-primary">${t('action.save')}</button></div>
   </form>`;
 }

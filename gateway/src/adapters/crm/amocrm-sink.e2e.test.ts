@@ -37,6 +37,16 @@ describe('AmoCrmSink against an amoCRM API v4 stand-in', () => {
     expect(amo.calls[0]).to.include({ direction: 'inbound', uniq: CALL, link: REC, call_status: 4, phone: '+79161234567' });
   });
 
+  it('logs a callback as an outbound call (the business dialled the customer)', async () => {
+    const sink = new AmoCrmSink({ baseUrl: amo.url, accessToken: 'amo-long-lived-token', timeoutMs: 2_000 });
+    await sink.deliver(
+      aLead({ trigger: 'recording.ready', recordingUrl: REC, direction: 'callback' }),
+      { sinkId: 's', callId: CALL, externalRecordId: 'uid-1', details: {} },
+      ctx(),
+    );
+    expect(amo.calls[0]).to.include({ direction: 'outbound', uniq: CALL, phone: '+79161234567' });
+  });
+
   it('retries 429 and expired tokens, gives up on a 4xx it cannot fix', async () => {
     const sink = new AmoCrmSink({ baseUrl: amo.url, accessToken: 'amo-long-lived-token', timeoutMs: 2_000 });
     amo.queueFaults('429');

@@ -103,7 +103,8 @@ export class AmoCrmSink implements LeadSink {
   callLog(lead: Lead): Record<string, unknown> {
     const talked = lead.outcome === 'completed' && (lead.talkSeconds ?? 0) > 0;
     return {
-      direction: 'inbound',
+      // amoCRM's call log knows inbound and outbound only; a callback is placed by the business, so it is outbound.
+      direction: lead.direction === 'callback' ? 'outbound' : 'inbound',
       uniq: lead.callId,
       duration: lead.talkSeconds ?? 0,
       source: AMO_SOURCE_UID,

@@ -3,6 +3,7 @@ import { PGlite, types } from '@electric-sql/pglite';
 import knexFactory from 'knex';
 import type { Knex } from 'knex';
 import pg from 'pg';
+import type { Logger } from '../../logging/logger.js';
 import { acquireDataDirLock } from './data-dir-lock.js';
 import { createPgliteClientClass, inThread } from './pglite-dialect.js';
 import type { PgliteConnection } from './pglite-dialect.js';
@@ -40,13 +41,29 @@ const pgTypes = {
   },
 };
 
-export async function openDatabase(cfg: DbConfig): Promise<Database> {
+/**
+ * knex's own messages ("Acquire connection error: <stack>" on every failed connect, deprecations) go to console.log
+ * unless given sinks: through the logger they are JSON lines with a level, and phone numbers in them are masked.
+ */
+export function knexLog(logger: Logger): NonNullable<Knex.Config['log']> {
+  const text = (m: unknown): string => (typeof m === 'string' ? m : (JSON.stringify(m) ?? String(m)));
+  return {
+    warn: (m: unknown) => logger.warn({ component: 'knex' }, text(m)),
+    error: (m: unknown) => logger.error({ component: 'knex' }, text(m)),
+    deprecate: (m: unknown) => logger.warn({ component: 'knex' }, text(m)),
+    debug: (m: unknown) => logger.debug({ component: 'knex' }, text(m)),
+  };
+}
+
+export async function openDatabase(cfg: DbConfig, opts: { logger?: Logger } = {}): Promise<Database> {
+  const log = opts.logger ? { log: knexLog(opts.logger) } : {};
   if (cfg.kind === 'postgres') {
     const knex = knexFactory({
       client: 'pg',
       connection: { connectionString: cfg.url, types: pgTypes } as Knex.PgConnectionConfig,
       pool: { min: 0, max: cfg.poolMax },
       acquireConnectionTimeout: 10_000,
+      ...log,
     });
     return { kind: 'postgres', knex, pglite: null, close: () => knex.destroy() };
   }
@@ -55,20 +72,21 @@ export async function openDatabase(cfg: DbConfig): Promise<Database> {
   // One process per data directory: a tool opening it under a running gateway would corrupt it.
   const release = cfg.dataDir ? acquireDataDirLock(cfg.dataDir) : () => undefined;
   try {
-    return await openPglite(cfg, release);
+    return await openPglite(cfg, release, log);
   } catch (err) {
     release();
     throw err;
   }
 }
 
-async function openPglite(cfg: Extract<DbConfig, { kind: 'pglite' }>, release: () => void): Promise<Database> {
+async function openPglite(cfg: Extract<DbConfig, { kind: 'pglite' }>, release: () => void, log: Pick<Knex.Config, 'log'>): Promise<Database> {
   const knexOf = (conn: PgliteConnection, sameThread: boolean): Knex =>
     knexFactory({
       client: createPgliteClientClass(conn, { sameThread }) as unknown as typeof knexFactory.Client,
       connection: {},
       // One backend: requests queue for it; a generous timeout keeps bursts from failing.
       acquireConnectionTimeout: 60_000,
+      ...log,
     });
   if (cfg.dataDir && !cfg.loadDataDir && !cfg.sameThread) {
     const thread = new PgliteThread(cfg.dataDir);

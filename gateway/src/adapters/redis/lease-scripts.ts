@@ -67,8 +67,16 @@ export const LEASE_SCRIPT = `${COMMON}
 local sid, vid, newid = ARGV[6], ARGV[7], ARGV[8]
 local sticky, reclaim = ARGV[9] == '1', ARGV[10] == '1'
 
+-- A number whose \`nums\` entry vanished (keys evicted or deleted under the script) is dropped from the free and
+-- busy sets instead of being leased with no id, which made XADD throw. nil: try the next candidate.
 local function take(e164, how, from)
   local n = redis.call('HGET', nums, e164)
+  if not n then
+    redis.call('ZREM', free, e164)
+    redis.call('ZREM', busy, e164)
+    redis.call('HDEL', holders, e164)
+    return nil
+  end
   local h = { l = newid, s = sid, v = vid, n = n, a = now, t = now, x = now + active + hold, r = from }
   local prev = redis.call('HGET', lastv, e164)
   if prev and prev ~= vid and redis.call('HGET', vnum, prev) == e164 then redis.call('HDEL', vnum, prev) end
@@ -93,14 +101,20 @@ if own then
   end
   if h then close(own, h, h.x, 'expired') else redis.call('HDEL', sess, sid) end
 end
+-- The pool's numbers are gone from Redis (evicted, flushed, deleted): answer "empty" so the caller rebuilds the
+-- pool from SQL, never an error.
+if redis.call('HLEN', nums) == 0 then return { 'empty' } end
 if sticky and vid ~= '' then
   local e164 = redis.call('HGET', vnum, vid)
   if e164 and redis.call('ZSCORE', free, e164) and redis.call('HGET', lastv, e164) == vid then
-    return take(e164, 'sticky', '')
+    local got = take(e164, 'sticky', '')
+    if got then return got end
   end
 end
-local f = redis.call('ZRANGE', free, 0, 0)
-if #f > 0 then return take(f[1], 'free', '') end
+for _, e164 in ipairs(redis.call('ZRANGE', free, 0, 9)) do
+  local got = take(e164, 'free', '')
+  if got then return got end
+end
 -- Inactive holders: last seen before now - active, i.e. expiry before now + hold. Oldest first; paused are skipped.
 local idle = redis.call('ZRANGEBYSCORE', busy, '-inf', '(' .. string.format('%d', now + hold), 'LIMIT', 0, 50)
 for _, e164 in ipairs(idle) do
@@ -108,11 +122,12 @@ for _, e164 in ipairs(idle) do
     local h = holder(e164)
     if h and h.x <= now then
       close(e164, h, h.x, 'expired')
-      return take(e164, 'free', '')
-    end
-    if h and reclaim then
+      local got = take(e164, 'free', '')
+      if got then return got end
+    elseif h and reclaim then
       close(e164, h, now, 'reclaimed')
-      return take(e164, 'reclaimed', h.l)
+      local got = take(e164, 'reclaimed', h.l)
+      if got then return got end
     end
   end
 end

@@ -114,6 +114,7 @@ export class RedisNumberLeaseStore implements NumberLeaseStore {
       p.reclaim ? '1' : '0',
     ])) as [string, string, string, string, number, number, string];
     if (r[0] === 'blocked') return { kind: 'blocked' };
+    if (r[0] === 'empty') return { kind: 'blocked', poolMissing: true };
     return {
       kind: 'leased',
       how: r[0] as 'renewed' | 'sticky' | 'free' | 'reclaimed',

@@ -2,6 +2,7 @@ import type { FeatureModule } from '../../http/feature-module.js';
 import { widgetAsset } from '../../http/widget-asset.js';
 import type { Infrastructure } from '../../infrastructure.js';
 import type { NumberLeaseService } from '../number-pools/number-lease-service.js';
+import { RedisHoldLimits } from '../../adapters/redis/redis-hold-limits.js';
 import { DniSessionController } from './dni-session-controller.js';
 import { DniSessionService } from './dni-session-service.js';
 import { VisitRecorder, createVisitRowMetrics } from './visit-recorder.js';
@@ -29,6 +30,8 @@ export function createDniModule(infra: Infrastructure, deps: { leases: NumberLea
     secret: config.encryptionKey,
     sessionsPerMinute: config.dniSessionsPerMinute,
     maxNumbersPerAddress: config.dniMaxNumbersPerAddress,
+    // Server mode may run several replicas: the holds are counted where all of them see them.
+    ...(infra.redis ? { holds: new RedisHoldLimits(infra.redis) } : {}),
     db: db.knex,
     sites: stores.sites,
     channels: stores.channels,

@@ -1,4 +1,6 @@
 import { expect } from 'chai';
+import { HoldLimits } from './hold-limits.js';
+import type { HoldCounter } from './hold-limits.js';
 import { SessionIds } from './session-ids.js';
 import type { Db } from '../../adapters/db/knex.js';
 import { createLogger } from '../../logging/logger.js';
@@ -132,6 +134,7 @@ function setup(
     rows?: Record<string, object>;
     poolSettings?: Partial<Pool['settings']>;
     maxNumbersPerAddress?: number;
+    holds?: HoldCounter;
   } = {},
 ) {
   const withSettings = (p: Pool): Pool => ({ ...p, settings: { ...p.settings, ...opts.poolSettings } });
@@ -183,6 +186,7 @@ function setup(
     secret: Buffer.alloc(32, 1),
     sessionsPerMinute: opts.sessionsPerMinute ?? 0,
     ...(opts.maxNumbersPerAddress !== undefined ? { maxNumbersPerAddress: opts.maxNumbersPerAddress } : {}),
+    ...(opts.holds ? { holds: opts.holds } : {}),
   });
   return { dni, store, events, clock, recorder, loads: () => loads };
 }
@@ -439,6 +443,32 @@ describe('DniSessionService holding caps', () => {
     for (let i = 0; i < 5; i++) got.push(pooled(await dni.start({ siteKey: 'shop', origin: null, ip: '203.0.113.9', userAgent: UA })));
     expect(got).to.deep.equal([1, 1, 1, 0, 0]);
     expect(pooled(await dni.start({ siteKey: 'shop', origin: null, ip: '198.51.100.1', userAgent: UA }))).to.equal(1);
+  });
+
+  it("takes the address cap from the site's settings, the gateway's value only as the default", async () => {
+    const from = (dni: DniSessionService) => dni.start({ siteKey: 'shop', origin: null, ip: '203.0.113.7', userAgent: UA });
+    const one = setup({ poolSettings: { maxNumbersPerVisitor: 0 }, maxNumbersPerAddress: 3, settings: { maxNumbersPerAddress: 1 } });
+    expect([pooled(await from(one.dni)), pooled(await from(one.dni))]).to.deep.equal([1, 0]);
+    const none = setup({ poolSettings: { maxNumbersPerVisitor: 0 }, maxNumbersPerAddress: 1, settings: { maxNumbersPerAddress: 0 } });
+    const got: number[] = [];
+    for (let i = 0; i < 4; i++) got.push(pooled(await from(none.dni)));
+    expect(got, '0: no limit').to.deep.equal([1, 1, 1, 1]);
+  });
+
+  it('counts holds in the counter it is given, so replicas sharing one keep one cap', async () => {
+    const holds = new HoldLimits();
+    const a = setup({ poolSettings: { maxNumbersPerVisitor: 0 }, maxNumbersPerAddress: 2, holds });
+    const b = setup({ poolSettings: { maxNumbersPerVisitor: 0 }, maxNumbersPerAddress: 2, holds });
+    const from = (dni: DniSessionService) => dni.start({ siteKey: 'shop', origin: null, ip: '203.0.113.8', userAgent: UA });
+    expect([pooled(await from(a.dni)), pooled(await from(b.dni)), pooled(await from(a.dni)), pooled(await from(b.dni))]).to.deep.equal([1, 1, 0, 0]);
+  });
+
+  it('does not count a lease that was refused (exhausted pool)', async () => {
+    const { dni, store } = setup({ poolSettings: { maxNumbersPerVisitor: 1 } });
+    store.full.add('web-us');
+    expect(pooled(await dni.start({ siteKey: 'shop', origin: null, visitorId: 'v', userAgent: UA }))).to.equal(0);
+    store.full.delete('web-us');
+    expect(pooled(await dni.start({ siteKey: 'shop', origin: null, visitorId: 'v', userAgent: UA }))).to.equal(1);
   });
 
   it('holds end with their lease: an expired one no longer counts', async () => {

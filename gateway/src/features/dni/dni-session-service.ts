@@ -19,6 +19,7 @@ import { IpHasher } from './ip-hasher.js';
 import type { VisitRecorder } from './visit-recorder.js';
 import { LeaseStoreUnavailableError } from '../number-pools/fail-soft-lease-store.js';
 import { HoldLimits, sessionTooOld } from './hold-limits.js';
+import type { HoldCaps, HoldCounter } from './hold-limits.js';
 
 /** What the widget path needs about a site, cached in memory and dropped when the site, a channel or a pool changes. */
 interface SiteConfig {
@@ -91,6 +92,12 @@ const unavailable = (err: unknown): true => {
   throw err;
 };
 
+/**
+ * A hold that could not be counted (the counter's Redis is away) is not held against anyone: the lease itself then
+ * answers from its own fail-soft path, and holds counted before lapse at their end.
+ */
+const noCount = (): null => null;
+
 const MAX_CACHED_SITES = 10_000;
 // A miss only costs one SQL read on a rare path (a heartbeat that finds no lease); memory stays flat whatever the
 // number of sessions served (bench:dni-memory: 100,000 here was ~35 MiB of RSS that never came back).
@@ -136,7 +143,7 @@ export class DniSessionService {
   private readonly recent = new Map<string, SessionFacts>();
   private readonly ipHasher: IpHasher;
   private readonly sessionIds: SessionIds;
-  private readonly limits: HoldLimits;
+  private readonly limits: HoldCounter;
 
   constructor(
     private readonly deps: {
@@ -153,18 +160,25 @@ export class DniSessionService {
       secret: Buffer;
       /** Session starts allowed per client IP per minute (token bucket, in this process's memory). */
       sessionsPerMinute: number;
-      /** Numbers of one pool a client address may hold at once (0: no limit); see `HoldLimits`. */
+      /** Numbers of one pool a client address may hold at once where the site sets none (0: no limit). */
       maxNumbersPerAddress?: number;
+      /** Where holds are counted: Redis in server mode (caps across replicas), else this process. */
+      holds?: HoldCounter;
     },
   ) {
     this.ipHasher = new IpHasher(deps.secret);
     this.cache = new RefreshingCache({ ttlMs: SITE_CACHE_TTL_MS, maxEntries: MAX_CACHED_SITES, now: () => deps.clock.nowMs() });
     this.sessionIds = new SessionIds(deps.secret);
-    this.limits = new HoldLimits(deps.maxNumbersPerAddress ?? 0);
+    this.limits = deps.holds ?? new HoldLimits();
     const drop = (): void => this.forgetSites();
     deps.events.on('site.changed', drop);
     deps.events.on('channel.changed', drop);
     deps.events.on('pool.changed', drop);
+  }
+
+  /** A pool's caps: per visitor from the pool, per address from the site (else the gateway's default). */
+  private caps(site: Site, pool: Pool): HoldCaps {
+    return { perVisitor: pool.settings.maxNumbersPerVisitor, perAddress: site.settings.maxNumbersPerAddress ?? this.deps.maxNumbersPerAddress ?? 0 };
   }
 
   /** Sites, channels or pools changed (here, or on another replica): the next request loads them again. */
@@ -262,18 +276,21 @@ export class DniSessionService {
       const fallback = pool.fallbackNumber ?? canonical;
       if (pool.kind === 'static') return { from: canonical, to: cfg.staticNumbers.get(pool.id) ?? fallback, expiresAt: null, hb: null };
       if (!pooled) return null;
-      // One visitor or address over the pool's caps gets the fallback: the numbers stay for other people.
-      const limit = this.limits.check(pool, session, visitor, input.ip, nowMs);
+      // One visitor or address over the pool's caps gets the fallback: the numbers stay for other people. The hold
+      // is counted before the lease (atomically with the check, across replicas) and uncounted if none comes.
+      const holdUntil = nowMs + (pool.settings.activeWindowSeconds + pool.settings.holdSeconds) * 1000;
+      const limit = await this.limits.reserve(pool, session, visitor, input.ip, this.caps(site, pool), holdUntil, nowMs).catch(noCount);
       if (limit) {
         this.deps.leases.capped(pool, limit);
         return { from: canonical, to: fallback, expiresAt: null, hb: null };
       }
       const out = await this.deps.leases.lease(pool, session, visitor).catch(unavailable);
+      if (out === true || out.kind !== 'leased') await this.limits.released(pool.id, session).catch(noCount);
+      else if (out.expiresAt !== holdUntil) await this.limits.extended(pool.id, session, out.expiresAt, nowMs).catch(noCount);
       if (out === true) {
         fellBack = true;
         return { from: canonical, to: fallback, expiresAt: null, hb: pool.settings.heartbeatSeconds };
       }
-      if (out.kind === 'leased') this.limits.held(pool, session, visitor, input.ip, out.expiresAt);
       return out.kind === 'leased'
         ? { from: canonical, to: out.e164, expiresAt: out.expiresAt, hb: pool.settings.heartbeatSeconds }
         : { from: canonical, to: fallback, expiresAt: null, hb: pool.settings.heartbeatSeconds };
@@ -386,7 +403,7 @@ export class DniSessionService {
         return 'aged' as const;
       }
       const until = await this.deps.leases.heartbeat(p, sessionId);
-      if (until !== null) this.limits.extended(p.id, sessionId, until);
+      if (until !== null) await this.limits.extended(p.id, sessionId, until, now).catch(noCount);
       return until;
     });
     const all = await Promise.all(beats);
@@ -432,11 +449,18 @@ export class DniSessionService {
     if (pools.length === 0) return null;
     const outs = await Promise.all(pools.map((p) => this.deps.leases.lease(p, sessionId, visitorId)));
     if (outs.every((o) => o.kind === 'leased' && o.how === 'sticky')) {
-      for (const [i, o] of outs.entries()) if (o.kind === 'leased') this.limits.held(pools[i]!, sessionId, visitorId, undefined, o.expiresAt);
+      const now = this.deps.clock.nowMs();
+      await Promise.all(
+        outs.map((o, i) =>
+          o.kind === 'leased'
+            ? this.limits.reserve(pools[i]!, sessionId, visitorId, undefined, this.caps(cfg.site, pools[i]!), o.expiresAt, now).catch(noCount)
+            : null,
+        ),
+      );
       return Math.min(...outs.map((o) => (o.kind === 'leased' ? o.expiresAt : 0)));
     }
     await Promise.all(pools.map((p, i) => (outs[i]?.kind === 'leased' ? this.deps.leases.release(p, sessionId, 'left') : null)));
-    for (const p of pools) this.limits.released(p.id, sessionId);
+    await Promise.all(pools.map((p) => this.limits.released(p.id, sessionId).catch(noCount)));
     return null;
   }
 

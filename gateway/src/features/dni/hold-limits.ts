@@ -5,13 +5,38 @@ import type { Pool } from '../number-pools/pool-store-type.js';
  * How many numbers of a pool one visitor id and one client address hold at once, so a single visitor (a script with
  * a browser user agent, many tabs) cannot keep a small pool busy with heartbeats while people get the fallback.
  *
- * Counted in this process's memory, like the per-address session rate limit: with several replicas behind a
- * balancer that does not keep a client on one replica, a visitor can hold up to the limit on each of them.
- * Bounded: at most MAX_ENTRIES holds are remembered, the oldest forgotten first.
+ * Two counters behind one interface: `HoldLimits` in this process's memory (embedded mode: one process) and
+ * `RedisHoldLimits` (server mode), so the caps hold across replicas whichever one a request reaches.
  */
 const MAX_ENTRIES = 200_000;
 
 export type HoldLimit = 'visitor' | 'address';
+
+/** Caps of one lease: numbers of the pool per visitor id and per client address (0: no limit). */
+export interface HoldCaps {
+  readonly perVisitor: number;
+  readonly perAddress: number;
+}
+
+export interface HoldCounter {
+  /**
+   * Counts the session as holding a number of the pool until `until` through its visitor and address, unless one of
+   * them already holds its cap: then the limit hit and nothing counted. A session already counted passes.
+   */
+  reserve(
+    pool: Pool,
+    sessionId: string,
+    visitorId: string,
+    address: string | undefined,
+    caps: HoldCaps,
+    until: number,
+    now: number,
+  ): Promise<HoldLimit | null>;
+  /** The session's lease (or heartbeat) runs until `until`. */
+  extended(poolId: string, sessionId: string, until: number, now: number): Promise<void>;
+  /** The session no longer holds a number of the pool (its lease was refused or given back). */
+  released(poolId: string, sessionId: string): Promise<void>;
+}
 
 interface Hold {
   readonly poolId: string;
@@ -19,40 +44,33 @@ interface Hold {
   until: number;
 }
 
-export class HoldLimits {
+/** In-process counter. Bounded: at most MAX_ENTRIES holds are remembered, the oldest forgotten first. */
+export class HoldLimits implements HoldCounter {
   /** `${poolId} ${sessionId}` → the hold. */
   private readonly holds = new Map<string, Hold>();
   /** `${poolId} v|a ${visitor or address}` → the sessions holding through it. */
   private readonly byKey = new Map<string, Set<string>>();
 
-  /** `perAddress`: numbers of one pool a client address may hold at once (0: no limit). */
-  constructor(private readonly perAddress: number) {}
-
-  /** Which limit a new lease of `sessionId` would break, or null when it may lease (or already holds). */
-  check(pool: Pool, sessionId: string, visitorId: string, address: string | undefined, now: number): HoldLimit | null {
-    if (this.holds.has(`${pool.id} ${sessionId}`)) return null;
-    const perVisitor = pool.settings.maxNumbersPerVisitor;
-    const perAddress = this.perAddress;
-    if (perVisitor > 0 && this.live(`${pool.id} v ${visitorId}`, now) >= perVisitor) return 'visitor';
-    if (perAddress > 0 && address !== undefined && this.live(`${pool.id} a ${address}`, now) >= perAddress) return 'address';
-    return null;
-  }
-
-  /** The session holds a number of the pool until `until` (ms). */
-  held(pool: Pool, sessionId: string, visitorId: string, address: string | undefined, until: number): void {
+  async reserve(
+    pool: Pool,
+    sessionId: string,
+    visitorId: string,
+    address: string | undefined,
+    caps: HoldCaps,
+    until: number,
+    now: number,
+  ): Promise<HoldLimit | null> {
     const id = `${pool.id} ${sessionId}`;
-    const hit = this.holds.get(id);
-    if (hit) {
-      hit.until = until;
-      return;
-    }
+    if (this.holds.has(id)) return null;
+    if (caps.perVisitor > 0 && this.live(`${pool.id} v ${visitorId}`, now) >= caps.perVisitor) return 'visitor';
+    if (caps.perAddress > 0 && address !== undefined && this.live(`${pool.id} a ${address}`, now) >= caps.perAddress) return 'address';
     if (this.holds.size >= MAX_ENTRIES) this.forget(this.holds.keys().next().value as string);
     // Only the limits in force are counted (a bench from one address with the address limit off keeps no set).
     const keys = [
-      ...(pool.settings.maxNumbersPerVisitor > 0 ? [`${pool.id} v ${visitorId}`] : []),
-      ...(address !== undefined && this.perAddress > 0 ? [`${pool.id} a ${address}`] : []),
+      ...(caps.perVisitor > 0 ? [`${pool.id} v ${visitorId}`] : []),
+      ...(address !== undefined && caps.perAddress > 0 ? [`${pool.id} a ${address}`] : []),
     ];
-    if (keys.length === 0) return;
+    if (keys.length === 0) return null;
     this.holds.set(id, { poolId: pool.id, keys, until });
     for (const k of keys) {
       let set = this.byKey.get(k);
@@ -62,15 +80,16 @@ export class HoldLimits {
       }
       set.add(id);
     }
+    return null;
   }
 
   /** A heartbeat moved the session's expiry. */
-  extended(poolId: string, sessionId: string, until: number): void {
+  async extended(poolId: string, sessionId: string, until: number, _now?: number): Promise<void> {
     const hit = this.holds.get(`${poolId} ${sessionId}`);
     if (hit) hit.until = until;
   }
 
-  released(poolId: string, sessionId: string): void {
+  async released(poolId: string, sessionId: string): Promise<void> {
     this.forget(`${poolId} ${sessionId}`);
   }
 

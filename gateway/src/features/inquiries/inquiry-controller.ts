@@ -4,6 +4,7 @@ import { rawBodyOf } from '../../http/mount-routes.js';
 import { route } from '../../http/route.js';
 import type { Controller, RouteDefinition } from '../../http/route.js';
 import type { InquiryIntake, SubmitOutcome } from './inquiry-intake.js';
+import { encodeInquiryCursor, parseInquiryCursor } from './inquiry-cursor.js';
 import type { InquiryListItem, InquiryReadModel } from './inquiry-read-model.js';
 import { maskFields } from './inquiry-privacy.js';
 import {
@@ -160,11 +161,11 @@ export class InquiryController implements Controller {
             siteId: query.siteId,
             leadId: query.leadId,
             from: date(query.from, 'from'),
-            before: date(query.before, 'before'),
+            before: query.before === undefined ? undefined : parseInquiryCursor(query.before),
             limit,
           });
           const last = items.length === limit ? items[items.length - 1] : undefined;
-          return { status: 200, body: { items: items.map(toApiItem), nextBefore: last ? last.at.toISOString() : null } };
+          return { status: 200, body: { items: items.map(toApiItem), nextBefore: last ? encodeInquiryCursor(last.cursorAt, last.id) : null } };
         },
       ),
       route(

@@ -1,9 +1,12 @@
+import type { Knex } from 'knex';
 import type { DbOrTrx } from '../../adapters/db/knex.js';
 import { ORIGIN_COLUMNS, callOrigin } from '../calls/call-origin.js';
 import type { CallOrigin, OriginRow } from '../calls/call-origin.js';
 import type { LeadAttribution } from '../leads/lead-types.js';
 import { INQUIRY_COLUMNS, inquiryFromRow } from './inquiry-store.js';
 import type { InquiryRow } from './inquiry-store.js';
+import { cursorTimeSql } from './inquiry-cursor.js';
+import type { InquiryCursor } from './inquiry-cursor.js';
 import type { AnyInquiryKind, Inquiry } from './inquiry-types.js';
 
 /** An inquiry as a CRM sink sees it: the inquiry, its customer lead, where the visitor came from. */
@@ -23,6 +26,8 @@ export interface InquiryListItem {
   readonly kind: AnyInquiryKind;
   readonly siteId: string | null;
   readonly at: Date;
+  /** `at` at the database's precision (microseconds, UTC): the page cursor's time. */
+  readonly cursorAt: string;
   readonly status: string;
   readonly phone: string | null;
   readonly email: string | null;
@@ -44,8 +49,8 @@ export interface InquiryListFilter {
   readonly siteId?: string | undefined;
   readonly leadId?: string | undefined;
   readonly from?: Date | undefined;
-  /** Exclusive: the page after one ends at its last item's time. */
-  readonly before?: Date | undefined;
+  /** Exclusive: older than a time, or after a page's last item in the list's (time, id) order. */
+  readonly before?: InquiryCursor | undefined;
   readonly limit: number;
 }
 
@@ -124,7 +129,17 @@ export class InquiryReadModel {
     const kinds = f.kinds?.length ? f.kinds : (['call', 'form', 'callback', 'email'] as const);
     const others = kinds.filter((k) => k !== 'call');
     const [calls, rest] = await Promise.all([kinds.includes('call') ? this.calls(db, f) : [], others.length ? this.others(db, f, others) : []]);
-    return [...calls, ...rest].sort((a, b) => b.at.getTime() - a.at.getTime() || (a.id < b.id ? 1 : -1)).slice(0, f.limit);
+    // The SQL order: time at microseconds, then id by code point (COLLATE "C"), both descending.
+    return [...calls, ...rest]
+      .sort((a, b) => (a.cursorAt === b.cursorAt ? (a.id < b.id ? 1 : -1) : a.cursorAt < b.cursorAt ? 1 : -1))
+      .slice(0, f.limit);
+  }
+
+  /** Keyset paging on (time, id): rows sharing the last item's timestamp are not skipped. */
+  private page(q: Knex.QueryBuilder, column: string, before: InquiryCursor | undefined): void {
+    if (!before) return;
+    if (before.kind === 'time') q.andWhere(column, '<', before.before);
+    else q.andWhereRaw(`(${column}, c.id COLLATE "C") < (?::timestamptz, ? COLLATE "C")`, [before.at, before.id]);
   }
 
   private async calls(db: DbOrTrx, f: InquiryListFilter): Promise<InquiryListItem[]> {
@@ -144,15 +159,17 @@ export class InquiryReadModel {
         'c.session_id',
         'c.ring_seconds',
         'c.talk_seconds',
+        db.raw(`${cursorTimeSql('c.started_at')} as cursor_at`),
         ...ORIGIN_COLUMNS,
       )
       .where({ 'c.account_id': f.accountId, 'c.direction': 'inbound', 'c.blocked': false })
       .orderBy('c.started_at', 'desc')
+      .orderByRaw('c.id COLLATE "C" DESC')
       .limit(f.limit);
     if (f.siteId) q.andWhere('c.site_id', f.siteId);
     if (f.leadId) q.andWhere('c.lead_id', f.leadId);
     if (f.from) q.andWhere('c.started_at', '>=', f.from);
-    if (f.before) q.andWhere('c.started_at', '<', f.before);
+    this.page(q, 'c.started_at', f.before);
     const rows = (await q) as (OriginRow & {
       id: string;
       site_id: string | null;
@@ -164,12 +181,14 @@ export class InquiryReadModel {
       session_id: string | null;
       ring_seconds: number | null;
       talk_seconds: number | null;
+      cursor_at: string;
     })[];
     return rows.map((r) => ({
       id: r.id,
       kind: 'call',
       siteId: r.site_id,
       at: new Date(r.started_at),
+      cursorAt: r.cursor_at,
       status: r.status,
       phone: r.caller === 'anonymous' ? null : r.caller,
       email: null,
@@ -200,22 +219,31 @@ export class InquiryReadModel {
         'pc.status as call_status',
         'pc.ring_seconds as call_ring',
         'pc.talk_seconds as call_talk',
+        db.raw(`${cursorTimeSql('c.received_at')} as cursor_at`),
       )
       .where('c.account_id', f.accountId)
       .whereIn('c.kind', kinds)
       .orderBy('c.received_at', 'desc')
+      .orderByRaw('c.id COLLATE "C" DESC')
       .limit(f.limit);
     if (f.siteId) q.andWhere('c.site_id', f.siteId);
     if (f.leadId) q.andWhere('c.lead_id', f.leadId);
     if (f.from) q.andWhere('c.received_at', '>=', f.from);
-    if (f.before) q.andWhere('c.received_at', '<', f.before);
+    this.page(q, 'c.received_at', f.before);
     const rows = (await q) as (InquiryRow &
-      OriginRow & { call_outcome: string | null; call_status: string | null; call_ring: number | null; call_talk: number | null })[];
+      OriginRow & {
+        call_outcome: string | null;
+        call_status: string | null;
+        call_ring: number | null;
+        call_talk: number | null;
+        cursor_at: string;
+      })[];
     return rows.map((r) => ({
       id: r.id,
       kind: r.kind,
       siteId: r.site_id,
       at: new Date(r.received_at),
+      cursorAt: r.cursor_at,
       status: r.status,
       phone: r.phone,
       email: r.email,

@@ -120,7 +120,11 @@ export const inquiryListQuerySchema = {
     siteId: { type: 'string', maxLength: 64 },
     leadId: { type: 'string', maxLength: 64 },
     from: { type: 'string', format: 'date-time' },
-    before: { type: 'string', format: 'date-time', description: 'Next page: the `at` of the last item' },
+    before: {
+      type: 'string',
+      maxLength: 120,
+      description: "Next page: the `nextBefore` of the last page (its last item's time and id); or a date-time, to list what is older",
+    },
     limit: { type: 'integer', minimum: 1, maximum: 200 },
   },
 } as const;

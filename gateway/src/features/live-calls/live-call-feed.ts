@@ -5,13 +5,13 @@ import { WebSocketServer } from 'ws';
 import type { WebSocket } from 'ws';
 import type { RedisFanout } from '../../adapters/redis/fanout.js';
 import type { Authenticator } from '../../http/mount-routes.js';
-import type { Principal } from '../../http/principal.js';
+import type { Principal, Role } from '../../http/principal.js';
 import { compile } from '../../http/validation.js';
 import type { Logger } from '../../logging/logger.js';
 import type { EventBus } from '../../shared/event-bus.js';
 import { toApiCall } from '../calls/call-controller.js';
 import type { CallUpdateKind } from '../calls/call-service.js';
-import { liveCallMessageSchema } from './live-call-schemas.js';
+import { liveCallMessageSchema, liveUpgradeSpec } from './live-call-schemas.js';
 
 export const LIVE_PATH = '/v1/live';
 export const PING_INTERVAL_MS = 30_000;
@@ -104,6 +104,8 @@ export class LiveCallFeed {
       principal = null;
     }
     if (!principal) return this.refuse(socket, 401, 'Unauthorized');
+    // The roles its OpenAPI operation declares: a PBX key pushes recordings and may not read the account's calls.
+    if (!(liveUpgradeSpec.auth as readonly Role[]).includes(principal.role)) return this.refuse(socket, 403, 'Forbidden');
     // A cookie rides along with any page's request: only our own console's origin may use it.
     const origin = req.headers.origin;
     if (principal.via === 'session' && origin && origin !== this.deps.publicBaseUrl.origin && hostOf(origin) !== req.headers.host) {

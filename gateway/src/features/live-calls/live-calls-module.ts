@@ -2,6 +2,7 @@ import type { FeatureModule } from '../../http/feature-module.js';
 import type { Authenticator } from '../../http/mount-routes.js';
 import type { Infrastructure } from '../../infrastructure.js';
 import { LiveCallFeed } from './live-call-feed.js';
+import { liveUpgradeSpec } from './live-call-schemas.js';
 
 export interface LiveCallsModule extends FeatureModule {
   readonly feed: LiveCallFeed;
@@ -21,6 +22,7 @@ export function createLiveCallsModule(infra: Infrastructure, deps: { authenticat
   return {
     name: 'live-calls',
     feed,
+    upgrades: [liveUpgradeSpec],
     start: ({ server }) => feed.attach(server),
     // Open sockets would hold the HTTP server's close until its timeout.
     closing: () => feed.close(),

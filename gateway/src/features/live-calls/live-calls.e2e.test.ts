@@ -64,6 +64,14 @@ describe('live call feed', () => {
     expect((bad as { status?: number }).status).to.equal(401);
   });
 
+  it('refuses a PBX key (it may push recordings, not read calls) with 403', async () => {
+    const res = await gw.api('/v1/api-keys', { method: 'POST', json: { name: 'pbx', role: 'pbx' } });
+    expect(res.status).to.equal(201);
+    const { token } = (await res.json()) as { token: string };
+    const err = await listen(gw.baseUrl, token).catch((e: { status?: number }) => e);
+    expect((err as { status?: number }).status).to.equal(403);
+  });
+
   it('streams a call ringing, attributed, answered and ended, each message valid against the schema', async () => {
     const l = await listen(gw.baseUrl, gw.ownerKey);
     await eventually(async () => l.messages.some((m) => m.type === 'hello'));

@@ -7,6 +7,8 @@ import type { CurrentHolder, LeaseOutcome, LeasePool, NumberLeaseStore, PoolOccu
 import type { PoolMetrics } from './pool-metrics.js';
 import type { Pool, PoolStore } from './pool-store-type.js';
 
+const REBUILD_EVERY_MS = 10_000;
+
 /** What happened in a pool since the last health sample (per process; samples add up across replicas). */
 export interface PoolCounters {
   leases: number;
@@ -31,6 +33,7 @@ export const toLeasePool = (p: Pick<Pool, 'id' | 'accountId' | 'settings'>): Lea
  */
 export class NumberLeaseService {
   private readonly counters = new Map<string, PoolCounters>();
+  private readonly rebuiltAt = new Map<string, number>();
 
   constructor(
     private readonly deps: {
@@ -44,6 +47,19 @@ export class NumberLeaseService {
     },
   ) {}
 
+  /**
+   * A pool without numbers also answers "missing"; at most one rebuild per pool every 10 s keeps such a pool's
+   * widget traffic from costing a SQL read per request.
+   */
+  private mayRebuild(poolId: string): boolean {
+    const now = this.deps.clock.nowMs();
+    const last = this.rebuiltAt.get(poolId);
+    if (last !== undefined && now - last < REBUILD_EVERY_MS) return false;
+    if (this.rebuiltAt.size > 10_000) this.rebuiltAt.clear();
+    this.rebuiltAt.set(poolId, now);
+    return true;
+  }
+
   private count(poolId: string): PoolCounters {
     let c = this.counters.get(poolId);
     if (!c) {
@@ -54,7 +70,14 @@ export class NumberLeaseService {
   }
 
   async lease(pool: Pool, sessionId: string, visitorId: string | null): Promise<LeaseOutcome> {
-    const out = await this.deps.leases.lease(toLeasePool(pool), { sessionId, visitorId, now: this.deps.clock.nowMs() });
+    const req = () => ({ sessionId, visitorId, now: this.deps.clock.nowMs() });
+    let out = await this.deps.leases.lease(toLeasePool(pool), req());
+    if (out.kind === 'blocked' && out.poolMissing && this.mayRebuild(pool.id)) {
+      // The live state lost the pool (keys evicted or deleted): rebuild it from SQL and try once more.
+      this.deps.logger.warn({ poolId: pool.id }, 'lease store had no numbers for a session pool: rebuilt from SQL');
+      await this.syncPool(pool.accountId, pool.id);
+      out = await this.deps.leases.lease(toLeasePool(pool), req());
+    }
     const c = this.count(pool.id);
     if (out.kind === 'blocked') {
       c.blocked += 1;

@@ -57,7 +57,11 @@ export type LeaseOutcome =
       /** The lease id the number was reclaimed from. */
       readonly reclaimedFrom: string | null;
     }
-  | { readonly kind: 'blocked' };
+  | {
+      readonly kind: 'blocked';
+      /** The store holds no numbers for the pool at all (its live keys vanished): the caller may rebuild it from SQL. */
+      readonly poolMissing?: boolean;
+    };
 
 export interface CurrentHolder {
   readonly leaseId: string;

@@ -6,6 +6,12 @@ import { createLogger } from '../../logging/logger.js';
 import { newId } from '../../shared/ids.js';
 import { leaseStoreContract } from './number-lease-store.contract.js';
 import { DEFAULT_LEASE_POLICY } from './number-lease-store-type.js';
+import { NumberLeaseService } from './number-lease-service.js';
+import { noPoolMetrics } from './pool-metrics.js';
+import { DEFAULT_POOL_SETTINGS } from './pool-store-type.js';
+import type { Pool, PoolStore } from './pool-store-type.js';
+import type { TrackingNumberStore } from '../tracking-numbers/tracking-number-store-type.js';
+import { ManualClock } from '../../shared/clock.js';
 
 describe('Redis number lease store', () => {
   const t = useTestDatabase();
@@ -55,5 +61,77 @@ describe('Redis number lease store', () => {
     await t.db.knex('accounts').where({ id: accountId }).del();
     expect(await s.flushHistory()).to.be.at.least(1);
     expect(await s.flushHistory()).to.equal(0);
+  });
+
+  describe('keys of a pool vanishing under the scripts', () => {
+    const setup = async (tag: string) => {
+      const accountId = newId();
+      await t.db.knex('accounts').insert({ id: accountId, name: `vanish ${tag}` });
+      const s = new RedisNumberLeaseStore(r.redis, t.db.knex, logger, { consumer: `vanish-${tag}` });
+      const pool = { id: newId(), accountId, policy: DEFAULT_LEASE_POLICY };
+      const numbers = [0, 1].map((i) => ({ trackingNumberId: newId(), e164: `+1666555${tag}${i}`, status: 'active' as const }));
+      await s.syncPool(pool, numbers, 1_000);
+      return { s, pool, numbers, key: (part: string) => `${r.redis.keyPrefix}lp:{${pool.id}}:${part}` };
+    };
+
+    it('answers an empty pool (to be rebuilt) when its numbers hash is gone, instead of a script error', async () => {
+      const { s, pool, key } = await setup('010');
+      expect((await s.lease(pool, { sessionId: 'v-1', visitorId: 'vis-1', now: 2_000 })).kind).to.equal('leased');
+      await r.redis.client.del(key('nums'));
+      // The free set still names a number: leasing it used to XADD a nil number id and throw.
+      expect(await s.lease(pool, { sessionId: 'v-2', visitorId: 'vis-2', now: 3_000 })).to.deep.equal({ kind: 'blocked', poolMissing: true });
+      expect(await s.release(pool, 'v-1', 4_000, 'left')).to.equal(true);
+      expect(await s.heartbeat(pool, 'v-2', 4_000)).to.equal(null);
+    });
+
+    it('skips a free number whose entry vanished and leases the next one', async () => {
+      const { s, pool, numbers, key } = await setup('020');
+      await r.redis.client.hDel(key('nums'), numbers[0]!.e164);
+      const out = await s.lease(pool, { sessionId: 'v-3', visitorId: null, now: 2_000 });
+      expect(out.kind === 'leased' && out.e164).to.equal(numbers[1]!.e164);
+      expect((await s.lease(pool, { sessionId: 'v-4', visitorId: null, now: 2_000 })).kind).to.equal('blocked');
+    });
+
+    it('is rebuilt from SQL by the lease service, which then leases (at most one rebuild per pool in 10 s)', async () => {
+      const { s, pool, numbers, key } = await setup('030');
+      const clock = new ManualClock(5_000);
+      const full: Pool = {
+        id: pool.id,
+        accountId: pool.accountId,
+        siteId: 'site',
+        channelId: null,
+        name: 'vanishing',
+        kind: 'session',
+        canonicalNumber: '+16665550000',
+        fallbackNumber: null,
+        settings: DEFAULT_POOL_SETTINGS,
+        createdAt: new Date(0),
+        updatedAt: new Date(0),
+      };
+      let reads = 0;
+      const service = new NumberLeaseService({
+        db: t.db.knex,
+        pools: { getAny: async () => full } as unknown as PoolStore,
+        numbers: {
+          listByPool: async () => {
+            reads += 1;
+            return numbers.map((n) => ({ id: n.trackingNumberId, e164: n.e164, status: 'active' }));
+          },
+        } as unknown as TrackingNumberStore,
+        leases: s,
+        metrics: noPoolMetrics,
+        clock,
+        logger,
+      });
+      for (const part of ['nums', 'free', 'holders', 'sess', 'busy']) await r.redis.client.del(key(part));
+      const out = await service.lease(full, 'v-5', null);
+      expect(out.kind, 'leased after the rebuild').to.equal('leased');
+      expect(reads).to.equal(1);
+      for (const part of ['nums', 'free', 'holders', 'sess', 'busy']) await r.redis.client.del(key(part));
+      expect((await service.lease(full, 'v-6', null)).kind, 'no second rebuild within 10 s').to.equal('blocked');
+      clock.advance(10_000);
+      expect((await service.lease(full, 'v-6', null)).kind).to.equal('leased');
+      expect(reads).to.equal(2);
+    });
   });
 });

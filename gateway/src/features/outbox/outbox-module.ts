@@ -6,6 +6,7 @@ import { OutboxController } from './outbox-controller.js';
 import { OutboxService } from './outbox-service.js';
 import type { OutboxWake } from './outbox-wake.js';
 import { OutboxWorker } from './outbox-worker.js';
+import { createOutboxPruneJob } from './outbox-prune-job.js';
 
 export interface OutboxModule extends FeatureModule {
   readonly service: OutboxService;
@@ -41,6 +42,7 @@ export function createOutboxModule(infra: Infrastructure, deps: { handlers: read
     service,
     worker,
     controllers: [new OutboxController(service)],
+    jobs: config.outbox.retentionDays > 0 ? [createOutboxPruneJob(infra, config.outbox.retentionDays)] : [],
     started: async () => worker.start(),
     drain: () => worker.stop(Math.floor(config.http.shutdownTimeoutMs / 2)),
   };

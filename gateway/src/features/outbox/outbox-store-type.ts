@@ -35,4 +35,6 @@ export interface OutboxStore {
     now: Date,
   ): Promise<number>;
   countByStatus(db: DbOrTrx, accountId: string | null): Promise<Record<string, number>>;
+  /** Deletes up to `limit` delivered rows delivered before `before`; returns how many. */
+  pruneDelivered(db: DbOrTrx, before: Date, limit: number): Promise<number>;
 }

@@ -112,6 +112,12 @@ export class PgOutboxStore implements OutboxStore {
     return (result.rows as OutboxRow[]).map(toDomain);
   }
 
+  async pruneDelivered(db: DbOrTrx, before: Date, limit: number): Promise<number> {
+    // Batches keep each statement's locks and WAL small; the partial index on delivered_at finds the rows.
+    const due = db(TABLE).select('id').where('status', 'delivered').andWhere('delivered_at', '<', before).orderBy('delivered_at').limit(limit);
+    return db(TABLE).whereIn('id', due).del();
+  }
+
   async complete(db: DbOrTrx, id: string, leaseId: string, now: Date): Promise<boolean> {
     const n = await db(TABLE)
       .where({ id, lease_id: leaseId, status: 'delivering' })

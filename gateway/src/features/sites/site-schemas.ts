@@ -42,6 +42,12 @@ export const siteSettingsSchema = {
       description: "ISO 3166-1 alpha-2 code whose national formats PBX numbers of this site use (RU: 8 495 …); null = the number's own country",
     },
     locale: { type: 'string', enum: LOCALES, description: 'Language of voice prompts, whispers and CRM texts' },
+    maxNumbersPerAddress: {
+      type: ['integer', 'null'],
+      minimum: 0,
+      maximum: 1000,
+      description: "Numbers of one session pool a client address may hold at once (0: no limit); null = the gateway's DNI_MAX_NUMBERS_PER_ADDRESS",
+    },
   },
 } as const;
 
@@ -74,6 +80,7 @@ export const siteSchema = {
         'firstTimeWindowDays',
         'country',
         'locale',
+        'maxNumbersPerAddress',
       ],
       properties: siteSettingsSchema.properties,
       additionalProperties: false,

@@ -28,6 +28,8 @@ export interface SiteSettings {
   readonly country: string | null;
   /** Language of voice prompts, whispers and CRM texts. */
   readonly locale: Locale;
+  /** Numbers of one pool a client address may hold at once (0: no limit); null = DNI_MAX_NUMBERS_PER_ADDRESS. */
+  readonly maxNumbersPerAddress: number | null;
 }
 
 export const DEFAULT_SITE_SETTINGS: SiteSettings = {
@@ -44,6 +46,7 @@ export const DEFAULT_SITE_SETTINGS: SiteSettings = {
   firstTimeWindowDays: null,
   country: null,
   locale: 'en',
+  maxNumbersPerAddress: null,
 };
 
 export interface Site {

@@ -87,6 +87,21 @@ describe('sites API', () => {
     expect(back.settings.currency, 'a refused change stores nothing').to.equal('RUB');
   });
 
+  it('keeps a per-site cap of pool numbers per client address (null: the gateway default)', async () => {
+    const site = (await gw.api('/v1/sites', { method: 'POST', json: { name: 'Caps' } }).then((r) => r.json())) as {
+      id: string;
+      settings: Record<string, unknown>;
+    };
+    expect(site.settings.maxNumbersPerAddress).to.equal(null);
+    const patch = (settings: Record<string, unknown>) => gw.api(`/v1/sites/${site.id}`, { method: 'PATCH', json: { settings } });
+    const ok = await patch({ maxNumbersPerAddress: 2 });
+    expect(((await ok.json()) as { settings: Record<string, unknown> }).settings.maxNumbersPerAddress).to.equal(2);
+    const bad = await patch({ maxNumbersPerAddress: 1001 });
+    expect(bad.status).to.equal(400);
+    expect(((await bad.json()) as { details: { path: string }[] }).details[0]!.path).to.equal('body/settings/maxNumbersPerAddress');
+    expect((await patch({ maxNumbersPerAddress: 1.5 })).status).to.equal(400);
+  });
+
   it('refuses a taken public key with 409 and an unknown time zone with 400', async () => {
     expect((await gw.api('/v1/sites', { method: 'POST', json: { name: 'A', publicKey: 'dup-key' } })).status).to.equal(201);
     expect((await gw.api('/v1/sites', { method: 'POST', json: { name: 'B', publicKey: 'dup-key' } })).status).to.equal(409);

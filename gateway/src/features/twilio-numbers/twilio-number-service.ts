@@ -96,7 +96,7 @@ export class TwilioNumberService {
         forwardTo: r.forwardTo ?? null,
       });
       await this.deps.audit.record(db, actor, { action: 'number.buy', targetType: 'tracking_number', targetId: n.id, details: { e164: n.e164 } });
-      await this.deps.bus.emit('routing.changed', { accountId: actor.accountId });
+      await this.changed(actor.accountId, [n.poolId]);
       return n;
     } catch (err) {
       // Paid for but not recorded: give it back rather than keep a number nobody routes.
@@ -115,7 +115,7 @@ export class TwilioNumberService {
       throw new BadDataError('The pool is not on this number’s site', [{ path: 'body/poolId', message: 'No such pool on this site' }]);
     }
     const n = (await numbers.update(db, actor.accountId, id, p))!;
-    await this.deps.bus.emit('routing.changed', { accountId: actor.accountId });
+    await this.changed(actor.accountId, p.poolId !== undefined ? [current.poolId, n.poolId] : []);
     return n;
   }
 
@@ -146,7 +146,16 @@ export class TwilioNumberService {
       targetId: id,
       details: { e164: n.e164 },
     });
-    await this.deps.bus.emit('routing.changed', { accountId: actor.accountId });
+    await this.changed(actor.accountId, [n.poolId]);
+  }
+
+  /**
+   * Routing changed; so did every pool that gained or lost the number: its live lease state and the widget's pool
+   * caches follow `pool.changed` (without it a bought number was leased only after the next resync or restart).
+   */
+  private async changed(accountId: string, pools: readonly (string | null)[]): Promise<void> {
+    await this.deps.bus.emit('routing.changed', { accountId });
+    for (const poolId of new Set(pools)) if (poolId) await this.deps.bus.emit('pool.changed', { accountId, poolId });
   }
 
   private async getLive(actor: Principal, id: string): Promise<TwilioTrackingNumber> {

@@ -8,6 +8,8 @@ import { startTwilioStandIn } from '../../../test/helpers/twilio-standin.js';
 import type { TwilioStandIn } from '../../../test/helpers/twilio-standin.js';
 import { inboundParams, randomSid, twilioPoster } from '../../../test/helpers/twilio-webhooks.js';
 import { newId } from '../../shared/ids.js';
+import { DEFAULT_POOL_SETTINGS } from '../number-pools/pool-store-type.js';
+import type { Pool } from '../number-pools/pool-store-type.js';
 import { displayPrefix, hashToken, newSecretToken } from '../auth/tokens.js';
 
 const PUBLIC = 'https://gw.example.com';
@@ -77,6 +79,11 @@ describe('Twilio numbers (real twilio client, OpenAPI-checked stand-in)', () => 
     ).text();
     expect(xml).to.match(/<Number[^>]*>\+15550007777<\/Number>/);
 
+    // So did the pool: its live lease state holds the number without waiting for a resync.
+    const leases = gw.container.services.leases;
+    const pool = { id: poolId, accountId: gw.accountId, settings: DEFAULT_POOL_SETTINGS } as Pool;
+    expect((await leases.occupancy(pool)).size, 'the pool has the bought number').to.equal(1);
+
     expect((await gw.api(`/v1/twilio/numbers/${n.id}/repoint`, { method: 'POST' })).status).to.equal(200);
     expect(standIn.requests.at(-1)!.operationId).to.equal('UpdateIncomingPhoneNumber');
     expect(standIn.requests.at(-1)!.pathParams.Sid).to.equal(n.providerRef);
@@ -89,6 +96,7 @@ describe('Twilio numbers (real twilio client, OpenAPI-checked stand-in)', () => 
     expect(standIn.owned.has(n.providerRef)).to.equal(false);
     expect((await t.db.knex('tracking_numbers').where({ id: n.id }).first()).status).to.equal('released');
     expect(gw.container.services.routing.current.numbers.has('+14155550101')).to.equal(false);
+    expect((await leases.occupancy(pool)).size, 'the released number left the pool').to.equal(0);
     expect((await gw.api(`/v1/twilio/numbers/${n.id}`, { method: 'DELETE' })).status).to.equal(404);
   });
 
