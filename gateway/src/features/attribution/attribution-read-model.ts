@@ -1,5 +1,5 @@
 import type { DbOrTrx } from '../../adapters/db/knex.js';
-import type { AttributionEvidence, LeaseRecord, LiveLeaseLookup } from './attribution-types.js';
+import type { AttributionEvidence, LeaseRecord, LiveHolder, LiveLeaseLookup } from './attribution-types.js';
 import { LAST_HOLDER_WINDOW_MS, OPEN_TAP_WINDOW_MS, TEL_CLICK_WINDOW_MS } from './attribution-matcher.js';
 
 /** Where a tracking number belongs: its site, pool and channel. */
@@ -67,9 +67,25 @@ export class AttributionReadModel {
     return out;
   }
 
-  async evidence(db: DbOrTrx, ctx: NumberContext, e164: string, caller: string, at: Date): Promise<AttributionEvidence> {
+  /** Who held the number at `at` by the live lease state (none for a static pool). */
+  liveHolder(ctx: NumberContext, e164: string, at: Date): Promise<LiveHolder | null> {
+    return ctx.poolKind === 'static' ? Promise.resolve(null) : this.live.currentHolder(e164, at);
+  }
+
+  /**
+   * `live`: the holder looked up beforehand. A batch applied in one transaction passes it: the lease state may sit
+   * in the same database, and a second connection taken while the transaction holds one can starve the pool.
+   */
+  async evidence(
+    db: DbOrTrx,
+    ctx: NumberContext,
+    e164: string,
+    caller: string,
+    at: Date,
+    known?: { live: LiveHolder | null },
+  ): Promise<AttributionEvidence> {
     const t = at.getTime();
-    const live = ctx.poolKind === 'static' ? null : await this.live.currentHolder(e164, at);
+    const live = known ? known.live : await this.liveHolder(ctx, e164, at);
     const leaseRows = (await db('number_leases')
       .select('session_id', 'visitor_id', 'leased_at', 'released_at', 'reclaimed_from')
       .where({ account_id: ctx.accountId, e164 })

@@ -2,7 +2,7 @@ import type { DbOrTrx } from '../../adapters/db/knex.js';
 import { newId } from '../../shared/ids.js';
 import { matchCall } from '../attribution/attribution-matcher.js';
 import type { NumberContext } from '../attribution/attribution-read-model.js';
-import type { Attribution } from '../attribution/attribution-types.js';
+import type { Attribution, LiveHolder } from '../attribution/attribution-types.js';
 import type { CallChange, CallChangeHook } from './call-change-hook.js';
 import { callDurations, secondsBetween } from './call-durations.js';
 import type { CallBatchSink, CallEvent, CallRingingEvent } from './call-events.js';
@@ -95,12 +95,18 @@ export class CallEventApplier implements CallBatchSink {
       if (!fresh.length) return results;
       const numbers = [...new Set(fresh.flatMap((t) => (t.e.type === 'call.ringing' ? [t.e.trackingNumber] : [])))];
       const contexts = await attribution.numberContexts(db, numbers);
+      // Before the transaction, as on the one-by-one path: the lease state is not changed by applying calls.
+      const live = new Map<number, { live: LiveHolder | null }>();
+      for (const t of fresh) {
+        const ctx = t.e.type === 'call.ringing' ? contexts.get(t.e.trackingNumber) : undefined;
+        if (ctx && t.e.type === 'call.ringing') live.set(t.i, { live: await attribution.liveHolder(ctx, t.e.trackingNumber, t.e.occurredAt) });
+      }
       applied = await db.transaction(async (trx) => {
         const out: Applied[] = [];
         for (const t of fresh) {
           let r: { applied: Applied | null; foreign: boolean };
           if (t.e.type === 'call.ringing') {
-            const reads = await this.ringingReads(trx, t.e, contexts.get(t.e.trackingNumber) ?? null);
+            const reads = await this.ringingReads(trx, t.e, contexts.get(t.e.trackingNumber) ?? null, live.get(t.i));
             r = { applied: reads ? await this.writeRinging(trx, t.e, reads) : null, foreign: !reads };
           } else r = await this.writeLater(trx, t.e);
           if (!r.foreign) keys.push(t.key);
@@ -167,7 +173,7 @@ export class CallEventApplier implements CallBatchSink {
   }
 
   /** What a new call needs to know before it is written; null when no account owns the number. */
-  private async ringingReads(db: DbOrTrx, e: CallRingingEvent, found: NumberContext | null) {
+  private async ringingReads(db: DbOrTrx, e: CallRingingEvent, found: NumberContext | null, known?: { live: LiveHolder | null }) {
     // When the adapter knows the tenant, a number of another tenant is treated as unknown (never cross-tenant).
     const ctx = found && (!e.accountId || found.accountId === e.accountId) ? found : null;
     const accountId = ctx?.accountId ?? e.accountId;
@@ -182,7 +188,7 @@ export class CallEventApplier implements CallBatchSink {
     const attr: Attribution | null = blocked
       ? null
       : ctx
-        ? await this.match(db, ctx, e.trackingNumber, e.caller, e.occurredAt)
+        ? await this.match(db, ctx, e.trackingNumber, e.caller, e.occurredAt, ctx === found ? known : undefined)
         : // Not one of our tracking numbers (routed by the site's fallback): nothing to match against.
           {
             method: 'channel',
@@ -340,8 +346,15 @@ export class CallEventApplier implements CallBatchSink {
     }
   }
 
-  private async match(db: DbOrTrx, ctx: NumberContext, e164: string, caller: string, at: Date): Promise<Attribution> {
-    const evidence = await this.deps.attribution.evidence(db, ctx, e164, caller, at);
+  private async match(
+    db: DbOrTrx,
+    ctx: NumberContext,
+    e164: string,
+    caller: string,
+    at: Date,
+    known?: { live: LiveHolder | null },
+  ): Promise<Attribution> {
+    const evidence = await this.deps.attribution.evidence(db, ctx, e164, caller, at, known);
     return { ...matchCall(evidence), assignedAt: this.deps.clock.now().toISOString() };
   }
 }
