@@ -203,7 +203,11 @@ for (let s = 0; s < SITTINGS; s++) {
         `${f.statementsPerEvent.toFixed(1).padStart(5)} statements/event  SQL ${f.sqlMsPerEvent.toFixed(2)} ms/event\n`,
     );
 }
-const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
+const median = (xs: number[]) => {
+  const v = [...xs].sort((a, b) => a - b);
+  const m = Math.floor(v.length / 2);
+  return v.length % 2 ? v[m]! : (v[m - 1]! + v[m]!) / 2;
+};
 const of = (mode: Mode, phase: Phase, pick: (f: Figure) => number) =>
   median(results.filter((r) => r.mode === mode).map((r) => pick(r.figures.get(phase)!)));
 for (const phase of PHASES) {
