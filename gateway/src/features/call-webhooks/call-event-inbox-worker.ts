@@ -4,8 +4,11 @@ import type { AnswerGate } from './answer-gate.js';
 import { isDataError, MAX_GATE_WAIT_MS, RETRY_DELAYS_MS } from './batched-call-event-writer.js';
 import type { ClaimedEntry } from './call-event-inbox-store.js';
 
-/** Events claimed per round; applied `concurrency` at a time, well inside the claim. */
-export const CLAIM_BATCH = 200;
+/**
+ * Events claimed per round: one batch per lane. More would outlast the claim on a loaded machine (another replica,
+ * or a callback's own claim, would take events still being applied: a no-op, but work for nothing).
+ */
+export const CLAIM_BATCH = 100;
 /**
  * Events one transaction applies, with a sink that applies batches. Larger batches save little more (the BEGIN,
  * COMMIT and read-back are shared already) and hold their calls' locks longer against a callback's own event.
