@@ -1,5 +1,5 @@
 import type { DbOrTrx } from '../../adapters/db/knex.js';
-import type { AttributionEvidence, LeaseRecord, LiveLeaseLookup } from './attribution-types.js';
+import type { AttributionEvidence, LeaseRecord, LiveHolder, LiveLeaseLookup } from './attribution-types.js';
 import { LAST_HOLDER_WINDOW_MS, OPEN_TAP_WINDOW_MS, TEL_CLICK_WINDOW_MS } from './attribution-matcher.js';
 
 /** Where a tracking number belongs: its site, pool and channel. */
@@ -20,38 +20,72 @@ export class AttributionReadModel {
   constructor(private readonly live: LiveLeaseLookup) {}
 
   async numberContext(db: DbOrTrx, e164: string): Promise<NumberContext | null> {
-    const row = (await db('tracking_numbers as n')
-      .leftJoin('pools as p', 'p.id', 'n.pool_id')
-      .select('n.id', 'n.account_id', 'n.site_id', 'n.pool_id', 'n.forward_to', 'p.kind as pool_kind', 'p.channel_id', 'p.site_id as pool_site_id')
-      .where('n.e164', e164)
-      .whereNot('n.status', 'released')
-      .first()) as
-      | {
-          id: string;
-          account_id: string;
-          site_id: string | null;
-          pool_id: string | null;
-          forward_to: string | null;
-          pool_kind: 'session' | 'static' | null;
-          channel_id: string | null;
-          pool_site_id: string | null;
-        }
-      | undefined;
-    if (!row) return null;
-    return {
-      trackingNumberId: row.id,
-      accountId: row.account_id,
-      siteId: row.site_id ?? row.pool_site_id,
-      poolId: row.pool_id,
-      poolKind: row.pool_kind,
-      channelId: row.channel_id,
-      forwardTo: row.forward_to,
-    };
+    return (await this.numberContexts(db, [e164])).get(e164) ?? null;
   }
 
-  async evidence(db: DbOrTrx, ctx: NumberContext, e164: string, caller: string, at: Date): Promise<AttributionEvidence> {
+  /** The numbers' contexts in one query (a batch of calls); numbers no account holds are absent. */
+  async numberContexts(db: DbOrTrx, e164s: readonly string[]): Promise<Map<string, NumberContext>> {
+    if (!e164s.length) return new Map();
+    const rows = (await db('tracking_numbers as n')
+      .leftJoin('pools as p', 'p.id', 'n.pool_id')
+      .select(
+        'n.id',
+        'n.e164',
+        'n.account_id',
+        'n.site_id',
+        'n.pool_id',
+        'n.forward_to',
+        'p.kind as pool_kind',
+        'p.channel_id',
+        'p.site_id as pool_site_id',
+      )
+      .whereIn('n.e164', [...e164s])
+      // An unreleased number is unique (tracking_numbers_e164_live_key): one row per number.
+      .whereNot('n.status', 'released')) as {
+      id: string;
+      e164: string;
+      account_id: string;
+      site_id: string | null;
+      pool_id: string | null;
+      forward_to: string | null;
+      pool_kind: 'session' | 'static' | null;
+      channel_id: string | null;
+      pool_site_id: string | null;
+    }[];
+    const out = new Map<string, NumberContext>();
+    for (const row of rows) {
+      out.set(row.e164, {
+        trackingNumberId: row.id,
+        accountId: row.account_id,
+        siteId: row.site_id ?? row.pool_site_id,
+        poolId: row.pool_id,
+        poolKind: row.pool_kind,
+        channelId: row.channel_id,
+        forwardTo: row.forward_to,
+      });
+    }
+    return out;
+  }
+
+  /** Who held the number at `at` by the live lease state (none for a static pool). */
+  liveHolder(ctx: NumberContext, e164: string, at: Date): Promise<LiveHolder | null> {
+    return ctx.poolKind === 'static' ? Promise.resolve(null) : this.live.currentHolder(e164, at);
+  }
+
+  /**
+   * `live`: the holder looked up beforehand. A batch applied in one transaction passes it: the lease state may sit
+   * in the same database, and a second connection taken while the transaction holds one can starve the pool.
+   */
+  async evidence(
+    db: DbOrTrx,
+    ctx: NumberContext,
+    e164: string,
+    caller: string,
+    at: Date,
+    known?: { live: LiveHolder | null },
+  ): Promise<AttributionEvidence> {
     const t = at.getTime();
-    const live = ctx.poolKind === 'static' ? null : await this.live.currentHolder(e164, at);
+    const live = known ? known.live : await this.liveHolder(ctx, e164, at);
     const leaseRows = (await db('number_leases')
       .select('session_id', 'visitor_id', 'leased_at', 'released_at', 'reclaimed_from')
       .where({ account_id: ctx.accountId, e164 })

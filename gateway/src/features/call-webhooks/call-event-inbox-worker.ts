@@ -1,11 +1,19 @@
 import type { Logger } from '../../logging/logger.js';
-import type { CallEventSink } from '../calls/call-events.js';
+import type { CallBatchSink, CallEventSink } from '../calls/call-events.js';
 import type { AnswerGate } from './answer-gate.js';
 import { isDataError, MAX_GATE_WAIT_MS, RETRY_DELAYS_MS } from './batched-call-event-writer.js';
 import type { ClaimedEntry } from './call-event-inbox-store.js';
 
-/** Events claimed per round; applied `concurrency` at a time, well inside the claim. */
-export const CLAIM_BATCH = 50;
+/**
+ * Events claimed per round: one batch per lane. More would outlast the claim on a loaded machine (another replica,
+ * or a callback's own claim, would take events still being applied: a no-op, but work for nothing).
+ */
+export const CLAIM_BATCH = 100;
+/**
+ * Events one transaction applies, with a sink that applies batches. Larger batches save little more (the BEGIN,
+ * COMMIT and read-back are shared already) and hold their calls' locks longer against a callback's own event.
+ */
+export const APPLY_BATCH = 25;
 /** How long a claim holds: past it, a crashed replica's events are another one's to apply. */
 export const CLAIM_LEASE_MS = 5_000;
 /** How often the inbox is looked at without a wake-up (events other replicas wrote, retries that came due). */
@@ -25,7 +33,9 @@ export interface CallEventInbox {
 
 /**
  * The second stage of a call's write: takes events from the inbox table and applies them to calls through the call
- * service (attribution, leads, the live feed), each in its own transaction, then deletes them. A failed apply is
+ * service (attribution, leads, the live feed), then deletes them. With a batch sink (the call service) a claim is cut
+ * into batches of APPLY_BATCH, each applied in one transaction; every event of a call goes to the same batch in
+ * the order received, so no two batches running at once touch the same call. Otherwise each event gets its own. A failed apply is
  * retried with backoff; a crash between an apply and its delete repeats the apply, which the call service's ledger
  * makes a no-op. Every replica runs one; claims keep them off each other's events.
  */
@@ -136,36 +146,56 @@ export class CallEventInboxWorker {
     const done: string[] = [];
     const retry = new Map<number, string[]>();
     const left: string[] = [];
+    const verdict = (c: ClaimedEntry, err: unknown | null): void => {
+      if (err === null) {
+        done.push(c.id);
+        this.totals.applied++;
+        this.settle(c.id, true);
+        return;
+      }
+      if (isDataError(err)) {
+        done.push(c.id);
+        this.totals.rejected++;
+        this.deps.onRejected?.(1);
+        this.deps.logger.error({ err, eventKey: c.event.eventKey, provider: c.event.provider }, 'call event could not be applied; dropped');
+        this.settle(c.id, false);
+        return;
+      }
+      if (c.attempts === 1) this.deps.logger.warn({ err, eventKey: c.event.eventKey }, 'call event not applied; retrying');
+      const delay = RETRY_DELAYS_MS[Math.min(c.attempts - 1, RETRY_DELAYS_MS.length - 1)]!;
+      retry.set(delay, [...(retry.get(delay) ?? []), c.id]);
+    };
+    const batchSink = isBatchSink(this.deps.sink) ? this.deps.sink : null;
+    const units = batchSink ? batchesByCall(claimed, APPLY_BATCH) : claimed.map((c) => [c]);
     let next = 0;
     const lane = async (): Promise<void> => {
-      while (next < claimed.length) {
-        const c = claimed[next++]!;
+      while (next < units.length) {
+        const unit = units[next++]!;
         if (this.stopped) {
-          left.push(c.id);
+          left.push(...unit.map((c) => c.id));
           continue;
         }
         await this.deps.gate?.idle(MAX_GATE_WAIT_MS);
+        if (batchSink) {
+          let results: (unknown | null)[];
+          try {
+            results = await batchSink.applyMany(unit.map((c) => c.event));
+          } catch (err) {
+            results = unit.map(() => err ?? new Error('call events not applied'));
+          }
+          for (const [i, c] of unit.entries()) verdict(c, results[i] ?? null);
+          continue;
+        }
+        const c = unit[0]!;
         try {
           await this.deps.sink.apply(c.event);
-          done.push(c.id);
-          this.totals.applied++;
-          this.settle(c.id, true);
+          verdict(c, null);
         } catch (err) {
-          if (isDataError(err)) {
-            done.push(c.id);
-            this.totals.rejected++;
-            this.deps.onRejected?.(1);
-            this.deps.logger.error({ err, eventKey: c.event.eventKey, provider: c.event.provider }, 'call event could not be applied; dropped');
-            this.settle(c.id, false);
-            continue;
-          }
-          if (c.attempts === 1) this.deps.logger.warn({ err, eventKey: c.event.eventKey }, 'call event not applied; retrying');
-          const delay = RETRY_DELAYS_MS[Math.min(c.attempts - 1, RETRY_DELAYS_MS.length - 1)]!;
-          retry.set(delay, [...(retry.get(delay) ?? []), c.id]);
+          verdict(c, err ?? new Error('call event not applied'));
         }
       }
     };
-    await Promise.all(Array.from({ length: Math.min(this.concurrency, claimed.length) }, lane));
+    await Promise.all(Array.from({ length: Math.min(this.concurrency, units.length) }, lane));
     try {
       await this.deps.inbox.remove(done);
       for (const [delay, ids] of retry) await this.deps.inbox.retryAfter(ids, delay);
@@ -209,4 +239,31 @@ export class CallEventInboxWorker {
       w(false);
     }
   }
+}
+
+const isBatchSink = (s: CallEventSink): s is CallBatchSink => typeof (s as Partial<CallBatchSink>).applyMany === 'function';
+
+/**
+ * Cuts claimed events (in the order received) into batches of about `size`, each call's events together and in
+ * order: batches applied at once never wait on each other's calls.
+ */
+export function batchesByCall(claimed: readonly ClaimedEntry[], size: number): ClaimedEntry[][] {
+  const perCall = new Map<string, ClaimedEntry[]>();
+  for (const c of claimed) {
+    const k = `${c.event.provider}:${c.event.providerCallId}`;
+    const list = perCall.get(k);
+    if (list) list.push(c);
+    else perCall.set(k, [c]);
+  }
+  const out: ClaimedEntry[][] = [];
+  let cur: ClaimedEntry[] = [];
+  for (const list of perCall.values()) {
+    if (cur.length && cur.length + list.length > size) {
+      out.push(cur);
+      cur = [];
+    }
+    cur.push(...list);
+  }
+  if (cur.length) out.push(cur);
+  return out;
 }

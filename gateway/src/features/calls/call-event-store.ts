@@ -25,6 +25,18 @@ export class PgCallEventStore {
     return rows.length > 0;
   }
 
+  /** Which of these events the ledger holds already (as `provider:eventKey`): one query for a batch. */
+  async existingKeys(db: DbOrTrx, events: readonly CallEvent[]): Promise<Set<string>> {
+    if (!events.length) return new Set();
+    const rows = (await db(TABLE)
+      .select('provider', 'event_key')
+      .whereIn(
+        ['provider', 'event_key'],
+        events.map((e) => [e.provider, e.eventKey]),
+      )) as { provider: string; event_key: string }[];
+    return new Set(rows.map((r) => `${r.provider}:${r.event_key}`));
+  }
+
   /** Events that arrived before their call, oldest first; they are attached to the call as they are returned. */
   async claimPending(db: DbOrTrx, provider: CallProvider, providerCallId: string, callId: string, accountId: string): Promise<CallEvent[]> {
     const rows = (await db(TABLE)

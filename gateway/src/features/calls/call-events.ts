@@ -93,3 +93,8 @@ export type CallEvent = CallRingingEvent | CallAnsweredEvent | CallEndedEvent | 
 export interface CallEventSink {
   apply(event: CallEvent): Promise<void>;
 }
+
+/** A sink that can apply many events at once; per event, null when applied (or a no-op) or the error that stopped it. */
+export interface CallBatchSink extends CallEventSink {
+  applyMany(events: readonly CallEvent[]): Promise<(unknown | null)[]>;
+}

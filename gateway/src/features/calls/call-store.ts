@@ -151,6 +151,15 @@ export class PgCallStore {
     return row ? toDomain(row) : null;
   }
 
+  async getMany(db: DbOrTrx, accountId: string, ids: readonly string[]): Promise<Call[]> {
+    if (!ids.length) return [];
+    const rows = (await db(TABLE)
+      .select(...COLUMNS)
+      .where({ account_id: accountId })
+      .whereIn('id', [...ids])) as CallRow[];
+    return rows.map(toDomain);
+  }
+
   async getForUpdate(db: DbOrTrx, accountId: string, id: string): Promise<Call | null> {
     const row = (await db(TABLE)
       .select(...COLUMNS)

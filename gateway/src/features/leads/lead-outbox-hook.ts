@@ -1,6 +1,7 @@
 import type { DbOrTrx } from '../../adapters/db/knex.js';
 import type { CallChange, CallChangeHook } from '../calls/call-change-hook.js';
 import type { PgCrmSinkStore } from '../crm-sinks/crm-sink-store.js';
+import type { CrmSink } from '../crm-sinks/crm-sink-types.js';
 import type { OutboxStore } from '../outbox/outbox-store-type.js';
 import type { LeadAssigner } from './lead-assigner.js';
 
@@ -22,12 +23,28 @@ export const leadDedupeKey = (sinkId: string, callId: string, trigger: string): 
  * delivery that creates the lead's CRM record.
  */
 export class LeadOutboxHook implements CallChangeHook {
+  /**
+   * The sinks per site, read once per transaction: a batch of call events runs in one, and each of its changes
+   * would otherwise read (and unseal) the same rows again.
+   */
+  private readonly sinksIn = new WeakMap<DbOrTrx, Map<string, Promise<CrmSink[]>>>();
+
   constructor(private readonly deps: { sinks: PgCrmSinkStore; outbox: OutboxStore; assigner: LeadAssigner; onEnqueued?: () => void }) {}
+
+  private listSinks(trx: DbOrTrx, accountId: string, siteId: string | null): Promise<CrmSink[]> {
+    if (!(trx as { isTransaction?: boolean }).isTransaction) return this.deps.sinks.listForSite(trx, accountId, siteId);
+    const perSite = this.sinksIn.get(trx) ?? new Map<string, Promise<CrmSink[]>>();
+    this.sinksIn.set(trx, perSite);
+    const key = `${accountId}:${siteId ?? ''}`;
+    const sinks = perSite.get(key) ?? this.deps.sinks.listForSite(trx, accountId, siteId);
+    perSite.set(key, sinks);
+    return sinks;
+  }
 
   async onCallChange(trx: DbOrTrx, change: CallChange): Promise<void> {
     const lead = await this.deps.assigner.assignCall(trx, change.accountId, change.callId);
     if (change.trigger === 'attribution.changed') await this.deps.assigner.followAttribution(trx, change.accountId, change.callId);
-    const sinks = await this.deps.sinks.listForSite(trx, change.accountId, change.siteId);
+    const sinks = await this.listSinks(trx, change.accountId, change.siteId);
     let enqueued = 0;
     for (const sink of sinks) {
       if (sink.status !== 'active' || !sink.deliverOn.includes(change.trigger)) continue;

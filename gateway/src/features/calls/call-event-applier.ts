@@ -1,0 +1,362 @@
+import type { DbOrTrx } from '../../adapters/db/knex.js';
+import { newId } from '../../shared/ids.js';
+import { matchCall } from '../attribution/attribution-matcher.js';
+import type { NumberContext } from '../attribution/attribution-read-model.js';
+import type { Attribution, LiveHolder } from '../attribution/attribution-types.js';
+import type { CallChange, CallChangeHook } from './call-change-hook.js';
+import { callDurations, secondsBetween } from './call-durations.js';
+import type { CallBatchSink, CallEvent, CallRingingEvent } from './call-events.js';
+import { NO_ORIGIN } from './call-origin.js';
+import type { CallOrigin } from './call-origin.js';
+import type { CallServiceDeps } from './call-service-deps.js';
+import type { Call, CallPatch } from './call-types.js';
+
+/** What subscribers (live feed, reports) hear after a change commits. */
+export type CallUpdateKind = 'ringing' | 'answered' | 'ended' | 'attributed' | 'recording';
+
+declare module '../../shared/event-bus.js' {
+  interface DomainEvents {
+    'call.updated': { accountId: string; callId: string; kind: CallUpdateKind; call: Call; origin: CallOrigin };
+    'call.attributed': { accountId: string; callId: string; call: Call };
+  }
+}
+
+interface Applied {
+  readonly call: Call;
+  readonly kinds: CallUpdateKind[];
+}
+
+/** Event keys remembered per process as already in the ledger (the oldest forgotten first when full). */
+const MAX_REMEMBERED_EVENTS = 50_000;
+
+/** Runs the change hooks in the transaction that changes the call. Blocked callers are logged but never become leads. */
+export async function runCallHooks(hooks: readonly CallChangeHook[], trx: DbOrTrx, call: Call, trigger: CallChange['trigger']): Promise<void> {
+  if (call.blocked) return;
+  const change: CallChange = { accountId: call.accountId, callId: call.id, siteId: call.siteId, trigger };
+  for (const hook of hooks) await hook.onCallChange(trx, change);
+}
+
+/**
+ * Applies the normalized call events idempotently and in any order, for both telephony adapters:
+ * - a replay (same provider + event key) changes nothing: the raw event ledger refuses it first;
+ * - an event for a call not yet created is parked and applied when the call appears;
+ * - states only move forward (ringing → answered → ended); ended is final, except that a report of the talk time
+ *   (the Dial's outcome) corrects an end derived from the parent leg.
+ * Every change runs the CallChangeHooks inside its transaction.
+ *
+ * `applyMany` runs a batch's events in order in ONE transaction (the very statements `apply` runs, reads included,
+ * so each event sees the ones before it exactly as it would after their commits), with the ledger's replays and the
+ * tracking numbers looked up once for the batch and the changed calls read back in one query. Per event that saves
+ * the BEGIN/COMMIT (and its WAL flush), the two read-back queries and the lookups; if the batch fails as a whole it
+ * is rolled back and its events applied one by one, so a bad event costs only itself.
+ */
+export class CallEventApplier implements CallBatchSink {
+  /**
+   * Keys of events this process saw committed to the ledger (applied, parked, or found there already). A replay of
+   * one (Twilio retrying, or the Dial outcome repeating the leg's answer) changes nothing, so it skips the database.
+   */
+  private readonly inLedger = new Set<string>();
+
+  constructor(private readonly deps: CallServiceDeps) {}
+
+  async apply(event: CallEvent): Promise<void> {
+    const key = keyOf(event);
+    if (this.inLedger.has(key)) return;
+    const { db } = this.deps;
+    let r: { applied: Applied | null; foreign: boolean };
+    if (event.type === 'call.ringing') {
+      // Reads happen before the transaction (one connection on PGlite; short locks on PostgreSQL).
+      const reads = await this.ringingReads(db, event, await this.deps.attribution.numberContext(db, event.trackingNumber));
+      r = { applied: reads ? await db.transaction((trx) => this.writeRinging(trx, event, reads)) : null, foreign: !reads };
+    } else r = await db.transaction((trx) => this.writeLater(trx, event));
+    if (!r.foreign) this.remember(key);
+    if (r.applied?.kinds.length) await this.publish([r.applied]);
+  }
+
+  /** Applies `events` in order; returns, per event, null when applied (or a no-op) or the error that stopped it. */
+  async applyMany(events: readonly CallEvent[]): Promise<(unknown | null)[]> {
+    const results: (unknown | null)[] = events.map(() => null);
+    const todo = events.map((e, i) => ({ e, i, key: keyOf(e) })).filter((t) => !this.inLedger.has(t.key));
+    if (!todo.length) return results;
+    const { db, attribution } = this.deps;
+    let applied: Applied[];
+    const keys: string[] = [];
+    try {
+      // Replays the ledger already holds change nothing: one query finds them all.
+      const seen = await this.deps.events.existingKeys(
+        db,
+        todo.map((t) => t.e),
+      );
+      const fresh = todo.filter((t) => {
+        if (!seen.has(t.key)) return true;
+        this.remember(t.key);
+        return false;
+      });
+      if (!fresh.length) return results;
+      const numbers = [...new Set(fresh.flatMap((t) => (t.e.type === 'call.ringing' ? [t.e.trackingNumber] : [])))];
+      const contexts = await attribution.numberContexts(db, numbers);
+      // Before the transaction, as on the one-by-one path: the lease state is not changed by applying calls.
+      const live = new Map<number, { live: LiveHolder | null }>();
+      for (const t of fresh) {
+        const ctx = t.e.type === 'call.ringing' ? contexts.get(t.e.trackingNumber) : undefined;
+        if (ctx && t.e.type === 'call.ringing') live.set(t.i, { live: await attribution.liveHolder(ctx, t.e.trackingNumber, t.e.occurredAt) });
+      }
+      applied = await db.transaction(async (trx) => {
+        const out: Applied[] = [];
+        for (const t of fresh) {
+          let r: { applied: Applied | null; foreign: boolean };
+          if (t.e.type === 'call.ringing') {
+            const reads = await this.ringingReads(trx, t.e, contexts.get(t.e.trackingNumber) ?? null, live.get(t.i));
+            r = { applied: reads ? await this.writeRinging(trx, t.e, reads) : null, foreign: !reads };
+          } else r = await this.writeLater(trx, t.e);
+          if (!r.foreign) keys.push(t.key);
+          if (r.applied?.kinds.length) out.push(r.applied);
+        }
+        return out;
+      });
+    } catch {
+      // One event (or a lost connection, or a deadlock) failed the batch: each gets its own transaction and its own
+      // verdict, so the good ones are applied and only the bad one is reported.
+      for (const t of todo) {
+        try {
+          await this.apply(t.e);
+        } catch (err) {
+          results[t.i] = err ?? new Error('call event not applied');
+        }
+      }
+      return results;
+    }
+    for (const k of keys) this.remember(k);
+    if (applied.length) await this.publish(applied);
+    return results;
+  }
+
+  /**
+   * Tells listeners once committed: the lead assigned in the transaction and the origin in words are what they
+   * show, read back for all changed calls in one query. The change is stored either way: a failed read-back only
+   * leaves the live feed without the words.
+   */
+  private async publish(applied: readonly Applied[]): Promise<void> {
+    const { db, calls, readModel, bus, logger } = this.deps;
+    const byAccount = new Map<string, Set<string>>();
+    for (const a of applied) byAccount.set(a.call.accountId, (byAccount.get(a.call.accountId) ?? new Set()).add(a.call.id));
+    const current = new Map<string, { leadId: string | null; origin: CallOrigin }>();
+    for (const [accountId, ids] of byAccount) {
+      try {
+        const rows = await calls.getMany(db, accountId, [...ids]);
+        for (const v of await readModel.views(db, accountId, rows)) current.set(v.call.id, { leadId: v.call.leadId, origin: v.origin });
+      } catch (err) {
+        logger.warn({ err, calls: ids.size }, 'call read-back after commit failed');
+      }
+    }
+    for (const a of applied) {
+      const now = current.get(a.call.id);
+      // The call as this event left it, with the lead the hooks gave it (a later event of the batch may have moved it on).
+      const call = now ? { ...a.call, leadId: now.leadId } : a.call;
+      const origin = now?.origin ?? NO_ORIGIN;
+      for (const kind of a.kinds) {
+        await bus.emit('call.updated', { accountId: a.call.accountId, callId: a.call.id, kind, call, origin });
+        if (kind === 'attributed') await bus.emit('call.attributed', { accountId: a.call.accountId, callId: a.call.id, call: a.call });
+      }
+    }
+  }
+
+  private async lockCallId(trx: DbOrTrx, provider: string, providerCallId: string): Promise<void> {
+    // Serialises the creation of a call with events racing it, so none is parked after the parked ones were claimed.
+    await trx.raw('select pg_advisory_xact_lock(hashtext(?))', [`${provider}:${providerCallId}`]);
+  }
+
+  /** After the transaction that recorded (or met) the event in the ledger has committed. */
+  private remember(key: string): void {
+    if (this.inLedger.size >= MAX_REMEMBERED_EVENTS) this.inLedger.delete(this.inLedger.values().next().value as string);
+    this.inLedger.add(key);
+  }
+
+  /** What a new call needs to know before it is written; null when no account owns the number. */
+  private async ringingReads(db: DbOrTrx, e: CallRingingEvent, found: NumberContext | null, known?: { live: LiveHolder | null }) {
+    // When the adapter knows the tenant, a number of another tenant is treated as unknown (never cross-tenant).
+    const ctx = found && (!e.accountId || found.accountId === e.accountId) ? found : null;
+    const accountId = ctx?.accountId ?? e.accountId;
+    if (!accountId) {
+      this.deps.logger.warn({ provider: e.provider, providerCallId: e.providerCallId }, 'call to a number no account owns; not recorded');
+      return null;
+    }
+    const siteId = ctx?.siteId ?? e.siteId ?? null;
+    const blocked = siteId && e.caller !== 'anonymous' ? await this.deps.blocked.isBlocked(db, accountId, siteId, e.caller) : false;
+    const firstTime =
+      siteId && e.caller !== 'anonymous' ? !(await this.deps.calls.hasCalledBefore(db, accountId, siteId, e.caller, e.occurredAt)) : null;
+    const attr: Attribution | null = blocked
+      ? null
+      : ctx
+        ? await this.match(db, ctx, e.trackingNumber, e.caller, e.occurredAt, ctx === found ? known : undefined)
+        : // Not one of our tracking numbers (routed by the site's fallback): nothing to match against.
+          {
+            method: 'channel',
+            sessionId: null,
+            visitorId: null,
+            channelId: null,
+            score: 0,
+            candidates: [],
+            assignedBy: 'auto',
+            assignedAt: this.deps.clock.now().toISOString(),
+          };
+    return { ctx, accountId, siteId, blocked, firstTime, attr };
+  }
+
+  private async writeRinging(
+    trx: DbOrTrx,
+    e: CallRingingEvent,
+    r: NonNullable<Awaited<ReturnType<CallEventApplier['ringingReads']>>>,
+  ): Promise<Applied | null> {
+    const { ctx, accountId, siteId, blocked, firstTime, attr } = r;
+    await this.lockCallId(trx, e.provider, e.providerCallId);
+    const callId = newId();
+    if (!(await this.deps.events.record(trx, { id: newId(), accountId, callId: null, event: e }))) return null;
+    const created = await this.deps.calls.createIfAbsent(trx, {
+      id: callId,
+      accountId,
+      siteId,
+      provider: e.provider,
+      providerCallId: e.providerCallId,
+      trackingNumberId: ctx?.trackingNumberId ?? null,
+      trackingE164: e.trackingNumber,
+      caller: e.caller,
+      forwardTo: e.forwardTo ?? ctx?.forwardTo ?? null,
+      startedAt: e.occurredAt,
+      sessionId: attr?.sessionId ?? null,
+      visitorId: attr?.visitorId ?? null,
+      channelId: attr?.channelId ?? ctx?.channelId ?? null,
+      attribution: attr,
+      firstTimeCaller: firstTime,
+      blocked,
+    });
+    if (!created) return null;
+    const kinds: CallUpdateKind[] = ['ringing', 'attributed'];
+    await runCallHooks(this.deps.hooks, trx, created, 'call.started');
+    let call = created;
+    // The ringing event itself plus anything that arrived before it (out of order) now belongs to the call.
+    const pending = await this.deps.events.claimPending(trx, e.provider, e.providerCallId, call.id, accountId);
+    for (const p of pending) {
+      if (p.type === 'call.ringing') continue;
+      const a = await this.applyToCall(trx, call, p);
+      call = a.call;
+      kinds.push(...a.kinds);
+    }
+    return { call, kinds };
+  }
+
+  private async writeLater(trx: DbOrTrx, e: Exclude<CallEvent, CallRingingEvent>): Promise<{ applied: Applied | null; foreign: boolean }> {
+    // An existing call's row lock serialises its events. Only an event that may have to be parked takes the
+    // creation lock (and looks again once it holds it), so none is parked after its call claimed the parked ones.
+    let call = await this.deps.calls.getByProviderIdForUpdate(trx, e.provider, e.providerCallId);
+    if (!call) {
+      await this.lockCallId(trx, e.provider, e.providerCallId);
+      call = await this.deps.calls.getByProviderIdForUpdate(trx, e.provider, e.providerCallId);
+    }
+    if (call && e.accountId && call.accountId !== e.accountId) {
+      // Signed by another tenant's login: not recorded either, so it cannot take the real event's key.
+      this.deps.logger.warn({ provider: e.provider, providerCallId: e.providerCallId }, 'event for another account’s call ignored');
+      return { applied: null, foreign: true };
+    }
+    const fresh = await this.deps.events.record(trx, { id: newId(), accountId: call?.accountId ?? null, callId: call?.id ?? null, event: e });
+    if (!fresh || !call) return { applied: null, foreign: false };
+    return { applied: await this.applyToCall(trx, call, e), foreign: false };
+  }
+
+  private async applyToCall(trx: DbOrTrx, call: Call, e: CallEvent): Promise<Applied> {
+    const { calls } = this.deps;
+    switch (e.type) {
+      case 'call.ringing':
+        return { call, kinds: [] };
+      case 'call.answered': {
+        if (call.status === 'ringing') {
+          const updated = await calls.update(trx, call.accountId, call.id, {
+            status: 'answered',
+            answeredAt: e.occurredAt,
+            answeredBy: e.answeredBy,
+          });
+          await runCallHooks(this.deps.hooks, trx, updated, 'call.answered');
+          return { call: updated, kinds: ['answered'] };
+        }
+        if (call.status === 'ended' && !call.answeredAt && (call.outcome === 'completed' || call.outcome === null)) {
+          // Arrived after the end: fill in when it was answered without moving the state back.
+          const patch: CallPatch = { answeredAt: e.occurredAt, answeredBy: e.answeredBy };
+          const timed = !call.talkReported && call.endedAt ? callDurations(call.startedAt, e.occurredAt, call.endedAt) : {};
+          const updated = await calls.update(trx, call.accountId, call.id, { ...patch, ...timed });
+          await runCallHooks(this.deps.hooks, trx, updated, 'call.answered');
+          return { call: updated, kinds: ['answered'] };
+        }
+        return { call, kinds: [] };
+      }
+      case 'call.ended': {
+        const reported = e.talkSeconds !== undefined;
+        if (call.status !== 'ended' || (reported && !call.talkReported)) {
+          const endedAt = call.status === 'ended' && call.endedAt ? call.endedAt : e.occurredAt;
+          const answeredAt = e.outcome === 'completed' ? call.answeredAt : null;
+          const durations = callDurations(call.startedAt, answeredAt, endedAt);
+          if (e.talkSeconds !== undefined) {
+            // The provider knows the talk time; without an answer time, ring time is the rest of the call.
+            durations.talkSeconds = e.talkSeconds;
+            if (!answeredAt) durations.ringSeconds = Math.max(0, secondsBetween(call.startedAt, endedAt) - e.talkSeconds);
+          }
+          if (e.ringSeconds !== undefined) durations.ringSeconds = e.ringSeconds;
+          const patch: CallPatch = {
+            status: 'ended',
+            outcome: e.outcome,
+            endedAt,
+            talkReported: reported,
+            ...(e.answeredBy ? { answeredBy: e.answeredBy } : {}),
+            ...durations,
+          };
+          const updated = await calls.update(trx, call.accountId, call.id, patch);
+          const changed = call.status !== 'ended' || call.outcome !== updated.outcome;
+          if (changed) await runCallHooks(this.deps.hooks, trx, updated, 'call.ended');
+          return { call: updated, kinds: changed ? ['ended'] : [] };
+        }
+        return { call, kinds: [] };
+      }
+      case 'recording.available': {
+        const s = e.source;
+        const added =
+          s.kind === 'twilio'
+            ? await this.deps.recordings.addIfAbsent(trx, {
+                id: newId(),
+                accountId: call.accountId,
+                callId: call.id,
+                provider: 'twilio',
+                providerRef: s.recordingSid,
+                sourceUrl: s.url,
+                status: s.status === 'completed' ? 'pending' : s.status,
+                durationSeconds: s.durationSeconds,
+                channels: s.channels,
+              })
+            : await this.deps.recordings.addIfAbsent(trx, {
+                id: newId(),
+                accountId: call.accountId,
+                callId: call.id,
+                provider: 'asterisk',
+                providerRef: s.path,
+                sourceUrl: null,
+                status: 'pending',
+                durationSeconds: null,
+                channels: null,
+              });
+        return { call, kinds: added ? ['recording'] : [] };
+      }
+    }
+  }
+
+  private async match(
+    db: DbOrTrx,
+    ctx: NumberContext,
+    e164: string,
+    caller: string,
+    at: Date,
+    known?: { live: LiveHolder | null },
+  ): Promise<Attribution> {
+    const evidence = await this.deps.attribution.evidence(db, ctx, e164, caller, at, known);
+    return { ...matchCall(evidence), assignedAt: this.deps.clock.now().toISOString() };
+  }
+}
+
+const keyOf = (e: CallEvent): string => `${e.provider}:${e.eventKey}`;
