@@ -128,4 +128,24 @@ describe('call matching', () => {
     const old = { ...tap, clickedAt: ago(OPEN_TAP_WINDOW_MS + MIN) };
     expect(matchCall(evidence({ live: live(5 * MIN), leases, openTaps: [old] })).sessionId).to.equal('s2');
   });
+
+  it("caller history of a visitor who never held the number yields to the number's last holder, not to nobody", () => {
+    const leases = [lease('s1', 20 * MIN, 5 * MIN)];
+    const stranger = { visitorId: 'v2', sessionId: 's2', heldNumber: false, heldUntil: null };
+    const m = matchCall(evidence({ leases, callerHistory: stranger }));
+    expect(m).to.include({ method: 'last_holder', sessionId: 's1' });
+    expect(m.candidates.map((c) => [c.sessionId, c.method])).to.deep.include.members([
+      ['s1', 'last_holder'],
+      ['s2', 'caller_history'],
+    ]);
+    // A known caller who held the number keeps it; with no holder left to credit (too long ago), caller history decides.
+    expect(matchCall(evidence({ leases, callerHistory: { ...stranger, heldNumber: true, heldUntil: ago(30 * MIN) } }))).to.include({
+      method: 'caller_history',
+      sessionId: 's2',
+    });
+    expect(matchCall(evidence({ leases: [lease('s1', 300 * MIN, 200 * MIN)], callerHistory: stranger }))).to.include({
+      method: 'caller_history',
+      sessionId: 's2',
+    });
+  });
 });

@@ -96,6 +96,7 @@ export function matchCall(e: AttributionEvidence): Omit<Attribution, 'assignedAt
   }
   // Steps are tried in order; within the list, the first that clears the bar wins, unless the number changed hands.
   let chosen = candidates.find((c) => c.score >= MIN_SCORE && c.sessionId);
+  if (chosen?.method === 'caller_history' && !e.callerHistory?.heldNumber) chosen = holderOverStranger(candidates) ?? chosen;
   const handover = chosen ? handedOver(e, chosen) : null;
   if (handover) {
     chosen = handover;
@@ -123,6 +124,17 @@ export function matchCall(e: AttributionEvidence): Omit<Attribution, 'assignedAt
     candidates: sorted,
     assignedBy: 'auto',
   };
+}
+
+/**
+ * The caller's known visitor never held the number, so none of its sessions showed it: a pool number is seen only
+ * while leased. The session that did show it and was last to (the last holder) is the one the call came from, be the
+ * caller the same person on another browser or the earlier caller → visitor match wrong; caller history still
+ * decides when no session held the number recently. Left to the list order, a wrong earlier match was copied onto
+ * every later call of that caller (docs/attribution.md, "What the simulator changed").
+ */
+function holderOverStranger(candidates: readonly AttributionCandidate[]): AttributionCandidate | undefined {
+  return candidates.find((c) => c.method === 'last_holder' && c.score >= MIN_SCORE && c.sessionId);
 }
 
 /**

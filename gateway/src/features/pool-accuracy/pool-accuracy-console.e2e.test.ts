@@ -132,10 +132,10 @@ describe('pool accuracy in the console (Chromium)', function () {
       leases: [lease('s2', d1 + HOUR - 10 * 60_000, null)],
       telClicks: [{ sessionId: 's2', visitorId: 'v-s2', clickedAt: new Date(d1 + HOUR - 30_000) }],
     });
-    // Caller history and a lapsed holder both strong: ambiguous.
+    // Caller history (its visitor held the number before) and a lapsed holder both strong: ambiguous.
     await aCall(new Date(d3), {
       leases: [lease('s3', d3 - HOUR, d3 - 10 * 60_000)],
-      callerHistory: { visitorId: 'v9', sessionId: 's9', heldNumber: false },
+      callerHistory: { visitorId: 'v9', sessionId: 's9', heldNumber: true },
     });
     await aCall(new Date(d3 + HOUR), {});
     // A tap by the previous holder beats the new holder.

@@ -81,10 +81,10 @@ describe('pool accuracy report', () => {
       leases: [lease('s2', '2026-03-01T08:50:00Z', null)],
       telClicks: [{ sessionId: 's2', visitorId: 'v-s2', clickedAt: new Date('2026-03-01T08:59:30Z') }],
     });
-    // Caller history and a lapsed holder both above 0.5: ambiguous.
+    // Caller history (its visitor held the number before) and a lapsed holder both above 0.5: ambiguous.
     await aCall('2026-03-01T10:00:00Z', {
       leases: [lease('s3', '2026-03-01T09:00:00Z', '2026-03-01T09:50:00Z')],
-      callerHistory: { visitorId: 'v9', sessionId: 's9', heldNumber: false },
+      callerHistory: { visitorId: 'v9', sessionId: 's9', heldNumber: true },
     });
     // 2 March: nothing to go on.
     await aCall('2026-03-02T12:00:00Z', {});
