@@ -2,7 +2,8 @@
  * `npm run bench:visit-writes`: what the visit write-behind costs per visit, on a scratch PostgreSQL database: node's
  * CPU time (process.cpuUsage: the gateway's share of the machine) and wall time (PostgreSQL's share included) for
  * 10 batches of 2,000 visits, new visitors (every row an insert) and page two (1,000 sessions seen again: every row an
- * upsert that merges pages). Two sittings of each, interleaved. Env: DATABASE_URL (default
+ * upsert that merges pages), and the CPU time of the PostgreSQL backends that wrote them (from /proc: the server's
+ * share, which competes with the gateway for the same cores). Two sittings of each, interleaved. Env: DATABASE_URL (default
  * postgres://postgres@127.0.0.1:5432/postgres; a scratch database is created there and dropped).
  */
 import { randomBytes } from 'node:crypto';
@@ -13,6 +14,7 @@ import type { VisitRecord } from '../gateway/src/features/dni/visit-recorder.js'
 import { VisitRecorder } from '../gateway/src/features/dni/visit-recorder.js';
 import { createLogger } from '../gateway/src/logging/logger.js';
 import { BROWSER_UA } from './lib/autocannon-rounds.js';
+import { pgBackendsCpu } from './lib/proc-cpu.js';
 
 const ADMIN_URL = process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
 const BATCHES = 10;
@@ -25,6 +27,7 @@ const db = knexFactory({
   connection: Object.assign(new URL(ADMIN_URL), { pathname: `/${name}` }).toString(),
   pool: { min: 1, max: 4 },
 });
+const pgCpu = pgBackendsCpu(admin, name);
 try {
   await migrateLatest(db);
   await db('accounts').insert({ id: 'bench_acc', name: 'Bench' });
@@ -60,6 +63,9 @@ try {
   for (let sitting = 0; sitting < 2; sitting++)
     for (const pageTwo of [false, true]) {
       const recorder = new VisitRecorder({ db, logger: createLogger({ level: 'silent' }), flushMs: 1e9 });
+      // Each connection of the pool opened before the CPU is read, so none is counted from its start.
+      await Promise.all(Array.from({ length: 4 }, () => db.raw('SELECT 1')));
+      await pgCpu.start();
       const cpu = process.cpuUsage();
       const started = process.hrtime.bigint();
       for (let b = 0; b < BATCHES; b++) {
@@ -67,10 +73,12 @@ try {
         await recorder.flush();
       }
       const used = process.cpuUsage(cpu);
+      const pgUs = await pgCpu.stop();
       const visits = BATCHES * BATCH;
       process.stdout.write(
         `  ${pageTwo ? 'page two' : 'new     '}  node CPU ${((used.user + used.system) / visits).toFixed(1)} µs/visit  ` +
-          `wall ${(Number(process.hrtime.bigint() - started) / 1e3 / visits).toFixed(1)} µs/visit  lost ${recorder.lost}\n`,
+          `postgres CPU ${(pgUs / visits).toFixed(1)} µs/visit  wall ${(Number(process.hrtime.bigint() - started) / 1e3 / visits).toFixed(1)} µs/visit  ` +
+          `lost ${recorder.lost}\n`,
       );
     }
 } finally {
