@@ -17,10 +17,18 @@
  *
  * The server-mode gateway gets a scratch database of its own, created on the PostgreSQL DATABASE_URL points at (default
  * postgres://postgres@127.0.0.1:5432/postgres) and dropped afterwards; its Redis keys carry a run prefix and are removed.
- * Env: DATABASE_URL, REDIS_URL (default redis://127.0.0.1:6379); BENCH_SECONDS (per round and series, default 3, after 2 s of warm-up),
+ * Env: DATABASE_URL, REDIS_URL (default redis://127.0.0.1:6379); BENCH_SECONDS (per round and series, default 3, after a
+ * warm-up of 5,000 requests or 12 s per series),
  * BENCH_ROUNDS (default 3), BENCH_CONNECTIONS (default 50), BENCH_POOL_SIZE (numbers per pool, default 2000),
- * BENCH_WORKLOADS (comma list, default new,page2,leave), BENCH_GATEWAY_NODE_ARGS (e.g. `--cpu-prof
+ * BENCH_WORKLOADS (comma list, default new,page2,leave), BENCH_SERIES (comma list, default bare,ceiling,server,embedded;
+ * the last line needs ceiling, server and embedded), BENCH_GATEWAY_NODE_ARGS (e.g. `--cpu-prof
  * --cpu-prof-dir=/tmp/prof` to see where the gateways' time goes).
+ *
+ * Load-independent figures beside the rates: CPU µs per request of each series' server process (all its threads, from
+ * /proc), for server mode also of the PostgreSQL backends of its database (the visit write-behind, lease history), each
+ * read 400 ms after the round so the last write-behind batch is counted; Redis's own time in commands per request
+ * (INFO commandstats; the Redis is shared, so other clients' commands in the same seconds count too); and the visit
+ * rows each gateway lost (its `gateway_dni_visit_rows_lost_total`).
  */
 import { spawn } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
@@ -29,17 +37,27 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import knexFactory from 'knex';
+import { createClient } from 'redis';
 import { combine, drive, fmt } from './lib/autocannon-rounds.js';
 import type { AutocannonResult, BenchRequest } from './lib/autocannon-rounds.js';
 import { startDniGateway } from './lib/bench-dni-site.js';
 import type { BenchSite } from './lib/bench-dni-site.js';
 import { ROOT, deleteRedisKeys, runBench, stopProcess } from './lib/gateway-process.js';
+import { cpuMicros, pgBackendsCpu } from './lib/proc-cpu.js';
 
 const ADMIN_URL = process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
 const redisUrl = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 3);
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
 const WARMUP_SECONDS = 2;
+/**
+ * Warm-up goes on (2 s at a time, 12 s at most) until this many requests were served: V8 optimises a function after
+ * enough calls, not after enough seconds, and on a loaded machine 2 s was a few hundred requests, which left the
+ * gateway's larger code base compiling through the rounds (22 % of its CPU time in perf's samples of a server-mode
+ * round) while the small reference servers had long finished.
+ */
+const WARMUP_REQUESTS = 5_000;
+const WARMUP_MAX_SECONDS = 12;
 const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 50);
 const POOL_SIZE = Number(process.env.BENCH_POOL_SIZE ?? 2_000);
 const PAGE2_SESSIONS = Math.min(1_000, Math.floor(POOL_SIZE / 2));
@@ -48,8 +66,13 @@ type Workload = (typeof WORKLOADS)[number];
 const chosen = (process.env.BENCH_WORKLOADS ?? WORKLOADS.join(','))
   .split(',')
   .filter((w): w is Workload => (WORKLOADS as readonly string[]).includes(w));
-const SERIES = ['bare', 'ceiling', 'server', 'embedded'] as const;
-type Series = (typeof SERIES)[number];
+const ALL_SERIES = ['bare', 'ceiling', 'server', 'embedded'] as const;
+type Series = (typeof ALL_SERIES)[number];
+const SERIES = (process.env.BENCH_SERIES ?? ALL_SERIES.join(','))
+  .split(',')
+  .filter((s): s is Series => (ALL_SERIES as readonly string[]).includes(s));
+/** After a round: the gateways' write-behind (200 ms batches) finishes before the CPU is read. */
+const SETTLE_MS = 400;
 
 const tag = randomBytes(3).toString('hex');
 const scratchDb = `bench_dni_${tag}`;
@@ -108,7 +131,7 @@ function requestsFor(w: Workload, site: BenchSite): BenchRequest[] {
   ];
 }
 
-async function startReference(bare: boolean): Promise<string> {
+async function startReference(bare: boolean): Promise<{ url: string; pid: number }> {
   const proc = spawn(process.execPath, ['--import', 'tsx', 'scripts/bench-ceiling-server.ts'], {
     cwd: ROOT,
     env: { ...process.env, BENCH_KEY: `${keyPrefix}{ceiling}:free`, BENCH_BARE: bare ? '1' : '0' },
@@ -119,7 +142,24 @@ async function startReference(bare: boolean): Promise<string> {
     proc.stdout?.once('data', (d: Buffer) => resolve(Number(d.toString().trim())));
     proc.once('exit', (code) => reject(new Error(`reference server exited with ${code}`)));
   });
-  return `http://127.0.0.1:${port}`;
+  return { url: `http://127.0.0.1:${port}`, pid: proc.pid ?? 0 };
+}
+
+/** A counter of the gateway's /metrics (summed over its labels), 0 when absent. */
+async function metricTotal(base: string, name: string): Promise<number> {
+  const text = await (await fetch(`${base}/metrics`)).text();
+  let total = 0;
+  for (const m of text.matchAll(new RegExp(`^${name}(?:\\{[^}]*\\})? (\\d+(?:\\.\\d+)?)$`, 'gm'))) total += Number(m[1]);
+  return total;
+}
+const LOST = 'gateway_dni_visit_rows_lost_total';
+const redisStats = createClient({ url: redisUrl });
+/** Redis's time in commands so far, µs (all commands, all clients). */
+async function redisMicros(): Promise<number> {
+  const info = await redisStats.info('commandstats');
+  let total = 0;
+  for (const m of info.matchAll(/,usec=(\d+),/g)) total += Number(m[1]);
+  return total;
 }
 
 /** Lease engine answers so far, by outcome, for one pool (Prometheus text from the gateway's /metrics). */
@@ -184,12 +224,12 @@ async function firstVisits(base: string, site: BenchSite): Promise<void> {
 async function main(): Promise<void> {
   await admin.raw(`CREATE DATABASE ${scratchDb}`);
   scratchCreated = true;
-  const bases: Record<Series, string> = {
-    bare: await startReference(true),
-    ceiling: await startReference(false),
-    server: '',
-    embedded: '',
-  };
+  await redisStats.connect();
+  const bare = await startReference(true);
+  const ceiling = await startReference(false);
+  const bases: Record<Series, string> = { bare: bare.url, ceiling: ceiling.url, server: '', embedded: '' };
+  const pids: Record<Series, number> = { bare: bare.pid, ceiling: ceiling.pid, server: 0, embedded: 0 };
+  const pgCpu = pgBackendsCpu(admin, scratchDb);
   const start = (mode: 'server' | 'embedded') =>
     startDniGateway({
       mode,
@@ -202,11 +242,16 @@ async function main(): Promise<void> {
       sites: WORKLOADS,
       children,
     });
+  // The server-mode gateway's sites are also what the references are driven with, so it always starts.
   const server = await start('server');
-  const embedded = await start('embedded');
+  const embedded = SERIES.includes('embedded') ? await start('embedded') : null;
   bases.server = server.url;
-  bases.embedded = embedded.url;
-  const sitesOf = (s: Series, w: Workload): BenchSite => (s === 'embedded' ? embedded.sites[w] : server.sites[w]);
+  pids.server = server.pid;
+  if (embedded) {
+    bases.embedded = embedded.url;
+    pids.embedded = embedded.pid;
+  }
+  const sitesOf = (s: Series, w: Workload): BenchSite => (s === 'embedded' && embedded ? embedded.sites[w] : server.sites[w]);
   process.stdout.write(
     `bench:dni  ${CONNECTIONS} connections, ${ROUNDS} rounds × ${SECONDS} s per series, pools of ${POOL_SIZE} numbers, node ${process.version}\n`,
   );
@@ -214,34 +259,68 @@ async function main(): Promise<void> {
   for (const w of chosen) {
     process.stdout.write(`\n${w}\n`);
     const before = new Map<Series, Map<string, number>>();
-    for (const s of ['server', 'embedded'] as const) {
+    const lostBefore = new Map<Series, number>();
+    const gateways = (['server', 'embedded'] as const).filter((s) => SERIES.includes(s));
+    for (const s of gateways) {
       if (w === 'page2') await firstVisits(bases[s], sitesOf(s, w));
       before.set(s, await leaseOutcomes(bases[s], sitesOf(s, w).poolId));
+      lostBefore.set(s, await metricTotal(bases[s], LOST));
     }
     for (const s of SERIES)
-      await drive({ url: bases[s], connections: CONNECTIONS, seconds: WARMUP_SECONDS, requests: requestsFor(w, sitesOf(s, w)) });
+      for (let served = 0, spent = 0; served < WARMUP_REQUESTS && spent < WARMUP_MAX_SECONDS; spent += WARMUP_SECONDS)
+        served += (await drive({ url: bases[s], connections: CONNECTIONS, seconds: WARMUP_SECONDS, requests: requestsFor(w, sitesOf(s, w)) }))
+          .requests.total;
     const rounds: Record<Series, AutocannonResult[]> = { bare: [], ceiling: [], server: [], embedded: [] };
+    // CPU µs summed over the rounds, and the requests they served.
+    const cpu: Record<Series, { us: number; pg: number; redis: number; n: number }> = {
+      bare: { us: 0, pg: 0, redis: 0, n: 0 },
+      ceiling: { us: 0, pg: 0, redis: 0, n: 0 },
+      server: { us: 0, pg: 0, redis: 0, n: 0 },
+      embedded: { us: 0, pg: 0, redis: 0, n: 0 },
+    };
     for (let r = 0; r < ROUNDS; r++) {
       for (const s of SERIES) {
+        if (s === 'server') await pgCpu.start();
+        const redis0 = await redisMicros();
+        const cpu0 = cpuMicros(pids[s]);
         const res = await drive({ url: bases[s], connections: CONNECTIONS, seconds: SECONDS, requests: requestsFor(w, sitesOf(s, w)) });
+        await new Promise((done) => setTimeout(done, SETTLE_MS));
+        const us = cpuMicros(pids[s]) - cpu0;
+        const redis = (await redisMicros()) - redis0;
+        const pg = s === 'server' ? await pgCpu.stop() : 0;
+        const n = res.requests.total;
+        cpu[s].us += us;
+        cpu[s].pg += pg;
+        cpu[s].redis += redis;
+        cpu[s].n += n;
         rounds[s].push(res);
-        process.stdout.write(`  round ${r + 1} ${s.padEnd(8)} ${fmt(res)}\n`);
+        const per = (x: number): number => Math.round(x / Math.max(1, n));
+        const pgText = s === 'server' ? `, postgres ${per(pg)}` : '';
+        process.stdout.write(`  round ${r + 1} ${s.padEnd(8)} ${fmt(res)}  cpu ${per(us)} µs/req${pgText}, redis ${per(redis)}\n`);
       }
     }
     results[w] = {} as Record<Series, AutocannonResult>;
     for (const s of SERIES) results[w][s] = combine(rounds[s]);
-    const ceiling = results[w].ceiling.requests.average;
-    for (const s of SERIES)
+    const ceilingRate = results[w].ceiling?.requests.average ?? Number.NaN;
+    const ceilingCpu = cpu.ceiling.us / Math.max(1, cpu.ceiling.n);
+    for (const s of SERIES) {
+      const perReq = cpu[s].us / Math.max(1, cpu[s].n);
+      const per = (x: number): number => Math.round(x / Math.max(1, cpu[s].n));
+      const pgText = s === 'server' ? `, postgres +${per(cpu.server.pg)}` : '';
       process.stdout.write(
-        `  ${w.padEnd(5)} ${s.padEnd(8)} ${fmt(results[w][s])}  ${(results[w][s].requests.average / ceiling).toFixed(2)}x ceiling\n`,
+        `  ${w.padEnd(5)} ${s.padEnd(8)} ${fmt(results[w][s])}  ${(results[w][s].requests.average / ceilingRate).toFixed(2)}x ceiling  ` +
+          `cpu ${Math.round(perReq)} µs/req (${(perReq / ceilingCpu).toFixed(2)}x ceiling's)${pgText}, redis +${per(cpu[s].redis)}\n`,
       );
-    for (const s of ['server', 'embedded'] as const)
+    }
+    for (const s of gateways) {
+      const lost = (await metricTotal(bases[s], LOST)) - (lostBefore.get(s) ?? 0);
       process.stdout.write(
-        `  ${w.padEnd(5)} ${s.padEnd(8)} lease engine: ${diff(await leaseOutcomes(bases[s], sitesOf(s, w).poolId), before.get(s)!)}\n`,
+        `  ${w.padEnd(5)} ${s.padEnd(8)} lease engine: ${diff(await leaseOutcomes(bases[s], sitesOf(s, w).poolId), before.get(s)!)}; visit rows lost ${lost}\n`,
       );
+    }
   }
   const newer = results.new;
-  if (newer) {
+  if (newer?.ceiling && newer.server && newer.embedded) {
     const ratio = newer.server.requests.average / newer.ceiling.requests.average;
     process.stdout.write(
       `\ntargets: server new ≥ 0.5x ceiling, p99 ≤ 10 ms; page two ≥ 0.7x; embedded new ≥ 1000 req/s, p99 ≤ 50 ms\n` +
@@ -255,6 +334,7 @@ async function cleanup(): Promise<void> {
   await Promise.all(children.map((c) => stopProcess(c)));
   if (scratchCreated) await admin.raw(`DROP DATABASE IF EXISTS ${scratchDb} WITH (FORCE)`).catch(() => undefined);
   await admin.destroy();
+  if (redisStats.isOpen) await redisStats.close();
   await deleteRedisKeys(redisUrl, keyPrefix);
   rmSync(embeddedDir, { recursive: true, force: true });
 }

@@ -2,10 +2,11 @@
  * `npm run bench:visit-writes`: what the visit write-behind costs per visit, on a scratch PostgreSQL database: node's
  * CPU time (process.cpuUsage: the gateway's share of the machine) and wall time (PostgreSQL's share included) for
  * 10 batches of 2,000 visits, new visitors (every row an insert) and page two (1,000 sessions seen again: every row an
- * upsert that merges pages). Two sittings of each, interleaved. Env: BENCH_DB (postgres, the default, or pglite: the
- * embedded database in a scratch data directory, on its own thread as `npm start` runs it), DATABASE_URL (default
- * postgres://postgres@127.0.0.1:5432/postgres; a scratch database is created there and dropped). Also prints visits/s
- * (wall): the rate the write-behind sustains before its queue fills.
+ * upsert that merges pages), and, on PostgreSQL, the CPU time of the PostgreSQL backends that wrote them (from /proc:
+ * the server's share, which competes with the gateway for the same cores). Two sittings of each, interleaved. Env:
+ * BENCH_DB (postgres, the default, or pglite: the embedded database in a scratch data directory, on its own thread as
+ * `npm start` runs it), DATABASE_URL (default postgres://postgres@127.0.0.1:5432/postgres; a scratch database is
+ * created there and dropped). Also prints visits/s (wall): the rate the write-behind sustains before its queue fills.
  */
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -20,6 +21,7 @@ import type { VisitRecord } from '../gateway/src/features/dni/visit-recorder.js'
 import { VisitRecorder } from '../gateway/src/features/dni/visit-recorder.js';
 import { createLogger } from '../gateway/src/logging/logger.js';
 import { BROWSER_UA } from './lib/autocannon-rounds.js';
+import { pgBackendsCpu } from './lib/proc-cpu.js';
 
 const ADMIN_URL = process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
 const BATCHES = 10;
@@ -43,6 +45,7 @@ if (admin) {
   db = opened.knex;
   closeDb = () => opened.close();
 }
+const pgCpu = admin ? pgBackendsCpu(admin, name) : null;
 try {
   await migrateLatest(db);
   await db('accounts').insert({ id: 'bench_acc', name: 'Bench' });
@@ -78,6 +81,9 @@ try {
   for (let sitting = 0; sitting < 2; sitting++)
     for (const pageTwo of [false, true]) {
       const recorder = new VisitRecorder({ db, logger: createLogger({ level: 'silent' }), flushMs: 1e9 });
+      // Each connection of the pool opened before the CPU is read, so none is counted from its start.
+      await Promise.all(Array.from({ length: 4 }, () => db.raw('SELECT 1')));
+      await pgCpu?.start();
       const cpu = process.cpuUsage();
       const started = process.hrtime.bigint();
       for (let b = 0; b < BATCHES; b++) {
@@ -85,10 +91,12 @@ try {
         await recorder.flush();
       }
       const used = process.cpuUsage(cpu);
+      const pgUs = pgCpu ? await pgCpu.stop() : null;
       const visits = BATCHES * BATCH;
       const wallUs = Number(process.hrtime.bigint() - started) / 1e3 / visits;
       process.stdout.write(
         `  ${pageTwo ? 'page two' : 'new     '}  node CPU ${((used.user + used.system) / visits).toFixed(1)} µs/visit  ` +
+          `postgres CPU ${pgUs === null ? 'n/a' : (pgUs / visits).toFixed(1)} µs/visit  ` +
           `wall ${wallUs.toFixed(1)} µs/visit (${Math.round(1e6 / wallUs)} visits/s)  lost ${recorder.lost}\n`,
       );
     }

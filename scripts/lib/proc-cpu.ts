@@ -1,0 +1,42 @@
+/**
+ * CPU time of processes from /proc (Linux): what a benchmark on a shared machine can compare, where req/s and p99
+ * move with everyone else's load. Clock ticks are 10 ms (CLK_TCK 100), so a round must run for seconds.
+ */
+import { readFileSync } from 'node:fs';
+import type { Knex } from 'knex';
+
+const TICK_US = 10_000;
+
+/** User + system CPU of a process, all its threads, in µs; 0 once it is gone. */
+export function cpuMicros(pid: number): number {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    // Fields after the command name (which may hold spaces) start at its closing parenthesis: utime is the 14th field.
+    const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return (Number(f[11]) + Number(f[12])) * TICK_US;
+  } catch {
+    return 0;
+  }
+}
+
+/**
+ * CPU of the PostgreSQL backends connected to one database, between `start()` and `stop()`. Backends that connect
+ * or leave in between are counted from when they are first seen (each call lists them again).
+ */
+export function pgBackendsCpu(admin: Knex, database: string): { start(): Promise<void>; stop(): Promise<number> } {
+  const seen = new Map<number, number>();
+  const list = async (): Promise<number[]> =>
+    ((await admin.raw('SELECT pid FROM pg_stat_activity WHERE datname = ?', [database])) as { rows: { pid: number }[] }).rows.map((r) => r.pid);
+  return {
+    async start() {
+      seen.clear();
+      for (const pid of await list()) seen.set(pid, cpuMicros(pid));
+    },
+    async stop() {
+      let total = 0;
+      for (const pid of await list()) if (!seen.has(pid)) seen.set(pid, 0);
+      for (const [pid, before] of seen) total += Math.max(0, cpuMicros(pid) - before);
+      return total;
+    },
+  };
+}
