@@ -173,6 +173,8 @@ async function main(): Promise<void> {
   port = await freePort();
   gateway = await startGateway({
     port,
+    // On a loaded shared machine loading the modules alone can take a minute.
+    readyWithinMs: 180_000,
     env: {
       ...process.env,
       ...(databaseUrl ? { DATABASE_URL: databaseUrl } : {}),
