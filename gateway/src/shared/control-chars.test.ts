@@ -1,6 +1,6 @@
 import { expect } from 'chai';
 import { dialTwiml, sayTwiml, webhookUrls } from '../adapters/telephony/twilio/twiml.js';
-import { hasControlChars, stripControlChars, stripControlCharsDeep } from './control-chars.js';
+import { hasControlChars, stripControlChars, stripControlCharsDeep, withoutControlChars } from './control-chars.js';
 
 describe('control characters', () => {
   it('strips what XML 1.0 and PostgreSQL text refuse, and keeps tab, newlines, emoji and Cyrillic', () => {
@@ -21,6 +21,21 @@ describe('control characters', () => {
       nil: null,
       form: { k: ['a', 'b'] },
     });
+  });
+
+  it('hands a clean form back as it is, and a form with a control character in a key or value as a stripped copy', () => {
+    const clean = Object.assign(Object.create(null) as Record<string, string | string[]>, { From: '+14155550100', Tags: ['a', 'b'] });
+    expect(withoutControlChars(clean)).to.equal(clean);
+    for (const dirty of [{ From: '+1415\u00005550100' }, { 'Fr\u0007om': 'x' }, { Tags: ['a', 'b\uffff'] }]) {
+      const out = withoutControlChars(dirty);
+      expect(out).to.not.equal(dirty);
+      expect(out).to.deep.equal(stripControlCharsDeep(dirty));
+      expect(
+        Object.entries(out)
+          .flat(2)
+          .some((s) => hasControlChars(s)),
+      ).to.equal(false);
+    }
   });
 
   it('builds TwiML that is a legal document from settings holding control characters', () => {

@@ -36,3 +36,16 @@ export function stripControlCharsDeep<T>(value: T): T {
   }
   return value;
 }
+
+/**
+ * A parsed form (strings, or arrays of them) without those characters: the same object when it has none (the
+ * common case, and a copy of every Twilio webhook's 30-odd parameters otherwise), else a stripped copy.
+ */
+export function withoutControlChars<T extends Readonly<Record<string, string | readonly string[]>>>(form: T): T {
+  for (const k in form) {
+    if (ILLEGAL.test(k)) return stripControlCharsDeep(form);
+    const v = form[k]!;
+    if (typeof v === 'string' ? ILLEGAL.test(v) : v.some((x) => ILLEGAL.test(x))) return stripControlCharsDeep(form);
+  }
+  return form;
+}

@@ -36,8 +36,10 @@ export function createCallWebhookMetrics(registry: Registry, pendingWrites: () =
       this.set(routingAgeSeconds());
     },
   });
+  // Bound once: a label object is hashed on every inc otherwise, once per voice answer.
+  const answered = { dial: answers.labels('dial'), reject: answers.labels('reject'), unavailable: answers.labels('unavailable') };
   return {
-    voiceAnswered: (decision) => answers.inc({ decision }),
+    voiceAnswered: (decision) => answered[decision].inc(),
     rejected: (reason) => refused.inc({ reason }),
   };
 }
