@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { expect } from 'chai';
 import { useTestDatabase } from '../../test/helpers/db.js';
+import { createTestConfig } from '../../test/helpers/config.js';
 import { startTestGateway } from '../../test/helpers/gateway.js';
 import { LocalRecordingStorage } from '../adapters/storage/local-recording-storage.js';
 import { demoConversationWav } from './demo-wav.js';
@@ -100,5 +101,30 @@ describe('demo history', () => {
     expect(wav.subarray(8, 16).toString('ascii')).to.equal('WAVEfmt ');
     expect(wav.readUInt16LE(20)).to.equal(1);
     expect(wav.readUInt32LE(4)).to.equal(wav.length - 8);
+  });
+});
+
+describe('demo history beside a configured CRM', () => {
+  const t = useTestDatabase();
+
+  it('queues no delivery of its samples to a CRM the operator configured (LEADS_WEBHOOK_URL)', async () => {
+    const storage = new LocalRecordingStorage(await mkdtemp(path.join(tmpdir(), 'demo-rec-')));
+    const config = createTestConfig({
+      leads: { webhook: { url: 'http://127.0.0.1:9/leads', secret: 'whsec_ZGVtby10ZXN0LXNlY3JldC0wMTIzNDU2' }, requestTimeoutMs: 5_000 },
+    });
+    const gw = await startTestGateway(t.db, { config, container: { recordingStorage: storage } });
+    const envSink = (await t.db.knex('crm_sinks').where({ managed_by: 'env' }).first('id', 'status')) as { id: string; status: string } | undefined;
+    expect(envSink?.status, "the operator's sink is active").to.equal('active');
+    await seedDemo(t.db.knex);
+    const r = await seedDemoActivity({
+      db: t.db.knex,
+      storage,
+      crmSinks: gw.container.services.crmSinks,
+      inquiries: gw.container.services.inquiries,
+    });
+    expect(r.inquiries).to.be.greaterThan(8);
+    const toOperator = await t.db.knex('outbox').where({ sink_id: envSink!.id }).select('payload');
+    expect(toOperator, 'demo rows queued for the real CRM').to.deep.equal([]);
+    await gw.stop();
   });
 });

@@ -62,7 +62,17 @@ export class InquiryService {
     },
   ) {}
 
-  async record(site: Site, settings: InquirySettings, sub: InquirySubmission, spam: SpamSignals = {}): Promise<RecordResult> {
+  /**
+   * `deliver: false` stores the inquiry and its lead without queueing CRM deliveries: the demo's sample inquiries must
+   * never reach a CRM the operator configured (its sample outbox rows are written apart, marked as samples).
+   */
+  async record(
+    site: Site,
+    settings: InquirySettings,
+    sub: InquirySubmission,
+    spam: SpamSignals = {},
+    opts: { deliver?: boolean } = {},
+  ): Promise<RecordResult> {
     const f = settings.forms;
     const browserish = sub.origin === 'widget' || sub.origin === 'server';
     if (browserish && spam.honeypot) return { outcome: 'ignored', reason: 'honeypot' };
@@ -109,7 +119,7 @@ export class InquiryService {
       if (!created) return { inquiry, created, enqueued: 0 };
       const membership = await this.deps.joiner.join(trx, inquiry);
       const leadId = membership?.lead.id ?? (await this.ownLead(trx, inquiry));
-      const enqueued = await this.enqueue(trx, { ...inquiry, leadId });
+      const enqueued = opts.deliver === false ? 0 : await this.enqueue(trx, { ...inquiry, leadId });
       return { inquiry: { ...inquiry, leadId }, created, enqueued };
     });
     if (result.enqueued) this.deps.wake();
