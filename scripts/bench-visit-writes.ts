@@ -5,10 +5,12 @@
  * upsert that merges pages). Two sittings of each, interleaved. Env: BENCH_DB (postgres, the default, or pglite: the
  * embedded database in a scratch data directory, on its own thread as `npm start` runs it), DATABASE_URL (default
  * postgres://postgres@127.0.0.1:5432/postgres; a scratch database is created there and dropped). Also prints visits/s
- * (wall): the rate the write-behind sustains before its queue fills.
+ * (wall): the rate the write-behind sustains before its queue fills. On PostgreSQL it also prints the CPU time its
+ * backends of the scratch database used (/proc/<pid>/stat, the server on this machine): the database's share, which
+ * does not depend on the machine's load the way wall time does. BENCH_BATCHES: batches per line (default 10).
  */
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import knexFactory from 'knex';
@@ -22,7 +24,7 @@ import { createLogger } from '../gateway/src/logging/logger.js';
 import { BROWSER_UA } from './lib/autocannon-rounds.js';
 
 const ADMIN_URL = process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
-const BATCHES = 10;
+const BATCHES = Number(process.env.BENCH_BATCHES ?? 10);
 const BATCH = 2_000;
 const KIND = process.env.BENCH_DB === 'pglite' ? 'pglite' : 'postgres';
 const name = `bench_visits_${randomBytes(3).toString('hex')}`;
@@ -74,10 +76,26 @@ try {
       at: new Date(),
     };
   };
+  // utime + stime of the scratch database's backends, in µs (clock ticks of 10 ms: a figure over many visits).
+  const backendCpuUs = async (): Promise<number | null> => {
+    if (!admin) return null;
+    const rows = (await admin.raw('SELECT pid FROM pg_stat_activity WHERE datname = ?', [name])) as { rows: { pid: number }[] };
+    let ticks = 0;
+    for (const { pid } of rows.rows) {
+      try {
+        const f = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+        ticks += Number(f[11]) + Number(f[12]);
+      } catch {
+        return null;
+      }
+    }
+    return ticks * 10_000;
+  };
   process.stdout.write(`bench:visit-writes  ${KIND}, ${BATCHES} batches of ${BATCH} visits per line, node ${process.version}\n`);
   for (let sitting = 0; sitting < 2; sitting++)
     for (const pageTwo of [false, true]) {
       const recorder = new VisitRecorder({ db, logger: createLogger({ level: 'silent' }), flushMs: 1e9 });
+      const dbCpu0 = await backendCpuUs();
       const cpu = process.cpuUsage();
       const started = process.hrtime.bigint();
       for (let b = 0; b < BATCHES; b++) {
@@ -86,10 +104,12 @@ try {
       }
       const used = process.cpuUsage(cpu);
       const visits = BATCHES * BATCH;
+      const dbCpu1 = await backendCpuUs();
+      const dbPart = dbCpu0 !== null && dbCpu1 !== null ? `  PostgreSQL CPU ${((dbCpu1 - dbCpu0) / visits).toFixed(1)} µs/visit` : '';
       const wallUs = Number(process.hrtime.bigint() - started) / 1e3 / visits;
       process.stdout.write(
         `  ${pageTwo ? 'page two' : 'new     '}  node CPU ${((used.user + used.system) / visits).toFixed(1)} µs/visit  ` +
-          `wall ${wallUs.toFixed(1)} µs/visit (${Math.round(1e6 / wallUs)} visits/s)  lost ${recorder.lost}\n`,
+          `wall ${wallUs.toFixed(1)} µs/visit (${Math.round(1e6 / wallUs)} visits/s)${dbPart}  lost ${recorder.lost}\n`,
       );
     }
 } finally {
