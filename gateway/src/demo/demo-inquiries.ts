@@ -216,13 +216,7 @@ export async function seedDemoInquiries(
   const forCrm: { inquiryId: string; leadId: string | null }[] = [];
   for (const [i, it] of items.entries()) {
     const receivedAt = new Date(p.now.getTime() - it.ago);
-    const r = await deps.inquiries.service.record(
-      site,
-      settings,
-      { ...it.sub, sessionId: visits[i]!.sessionId, receivedAt },
-      {},
-      { deliver: false },
-    );
+    const r = await deps.inquiries.service.record(site, settings, { ...it.sub, sessionId: visits[i]!.sessionId, receivedAt }, {}, { deliver: false });
     if (r.outcome !== 'stored') continue;
     ids.push(r.inquiry.id);
     if (it.callback) await placedCallback(deps, store, r.inquiry, it.callback, p.now);
