@@ -364,6 +364,8 @@ describe('console in Chromium', function () {
     await settle(page);
     // Every demo delivery says it is a sample, and the failed one offers no retry: nothing was ever sent.
     const demoRows = page.locator('tbody tr:has(.badge:has-text("Demo sample"))');
+    // The failed and the recent deliveries load separately: wait for the second table before counting.
+    await demoRows.nth(1).waitFor({ timeout: 15_000 });
     expect(await demoRows.count()).to.be.greaterThan(1);
     expect(await demoRows.locator('button:has-text("Retry")').count()).to.equal(0);
     expect(await page.locator('tbody tr:has-text("Demo CRM"):has-text("Failed"):has(.badge:has-text("Demo sample"))').count()).to.be.greaterThan(0);
