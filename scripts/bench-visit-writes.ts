@@ -10,7 +10,7 @@
  * does not depend on the machine's load the way wall time does. BENCH_BATCHES: batches per line (default 10).
  */
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import knexFactory from 'knex';
@@ -22,6 +22,7 @@ import type { VisitRecord } from '../gateway/src/features/dni/visit-recorder.js'
 import { VisitRecorder } from '../gateway/src/features/dni/visit-recorder.js';
 import { createLogger } from '../gateway/src/logging/logger.js';
 import { BROWSER_UA } from './lib/autocannon-rounds.js';
+import { pgBackendsCpu } from './lib/proc-cpu.js';
 
 const ADMIN_URL = process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
 const BATCHES = Number(process.env.BENCH_BATCHES ?? 10);
@@ -76,26 +77,13 @@ try {
       at: new Date(),
     };
   };
-  // utime + stime of the scratch database's backends, in µs (clock ticks of 10 ms: a figure over many visits).
-  const backendCpuUs = async (): Promise<number | null> => {
-    if (!admin) return null;
-    const rows = (await admin.raw('SELECT pid FROM pg_stat_activity WHERE datname = ?', [name])) as { rows: { pid: number }[] };
-    let ticks = 0;
-    for (const { pid } of rows.rows) {
-      try {
-        const f = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
-        ticks += Number(f[11]) + Number(f[12]);
-      } catch {
-        return null;
-      }
-    }
-    return ticks * 10_000;
-  };
+  // The scratch database's backends (PostgreSQL only): the server's share of each visit.
+  const dbCpu = admin ? pgBackendsCpu(admin, name) : null;
   process.stdout.write(`bench:visit-writes  ${KIND}, ${BATCHES} batches of ${BATCH} visits per line, node ${process.version}\n`);
   for (let sitting = 0; sitting < 2; sitting++)
     for (const pageTwo of [false, true]) {
       const recorder = new VisitRecorder({ db, logger: createLogger({ level: 'silent' }), flushMs: 1e9 });
-      const dbCpu0 = await backendCpuUs();
+      await dbCpu?.start();
       const cpu = process.cpuUsage();
       const started = process.hrtime.bigint();
       for (let b = 0; b < BATCHES; b++) {
@@ -104,8 +92,7 @@ try {
       }
       const used = process.cpuUsage(cpu);
       const visits = BATCHES * BATCH;
-      const dbCpu1 = await backendCpuUs();
-      const dbPart = dbCpu0 !== null && dbCpu1 !== null ? `  PostgreSQL CPU ${((dbCpu1 - dbCpu0) / visits).toFixed(1)} µs/visit` : '';
+      const dbPart = dbCpu ? `  PostgreSQL CPU ${((await dbCpu.stop()) / visits).toFixed(1)} µs/visit` : '';
       const wallUs = Number(process.hrtime.bigint() - started) / 1e3 / visits;
       process.stdout.write(
         `  ${pageTwo ? 'page two' : 'new     '}  node CPU ${((used.user + used.system) / visits).toFixed(1)} µs/visit  ` +
