@@ -1,13 +1,30 @@
 import type { ErrorRequestHandler, Response } from 'express';
 import type { ServerResponse } from 'node:http';
-import { type AppError, BadDataError, InternalError, PayloadTooLargeError, UnsupportedMediaTypeError, isAppError } from '../errors/app-error.js';
+import {
+  type AppError,
+  BadDataError,
+  InternalError,
+  PayloadTooLargeError,
+  ServiceUnavailableError,
+  UnsupportedMediaTypeError,
+  isAppError,
+} from '../errors/app-error.js';
 import type { Logger } from '../logging/logger.js';
 
 interface BodyParserError {
   type?: string;
   status?: number;
   message?: string;
+  name?: string;
+  code?: string;
 }
+
+/**
+ * The database cannot take the request now (every pooled connection busy past the acquire timeout, the server
+ * refusing connections, starting up or out of slots): the client may retry, so 503 rather than 500.
+ */
+const DATABASE_BUSY_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', '57P03', '53300', '08006', '08001']);
+export const RETRY_AFTER_SECONDS = 5;
 
 /** Maps anything thrown to the one error shape; unknown errors become a 500 that carries no internals. */
 export function toAppError(err: unknown): AppError {
@@ -25,6 +42,9 @@ export function toAppError(err: unknown): AppError {
     case 'request.size.invalid':
     case 'stream.encoding.set':
       return new BadDataError(e.message ?? 'The request body could not be read');
+  }
+  if (e?.name === 'KnexTimeoutError' || (typeof e?.code === 'string' && DATABASE_BUSY_CODES.has(e.code))) {
+    return new ServiceUnavailableError('The service is busy; try again shortly', undefined, { cause: err });
   }
   if (typeof e?.status === 'number' && e.status >= 400 && e.status < 500) {
     return new BadDataError(e.message ?? 'Bad request');
@@ -46,6 +66,7 @@ export function sendError(res: Response | ServerResponse, appError: AppError): v
   res.statusCode = appError.statusCode;
   res.setHeader('Content-Type', 'application/json; charset=utf-8');
   res.setHeader('Cache-Control', 'no-store');
+  if (appError.statusCode === 503) res.setHeader('Retry-After', String(RETRY_AFTER_SECONDS));
   res.setHeader('Content-Length', Buffer.byteLength(body));
   res.end(body);
 }
