@@ -29,4 +29,30 @@ describe('validateOrThrow', () => {
     expect(validateOrThrow(schema, { n: '3' }, 'query', { coerce: true })).to.deep.equal({ n: 3 });
     expect(() => validateOrThrow(schema, { n: '3' }, 'body')).to.throw(BadDataError, /must be integer/);
   });
+
+  it('reports only the closest branch of a failed anyOf', () => {
+    const union = {
+      type: 'object',
+      properties: {
+        config: {
+          anyOf: [
+            { type: 'object', additionalProperties: false, required: ['url'], properties: { url: { type: 'string' } } },
+            {
+              type: 'object',
+              additionalProperties: false,
+              required: ['domain', 'apiKey'],
+              properties: { domain: { type: 'string' }, apiKey: { type: 'string' } },
+            },
+          ],
+        },
+      },
+    } as const;
+    try {
+      validateOrThrow(union, { config: { domain: 'x.example', apiKey: 7 } }, 'body');
+      expect.fail('should throw');
+    } catch (err) {
+      expect(err).to.be.instanceOf(BadDataError);
+      expect((err as BadDataError).details).to.deep.equal([{ path: 'body/config/apiKey', message: 'body/config/apiKey must be string' }]);
+    }
+  });
 });

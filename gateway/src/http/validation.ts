@@ -51,8 +51,31 @@ export function compile<T = unknown>(schema: Schema, opts: { coerce?: boolean } 
   return fn as ValidateFunction<T>;
 }
 
+/**
+ * With allErrors, a failed `anyOf` reports every branch's problems (a CRM sink's config against all five kinds). Only
+ * the branch that came closest (fewest problems) is what the client meant, so the others and the "must match a
+ * schema in anyOf" summary are dropped. Nested anyOfs are resolved from the innermost out.
+ */
+function closestBranches(errors: ErrorObject[]): ErrorObject[] {
+  let out = errors;
+  const unions = new Set(out.filter((e) => e.keyword === 'anyOf').map((e) => e.schemaPath));
+  for (const union of [...unions].sort((a, b) => b.length - a.length)) {
+    const prefix = `${union}/`;
+    const perBranch = new Map<string, number>();
+    for (const e of out) {
+      if (!e.schemaPath.startsWith(prefix)) continue;
+      const branch = e.schemaPath.slice(prefix.length).split('/')[0]!;
+      perBranch.set(branch, (perBranch.get(branch) ?? 0) + 1);
+    }
+    if (perBranch.size === 0) continue;
+    const best = [...perBranch].sort((a, b) => a[1] - b[1] || Number(a[0]) - Number(b[0]))[0]![0];
+    out = out.filter((e) => (e.schemaPath.startsWith(prefix) ? e.schemaPath.startsWith(`${prefix}${best}/`) : e.schemaPath !== union));
+  }
+  return out;
+}
+
 export function toDetails(errors: ErrorObject[] | null | undefined, where: string): ErrorDetail[] {
-  return (errors ?? []).map((e) => {
+  return closestBranches(errors ?? []).map((e) => {
     const at = `${where}${e.instancePath}`;
     let message = e.message ?? 'is invalid';
     if (e.keyword === 'additionalProperties') message = `must not have property "${String(e.params.additionalProperty)}"`;
