@@ -401,8 +401,8 @@ describe('console in Chromium', function () {
     const tw = twilioPoster(gw.baseUrl, gw.container.config.http.publicBaseUrl.href, AUTH_TOKEN);
     const params = { accountSid: ACCOUNT_SID, callSid: randomSid('CA'), from: '+15551112222', to: '+14155550110' };
     expect((await tw.post('voice', inboundParams(params))).status).to.equal(200);
-    await page.waitForSelector('tbody tr:has-text("+15551112222")', { timeout: 15_000 });
-    expect(await page.textContent('tbody tr:has-text("+15551112222")')).to.include('Google Ads');
+    await page.waitForSelector('tbody tr:has-text("+1 555 111 2222")', { timeout: 15_000 });
+    expect(await page.textContent('tbody tr:has-text("+1 555 111 2222")')).to.include('Google Ads');
     await shot(page, { path: path.join(SHOTS, 'live-ringing-manager-en-desktop.png'), fullPage: true });
     expect(s.problems).to.deep.equal([]);
     await s.close();
@@ -449,7 +449,7 @@ describe('console in Chromium', function () {
     await page.click('dialog tbody tr >> nth=0 >> button:has-text("Buy")');
     await page.waitForSelector('.toast:has-text("bought")');
     await page.keyboard.press('Escape');
-    await page.waitForSelector('tbody tr:has-text("+16505550177")');
+    await page.waitForSelector('tbody tr:has-text("+1 650 555 0177")');
     expect(standIn.owned.size).to.equal(1);
     expect(standIn.problems).to.deep.equal([]);
     expect(s.problems).to.deep.equal([]);

@@ -76,6 +76,7 @@ export const en = {
   'filter.tag': 'Tag',
   'filter.campaign': 'Campaign',
   'filter.caller': 'Caller number',
+  'filter.callerPlaceholder': '+1 415',
   'pager.label': 'Pages',
   'pager.prev': 'Newer',
   'pager.next': 'Older',

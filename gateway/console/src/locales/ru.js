@@ -76,6 +76,7 @@ export const ru = {
   'filter.tag': 'Тег',
   'filter.campaign': 'Кампания',
   'filter.caller': 'Номер звонящего',
+  'filter.callerPlaceholder': '+7 495',
   'pager.label': 'Страницы',
   'pager.prev': 'Новее',
   'pager.next': 'Старше',

@@ -3,6 +3,7 @@ import { api } from '../api.js';
 import { DeliveryNote, DeliveryStatus, OutcomeBadge, callDuration, canRetry, channelName, methodLabel, sourceMedium } from '../call-view.js';
 import { html } from '../html.js';
 import { fmtDateTime, fmtDuration, fmtPercent, fmtShortDateTime, locale, t, tEnum } from '../i18n.js';
+import { fmtPhone } from '../phone.js';
 import { isAdmin, me } from '../state.js';
 import { ActionButton, Badge, Card, DataTable, Empty, ErrorBox, Loading, Page, toast, useAsync } from '../ui.js';
 import { useChannels } from './calls.js';
@@ -17,7 +18,7 @@ export function Player({ card }) {
   }
   return stored.map(
     (r) => html`<div class="player" key=${r.id}>
-      <audio controls preload="none" src=${r.playbackUrl} aria-label=${t('calls.recordingOf', { caller: card.call.caller })}></audio>
+      <audio controls preload="none" src=${r.playbackUrl} aria-label=${t('calls.recordingOf', { caller: fmtPhone(card.call.caller) })}></audio>
       <span class="muted small">${fmtDuration(r.durationSeconds)} · ${r.channels === 2 ? t('card.stereo') : t('card.mono')}</span>
       <a class="btn btn-small btn-ghost" href=${`${r.playbackUrl}?download=true`}>${t('action.download')}</a>
     </div>`,
@@ -143,12 +144,12 @@ function Notes({ call, onChanged }) {
               ${n.spam ? t('card.unmarkSpam') : t('card.markSpam')}</${ActionButton}>
             ${
               isAdmin() && call.siteId
-                ? html`<${ActionButton} className="btn btn-danger" confirm=${t('card.blockConfirm', { caller: call.caller })} onClick=${async () => {
+                ? html`<${ActionButton} className="btn btn-danger" confirm=${t('card.blockConfirm', { caller: fmtPhone(call.caller) })} onClick=${async () => {
                     await api(`/v1/sites/${call.siteId}/blocked-callers`, {
                       method: 'POST',
                       body: { e164: call.caller, reason: t('card.blockReason') },
                     });
-                    toast(t('card.blocked', { caller: call.caller }));
+                    toast(t('card.blocked', { caller: fmtPhone(call.caller) }));
                     onChanged();
                   }}>${t('card.block')}</${ActionButton}>`
                 : null
@@ -237,14 +238,14 @@ export function CallCard({ params }) {
   const { call, journey } = card.data;
   const changed = () => setVersion((v) => v + 1);
   const source = sourceMedium({ ...call, journey });
-  return html`<${Page} title=${t('card.heading', { caller: call.caller })}
+  return html`<${Page} title=${t('card.heading', { caller: fmtPhone(call.caller) })}
       subtitle=${html`<a href="#/calls">← ${t('card.back')}</a>`}
       actions=${html`<${OutcomeBadge} call=${call} />`}>
     <div class="summary-grid">
       <div class="stat"><span class="stat-label">${t('calls.col.started')}</span><span class="stat-value small">${fmtDateTime(call.startedAt)}</span></div>
       <div class="stat"><span class="stat-label">${t('calls.col.channel')}</span><span class="stat-value small">${channelName(call, channels.data) ?? t('common.none')}</span></div>
       <div class="stat"><span class="stat-label">${t('calls.col.sourceMedium')}</span><span class="stat-value small">${source ?? '—'}</span></div>
-      <div class="stat"><span class="stat-label">${t('calls.col.number')}</span><span class="stat-value small">${call.trackingNumber}</span></div>
+      <div class="stat"><span class="stat-label">${t('calls.col.number')}</span><span class="stat-value small nowrap">${fmtPhone(call.trackingNumber)}</span></div>
       <div class="stat"><span class="stat-label">${t('card.ring')}</span><span class="stat-value small">${fmtDuration(call.ringSeconds)}</span></div>
       <div class="stat"><span class="stat-label">${t('calls.col.duration')}</span><span class="stat-value small">${fmtDuration(callDuration(call))}</span></div>
       <div class="stat"><span class="stat-label">${t('card.caller')}</span><span class="stat-value small">${call.firstTimeCaller ? t('calls.firstTime') : t('calls.repeat')}${call.blocked ? ` · ${t('card.isBlocked')}` : ''}</span></div>

@@ -5,6 +5,7 @@ import { saveText, toCsv } from '../csv.js';
 import { DateInput } from '../date-input.js';
 import { html } from '../html.js';
 import { addDays, fmtDuration, fmtShortDateTime, siteDayStart, t, tEnum, todayInSite } from '../i18n.js';
+import { fmtPhone } from '../phone.js';
 import { navigate, setQuery } from '../router.js';
 import { site } from '../state.js';
 import { ActionButton, DataTable, Empty, ErrorBox, Field, Loading, Page, Select, toast, useAsync } from '../ui.js';
@@ -43,10 +44,10 @@ export function InlinePlayer({ call }) {
   if (!(call.status === 'ended' && (call.talkSeconds ?? 0) > 0)) return html`<span class="muted">—</span>`;
   if (failed) return html`<span class="muted small">${t('calls.noRecording')}</span>`;
   if (!on)
-    return html`<button type="button" class="btn btn-small play" aria-label=${t('calls.play', { caller: call.caller })} onClick=${() => setOn(true)}>
+    return html`<button type="button" class="btn btn-small play" aria-label=${t('calls.play', { caller: fmtPhone(call.caller) })} onClick=${() => setOn(true)}>
       ▶ ${t('calls.listen')}</button>`;
   return html`<audio class="inline-audio" controls autoplay preload="metadata" src=${`/v1/calls/${encodeURIComponent(call.id)}/recording`}
-    aria-label=${t('calls.recordingOf', { caller: call.caller })} onError=${() => setFailed(true)}></audio>`;
+    aria-label=${t('calls.recordingOf', { caller: fmtPhone(call.caller) })} onError=${() => setFailed(true)}></audio>`;
 }
 
 function Filters({ query, channels, tags }) {
@@ -65,7 +66,7 @@ function Filters({ query, channels, tags }) {
     <${Field} label=${t('filter.firstTime')}><${Select} name="firstTime" value=${query.firstTime} options=${[{ value: '', label: t('filter.any') }, { value: 'true', label: t('filter.firstTimeOnly') }, { value: 'false', label: t('filter.repeatOnly') }]} onChange=${(v) => setQuery({ firstTime: v || undefined, cursor: undefined })} /></${Field}>
     <${Field} label=${t('filter.tag')}><${Select} name="tag" value=${query.tag} options=${[{ value: '', label: t('filter.any') }, ...(tags || []).map((x) => ({ value: x.tag, label: `${x.tag} (${x.calls})` }))]} onChange=${(v) => setQuery({ tag: v || undefined, cursor: undefined })} /></${Field}>
     <${Field} label=${t('filter.campaign')}><input name="campaign" value=${campaign} onInput=${(e) => setCampaign(e.currentTarget.value)} /></${Field}>
-    <${Field} label=${t('filter.caller')}><input name="search" type="search" inputmode="tel" value=${search} placeholder="+1 415" onInput=${(e) => setSearch(e.currentTarget.value)} /></${Field}>
+    <${Field} label=${t('filter.caller')}><input name="search" type="search" inputmode="tel" value=${search} placeholder=${t('filter.callerPlaceholder')} onInput=${(e) => setSearch(e.currentTarget.value)} /></${Field}>
     <div class="filters-actions">
       <button type="submit" class="btn">${t('action.apply')}</button>
       <a class="btn btn-ghost" href="#/calls">${t('action.reset')}</a>
@@ -87,13 +88,13 @@ export function CallsScreen({ query }) {
     {
       label: t('calls.col.caller'),
       render: (c) =>
-        html`<span class="nowrap">${c.caller}</span>${c.firstTimeCaller ? html` <span class="badge badge-info">${t('calls.new')}</span>` : null}`,
+        html`<span class="nowrap" title=${c.caller}>${fmtPhone(c.caller)}</span>${c.firstTimeCaller ? html` <span class="badge badge-info">${t('calls.new')}</span>` : null}`,
     },
     { label: t('calls.col.channel'), render: (c) => channelName(c, ch) ?? html`<span class="muted">${t('common.none')}</span>` },
     { label: t('calls.col.sourceMedium'), render: (c) => sourceMedium(c) ?? '—' },
     { label: t('calls.col.campaign'), render: (c) => c.campaign ?? '—' },
     { label: t('calls.col.keyword'), render: (c) => c.keyword ?? '—' },
-    { label: t('calls.col.number'), render: (c) => html`<span class="nowrap">${c.trackingNumber}</span>` },
+    { label: t('calls.col.number'), render: (c) => html`<span class="nowrap">${fmtPhone(c.trackingNumber)}</span>` },
     { label: t('calls.col.outcome'), render: (c) => html`<${OutcomeBadge} call=${c} />` },
     { label: t('calls.col.duration'), className: 'num', render: (c) => fmtDuration(callDuration(c)) },
     { label: t('calls.col.recording'), className: 'player-cell', render: (c) => html`<${InlinePlayer} call=${c} />` },

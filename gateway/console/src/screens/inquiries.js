@@ -4,6 +4,7 @@ import { api } from '../api.js';
 import { DateInput } from '../date-input.js';
 import { html } from '../html.js';
 import { addDays, fmtDuration, fmtShortDateTime, siteDayStart, t, tEnum } from '../i18n.js';
+import { fmtPhone } from '../phone.js';
 import { href, navigate, setQuery } from '../router.js';
 import { site } from '../state.js';
 import { Badge, DataTable, Empty, ErrorBox, Field, Loading, Page, useAsync } from '../ui.js';
@@ -49,10 +50,11 @@ const shortId = (id) => `…${String(id).slice(-6)}`;
 const detailPath = (i) => (i.kind === 'call' ? `/calls/${i.id}` : `/inquiries/${i.id}`);
 
 function Contact({ item }) {
-  const main = item.name || item.phone || item.email;
+  const phone = item.phone ? fmtPhone(item.phone) : null;
+  const main = item.name || phone || item.email;
   if (!main) return html`<span class="muted">${t('inquiry.anonymous')}</span>`;
-  const second = [item.phone, item.email].filter((x) => x && x !== main);
-  return html`<span class="contact"><span class=${main === item.phone ? 'nowrap' : 'break'}>${main}</span>${second.map((x) => html`<span class="muted small break">${x}</span>`)}</span>`;
+  const second = [phone, item.email].filter((x) => x && x !== main);
+  return html`<span class="contact"><span class=${main === phone ? 'nowrap' : 'break'}>${main}</span>${second.map((x) => html`<span class="muted small break">${x}</span>`)}</span>`;
 }
 
 function About({ item }) {

@@ -4,6 +4,7 @@ import { api } from '../api.js';
 import { OutcomeBadge, callDuration } from '../call-view.js';
 import { html } from '../html.js';
 import { fmtDateTime, fmtDuration, t, tEnum } from '../i18n.js';
+import { fmtPhone } from '../phone.js';
 import { href } from '../router.js';
 import { Badge, Card, ErrorBox, Loading, Page, useAsync } from '../ui.js';
 import { Player } from './call-card.js';
@@ -15,7 +16,7 @@ const Facts = ({ rows }) => html`<dl class="facts inquiry-facts">${rows.map(([k,
 
 function who(i) {
   if (i.kind === 'email') return i.name && i.email ? `${i.name} <${i.email}>` : (i.email ?? t('inquiry.anonymous'));
-  return i.name || i.phone || i.email || t('inquiry.anonymous');
+  return i.name || (i.phone ? fmtPhone(i.phone) : null) || i.email || t('inquiry.anonymous');
 }
 
 function FormFields({ i }) {
@@ -23,7 +24,7 @@ function FormFields({ i }) {
   return html`<${Facts}
       rows=${[
         [t('inquiry.name'), dash(i.name)],
-        [t('inquiry.phone'), i.phone ? html`<span class="nowrap">${i.phone}</span>` : '—'],
+        [t('inquiry.phone'), i.phone ? html`<span class="nowrap">${fmtPhone(i.phone)}</span>` : '—'],
         [t('inquiry.email'), i.email ? html`<span class="break">${i.email}</span>` : '—'],
         [t('inquiry.subject'), dash(i.subject)],
         [t('inquiry.message'), i.message ? html`<span class="pre">${i.message}</span>` : '—'],
@@ -66,7 +67,7 @@ function CallbackCall({ callId }) {
 function Callback({ i }) {
   return html`<${Facts}
     rows=${[
-      [t('inquiry.phone'), i.phone ? html`<span class="nowrap">${i.phone}</span>` : '—'],
+      [t('inquiry.phone'), i.phone ? html`<span class="nowrap">${fmtPhone(i.phone)}</span>` : '—'],
       [t('inquiry.name'), dash(i.name)],
       [t('inquiries.col.status'), html`<${Badge} tone=${statusTone[i.status]}>${tEnum('inquiryStatus', i.status)}</${Badge}>`],
       ...(i.dueAt ? [[t('inquiry.dueAt'), fmtDateTime(i.dueAt)]] : []),

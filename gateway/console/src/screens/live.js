@@ -3,6 +3,7 @@ import { api } from '../api.js';
 import { OutcomeBadge, channelName, sourceMedium } from '../call-view.js';
 import { html } from '../html.js';
 import { fmtDuration, fmtTime, t } from '../i18n.js';
+import { fmtPhone } from '../phone.js';
 import { site } from '../state.js';
 import { Badge, DataTable, Empty, ErrorBox, Page } from '../ui.js';
 import { useChannels } from './calls.js';
@@ -82,11 +83,11 @@ export function LiveScreen() {
   const waited = (c) => ((c.answeredAt ? Date.parse(c.answeredAt) : now) - Date.parse(c.startedAt)) / 1000;
   const columns = [
     { label: t('live.col.state'), render: (c) => html`<${OutcomeBadge} call=${c} />` },
-    { label: t('calls.col.caller'), render: (c) => html`<a href=${`#/calls/${c.id}`} class="nowrap">${c.caller}</a>` },
+    { label: t('calls.col.caller'), render: (c) => html`<a href=${`#/calls/${c.id}`} class="nowrap">${fmtPhone(c.caller)}</a>` },
     { label: t('calls.col.channel'), render: (c) => channelName(c, channels.data) ?? t('common.none') },
     { label: t('calls.col.sourceMedium'), render: (c) => sourceMedium(c) ?? '—' },
     { label: t('calls.col.campaign'), render: (c) => c.campaign ?? '—' },
-    { label: t('calls.col.number'), render: (c) => c.trackingNumber },
+    { label: t('calls.col.number'), render: (c) => html`<span class="nowrap">${fmtPhone(c.trackingNumber)}</span>` },
     {
       label: t('live.col.waiting'),
       className: 'num',

@@ -2,6 +2,7 @@ import { useState } from 'preact/hooks';
 import { api } from '../api.js';
 import { html } from '../html.js';
 import { fmtDateTime, fmtDuration, fmtNumber, fmtPercent, t, tEnum, todayInSite } from '../i18n.js';
+import { fmtPhone } from '../phone.js';
 import { site } from '../state.js';
 import { ActionButton, Badge, Card, DataTable, Empty, ErrorBox, Field, Loading, Modal, Page, Select, toast, useAsync } from '../ui.js';
 import { PoolAccuracyCards } from './pool-accuracy.js';
@@ -78,7 +79,7 @@ function BuyDialog({ siteId, pools, pool, onClose, onDone }) {
   };
   const buy = async (n) => {
     await api('/v1/twilio/numbers', { method: 'POST', body: { phoneNumber: n.e164, siteId, ...(poolId ? { poolId } : {}) } });
-    toast(t('numbers.bought', { number: n.e164 }));
+    toast(t('numbers.bought', { number: fmtPhone(n.e164) }));
     onDone();
   };
   return html`<${Modal} title=${t('numbers.buyTitle')} onClose=${onClose} wide>
@@ -158,7 +159,7 @@ export function NumbersScreen() {
   };
   const release = async (n) => {
     await api(n.provider === 'twilio' ? `/v1/twilio/numbers/${n.id}` : `/v1/tracking-numbers/${n.id}`, { method: 'DELETE' });
-    toast(t('numbers.released', { number: n.e164 }));
+    toast(t('numbers.released', { number: fmtPhone(n.e164) }));
     data.reload();
   };
   const done = () => {
@@ -179,7 +180,7 @@ export function NumbersScreen() {
           {
             label: t('numbers.number'),
             render: (n) =>
-              html`<strong class="nowrap">${n.e164}</strong><br /><span class="muted small">${n.provider === 'twilio' ? 'Twilio' : 'Asterisk'}${n.providerRef ? ` · ${n.providerRef}` : ''}</span>`,
+              html`<strong class="nowrap" title=${n.e164}>${fmtPhone(n.e164)}</strong><br /><span class="muted small">${n.provider === 'twilio' ? 'Twilio' : 'Asterisk'}${n.providerRef ? ` · ${n.providerRef}` : ''}</span>`,
           },
           {
             label: t('numbers.pool'),
@@ -189,7 +190,10 @@ export function NumbersScreen() {
               ${pools.map((p) => html`<option value=${p.id} selected=${p.id === n.poolId}>${poolLabel(p, channelById)}</option>`)}
               <option value="" selected=${!n.poolId}>${t('numbers.unassigned')}</option></select>`,
           },
-          { label: t('numbers.forwardTo'), render: (n) => html`<span class="nowrap">${n.forwardTo ?? t('numbers.siteDefault')}</span>` },
+          {
+            label: t('numbers.forwardTo'),
+            render: (n) => html`<span class="nowrap">${n.forwardTo ? fmtPhone(n.forwardTo) : t('numbers.siteDefault')}</span>`,
+          },
           {
             label: t('numbers.status'),
             render: (n) =>
@@ -201,7 +205,7 @@ export function NumbersScreen() {
             render: (n) => html`<div class="row nowrap-row">
               ${n.status === 'active' ? html`<${ActionButton} className="btn btn-small" onClick=${() => patch(n, { status: 'paused' }, t('numbers.paused'))}>${t('numbers.pause')}</${ActionButton}>` : html`<${ActionButton} className="btn btn-small" onClick=${() => patch(n, { status: 'active' }, t('numbers.resumed'))}>${t('numbers.resume')}</${ActionButton}>`}
               ${n.status !== 'quarantined' ? html`<${ActionButton} className="btn btn-small" onClick=${() => patch(n, { status: 'quarantined', quarantineDays: 30 }, t('numbers.quarantined'))}>${t('numbers.quarantine')}</${ActionButton}>` : null}
-              <${ActionButton} className="btn btn-small btn-danger" confirm=${t('numbers.releaseConfirm', { number: n.e164 })} onClick=${() => release(n)}>${t('numbers.release')}</${ActionButton}>
+              <${ActionButton} className="btn btn-small btn-danger" confirm=${t('numbers.releaseConfirm', { number: fmtPhone(n.e164) })} onClick=${() => release(n)}>${t('numbers.release')}</${ActionButton}>
             </div>`,
           },
         ]}

@@ -1,6 +1,7 @@
 import { api } from '../api.js';
 import { html } from '../html.js';
 import { fmtDateTime, fmtMoney, fmtNumber, t, tEnum } from '../i18n.js';
+import { fmtPhone } from '../phone.js';
 import { isAdmin } from '../state.js';
 import { ActionButton, Badge, Card, DataTable, Empty, ErrorBox, Loading, toast, useAsync } from '../ui.js';
 
@@ -51,7 +52,7 @@ function PoolAutoscale({ pool, onChanged }) {
     <${DataTable} caption=${t('autoscale.log')} rows=${items} className="autoscale-log"
       columns=${[
         { label: t('autoscale.col.when'), render: (a) => html`<span class="nowrap">${fmtDateTime(a.createdAt)}</span>` },
-        { label: t('autoscale.col.number'), render: (a) => html`<span class="nowrap">${a.e164 ?? '—'}</span>` },
+        { label: t('autoscale.col.number'), render: (a) => html`<span class="nowrap">${a.e164 ? fmtPhone(a.e164) : '—'}</span>` },
         { label: t('autoscale.col.action'), render: (a) => tEnum('autoscale.action', a.action) },
         {
           label: t('autoscale.col.status'),
@@ -68,7 +69,7 @@ function PoolAutoscale({ pool, onChanged }) {
                 ? html`<${ActionButton} className="btn btn-small" onClick=${() => act(a, 'undo', t('autoscale.undone'))}>${t('autoscale.undo')}</${ActionButton}>`
                 : a.status === 'pending'
                   ? html`<div class="row nowrap-row">
-                      <${ActionButton} className="btn btn-small btn-danger" confirm=${t('autoscale.confirmRelease', { number: a.e164 ?? '' })} onClick=${() => act(a, 'confirm', t('autoscale.confirmed'))}>${t('autoscale.confirm')}</${ActionButton}>
+                      <${ActionButton} className="btn btn-small btn-danger" confirm=${t('autoscale.confirmRelease', { number: a.e164 ? fmtPhone(a.e164) : '' })} onClick=${() => act(a, 'confirm', t('autoscale.confirmed'))}>${t('autoscale.confirm')}</${ActionButton}>
                       <${ActionButton} className="btn btn-small" onClick=${() => act(a, 'reject', t('autoscale.kept'))}>${t('autoscale.keep')}</${ActionButton}>
                     </div>`
                   : a.action === 'release' && a.status === 'done'

@@ -2,6 +2,7 @@ import { useState } from 'preact/hooks';
 import { api } from '../api.js';
 import { html } from '../html.js';
 import { t, tEnum } from '../i18n.js';
+import { fmtPhone } from '../phone.js';
 import { navigate } from '../router.js';
 import { reloadSites } from '../state.js';
 import { ActionButton, Badge, Card, CopyButton, DataTable, Empty, ErrorBox, Field, Loading, Modal, Page, toast, useAsync } from '../ui.js';
@@ -40,7 +41,7 @@ export function SitesScreen() {
             columns=${[
               { label: t('sites.name'), render: (s) => html`<a href=${`#/sites/${s.id}`}><strong>${s.name}</strong></a>` },
               { label: t('sites.domains'), render: (s) => s.domains.join(', ') || '—' },
-              { label: t('sites.numbers'), render: (s) => s.canonicalNumbers.join(', ') || '—' },
+              { label: t('sites.numbers'), render: (s) => s.canonicalNumbers.map(fmtPhone).join(', ') || '—' },
               { label: t('sites.timezone'), render: (s) => s.timezone },
               { label: t('sites.key'), render: (s) => html`<code>${s.publicKey}</code>` },
             ]}
