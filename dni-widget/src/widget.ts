@@ -155,6 +155,8 @@ function init(el: HTMLScriptElement, site: string): void {
   };
 
   const allocate = () => {
+    // document.cookie is a synchronous round trip to the browser's cookie store: read once.
+    const jar = consent ? d.cookie : '';
     post(api, {
       site,
       // JSON drops the undefined ids: none before consent or on a first visit.
@@ -167,7 +169,7 @@ function init(el: HTMLScriptElement, site: string): void {
       // Analytics cookies (Metrica's _ym_uid, GA's _ga) for offline conversions, only with consent; the gateway checks
       // and parses them.
       // document.cookie throws only in a sandboxed frame, whose origin the gateway refuses anyway.
-      clientIds: consent ? { ym: /_ym_uid=([\w.]+)/.exec(d.cookie)?.[1], ga: /_ga=([\w.]+)/.exec(d.cookie)?.[1] } : undefined,
+      clientIds: consent ? { ym: /_ym_uid=([\w.]+)/.exec(jar)?.[1], ga: /_ga=([\w.]+)/.exec(jar)?.[1] } : undefined,
     })
       .then((r) => (r.ok ? r.json() : null))
       .then(
