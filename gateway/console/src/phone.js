@@ -4,7 +4,7 @@ import { parsePhoneNumberFromString } from 'libphonenumber-js/min';
 
 const cache = new Map();
 
-/** "+74951234567" → "+7 495 123-45-67"; anything that does not parse is shown as it came. */
+/** "+74951234567" → "+7 495 123 45 67"; anything that does not parse is shown as it came. */
 export function fmtPhone(e164) {
   if (!e164) return '—';
   let out = cache.get(e164);

@@ -13,10 +13,10 @@ describe('demo seed', () => {
     expect(((await t.db.knex('accounts').where({ id: first.accountId }).first()) as { name: string }).name).to.equal('Demo');
     const pools = (await t.db.knex('pools').where({ site_id: first.siteId }).orderBy('name')) as { name: string; kind: string }[];
     expect(pools.map((p) => `${p.kind} ${p.name}`)).to.deep.equal([
-      'static Google Ads +14155550100',
-      'static Google Ads +74951234567',
-      'session Website +14155550100',
-      'session Website +74951234567',
+      'static Google Ads +1 415 555 0100',
+      'static Google Ads +7 495 123 45 67',
+      'session Website +1 415 555 0100',
+      'session Website +7 495 123 45 67',
     ]);
     const numbers = (await t.db.knex('tracking_numbers').where({ site_id: first.siteId })) as { forward_to: string }[];
     expect(numbers).to.have.length(12);

@@ -1,5 +1,6 @@
 import type { Db } from '../adapters/db/knex.js';
 import { newId } from '../shared/ids.js';
+import { formatInternational } from '../shared/phone.js';
 
 /**
  * Demo data, idempotent: a site with public key `demo` (localhost), two canonical numbers, a "Google Ads" channel
@@ -68,15 +69,17 @@ export function seedDemo(db: Db): Promise<DemoSeedResult> {
     );
     const poolIds: string[] = [];
     for (const canonical of CANONICAL) {
+      // Found by what they are, so a demo seeded before keeps its pools whatever they are called.
+      const shown = formatInternational(canonical);
       const staticPool = await findOrCreate(
         'pools',
-        { site_id: siteId, name: `Google Ads ${canonical}` },
-        { channel_id: channelId, kind: 'static', canonical_number: canonical },
+        { site_id: siteId, kind: 'static', canonical_number: canonical, channel_id: channelId },
+        { name: `Google Ads ${shown}` },
       );
       const sessionPool = await findOrCreate(
         'pools',
-        { site_id: siteId, name: `Website ${canonical}` },
-        { kind: 'session', canonical_number: canonical, settings: JSON.stringify({}) },
+        { site_id: siteId, kind: 'session', canonical_number: canonical },
+        { name: `Website ${shown}`, settings: JSON.stringify({}) },
       );
       poolIds.push(staticPool, sessionPool);
       const numbers: [string, string][] = [
