@@ -10,7 +10,7 @@ import { NO_ORIGIN } from './call-origin.js';
 import type { CallOrigin } from './call-origin.js';
 import type { CallServiceDeps } from './call-service-deps.js';
 import type { Call, CallPatch } from './call-types.js';
-import { RingingBatchWriter, fitsRun } from './ringing-batch.js';
+import { RingingBatchWriter, fitsRun, lockCalls } from './ringing-batch.js';
 import type { Applied, RingingItem } from './ringing-batch.js';
 
 /** What subscribers (live feed, reports) hear after a change commits. */
@@ -108,6 +108,10 @@ export class CallEventApplier implements CallBatchSink {
       }
       applied = await db.transaction(async (trx) => {
         const out: Applied[] = [];
+        await lockCalls(
+          trx,
+          fresh.map((t) => t.e),
+        );
         // Consecutive new calls are written together (`RingingBatchWriter`); other events one after the other.
         let run: RingingItem[] = [];
         const flush = async () => {

@@ -46,7 +46,10 @@ export class RingingBatchWriter {
     private readonly runHooks: (trx: DbOrTrx, call: Call) => Promise<void>,
   ) {}
 
-  /** Returns the changed calls and the keys now in the ledger (events for a number no account owns are not). */
+  /**
+   * Returns the changed calls and the keys now in the ledger (events for a number no account owns are not). The
+   * caller holds the calls' creation locks (`lockCalls`).
+   */
   async write(trx: DbOrTrx, run: readonly RingingItem[]): Promise<{ applied: Applied[]; keys: string[] }> {
     const { calls, events, blocked, clock, logger } = this.deps;
     const items = run.flatMap(({ e, found, live }) => {
@@ -62,10 +65,6 @@ export class RingingBatchWriter {
     });
     if (!items.length) return { applied: [], keys: [] };
     const provider = items[0]!.e.provider;
-    // Serialises the creation of each call with events racing it, as `lockCallId` does one by one.
-    await trx.raw('SELECT pg_advisory_xact_lock(hashtext(k)) FROM jsonb_array_elements_text(?::jsonb) AS k', [
-      JSON.stringify(items.map((it) => `${it.e.provider}:${it.e.providerCallId}`)),
-    ]);
     const existing = await calls.existingProviderIds(
       trx,
       provider,
@@ -176,4 +175,18 @@ export class RingingBatchWriter {
     }
     return { applied, keys: items.map((it) => `${it.e.provider}:${it.e.eventKey}`) };
   }
+}
+
+/**
+ * Takes the creation locks (as `lockCallId` does for one call) of every call a batch touches, in one statement and
+ * in one global order (sorted), before anything else: two batches holding events of the same calls (a webhook
+ * delivered twice, callbacks racing their call) then wait for each other instead of deadlocking, which would cost
+ * both their batch. A lock already held by the transaction is taken again at no cost.
+ */
+export async function lockCalls(trx: DbOrTrx, events: readonly CallEvent[]): Promise<void> {
+  const keys = [...new Set(events.map((e) => `${e.provider}:${e.providerCallId}`))].sort();
+  if (!keys.length) return;
+  await trx.raw('SELECT pg_advisory_xact_lock(hashtext(k)) FROM (SELECT k FROM jsonb_array_elements_text(?::jsonb) AS k ORDER BY k) AS s', [
+    JSON.stringify(keys),
+  ]);
 }
