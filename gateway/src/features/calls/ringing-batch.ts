@@ -158,6 +158,11 @@ export class RingingBatchWriter {
       provider,
       created.map((c) => ({ providerCallId: c.providerCallId, callId: c.id, accountId: c.accountId })),
     );
+    const started = items.flatMap((it) => {
+      const c = byProviderId.get(it.e.providerCallId);
+      return c && !c.blocked ? [c] : [];
+    });
+    if (started.length) for (const hook of this.deps.hooks) if (hook.beforeCallsStarted) await hook.beforeCallsStarted(trx, started);
     const applied: Applied[] = [];
     for (const it of items) {
       const made = byProviderId.get(it.e.providerCallId);
