@@ -13,7 +13,8 @@ export interface NumberContext {
   readonly forwardTo: string | null;
 }
 
-const CALLER_HISTORY_DAYS = 30;
+/** How far back a caller's earlier visitor is looked for (their latest session on the site). */
+export const CALLER_HISTORY_DAYS = 30;
 
 /** Loads the evidence the matcher needs: live lease state first, history from SQL (number_leases, tel_clicks, calls). */
 export class AttributionReadModel {

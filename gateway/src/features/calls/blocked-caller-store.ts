@@ -57,6 +57,19 @@ export class PgBlockedCallerStore {
     return Boolean(await db(TABLE).where({ account_id: accountId, site_id: siteId, e164 }).first('id'));
   }
 
+  /** `isBlocked` for many callers in one query, in the order given. */
+  async blockedMany(db: DbOrTrx, items: readonly { accountId: string; siteId: string; e164: string }[]): Promise<boolean[]> {
+    if (!items.length) return [];
+    const rows = (await db(TABLE)
+      .select('account_id', 'site_id', 'e164')
+      .whereIn(
+        ['account_id', 'site_id', 'e164'],
+        items.map((it) => [it.accountId, it.siteId, it.e164]),
+      )) as { account_id: string; site_id: string; e164: string }[];
+    const found = new Set(rows.map((r) => `${r.account_id}|${r.site_id}|${r.e164}`));
+    return items.map((it) => found.has(`${it.accountId}|${it.siteId}|${it.e164}`));
+  }
+
   /** Every blocked caller, for the in-memory routing table. */
   async listAll(db: DbOrTrx): Promise<BlockedCaller[]> {
     return ((await db(TABLE).select(...COLUMNS)) as Row[]).map(toDomain);

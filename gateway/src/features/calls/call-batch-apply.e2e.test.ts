@@ -143,7 +143,8 @@ async function stored(k: Knex, w: World) {
     .orderBy('e.event_key')) as Record<string, unknown>[];
   const recordings = (await k('recordings as r')
     .join('calls as c', 'c.id', 'r.call_id')
-    .select('r.provider_ref', 'c.provider_call_id as sid', 'r.status')
+    // Not the status: each gateway's recording worker moves it on in the background, at its own pace.
+    .select('r.provider_ref', 'c.provider_call_id as sid')
     .orderBy('r.provider_ref')) as Record<string, unknown>[];
   const leads = (await k('leads').count({ n: '*' }).first()) as { n: string | number };
   return {

@@ -1,4 +1,5 @@
 import type { DbOrTrx } from '../../adapters/db/knex.js';
+import type { Call } from './call-types.js';
 
 /** What changed on a call, as seen by code that must react in the same transaction (the leads outbox). */
 export interface CallChange {
@@ -18,4 +19,10 @@ export interface CallChange {
  */
 export interface CallChangeHook {
   onCallChange(trx: DbOrTrx, change: CallChange): Promise<void>;
+  /**
+   * Calls created together in this transaction (none blocked), in order, before `onCallChange` with
+   * `call.started` runs for each: a hook may do the common work of many calls in a few statements. The result must
+   * be what `onCallChange` alone would have done for each in that order.
+   */
+  beforeCallsStarted?(trx: DbOrTrx, calls: readonly Call[]): Promise<void>;
 }

@@ -10,6 +10,8 @@ import { NO_ORIGIN } from './call-origin.js';
 import type { CallOrigin } from './call-origin.js';
 import type { CallServiceDeps } from './call-service-deps.js';
 import type { Call, CallPatch } from './call-types.js';
+import { RingingBatchWriter, fitsRun, lockCalls } from './ringing-batch.js';
+import type { Applied, RingingItem } from './ringing-batch.js';
 
 /** What subscribers (live feed, reports) hear after a change commits. */
 export type CallUpdateKind = 'ringing' | 'answered' | 'ended' | 'attributed' | 'recording';
@@ -19,11 +21,6 @@ declare module '../../shared/event-bus.js' {
     'call.updated': { accountId: string; callId: string; kind: CallUpdateKind; call: Call; origin: CallOrigin };
     'call.attributed': { accountId: string; callId: string; call: Call };
   }
-}
-
-interface Applied {
-  readonly call: Call;
-  readonly kinds: CallUpdateKind[];
 }
 
 /** Event keys remembered per process as already in the ledger (the oldest forgotten first when full). */
@@ -57,7 +54,15 @@ export class CallEventApplier implements CallBatchSink {
    */
   private readonly inLedger = new Set<string>();
 
-  constructor(private readonly deps: CallServiceDeps) {}
+  private readonly ringingBatch: RingingBatchWriter;
+
+  constructor(private readonly deps: CallServiceDeps) {
+    this.ringingBatch = new RingingBatchWriter(
+      deps,
+      (trx, call, e) => this.applyToCall(trx, call, e),
+      (trx, call) => runCallHooks(deps.hooks, trx, call, 'call.started'),
+    );
+  }
 
   async apply(event: CallEvent): Promise<void> {
     const key = keyOf(event);
@@ -103,15 +108,31 @@ export class CallEventApplier implements CallBatchSink {
       }
       applied = await db.transaction(async (trx) => {
         const out: Applied[] = [];
+        await lockCalls(
+          trx,
+          fresh.map((t) => t.e),
+        );
+        // Consecutive new calls are written together (`RingingBatchWriter`); other events one after the other.
+        let run: RingingItem[] = [];
+        const flush = async () => {
+          if (!run.length) return;
+          const r = await this.ringingBatch.write(trx, run);
+          run = [];
+          keys.push(...r.keys);
+          out.push(...r.applied);
+        };
         for (const t of fresh) {
-          let r: { applied: Applied | null; foreign: boolean };
           if (t.e.type === 'call.ringing') {
-            const reads = await this.ringingReads(trx, t.e, contexts.get(t.e.trackingNumber) ?? null, live.get(t.i));
-            r = { applied: reads ? await this.writeRinging(trx, t.e, reads) : null, foreign: !reads };
-          } else r = await this.writeLater(trx, t.e);
+            if (!fitsRun(run, t.e)) await flush();
+            run.push({ e: t.e, found: contexts.get(t.e.trackingNumber) ?? null, live: live.get(t.i)?.live ?? null });
+            continue;
+          }
+          await flush();
+          const r = await this.writeLater(trx, t.e);
           if (!r.foreign) keys.push(t.key);
           if (r.applied?.kinds.length) out.push(r.applied);
         }
+        await flush();
         return out;
       });
     } catch {

@@ -97,29 +97,47 @@ const toDomain = (r: CallRow): Call => ({
 export class PgCallStore {
   /** Creates the call unless the provider's call id already has one; null when it existed. */
   async createIfAbsent(db: DbOrTrx, c: NewCall): Promise<Call | null> {
+    return (await this.createManyIfAbsent(db, [c]))[0] ?? null;
+  }
+
+  /** Creates the calls in one statement, each unless its provider call id has one; returns the ones created. */
+  async createManyIfAbsent(db: DbOrTrx, cs: readonly NewCall[]): Promise<Call[]> {
+    if (!cs.length) return [];
     const rows = (await db(TABLE)
-      .insert({
-        id: c.id,
-        account_id: c.accountId,
-        site_id: c.siteId,
-        provider: c.provider,
-        provider_call_id: c.providerCallId,
-        tracking_number_id: c.trackingNumberId,
-        tracking_e164: c.trackingE164,
-        caller: c.caller,
-        forward_to: c.forwardTo,
-        started_at: c.startedAt,
-        session_id: c.sessionId,
-        visitor_id: c.visitorId,
-        channel_id: c.channelId,
-        attribution: JSON.stringify(c.attribution ?? {}),
-        first_time_caller: c.firstTimeCaller,
-        blocked: c.blocked,
-      })
+      .insert(
+        cs.map((c) => ({
+          id: c.id,
+          account_id: c.accountId,
+          site_id: c.siteId,
+          provider: c.provider,
+          provider_call_id: c.providerCallId,
+          tracking_number_id: c.trackingNumberId,
+          tracking_e164: c.trackingE164,
+          caller: c.caller,
+          forward_to: c.forwardTo,
+          started_at: c.startedAt,
+          session_id: c.sessionId,
+          visitor_id: c.visitorId,
+          channel_id: c.channelId,
+          attribution: JSON.stringify(c.attribution ?? {}),
+          first_time_caller: c.firstTimeCaller,
+          blocked: c.blocked,
+        })),
+      )
       .onConflict(['provider', 'provider_call_id'])
       .ignore()
       .returning(COLUMNS)) as CallRow[];
-    return rows[0] ? toDomain(rows[0]) : null;
+    return rows.map(toDomain);
+  }
+
+  /** Which of these provider call ids have a call already. */
+  async existingProviderIds(db: DbOrTrx, provider: CallProvider, providerCallIds: readonly string[]): Promise<Set<string>> {
+    if (!providerCallIds.length) return new Set();
+    const rows = (await db(TABLE)
+      .select('provider_call_id')
+      .where('provider', provider)
+      .whereIn('provider_call_id', [...providerCallIds])) as { provider_call_id: string }[];
+    return new Set(rows.map((r) => r.provider_call_id));
   }
 
   /** Calls of any account still ringing or in progress that started before `before`, oldest first: reconciliation. */
@@ -192,16 +210,30 @@ export class PgCallStore {
    * (settings.firstTimeWindowDays; absent or null = ever)?
    */
   async hasCalledBefore(db: DbOrTrx, accountId: string, siteId: string, caller: string, before: Date): Promise<boolean> {
-    const result = await db.raw(
-      `SELECT 1 FROM ${TABLE} c
-       WHERE c.account_id = ? AND c.site_id = ? AND c.caller = ? AND c.started_at < ?
-         AND c.started_at >= COALESCE(
-           ?::timestamptz - make_interval(days => (SELECT (s.settings->>'firstTimeWindowDays')::int FROM sites s WHERE s.id = ?)),
-           '-infinity'::timestamptz)
-       LIMIT 1`,
-      [accountId, siteId, caller, before, before, siteId],
-    );
-    return result.rows.length > 0;
+    return (await this.calledBeforeMany(db, [{ accountId, siteId, caller, before }]))[0]!.calledBefore;
+  }
+
+  /**
+   * `hasCalledBefore` for many callers in one statement, with each site's window in days (null = ever) so that a
+   * batch can count its own earlier calls the same way.
+   */
+  async calledBeforeMany(
+    db: DbOrTrx,
+    items: readonly { accountId: string; siteId: string; caller: string; before: Date }[],
+  ): Promise<{ calledBefore: boolean; windowDays: number | null }[]> {
+    if (!items.length) return [];
+    const result = (await db.raw(
+      `SELECT q.i, w.days, EXISTS (
+         SELECT 1 FROM ${TABLE} c
+          WHERE c.account_id = q.account_id AND c.site_id = q.site_id AND c.caller = q.caller AND c.started_at < q.before
+            AND c.started_at >= COALESCE(q.before - make_interval(days => w.days), '-infinity'::timestamptz)) AS called
+       FROM jsonb_to_recordset(?::jsonb) AS q(i int, account_id text, site_id text, caller text, before timestamptz)
+       CROSS JOIN LATERAL (SELECT (SELECT (s.settings->>'firstTimeWindowDays')::int FROM sites s WHERE s.id = q.site_id) AS days) w`,
+      [JSON.stringify(items.map((it, i) => ({ i, account_id: it.accountId, site_id: it.siteId, caller: it.caller, before: it.before })))],
+    )) as { rows: { i: number; days: number | null; called: boolean }[] };
+    const out = items.map(() => ({ calledBefore: false, windowDays: null as number | null }));
+    for (const r of result.rows) out[r.i] = { calledBefore: r.called, windowDays: r.days };
+    return out;
   }
 
   async list(db: DbOrTrx, accountId: string, f: CallListFilter): Promise<Call[]> {

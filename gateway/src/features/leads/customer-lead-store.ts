@@ -134,6 +134,42 @@ export class PgCustomerLeadStore {
     return toDomain(row!);
   }
 
+  /** New leads in one statement (the calls of a batch that started one). */
+  async createMany(db: DbOrTrx, ls: readonly NewCustomerLead[]): Promise<void> {
+    if (!ls.length) return;
+    await db(TABLE).insert(
+      ls.map((l) => ({
+        id: l.id,
+        account_id: l.accountId,
+        site_id: l.siteId,
+        contact: l.contact,
+        kind: l.kind,
+        first_inquiry_id: l.firstInquiryId,
+        started_at: l.startedAt,
+        last_inquiry_at: l.startedAt,
+        inquiries: 1,
+        channel_id: l.channelId,
+        session_id: l.sessionId,
+        visitor_id: l.visitorId,
+      })),
+    );
+  }
+
+  /** `addInquiry` for many inquiries in one statement: per lead, how many joined and the latest one's time. */
+  async addInquiries(db: DbOrTrx, accountId: string, joined: readonly { id: string; at: Date }[]): Promise<void> {
+    if (!joined.length) return;
+    const per = new Map<string, { n: number; at: Date }>();
+    for (const j of joined) {
+      const p = per.get(j.id);
+      per.set(j.id, { n: (p?.n ?? 0) + 1, at: p && p.at > j.at ? p.at : j.at });
+    }
+    await db.raw(
+      `UPDATE ${TABLE} l SET inquiries = l.inquiries + v.n, last_inquiry_at = GREATEST(l.last_inquiry_at, v.at), updated_at = now()
+         FROM jsonb_to_recordset(?::jsonb) AS v(id text, n int, at timestamptz) WHERE l.account_id = ? AND l.id = v.id`,
+      [JSON.stringify([...per].map(([id, p]) => ({ id, n: p.n, at: p.at }))), accountId],
+    );
+  }
+
   /** A repeat inquiry joined the lead. */
   async addInquiry(db: DbOrTrx, accountId: string, id: string, at: Date): Promise<void> {
     await db(TABLE)

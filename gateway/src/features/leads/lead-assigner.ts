@@ -1,7 +1,8 @@
 import type { DbOrTrx } from '../../adapters/db/knex.js';
 import { newId } from '../../shared/ids.js';
 import { DEFAULT_SITE_SETTINGS } from '../sites/site-types.js';
-import type { PgCustomerLeadStore } from './customer-lead-store.js';
+import type { Call } from '../calls/call-types.js';
+import type { NewCustomerLead, PgCustomerLeadStore } from './customer-lead-store.js';
 
 /** The lead a call belongs to, and whether the call started it. */
 export interface LeadMembership {
@@ -71,6 +72,98 @@ export class LeadAssigner {
     });
     await trx('calls').where({ account_id: accountId, id: callId }).update({ lead_id: lead.id });
     return { leadId: lead.id, firstCallId: call.id, repeat: false };
+  }
+
+  /**
+   * `assignCall` for calls created together in this transaction (none has a lead yet), in their order, with a fixed
+   * number of statements: the sites' windows, the callers' locks (sorted: two batches wait, not deadlock), their
+   * joinable leads as one set query, new leads and joins as multi-row writes. A call joins a lead an earlier call
+   * of the same batch started exactly as it would one by one (counted in memory).
+   */
+  async assignNewCalls(trx: DbOrTrx, calls: readonly Call[]): Promise<Map<string, LeadMembership | null>> {
+    const out = new Map<string, LeadMembership | null>();
+    const todo = calls.filter((c) => {
+      if (c.blocked) out.set(c.id, null);
+      return !c.blocked;
+    });
+    if (!todo.length) return out;
+    const siteIds = [...new Set(todo.flatMap((c) => (c.siteId ? [c.siteId] : [])))];
+    const windows = siteIds.length
+      ? ((await trx('sites').select('id', trx.raw("settings->>'leadWindowHours' as lead_window_hours")).whereIn('id', siteIds)) as {
+          id: string;
+          lead_window_hours: string | number | null;
+        }[])
+      : [];
+    const hoursOf = new Map(windows.map((w) => [w.id, w.lead_window_hours] as const));
+    const plan = todo.map((c) => {
+      const raw = c.siteId ? (hoursOf.get(c.siteId) ?? null) : null;
+      const hours = raw === null ? DEFAULT_SITE_SETTINGS.leadWindowHours : Number(raw);
+      const matchable = c.siteId !== null && c.caller !== 'anonymous';
+      return { c, matchable, joins: matchable && hours > 0, since: new Date(c.startedAt.getTime() - hours * HOUR_MS) };
+    });
+    const locks = [...new Set(plan.flatMap((p) => (p.matchable ? [`lead:${p.c.accountId}:${p.c.siteId}:${p.c.caller}`] : [])))].sort();
+    if (locks.length)
+      await trx.raw('SELECT pg_advisory_xact_lock(hashtext(k)) FROM (SELECT k FROM jsonb_array_elements_text(?::jsonb) AS k ORDER BY k) AS s', [
+        JSON.stringify(locks),
+      ]);
+    const asked = plan.filter((p) => p.joins);
+    const found = asked.length
+      ? (
+          (await trx.raw(
+            `SELECT q.i, l.id, l.first_inquiry_id, l.started_at FROM jsonb_to_recordset(?::jsonb)
+               AS q(i int, account_id text, site_id text, contact text, since timestamptz, at timestamptz)
+             CROSS JOIN LATERAL (SELECT id, first_inquiry_id, started_at FROM leads
+               WHERE account_id = q.account_id AND site_id = q.site_id AND contact = q.contact
+                 AND started_at > q.since AND started_at <= q.at ORDER BY started_at DESC LIMIT 1) l`,
+            [
+              JSON.stringify(
+                asked.map((p, i) => ({ i, account_id: p.c.accountId, site_id: p.c.siteId, contact: p.c.caller, since: p.since, at: p.c.startedAt })),
+              ),
+            ],
+          )) as { rows: { i: number; id: string; first_inquiry_id: string; started_at: Date }[] }
+        ).rows
+      : [];
+    const joinable = new Map(
+      found.map((r) => [asked[r.i]!.c.id, { id: r.id, firstInquiryId: r.first_inquiry_id, startedAt: new Date(r.started_at) }]),
+    );
+    const created: (NewCustomerLead & { startedAt: Date })[] = [];
+    const joined = new Map<string, { id: string; at: Date }[]>();
+    const leadOf: { id: string; lead_id: string }[] = [];
+    for (const p of plan) {
+      const { c } = p;
+      let join = p.joins ? (joinable.get(c.id) ?? null) : null;
+      if (p.joins)
+        for (const l of created)
+          if (l.accountId === c.accountId && l.siteId === c.siteId && l.contact === c.caller && l.startedAt > p.since && l.startedAt <= c.startedAt)
+            if (!join || l.startedAt > join.startedAt) join = { id: l.id, firstInquiryId: l.firstInquiryId, startedAt: l.startedAt };
+      if (join) {
+        joined.set(c.accountId, [...(joined.get(c.accountId) ?? []), { id: join.id, at: c.startedAt }]);
+        out.set(c.id, { leadId: join.id, firstCallId: join.firstInquiryId, repeat: join.firstInquiryId !== c.id });
+        leadOf.push({ id: c.id, lead_id: join.id });
+        continue;
+      }
+      const lead = {
+        id: newId(),
+        accountId: c.accountId,
+        siteId: c.siteId,
+        contact: c.caller,
+        kind: 'call' as const,
+        firstInquiryId: c.id,
+        startedAt: c.startedAt,
+        channelId: c.channelId,
+        sessionId: c.sessionId,
+        visitorId: c.visitorId,
+      };
+      created.push(lead);
+      out.set(c.id, { leadId: lead.id, firstCallId: c.id, repeat: false });
+      leadOf.push({ id: c.id, lead_id: lead.id });
+    }
+    await this.deps.leads.createMany(trx, created);
+    for (const [accountId, list] of joined) await this.deps.leads.addInquiries(trx, accountId, list);
+    await trx.raw('UPDATE calls c SET lead_id = v.lead_id FROM jsonb_to_recordset(?::jsonb) AS v(id text, lead_id text) WHERE c.id = v.id', [
+      JSON.stringify(leadOf),
+    ]);
+    return out;
   }
 
   /** A manager re-attributed a call: if it started its lead, the lead's source moves with it. */

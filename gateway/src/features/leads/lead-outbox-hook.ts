@@ -3,7 +3,8 @@ import type { CallChange, CallChangeHook } from '../calls/call-change-hook.js';
 import type { PgCrmSinkStore } from '../crm-sinks/crm-sink-store.js';
 import type { CrmSink } from '../crm-sinks/crm-sink-types.js';
 import type { OutboxStore } from '../outbox/outbox-store-type.js';
-import type { LeadAssigner } from './lead-assigner.js';
+import type { Call } from '../calls/call-types.js';
+import type { LeadAssigner, LeadMembership } from './lead-assigner.js';
 
 export const LEAD_TOPIC = 'crm.lead';
 
@@ -41,8 +42,19 @@ export class LeadOutboxHook implements CallChangeHook {
     return sinks;
   }
 
+  /** Leads given to calls created together (`beforeCallsStarted`), per transaction, for their `call.started`. */
+  private readonly assignedIn = new WeakMap<DbOrTrx, Map<string, LeadMembership | null>>();
+
+  async beforeCallsStarted(trx: DbOrTrx, calls: readonly Call[]): Promise<void> {
+    const assigned = await this.deps.assigner.assignNewCalls(trx, calls);
+    const known = this.assignedIn.get(trx) ?? new Map<string, LeadMembership | null>();
+    for (const [id, m] of assigned) known.set(id, m);
+    this.assignedIn.set(trx, known);
+  }
+
   async onCallChange(trx: DbOrTrx, change: CallChange): Promise<void> {
-    const lead = await this.deps.assigner.assignCall(trx, change.accountId, change.callId);
+    const known = change.trigger === 'call.started' ? this.assignedIn.get(trx) : undefined;
+    const lead = known?.has(change.callId) ? known.get(change.callId)! : await this.deps.assigner.assignCall(trx, change.accountId, change.callId);
     if (change.trigger === 'attribution.changed') await this.deps.assigner.followAttribution(trx, change.accountId, change.callId);
     const sinks = await this.listSinks(trx, change.accountId, change.siteId);
     let enqueued = 0;
