@@ -2,7 +2,9 @@
  * A lean load loop for long benchmarks: `connections` keep-alive TCP sockets, each writing one pre-formatted
  * HTTP/1.1 POST after the other and reading just enough of the answer (status line, Content-Length) to know where it
  * ends; paced to at most `rate` requests/s overall. Much cheaper per request than autocannon or node's http client,
- * so a million requests take minutes and the load generator leaves the CPU to the server it measures.
+ * so a million requests take minutes and the load generator leaves the CPU to the server it measures. `pipeline`
+ * requests may be in flight on one socket (HTTP/1.1 pipelining: node's server answers them in order); `deadline`
+ * (epoch ms) stops sending early, and `total` says how many were sent.
  */
 import { connect } from 'node:net';
 import type { Socket } from 'node:net';
@@ -24,6 +26,10 @@ export async function leanLoad(opts: {
   rate: number;
   headers: Record<string, string>;
   body: () => string;
+  /** Requests in flight per connection (default 1). */
+  pipeline?: number;
+  /** Stop sending at this time (epoch ms); what was sent is still answered. */
+  deadline?: number;
 }): Promise<LeanLoadResult> {
   const u = new URL(opts.url);
   const head = `POST ${u.pathname} HTTP/1.1\r\nHost: ${u.host}\r\n${Object.entries(opts.headers)
@@ -34,27 +40,38 @@ export async function leanLoad(opts: {
   let non2xx = 0;
   let errors = 0;
   const due = (n: number): number => (opts.rate > 0 ? started + (n * 1000) / opts.rate : 0);
+  const depth = Math.max(1, opts.pipeline ?? 1);
+  const over = (): boolean => sent >= opts.amount || (opts.deadline !== undefined && Date.now() >= opts.deadline);
 
   const worker = (): Promise<void> =>
     new Promise((resolve) => {
       let sock: Socket;
       let buf: Buffer = Buffer.alloc(0);
-      let waiting = false;
+      let waiting = 0;
+      let timer = false;
       const next = (): void => {
-        if (sent >= opts.amount) {
+        timer = false;
+        let out = '';
+        while (waiting < depth) {
+          if (over()) break;
+          const wait = due(sent) - Date.now();
+          if (wait > 0) {
+            if (!timer) {
+              timer = true;
+              setTimeout(next, wait);
+            }
+            break;
+          }
+          sent += 1;
+          waiting += 1;
+          const body = opts.body();
+          out += `${head}Content-Length: ${Buffer.byteLength(body)}\r\n\r\n${body}`;
+        }
+        if (out) sock.write(out);
+        else if (waiting === 0 && over()) {
           sock.end();
           resolve();
-          return;
         }
-        const wait = due(sent) - Date.now();
-        if (wait > 0) {
-          setTimeout(next, wait);
-          return;
-        }
-        sent += 1;
-        const body = opts.body();
-        waiting = true;
-        sock.write(`${head}Content-Length: ${Buffer.byteLength(body)}\r\n\r\n${body}`);
       };
       const open = (): void => {
         buf = Buffer.alloc(0);
@@ -71,8 +88,8 @@ export async function leanLoad(opts: {
             const status = Number(headers.slice(9, 12));
             if (status < 200 || status > 299) non2xx += 1;
             buf = buf.subarray(end + 4 + len);
-            waiting = false;
-            next();
+            waiting -= 1;
+            if (!timer) next();
           }
         });
         sock.on('error', () => {
@@ -81,10 +98,10 @@ export async function leanLoad(opts: {
         sock.on('close', () => {
           // A request in flight on a closed socket counts as an error; carry on with a new connection.
           if (waiting) {
-            errors += 1;
-            waiting = false;
+            errors += waiting;
+            waiting = 0;
           }
-          if (sent < opts.amount) setTimeout(open, 10);
+          if (!over()) setTimeout(open, 10);
           else resolve();
         });
       };

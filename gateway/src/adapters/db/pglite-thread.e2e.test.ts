@@ -53,6 +53,12 @@ describe('embedded database on its own thread', () => {
     expect(((await db.knex.raw('select count(*) as n from t1')).rows[0] as { n: number }).n).to.equal(2);
   });
 
+  it('runs with the buffer pool and maintenance memory capped, which bound its WASM memory', async () => {
+    const show = async (name: string): Promise<string> => ((await db.knex.raw(`show ${name}`)).rows[0] as Record<string, string>)[name] ?? '';
+    expect(await show('shared_buffers')).to.equal('32MB');
+    expect(await show('maintenance_work_mem')).to.equal('16MB');
+  });
+
   describe('the in-memory lease engine writing behind to it', () => {
     leaseStoreContract(() => {
       store ??= new MemoryNumberLeaseStore(db.knex, createLogger({ level: 'silent' }));

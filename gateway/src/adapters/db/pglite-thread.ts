@@ -3,6 +3,16 @@ import { Worker } from 'node:worker_threads';
 import type { PgliteConnection, PgliteResult } from './pglite-dialect.js';
 import { PGLITE_WORKER_SOURCE } from './pglite-worker-source.js';
 
+/**
+ * PostgreSQL settings of the embedded database that bound its memory. PGlite's WASM memory grows as PostgreSQL
+ * touches it and never shrinks, so what counts is the most it ever touches: the shared buffers (128MB by default,
+ * all of it resident once the tables outgrow it, which a gateway's visit tables do) and what one VACUUM may take
+ * (maintenance_work_mem, 64MB by default; `embedded-db.vacuum` runs every 5 minutes). The data files stay in the
+ * operating system's page cache, outside the process, so a smaller buffer pool costs a read call per miss, not a
+ * disk read.
+ */
+export const PGLITE_MEMORY_SETTINGS: readonly string[] = ['shared_buffers=32MB', 'maintenance_work_mem=16MB'];
+
 type Reply = { id: number; ok: unknown } | { id: number; err: Record<string, unknown> };
 
 /**
@@ -20,7 +30,7 @@ export class PgliteThread implements PgliteConnection {
   constructor(dataDir: string) {
     this.worker = new Worker(PGLITE_WORKER_SOURCE, {
       eval: true,
-      workerData: { dataDir, pglite: createRequire(import.meta.url).resolve('@electric-sql/pglite') },
+      workerData: { dataDir, pglite: createRequire(import.meta.url).resolve('@electric-sql/pglite'), settings: PGLITE_MEMORY_SETTINGS },
     });
     this.waitReady = new Promise<void>((resolve, reject) => {
       this.pending.set(0, { resolve: () => resolve(), reject });

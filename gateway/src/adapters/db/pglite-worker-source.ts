@@ -16,7 +16,11 @@ const plainError = (err) => err instanceof Error
   ? { ...Object.fromEntries(Object.entries(err).filter(([, v]) => typeof v !== 'object' && typeof v !== 'function')), message: err.message, name: err.name }
   : { message: String(err) };
 Promise.resolve(require(workerData.pglite)).then(async ({ PGlite, types }) => {
-  const pglite = new PGlite({ dataDir: workerData.dataDir, parsers: { [types.INT8]: toNumber, [types.NUMERIC]: toNumber } });
+  const pglite = new PGlite({
+    dataDir: workerData.dataDir,
+    parsers: { [types.INT8]: toNumber, [types.NUMERIC]: toNumber },
+    startParams: [...PGlite.defaultStartParams, ...workerData.settings.flatMap((s) => ['-c', s])],
+  });
   let chain = pglite.waitReady.then(() => parentPort.postMessage({ id: 0, ok: 'ready' }));
   parentPort.on('message', (m) => {
     chain = chain.then(async () => {

@@ -44,7 +44,16 @@ interface Hold {
   until: number;
 }
 
-/** In-process counter. Bounded: at most MAX_ENTRIES holds are remembered, the oldest forgotten first. */
+/** Ended holds looked at per `reserve` from the oldest end: enough to keep up with any rate of new holds. */
+const SWEEP_PER_RESERVE = 4;
+
+/**
+ * In-process counter. Bounded: at most MAX_ENTRIES holds are remembered, the oldest forgotten first, and ended holds
+ * are swept from the oldest end as new ones come (a lease that expires without a release would otherwise stay until
+ * MAX_ENTRIES pushed it out: ~0.5 KiB each, ~100 MiB at the cap, for visitors that never come back). Insertion order
+ * is kept close to `until` order (a heartbeat moves its hold to the young end), so the sweep stops at the first hold
+ * still running.
+ */
 export class HoldLimits implements HoldCounter {
   /** `${poolId} ${sessionId}` → the hold. */
   private readonly holds = new Map<string, Hold>();
@@ -60,6 +69,7 @@ export class HoldLimits implements HoldCounter {
     until: number,
     now: number,
   ): Promise<HoldLimit | null> {
+    this.sweep(now);
     const id = `${pool.id} ${sessionId}`;
     if (this.holds.has(id)) return null;
     if (caps.perVisitor > 0 && this.live(`${pool.id} v ${visitorId}`, now) >= caps.perVisitor) return 'visitor';
@@ -85,8 +95,25 @@ export class HoldLimits implements HoldCounter {
 
   /** A heartbeat moved the session's expiry. */
   async extended(poolId: string, sessionId: string, until: number, _now?: number): Promise<void> {
-    const hit = this.holds.get(`${poolId} ${sessionId}`);
-    if (hit) hit.until = until;
+    const id = `${poolId} ${sessionId}`;
+    const hit = this.holds.get(id);
+    if (!hit) return;
+    hit.until = until;
+    this.holds.delete(id);
+    this.holds.set(id, hit);
+  }
+
+  /** How many holds are remembered (what the bounds keep small). */
+  get size(): number {
+    return this.holds.size;
+  }
+
+  private sweep(now: number): void {
+    for (let i = 0; i < SWEEP_PER_RESERVE; i++) {
+      const oldest = this.holds.entries().next();
+      if (oldest.done || oldest.value[1].until > now) return;
+      this.forget(oldest.value[0]);
+    }
   }
 
   async released(poolId: string, sessionId: string): Promise<void> {

@@ -15,6 +15,11 @@ export class IpHasher {
     this.salt = createHmac('sha256', secret).update('dni ip hash').digest();
   }
 
+  /** Addresses remembered (what the bound keeps small). */
+  get size(): number {
+    return this.recent.size;
+  }
+
   hash(ip: string): string {
     let h = this.recent.get(ip);
     if (h === undefined) {
