@@ -13,11 +13,13 @@
  *    the arrival rate of 200 busy lines), then `stress`, calls of about 4 s. Only voice answers given while at least
  *    90 % of the calls were up count (the first call's length is the ramp).
  * 4. A burst: `--calls` voice webhooks sent at the same instant (the worst case for the answer queue), `--rounds`
- *    times, each round followed by the same burst against a bare node:http server answering a static TwiML
+ *    times on fresh connections (connect inside the timed window) and `--rounds` times on warm ones (connected
+ *    before the round): Twilio does not document whether its edge reuses connections to the webhook host. Each
+ *    burst is followed by the same burst against a bare node:http server answering a static TwiML
  *    (`scripts/bench-twiml-server.ts`, its own process), so both see the same machine: req/s, p50 and p99 of each,
  *    their ratio, and the CPU time each server spent per answer (load-independent). Both bursts come from the same
- *    lean generator (`scripts/lib/burst-load.ts`): requests signed and formatted before the round, one connected
- *    socket each, all written in one tick, timed from the write to the response's last byte.
+ *    lean generator (`scripts/lib/burst-load.ts`): requests signed and formatted before the round, one socket each,
+ *    all sent in one tick, timed to the response's last byte.
  * 5. Once the writes behind the answers have drained: every call placed must be stored exactly once.
  * 6. The call writer on its own (`scripts/lib/call-writer-rate.ts`): `--writer-events` ringing events journaled and
  *    written in batches to a fresh database, on PostgreSQL (with DATABASE_URL) and on PGlite: sustained calls/s.
@@ -40,7 +42,7 @@ import knexFactory from 'knex';
 import { answeredCallCallbacks, inboundParams, randomSid } from '../gateway/src/adapters/telephony/twilio/twilio-call-script.js';
 import { signTwilioRequest } from '../gateway/src/adapters/telephony/twilio/twilio-signature.js';
 import { burst as sendBurst, formRequest } from './lib/burst-load.js';
-import type { BurstResponse } from './lib/burst-load.js';
+import type { BurstConnect, BurstResponse } from './lib/burst-load.js';
 import { measureWriterRate } from './lib/call-writer-rate.js';
 import type { WriterRate } from './lib/call-writer-rate.js';
 import { deleteRedisKeys, freePort, ROOT, runBench, startGateway, stopProcess } from './lib/gateway-process.js';
@@ -302,12 +304,20 @@ async function main(): Promise<void> {
   // 4. The burst: that many calls ring at the same instant, once the writes behind the calls above have landed; then
   // the same burst against the bare server, round after round, so both see the same machine.
   const bareAt = await startReference();
-  const burstMs: number[] = [];
-  const bareMs: number[] = [];
-  let burstWall = 0;
-  let bareWall = 0;
-  const rounds: string[] = [];
-  const cpu = { answers: 0, writes: 0, bare: 0 };
+  // Twilio's documentation (and the reference notes) say nothing of whether its edge keeps connections to the
+  // webhook host open between requests, only that each request may connect (the `ct` connect timeout): so both are
+  // measured, `fresh` (connect, accept and handshake inside the timed window) and `warm` (connected beforehand).
+  type Series = {
+    gateway: number[];
+    bare: number[];
+    gatewayWall: number;
+    bareWall: number;
+    cpu: { answers: number; bare: number };
+    rounds: string[];
+  };
+  const series = (): Series => ({ gateway: [], bare: [], gatewayWall: 0, bareWall: 0, cpu: { answers: 0, bare: 0 }, rounds: [] });
+  const modes: Record<BurstConnect, Series> = { fresh: series(), warm: series() };
+  let writesCpu = 0;
   // Signed and formatted before the round: the generator's cost stays outside the measured window.
   const voiceRequests = (n: number, to: (i: number) => string): { sids: string[]; bytes: Buffer[] } => {
     const sids: string[] = [];
@@ -328,52 +338,65 @@ async function main(): Promise<void> {
     return { sids, bytes };
   };
   const dialled = (r: BurstResponse) => r.status === 200 && r.body.includes('<Dial');
-  for (let round = 0; round < ROUNDS; round++) {
+  const drain = async (): Promise<void> => {
     const cpu0 = cpuMs(gateway?.pid);
     for (const until = Date.now() + 60_000; (await pendingWrites()) > 0 && Date.now() < until; ) await sleep(100);
-    const cpu1 = cpuMs(gateway?.pid);
-    if (round > 0) cpu.writes += cpu1 - cpu0;
-    const calls = voiceRequests(CALLS, (i) => held[i % held.length]!);
-    let t0 = performance.now();
-    const answers = await sendBurst(port, calls.bytes);
-    burstWall += performance.now() - t0;
-    cpu.answers += cpuMs(gateway?.pid) - cpu1;
-    answers.forEach((r, i) => {
-      burstMs.push(r.ms);
-      if (dialled(r)) placed.add(calls.sids[i]!);
-      else failures.push(`voice ${r.status} ${r.body.slice(0, 120)}`);
-    });
-    const roundP99 = percentiles(answers.map((r) => r.ms)).p99;
-    // The same burst, formatted the same way, against the bare server.
-    const bareCalls = voiceRequests(CALLS, () => held[0]!);
-    const bareCpu0 = cpuMs(reference?.pid);
-    t0 = performance.now();
-    const bare = await sendBurst(bareAt, bareCalls.bytes);
-    bareWall += performance.now() - t0;
-    cpu.bare += cpuMs(reference?.pid) - bareCpu0;
-    for (const b of bare) {
-      if (!dialled(b)) failures.push(`bare ${b.status}`);
-      bareMs.push(b.ms);
+    writesCpu += cpuMs(gateway?.pid) - cpu0;
+  };
+  for (let round = 0; round < ROUNDS; round++) {
+    for (const mode of ['fresh', 'warm'] as const) {
+      const m = modes[mode];
+      await drain();
+      const calls = voiceRequests(CALLS, (i) => held[i % held.length]!);
+      const cpu1 = cpuMs(gateway?.pid);
+      let t0 = performance.now();
+      const answers = await sendBurst(port, calls.bytes, mode);
+      m.gatewayWall += performance.now() - t0;
+      m.cpu.answers += cpuMs(gateway?.pid) - cpu1;
+      answers.forEach((r, i) => {
+        m.gateway.push(r.ms);
+        if (dialled(r)) placed.add(calls.sids[i]!);
+        else failures.push(`voice ${r.status} ${r.body.slice(0, 120)}`);
+      });
+      const roundP99 = percentiles(answers.map((r) => r.ms)).p99;
+      // The same burst, formatted the same way, against the bare server.
+      const bareCalls = voiceRequests(CALLS, () => held[0]!);
+      const bareCpu0 = cpuMs(reference?.pid);
+      t0 = performance.now();
+      const bare = await sendBurst(bareAt, bareCalls.bytes, mode);
+      m.bareWall += performance.now() - t0;
+      m.cpu.bare += cpuMs(reference?.pid) - bareCpu0;
+      for (const b of bare) {
+        if (!dialled(b)) failures.push(`bare ${b.status}`);
+        m.bare.push(b.ms);
+      }
+      m.rounds.push(`${roundP99.toFixed(0)}/${percentiles(bare.map((b) => b.ms)).p99.toFixed(0)}`);
     }
-    rounds.push(`${roundP99.toFixed(0)}/${percentiles(bare.map((b) => b.ms)).p99.toFixed(0)}`);
   }
-  const drainCpu0 = cpuMs(gateway?.pid);
-  for (const until = Date.now() + 60_000; (await pendingWrites()) > 0 && Date.now() < until; ) await sleep(100);
-  cpu.writes += cpuMs(gateway?.pid) - drainCpu0;
-  const burst = percentiles(burstMs);
-  const bareP = percentiles(bareMs);
+  await drain();
   const perCall = (ms: number) => (ms / (CALLS * ROUNDS)).toFixed(3);
-  const burstRate = (CALLS * ROUNDS) / (burstWall / 1_000);
-  const bareRate = (CALLS * ROUNDS) / (bareWall / 1_000);
-  process.stdout.write(
-    `burst: ${CALLS} voice webhooks at the same instant, ${ROUNDS} rounds (load average ${load()})\n` +
-      `  gateway         ${burstRate.toFixed(0)} req/s  ${fmt(burst)}\n` +
-      `  bare node:http  ${bareRate.toFixed(0)} req/s  ${fmt(bareP)}\n` +
-      `  ratio           p99 ${(burst.p99 / bareP.p99).toFixed(2)}x bare, p50 ${(burst.p50 / bareP.p50).toFixed(2)}x, throughput ${(burstRate / bareRate).toFixed(2)} of bare\n` +
-      `  p99 per round (gateway/bare ms): ${rounds.join(' ')}\n` +
-      `  CPU per call: gateway ${perCall(cpu.answers)} ms during the bursts + ${perCall(cpu.writes)} ms for the writes after them; ` +
-      `bare node:http ${perCall(cpu.bare)} ms (${(cpu.answers / cpu.bare).toFixed(2)}x)\n`,
-  );
+  const summary = (mode: BurstConnect) => {
+    const m = modes[mode];
+    const gw = percentiles(m.gateway);
+    const bareP = percentiles(m.bare);
+    const gwRate = (CALLS * ROUNDS) / (m.gatewayWall / 1_000);
+    const bareRate = (CALLS * ROUNDS) / (m.bareWall / 1_000);
+    process.stdout.write(
+      `  ${mode === 'fresh' ? 'fresh connections (connect inside the timed window)' : 'warm connections (connected before the round)'}\n` +
+        `    gateway         ${gwRate.toFixed(0)} req/s  ${fmt(gw)}\n` +
+        `    bare node:http  ${bareRate.toFixed(0)} req/s  ${fmt(bareP)}\n` +
+        `    ratio           p99 ${(gw.p99 / bareP.p99).toFixed(2)}x bare, p50 ${(gw.p50 / bareP.p50).toFixed(2)}x, throughput ${(gwRate / bareRate).toFixed(2)} of bare\n` +
+        `    p99 per round (gateway/bare ms): ${m.rounds.join(' ')}\n` +
+        `    CPU per call during the bursts: gateway ${perCall(m.cpu.answers)} ms, bare node:http ${perCall(m.cpu.bare)} ms (${(m.cpu.answers / m.cpu.bare).toFixed(2)}x)\n`,
+    );
+    return { gw, bareP };
+  };
+  process.stdout.write(`burst: ${CALLS} voice webhooks at the same instant, ${ROUNDS} rounds of each kind (load average ${load()})\n`);
+  const fresh = summary('fresh');
+  const warm = summary('warm');
+  process.stdout.write(`  CPU per call for the writes after the bursts: gateway ${(writesCpu / (2 * CALLS * ROUNDS)).toFixed(3)} ms\n`);
+  const burst = fresh.gw;
+  const bareP = fresh.bareP;
 
   // 5. Every call placed is stored once.
   const drainStarted = Date.now();
@@ -417,8 +440,8 @@ async function main(): Promise<void> {
   const writerFigures = rates.map(({ name, r }) => `${name} ${r.perSecond.toFixed(0)} calls/s`).join(', ');
   process.stdout.write(
     `voice: p99 ${steady.voice.p99.toFixed(1)} ms with ${CALLS} calls in progress (${steady.rate.toFixed(1)} new calls/s); ` +
-      `stress ${stress.rate.toFixed(1)} new calls/s p99 ${stress.voice.p99.toFixed(1)} ms; burst of ${CALLS} p99 ${burst.p99.toFixed(1)} ms ` +
-      `(bare node:http ${bareP.p99.toFixed(1)} ms, ${(burst.p99 / bareP.p99).toFixed(2)}x); ` +
+      `stress ${stress.rate.toFixed(1)} new calls/s p99 ${stress.voice.p99.toFixed(1)} ms; burst of ${CALLS} on fresh connections p99 ${burst.p99.toFixed(1)} ms ` +
+      `(bare node:http ${bareP.p99.toFixed(1)} ms, ${(burst.p99 / bareP.p99).toFixed(2)}x; warm connections ${warm.gw.p99.toFixed(1)} ms, bare ${warm.bareP.p99.toFixed(1)} ms); ` +
       `callbacks p99 ${Math.max(steady.callbacks.p99, stress.callbacks.p99).toFixed(1)} ms; stored ${stored.size}/${placed.size} exactly once: ` +
       `${missing || duplicates ? 'NO' : 'yes'}; writer ${writerFigures}\n`,
   );

@@ -1,7 +1,10 @@
 /**
  * A burst of requests at one instant, measured as the server sees it: every request is formatted (and signed) in
- * advance, one keep-alive TCP socket per request is connected before the round, all requests are written in the same
- * tick, and each latency runs from its write(2) to the last byte of its response. The client does no per-request
+ * advance, one TCP socket per request, all requests sent in the same tick. Two ways to connect: `warm`, every socket
+ * connected (and accepted) before the clock starts, each latency from its write(2) to the last byte of its response;
+ * `fresh`, every connect(2) issued in the same tick and the request written as soon as its connection is up, each
+ * latency from the connect to the last byte (the server's accept and the handshake count, as on a webhook that
+ * arrives on a new connection). The client does no per-request
  * work inside the measured window beyond one `write` and a minimal response parse (status line, Content-Length),
  * so on a shared machine the figure is the server's, not node's http client's (which, with 200 sockets and a signature
  * computed per request, was slower than the gateway it measured).
@@ -62,11 +65,14 @@ function oneResponse(sock: Socket, startedAt: () => number): Promise<BurstRespon
   });
 }
 
+export type BurstConnect = 'warm' | 'fresh';
+
 /**
- * Sends `requests` to 127.0.0.1:`port` at one instant (one fresh connection each, connected and accepted first)
- * and resolves with the responses in the same order. The connections are closed afterwards.
+ * Sends `requests` to 127.0.0.1:`port` at one instant (one new connection each, see BurstConnect) and resolves with
+ * the responses in the same order. The connections are closed afterwards.
  */
-export async function burst(port: number, requests: readonly Buffer[]): Promise<BurstResponse[]> {
+export async function burst(port: number, requests: readonly Buffer[], connectMode: BurstConnect = 'warm'): Promise<BurstResponse[]> {
+  if (connectMode === 'fresh') return freshBurst(port, requests);
   const sockets = await Promise.all(requests.map(() => openSocket(port)));
   try {
     // Let the server accept every connection before the clock starts: the burst measures answers, not accept(2).
@@ -77,6 +83,28 @@ export async function burst(port: number, requests: readonly Buffer[]): Promise<
       t0[i] = performance.now();
       sockets[i]!.write(requests[i]!);
     }
+    return await Promise.all(answers);
+  } finally {
+    for (const s of sockets) s.destroy();
+  }
+}
+
+/** Every connect issued in one tick; each request written once its connection is up, timed from the connect. */
+async function freshBurst(port: number, requests: readonly Buffer[]): Promise<BurstResponse[]> {
+  const sockets: Socket[] = [];
+  try {
+    const answers = requests.map((bytes) => {
+      const t0 = performance.now();
+      const s = connect(port, '127.0.0.1');
+      s.setNoDelay(true);
+      sockets.push(s);
+      const answer = oneResponse(s, () => t0);
+      s.once('connect', () => s.write(bytes));
+      return new Promise<BurstResponse>((resolve, reject) => {
+        s.once('error', reject);
+        answer.then(resolve, reject);
+      });
+    });
     return await Promise.all(answers);
   } finally {
     for (const s of sockets) s.destroy();
