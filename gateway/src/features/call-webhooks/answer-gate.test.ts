@@ -1,5 +1,5 @@
 import { expect } from 'chai';
-import { AnswerGate, gateWaitMs, QUIET_MS } from './answer-gate.js';
+import { AnswerGate, QUIET_MS } from './answer-gate.js';
 
 describe('AnswerGate', () => {
   it('lets a write through at once when no answer was started lately', async () => {
@@ -32,12 +32,5 @@ describe('AnswerGate', () => {
     gate.leave();
     await wait;
     expect(released).to.equal(true);
-  });
-
-  it("holds one burst's writes longer than a backlog of several batches", () => {
-    expect(gateWaitMs(0)).to.equal(250);
-    expect(gateWaitMs(200)).to.be.greaterThanOrEqual(200);
-    expect(gateWaitMs(1_000)).to.be.lessThan(gateWaitMs(200));
-    expect(gateWaitMs(20_000)).to.be.at.most(10);
   });
 });

@@ -7,19 +7,6 @@
  */
 export const QUIET_MS = 3;
 
-/**
- * The longest a batch of writes waits for a quiet gate, by how many events are waiting behind it. Every queued
- * event is journaled, so waiting risks nothing but memory: a small backlog (one burst) waits out the whole burst,
- * even one stretched to a few hundred ms by a loaded machine, instead of landing its database work amid the burst's
- * last answers after a fixed 50 ms; a backlog of several batches waits less, so under answers that never pause
- * (thousands of calls a second) the writer still takes its turn every few ms and keeps up.
- */
-export function gateWaitMs(backlog: number): number {
-  if (backlog <= 500) return 250;
-  if (backlog <= 2_000) return 50;
-  return 10;
-}
-
 export class AnswerGate {
   private answering = 0;
   private lastEnter = 0;

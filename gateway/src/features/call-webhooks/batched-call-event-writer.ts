@@ -1,7 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import type { Logger } from '../../logging/logger.js';
 import type { CallEvent } from '../calls/call-events.js';
-import { gateWaitMs } from './answer-gate.js';
 import type { AnswerGate } from './answer-gate.js';
 import type { InboxEntry } from './call-event-inbox-store.js';
 import type { CallEventJournal } from './call-event-journal.js';
@@ -12,6 +11,8 @@ export const MAX_QUEUED_EVENTS = 20_000;
 export const BATCH_SIZE = 500;
 /** Backoff between failed batches (the database down or restarting); the last one repeats. */
 export const RETRY_DELAYS_MS = [100, 250, 500, 1_000, 2_000, 5_000] as const;
+/** The longest a batch waits for voice answers being built (see AnswerGate). */
+export const MAX_GATE_WAIT_MS = 50;
 
 /** Where batches go: one statement per call, many events per statement. */
 export interface CallEventBatchSink {
@@ -159,7 +160,7 @@ export class BatchedCallEventWriter {
           this.spilled = 0;
           break;
         }
-        if (!this.stopped) await this.deps.gate?.idle(gateWaitMs(this.queue.length + this.spilled));
+        if (!this.stopped) await this.deps.gate?.idle(MAX_GATE_WAIT_MS);
         // Taken off the queue only once written: a failure leaves the batch first in line for the retry.
         const batch = this.queue.slice(0, this.deps.batchSize ?? BATCH_SIZE);
         const inserted = new Set<string>();

@@ -1,8 +1,7 @@
 import type { Logger } from '../../logging/logger.js';
 import type { CallBatchSink, CallEventSink } from '../calls/call-events.js';
-import { gateWaitMs } from './answer-gate.js';
 import type { AnswerGate } from './answer-gate.js';
-import { isDataError, RETRY_DELAYS_MS } from './batched-call-event-writer.js';
+import { isDataError, MAX_GATE_WAIT_MS, RETRY_DELAYS_MS } from './batched-call-event-writer.js';
 import type { ClaimedEntry } from './call-event-inbox-store.js';
 
 /**
@@ -176,7 +175,7 @@ export class CallEventInboxWorker {
           left.push(...unit.map((c) => c.id));
           continue;
         }
-        await this.deps.gate?.idle(gateWaitMs(this.pending));
+        await this.deps.gate?.idle(MAX_GATE_WAIT_MS);
         if (batchSink) {
           let results: (unknown | null)[];
           try {
