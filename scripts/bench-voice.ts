@@ -20,7 +20,8 @@
  *    their ratio, and the CPU time each server spent per answer (load-independent). Both bursts come from the same
  *    lean generator (`scripts/lib/burst-load.ts`): requests signed and formatted before the round, one socket each,
  *    all sent in one tick, timed to the response's last byte.
- * 5. Once the writes behind the answers have drained: every call placed must be stored exactly once.
+ * 5. Once the writes behind the answers have drained (before each round as well, applies included): every call placed
+ *    must be stored exactly once.
  * 6. The call writer on its own (`scripts/lib/call-writer-rate.ts`): `--writer-events` ringing events journaled and
  *    written in batches to a fresh database, on PostgreSQL (with DATABASE_URL) and on PGlite: sustained calls/s.
  *
@@ -127,10 +128,17 @@ function percentiles(xs: number[]): Pct {
 }
 const fmt = (p: Pct) => `n ${p.n}  p50 ${p.p50.toFixed(1)}  p90 ${p.p90.toFixed(1)}  p99 ${p.p99.toFixed(1)}  max ${p.max.toFixed(1)} ms`;
 
+/**
+ * Call events still to be written or applied: the writer's queue and the inbox rows not yet applied to calls. A
+ * burst starts only once both are empty, so it is not measured against the previous round's applies (attribution,
+ * leads: several ms of CPU per call, far more than the answer).
+ */
 async function pendingWrites(): Promise<number> {
   const r = await send('GET', '/metrics', {});
-  const m = /^gateway_call_event_writes_pending (\d+)/m.exec(r.text);
-  return m ? Number(m[1]) : Number.NaN;
+  const queued = /^gateway_call_event_writes_pending (\d+)/m.exec(r.text);
+  const inbox = /^gateway_call_event_inbox_rows (-?\d+)/m.exec(r.text);
+  if (!queued) return Number.NaN;
+  return Number(queued[1]) + Math.abs(Number(inbox?.[1] ?? 0));
 }
 
 let gateway: ChildProcess | null = null;
