@@ -4,6 +4,8 @@ import { startStory } from '../../../test/helpers/analytics-story.js';
 import type { Story } from '../../../test/helpers/analytics-story.js';
 import { useTestDatabase } from '../../../test/helpers/db.js';
 import type { Principal } from '../../http/principal.js';
+import { ManualClock } from '../../shared/clock.js';
+import { reportFactsCatchUpJob } from './report-facts-catch-up.js';
 import { ReportReadModel } from './report-read-model.js';
 import { ReportService } from './report-service.js';
 import { GROUP_BYS, MODELS } from './report-types.js';
@@ -227,5 +229,16 @@ describe('reports: the fact tables agree with the live attribution', function ()
     const fixed = (await t.db.knex('report_call_facts').where({ event_id: story.calls.c5 }).pluck('lead_status')) as string[];
     expect(fixed).to.deep.equal(['lost', 'lost', 'lost']);
     await expectSame('after the lead caught up', SOME);
+    // The job itself: its second run starts from the first one's watermark and still puts a later stale write right.
+    const job = reportFactsCatchUpJob({ db: t.db.knex, clock: new ManualClock(Date.parse('2026-11-19T00:05:00Z')) });
+    await job.run();
+    await t.db.knex.transaction(async (trx) => {
+      await trx.raw(`SELECT set_config('calltrack.report_facts', 'off', true)`);
+      await trx('calls').where({ id: story.calls.c1 }).update({ channel_id: s.channels.direct });
+    });
+    const [a2, b2] = await Promise.all([live.summary(principal, q), facts.summary(principal, q)]);
+    expect(b2, 'stale before the second run').to.not.deep.equal(a2);
+    await job.run();
+    await expectSame('after the job ran twice', SOME);
   });
 });
