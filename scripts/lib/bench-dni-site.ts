@@ -16,7 +16,13 @@ export interface BenchSite {
   readonly siteKey: string;
 }
 
-export async function seedBenchSite(db: Knex, tag: string, poolSize: number): Promise<BenchSite> {
+/** A bench site's pool: its size and the pool settings it overrides (e.g. a short hold so leases come back). */
+export interface BenchPool {
+  readonly size: number;
+  readonly settings?: Record<string, unknown>;
+}
+
+export async function seedBenchSite(db: Knex, tag: string, poolSize: number, settings: Record<string, unknown> = {}): Promise<BenchSite> {
   const site: BenchSite = { siteId: `bench_site_${tag}`, poolId: `bench_pool_${tag}`, siteKey: `bench-${tag}` };
   let account = (await db('accounts').orderBy('created_at').first('id')) as { id: string } | undefined;
   if (!account) {
@@ -37,6 +43,7 @@ export async function seedBenchSite(db: Knex, tag: string, poolSize: number): Pr
     name: 'Bench',
     kind: 'session',
     canonical_number: '+15550000000',
+    settings: JSON.stringify(settings),
   });
   const area = 100 + Math.floor(Math.random() * 800);
   const rows = Array.from({ length: poolSize }, (_, i) => ({
@@ -67,6 +74,8 @@ export async function startDniGateway<K extends string>(opts: {
   tag: string;
   poolSize: number;
   sites: readonly K[];
+  /** Sites whose pool differs from `poolSize` numbers with default settings. */
+  pools?: Partial<Record<K, BenchPool>>;
   children: ChildProcess[];
 }): Promise<{ url: string; pid: number; sites: Record<K, BenchSite> }> {
   const port = await freePort();
@@ -90,7 +99,10 @@ export async function startDniGateway<K extends string>(opts: {
   await stopProcess(first);
   const sites = {} as Record<K, BenchSite>;
   const seedAll = async (db: Knex): Promise<void> => {
-    for (const name of opts.sites) sites[name] = await seedBenchSite(db, `${opts.tag}_${name}`, opts.poolSize);
+    for (const name of opts.sites) {
+      const pool = opts.pools?.[name];
+      sites[name] = await seedBenchSite(db, `${opts.tag}_${name}`, pool?.size ?? opts.poolSize, pool?.settings);
+    }
   };
   if (opts.mode === 'server') {
     const pg = knexFactory({ client: 'pg', connection: opts.pgUrl, pool: { min: 0, max: 1 } });

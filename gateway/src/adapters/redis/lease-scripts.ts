@@ -13,6 +13,9 @@
  *   8 vnum     hash   visitor -> e164 it last held; bounded by the pool size (dropped when someone else takes it)
  *   9 log      stream every lease and release, as a complete history row, appended atomically with the change
  *
+ * Holding caps (`redis-hold-limits.ts` keys, same `{<poolId>}` hash tag, so the same slot): the lease checks and
+ * counts them in its own step and the heartbeat extends them, so a visit costs one round trip per pool.
+ *
  * Common ARGV: 1 now (ms), 2 account id, 3 pool id, 4 active window (ms), 5 hold (ms).
  */
 
@@ -62,10 +65,47 @@ local function expire_due(limit)
 end
 `;
 
-/** ARGV 6 session, 7 visitor ('' = unknown), 8 new lease id, 9 sticky '1'/'0', 10 reclaim '1'/'0'. */
-export const LEASE_SCRIPT = `${COMMON}
+/** Holds: a sorted set per visitor and per address (session → hold end), a record per session naming its sets. */
+const HOLDS = `
+local function hold_keep(k, sid, untl)
+  redis.call('ZADD', k, untl, sid)
+  if redis.call('PTTL', k) < untl - now then redis.call('PEXPIRE', k, untl - now) end
+end
+
+-- Moves the session's holds to end at untl, or drops them (untl nil).
+local function hold_move(rec, sid, untl)
+  local raw = redis.call('GET', rec)
+  if not raw then return end
+  for k in string.gmatch(raw, '[^\\n]+') do
+    if untl then hold_keep(k, sid, untl) else redis.call('ZREM', k, sid) end
+  end
+  if untl then redis.call('PEXPIRE', rec, math.max(1, untl - now)) else redis.call('DEL', rec) end
+end
+`;
+
+/**
+ * ARGV 6 session, 7 visitor ('' = unknown), 8 new lease id, 9 sticky '1'/'0', 10 reclaim '1'/'0'; with holding
+ * caps also KEYS 10 visitor holds, 11 address holds, 12 session hold record and ARGV 11 visitor cap, 12 address cap
+ * (0: none). Over a cap: { 'capped', 'visitor'|'address' }, nothing leased or counted. A session already counted
+ * passes; a lease counts (or moves) its holds to the lease's end, a refusal drops them.
+ */
+export const LEASE_SCRIPT = `${COMMON}${HOLDS}
 local sid, vid, newid = ARGV[6], ARGV[7], ARGV[8]
 local sticky, reclaim = ARGV[9] == '1', ARGV[10] == '1'
+local hrec = KEYS[12]
+local counted = hrec ~= nil and redis.call('EXISTS', hrec) == 1
+local use = {}
+if hrec and not counted then
+  local caps = { tonumber(ARGV[11]), tonumber(ARGV[12]) }
+  for i = 1, 2 do
+    if caps[i] > 0 then
+      local k = KEYS[9 + i]
+      redis.call('ZREMRANGEBYSCORE', k, '-inf', now)
+      if redis.call('ZCARD', k) >= caps[i] then return { 'capped', i == 1 and 'visitor' or 'address' } end
+      table.insert(use, k)
+    end
+  end
+end
 
 -- A number whose \`nums\` entry vanished (keys evicted or deleted under the script) is dropped from the free and
 -- busy sets instead of being leased with no id, which made XADD throw. nil: try the next candidate.
@@ -88,6 +128,7 @@ local function take(e164, how, from)
   return { how, h.l, n, e164, h.a, h.x, from }
 end
 
+local function attempt()
 expire_due(20)
 local own = redis.call('HGET', sess, sid)
 if own then
@@ -132,10 +173,22 @@ for _, e164 in ipairs(idle) do
   end
 end
 return { 'blocked' }
+end
+
+local r = attempt()
+if hrec then
+  if r[1] == 'blocked' or r[1] == 'empty' then hold_move(hrec, sid, nil)
+  elseif counted then hold_move(hrec, sid, r[6])
+  elseif #use > 0 then
+    for _, k in ipairs(use) do hold_keep(k, sid, r[6]) end
+    redis.call('SET', hrec, table.concat(use, '\\n'), 'PX', math.max(1, r[6] - now))
+  end
+end
+return r
 `;
 
-/** ARGV 6 session. Returns the new expiry, or false when the session holds nothing. */
-export const HEARTBEAT_SCRIPT = `${COMMON}
+/** ARGV 6 session; KEYS 10 (optional) its hold record. Returns the new expiry, or false when the session holds nothing. */
+export const HEARTBEAT_SCRIPT = `${COMMON}${HOLDS}
 local sid = ARGV[6]
 local own = redis.call('HGET', sess, sid)
 if not own then return false end
@@ -146,6 +199,7 @@ h.t = now
 h.x = now + active + hold
 redis.call('HSET', holders, own, cjson.encode(h))
 redis.call('ZADD', busy, h.x, own)
+if KEYS[10] then hold_move(KEYS[10], sid, h.x) end
 return h.x
 `;
 

@@ -51,6 +51,9 @@ if ARGV[3] == '' then redis.call('DEL', KEYS[1]) else redis.call('PEXPIRE', KEYS
 return 1
 `;
 
+/** A hold key; the lease scripts name the same keys, so holds counted there and here are one count. */
+export const holdKey = (keyPrefix: string, poolId: string, part: string): string => `${keyPrefix}hold:{${poolId}}:${part}`;
+
 const sha = (text: string): string => createHash('sha1').update(text).digest('hex');
 const SCRIPTS = { reserve: { text: RESERVE, sha: sha(RESERVE) }, move: { text: MOVE, sha: sha(MOVE) } };
 
@@ -58,7 +61,7 @@ export class RedisHoldLimits implements HoldCounter {
   constructor(private readonly redis: RedisHandle) {}
 
   private key(poolId: string, part: string): string {
-    return `${this.redis.keyPrefix}hold:{${poolId}}:${part}`;
+    return holdKey(this.redis.keyPrefix, poolId, part);
   }
 
   private async run(s: { text: string; sha: string }, keys: readonly string[], args: readonly string[]): Promise<unknown> {

@@ -17,6 +17,7 @@ import { CommandDeadline } from './command-deadline.js';
 import { CLAIM_IDLE_MS, LeaseHistoryFlusher } from './lease-history-flusher.js';
 import { HEARTBEAT_SCRIPT, LEASE_SCRIPT, RELEASE_SCRIPT, SWEEP_SCRIPT, SYNC_SCRIPT } from './lease-scripts.js';
 import type { RedisHandle } from './redis-client.js';
+import { holdKey } from './redis-hold-limits.js';
 
 /**
  * The lease engine on Redis: one Lua script per operation (one round trip), keys hash-tagged by pool.
@@ -58,6 +59,8 @@ const SCRIPTS = {
 };
 
 export class RedisNumberLeaseStore implements NumberLeaseStore {
+  /** Holding caps are checked, counted and extended inside the lease and heartbeat scripts (one round trip). */
+  readonly countsHolds = true;
   private readonly flusher: LeaseHistoryFlusher;
   private readonly deadline = new CommandDeadline(SCRIPT_TIMEOUT_MS);
 
@@ -84,6 +87,10 @@ export class RedisNumberLeaseStore implements NumberLeaseStore {
     return PARTS.map((p) => `${b}${p}`);
   }
 
+  private holdKey(poolId: string, part: string): string {
+    return holdKey(this.redis.keyPrefix, poolId, part);
+  }
+
   private poolsKey(): string {
     return `${this.redis.keyPrefix}lp:pools`;
   }
@@ -92,8 +99,8 @@ export class RedisNumberLeaseStore implements NumberLeaseStore {
     return `${this.redis.keyPrefix}lpnum:${e164}`;
   }
 
-  private async run(s: Script, pool: LeasePool, now: number, extra: readonly string[]): Promise<unknown> {
-    const keys = this.keys(pool.id);
+  private async run(s: Script, pool: LeasePool, now: number, extra: readonly string[], extraKeys: readonly string[] = []): Promise<unknown> {
+    const keys = extraKeys.length ? [...this.keys(pool.id), ...extraKeys] : this.keys(pool.id);
     const args = [String(now), pool.accountId, pool.id, String(pool.policy.activeWindowMs), String(pool.policy.holdMs), ...extra];
     const c = this.redis.client;
     try {
@@ -106,14 +113,19 @@ export class RedisNumberLeaseStore implements NumberLeaseStore {
 
   async lease(pool: LeasePool, req: LeaseRequest): Promise<LeaseOutcome> {
     const p = pool.policy;
-    const r = (await this.run(SCRIPTS.lease, pool, req.now, [
-      req.sessionId,
-      req.visitorId ?? '',
-      newId(),
-      p.sticky ? '1' : '0',
-      p.reclaim ? '1' : '0',
-    ])) as [string, string, string, string, number, number, string];
+    const h = req.holds;
+    const args = [req.sessionId, req.visitorId ?? '', newId(), p.sticky ? '1' : '0', p.reclaim ? '1' : '0'];
+    const holdKeys = h
+      ? [
+          this.holdKey(pool.id, `v:${req.visitorId ?? ''}`),
+          this.holdKey(pool.id, `a:${h.address ?? ''}`),
+          this.holdKey(pool.id, `s:${req.sessionId}`),
+        ]
+      : [];
+    if (h) args.push(String(h.perVisitor), String(h.address === undefined ? 0 : h.perAddress));
+    const r = (await this.run(SCRIPTS.lease, pool, req.now, args, holdKeys)) as [string, string, string, string, number, number, string];
     if (r[0] === 'blocked') return { kind: 'blocked' };
+    if (r[0] === 'capped') return { kind: 'blocked', capped: r[1] === 'visitor' ? 'visitor' : 'address' };
     if (r[0] === 'empty') return { kind: 'blocked', poolMissing: true };
     return {
       kind: 'leased',
@@ -128,7 +140,7 @@ export class RedisNumberLeaseStore implements NumberLeaseStore {
   }
 
   async heartbeat(pool: LeasePool, sessionId: string, now: number): Promise<number | null> {
-    const r = await this.run(SCRIPTS.heartbeat, pool, now, [sessionId]);
+    const r = await this.run(SCRIPTS.heartbeat, pool, now, [sessionId], [this.holdKey(pool.id, `s:${sessionId}`)]);
     return r === null ? null : Number(r);
   }
 

@@ -210,8 +210,10 @@ export class DniSessionService {
       const first = numbers.find((n) => n.status === 'active');
       if (first && pool.kind === 'static') staticNumbers.set(pool.id, first.e164);
     }
+    // Tracking numbers get their forms when first answered (`formsOf`): for a pool of 50,000 numbers, computing them all
+    // took 12 s of libphonenumber per configuration load (every 30 s), most for numbers no visitor here was given.
     const forms = new Map<string, NumberForms>();
-    for (const e164 of [...site.canonicalNumbers, ...pools.flatMap((p) => (p.canonicalNumber ? [p.canonicalNumber] : [])), ...trackingNumbers]) {
+    for (const e164 of [...site.canonicalNumbers, ...pools.flatMap((p) => (p.canonicalNumber ? [p.canonicalNumber] : []))]) {
       forms.set(e164, numberForms(e164));
     }
     return { site, channels, pools, staticNumbers, trackingNumbers, classified: new Map(), origins: new Map(), forms };
@@ -277,16 +279,25 @@ export class DniSessionService {
       if (pool.kind === 'static') return { from: canonical, to: cfg.staticNumbers.get(pool.id) ?? fallback, expiresAt: null, hb: null };
       if (!pooled) return null;
       // One visitor or address over the pool's caps gets the fallback: the numbers stay for other people. The hold
-      // is counted before the lease (atomically with the check, across replicas) and uncounted if none comes.
-      const holdUntil = nowMs + (pool.settings.activeWindowSeconds + pool.settings.holdSeconds) * 1000;
-      const limit = await this.limits.reserve(pool, session, visitor, input.ip, this.caps(site, pool), holdUntil, nowMs).catch(noCount);
-      if (limit) {
-        this.deps.leases.capped(pool, limit);
-        return { from: canonical, to: fallback, expiresAt: null, hb: null };
+      // is counted with the lease (atomically with the check, across replicas) and uncounted if none comes.
+      const caps = this.caps(site, pool);
+      let out: Awaited<ReturnType<NumberLeaseService['lease']>> | true;
+      if (this.deps.leases.countsHolds) {
+        // The store checks and counts the caps in the lease itself: one round trip per pool.
+        const holds = input.ip === undefined ? caps : { ...caps, address: input.ip };
+        out = await this.deps.leases.lease(pool, session, visitor, holds).catch(unavailable);
+        if (out !== true && out.kind === 'blocked' && out.capped) return { from: canonical, to: fallback, expiresAt: null, hb: null };
+      } else {
+        const holdUntil = nowMs + (pool.settings.activeWindowSeconds + pool.settings.holdSeconds) * 1000;
+        const limit = await this.limits.reserve(pool, session, visitor, input.ip, caps, holdUntil, nowMs).catch(noCount);
+        if (limit) {
+          this.deps.leases.capped(pool, limit);
+          return { from: canonical, to: fallback, expiresAt: null, hb: null };
+        }
+        out = await this.deps.leases.lease(pool, session, visitor).catch(unavailable);
+        if (out === true || out.kind !== 'leased') await this.limits.released(pool.id, session).catch(noCount);
+        else if (out.expiresAt !== holdUntil) await this.limits.extended(pool.id, session, out.expiresAt, nowMs).catch(noCount);
       }
-      const out = await this.deps.leases.lease(pool, session, visitor).catch(unavailable);
-      if (out === true || out.kind !== 'leased') await this.limits.released(pool.id, session).catch(noCount);
-      else if (out.expiresAt !== holdUntil) await this.limits.extended(pool.id, session, out.expiresAt, nowMs).catch(noCount);
       if (out === true) {
         fellBack = true;
         return { from: canonical, to: fallback, expiresAt: null, hb: pool.settings.heartbeatSeconds };
@@ -403,7 +414,8 @@ export class DniSessionService {
         return 'aged' as const;
       }
       const until = await this.deps.leases.heartbeat(p, sessionId);
-      if (until !== null) await this.limits.extended(p.id, sessionId, until, now).catch(noCount);
+      // A store that counts holds extended them in the heartbeat itself.
+      if (until !== null && !this.deps.leases.countsHolds) await this.limits.extended(p.id, sessionId, until, now).catch(noCount);
       return until;
     });
     const all = await Promise.all(beats);

@@ -236,6 +236,23 @@ function widgetApi(mode: 'sql' | 'redis'): void {
     }
   });
 
+  it("gives one visitor at most the pool's cap of numbers, a heartbeat keeps its holds, and serves others meanwhile", async () => {
+    const first = await start({ url: `${SITE}/` });
+    const second = await start({ url: `${SITE}/`, visitor: first.visitor });
+    expect(POOL_US).to.include(second.swaps[0]!.to);
+    const hb = await post(`/v1/dni/sessions/${first.session}/heartbeat`, { site: 'demo' });
+    expect(((await hb.json()) as { active: boolean }).active).to.equal(true);
+    const third = await start({ url: `${SITE}/`, visitor: first.visitor });
+    expect(
+      third.swaps.some((s) => POOL_US.includes(s.to)),
+      'maxNumbersPerVisitor 2: the third session gets the fallback',
+    ).to.equal(false);
+    expect(third.expiresAt).to.equal(null);
+    const other = await start({ url: `${SITE}/` });
+    expect(POOL_US, 'the numbers stay for other people').to.include(other.swaps[0]!.to);
+    for (const s of [first, second, third, other]) await post(`/v1/dni/sessions/${s.session}/leave`, { site: 'demo' });
+  });
+
   it("answers CORS for the site's domains only, preflights included", async () => {
     const evil = await post('/v1/dni/sessions', { site: 'demo', url: 'https://evil.example/' }, { origin: 'https://evil.example' });
     expect(evil.status).to.equal(403);

@@ -53,6 +53,10 @@ export class FailSoftLeaseStore implements NumberLeaseStore {
       });
   }
 
+  get countsHolds(): boolean {
+    return this.inner.countsHolds === true;
+  }
+
   private fail(op: string, err: unknown): LeaseStoreUnavailableError {
     this.failures.inc({ op });
     const now = (this.deps.nowMs ?? Date.now)();

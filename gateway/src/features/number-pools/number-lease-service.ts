@@ -3,7 +3,15 @@ import type { Logger } from '../../logging/logger.js';
 import type { Clock } from '../../shared/clock.js';
 import type { TrackingNumberStore } from '../tracking-numbers/tracking-number-store-type.js';
 import { DEFAULT_LEASE_POLICY } from './number-lease-store-type.js';
-import type { CurrentHolder, LeaseOutcome, LeasePool, NumberLeaseStore, PoolOccupancy, ReleaseReason } from './number-lease-store-type.js';
+import type {
+  CurrentHolder,
+  LeaseHolds,
+  LeaseOutcome,
+  LeasePool,
+  NumberLeaseStore,
+  PoolOccupancy,
+  ReleaseReason,
+} from './number-lease-store-type.js';
 import type { PoolMetrics } from './pool-metrics.js';
 import type { Pool, PoolStore } from './pool-store-type.js';
 
@@ -69,14 +77,23 @@ export class NumberLeaseService {
     return c;
   }
 
-  async lease(pool: Pool, sessionId: string, visitorId: string | null): Promise<LeaseOutcome> {
-    const req = () => ({ sessionId, visitorId, now: this.deps.clock.nowMs() });
+  /** True when the store counts holding caps in the lease (`holds` below): one round trip instead of three. */
+  get countsHolds(): boolean {
+    return this.deps.leases.countsHolds === true;
+  }
+
+  async lease(pool: Pool, sessionId: string, visitorId: string | null, holds?: LeaseHolds): Promise<LeaseOutcome> {
+    const req = () => ({ sessionId, visitorId, now: this.deps.clock.nowMs(), ...(holds ? { holds } : {}) });
     let out = await this.deps.leases.lease(toLeasePool(pool), req());
     if (out.kind === 'blocked' && out.poolMissing && this.mayRebuild(pool.id)) {
       // The live state lost the pool (keys evicted or deleted): rebuild it from SQL and try once more.
       this.deps.logger.warn({ poolId: pool.id }, 'lease store had no numbers for a session pool: rebuilt from SQL');
       await this.syncPool(pool.accountId, pool.id);
       out = await this.deps.leases.lease(toLeasePool(pool), req());
+    }
+    if (out.kind === 'blocked' && out.capped) {
+      this.capped(pool, out.capped);
+      return out;
     }
     const c = this.count(pool.id);
     if (out.kind === 'blocked') {

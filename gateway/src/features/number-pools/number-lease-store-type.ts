@@ -37,10 +37,24 @@ export interface PoolNumber {
   readonly status: 'active' | 'paused';
 }
 
+/** Holding caps checked and counted with the lease, for stores that declare `countsHolds` (0: no limit). */
+export interface LeaseHolds {
+  readonly perVisitor: number;
+  readonly perAddress: number;
+  /** The client's address; without it the address cap does not apply. */
+  readonly address?: string;
+}
+
 export interface LeaseRequest {
   readonly sessionId: string;
   readonly visitorId: string | null;
   readonly now: number;
+  /**
+   * Only read by a store with `countsHolds`: the session's visitor and address may hold this many numbers of the
+   * pool at once. Over a cap the answer is `blocked` with `capped` and nothing is leased; a session already counted
+   * passes; a lease counts the hold until the lease's end, a refusal uncounts it.
+   */
+  readonly holds?: LeaseHolds;
 }
 
 export type LeaseOutcome =
@@ -61,6 +75,8 @@ export type LeaseOutcome =
       readonly kind: 'blocked';
       /** The store holds no numbers for the pool at all (its live keys vanished): the caller may rebuild it from SQL. */
       readonly poolMissing?: boolean;
+      /** Refused by a holding cap (`LeaseRequest.holds`), not by exhaustion. */
+      readonly capped?: 'visitor' | 'address';
     };
 
 export interface CurrentHolder {
@@ -83,6 +99,11 @@ export interface PoolOccupancy {
 export type ReleaseReason = 'expired' | 'left' | 'reclaimed' | 'call' | 'admin';
 
 export interface NumberLeaseStore {
+  /**
+   * True when the store checks and counts `LeaseRequest.holds` in the lease itself (and a heartbeat extends them),
+   * atomically and in the same round trip; otherwise the caller keeps the holding caps elsewhere.
+   */
+  readonly countsHolds?: boolean;
   /**
    * Gives the session a number of the pool, atomically: its current one (renewed), else the visitor's previous one
    * (sticky), else the least recently released free one, else the longest-inactive holder's (reclaim, when that
