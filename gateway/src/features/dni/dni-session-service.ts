@@ -1,11 +1,10 @@
 import { SessionIds } from './session-ids.js';
-import type { AnalyticsClientIds } from './analytics-client-ids.js';
 import type { Db } from '../../adapters/db/knex.js';
 import { ForbiddenError, GoneError, NotFoundError, TooManyRequestsError } from '../../errors/app-error.js';
 import type { Clock } from '../../shared/clock.js';
 import type { EventBus } from '../../shared/event-bus.js';
 import { newId } from '../../shared/ids.js';
-import type { Channel, ChannelStore } from '../channels/channel-store-type.js';
+import type { ChannelStore } from '../channels/channel-store-type.js';
 import type { NumberLeaseService } from '../number-pools/number-lease-service.js';
 import type { Pool, PoolStore } from '../number-pools/pool-store-type.js';
 import type { Site } from '../sites/site-types.js';
@@ -20,71 +19,11 @@ import type { VisitRecorder } from './visit-recorder.js';
 import { LeaseStoreUnavailableError } from '../number-pools/fail-soft-lease-store.js';
 import { HoldLimits, sessionTooOld } from './hold-limits.js';
 import type { HoldCaps, HoldCounter } from './hold-limits.js';
+import { MAX_CLASSIFIED, isBotUserAgent } from './dni-session-types.js';
+import type { Classified, SessionAnswer, SiteConfig, StartSessionInput } from './dni-session-types.js';
 
-/** What the widget path needs about a site, cached in memory and dropped when the site, a channel or a pool changes. */
-interface SiteConfig {
-  readonly site: Site;
-  readonly channels: readonly Channel[];
-  readonly pools: readonly Pool[];
-  /** Static pool id → its number (the first active one). */
-  readonly staticNumbers: ReadonlyMap<string, string>;
-  /** Every number of the site's pools: a tel: click on one of these is recorded. */
-  readonly trackingNumbers: ReadonlySet<string>;
-  /**
-   * Recent classifications by page URL and referrer. It lives and dies with this configuration, so a channel change
-   * (which reloads it) can never serve a stale channel.
-   */
-  readonly classified: Map<string, Classified>;
-  /** Origins already checked against the site's domains. */
-  readonly origins: Map<string, boolean>;
-  /** Display text and digit forms per number, computed once per configuration (libphonenumber is not per request). */
-  readonly forms: Map<string, NumberForms>;
-}
-
-const MAX_CLASSIFIED = 5_000;
-
-interface Classified {
-  readonly visit: ReturnType<typeof classifyVisit>;
-  readonly channel: Channel | null;
-  readonly utmSource: string | null;
-  readonly utmMedium: string | null;
-}
-
-export interface StartSessionInput {
-  readonly siteKey: string;
-  readonly origin: string | null;
-  readonly sessionId?: string;
-  readonly visitorId?: string;
-  readonly pageUrl?: string;
-  readonly referrer?: string;
-  /** What the page says: false = not granted (store nothing); absent = an older client, the site setting decides. */
-  readonly consent?: boolean;
-  readonly device?: Record<string, unknown>;
-  readonly clientIds?: AnalyticsClientIds;
-  readonly userAgent?: string;
-  /** The client's address, hashed with a salt before anything is stored; used raw only for the rate limit. */
-  readonly ip?: string;
-}
-
-export interface Swap {
-  readonly from: string;
-  readonly to: string;
-  readonly display: string;
-  /** Digits as pages print the numbers: international, national with the trunk prefix, national without. */
-  readonly fromForms: readonly string[];
-  readonly toForms: readonly string[];
-}
-
-export interface SessionAnswer {
-  readonly session: string;
-  readonly visitor: string;
-  readonly channel: { id: string; name: string; kind: string } | null;
-  readonly swaps: readonly Swap[];
-  readonly expiresAt: string | null;
-  readonly heartbeatSeconds: number;
-  /** Set when the live lease state was unreachable: session pools answered with their fallback numbers. */
-  readonly fallback?: true;
-}
+export { isBotUserAgent };
+export type { SessionAnswer, StartSessionInput, Swap } from './dni-session-types.js';
 
 /** The live lease state was unreachable (Redis outage): the caller answers without it, never with an error. */
 const unavailable = (err: unknown): true => {
@@ -113,19 +52,9 @@ interface SessionFacts {
 const IDLE_HEARTBEAT_SECONDS = 3600;
 /** Session ids minted for visits that may not be stored (no consent): heartbeats and clicks on them store nothing. */
 const UNSTORED_PREFIX = 'n_';
-/**
- * Automation and crawler user agents (server-side twin of the widget's check): channel-level numbers only.
- * `bot` only as a product token (`…bot/2.1`, `…Bot;`) or a word, so "Cubot KingKong" phones are not taken for crawlers.
- * A request without a user agent is not a browser.
- */
-const BOT_UA =
-  /googlebot|bingbot|yandex(?:bot|images|metrika|direct)|slurp|duckduckbot|baiduspider|spider|crawler|crawling|bot[/;)]|\bbot\b|facebookexternalhit|headless|phantomjs|lighthouse|pingdom|preview|python-requests|curl\/|wget/i;
 
 export { originAllowed };
 
-export function isBotUserAgent(ua: string | undefined): boolean {
-  return !ua || BOT_UA.test(ua);
-}
 /**
  * Changes drop the cache at once: those made here through events, another replica's through the Redis fan-out. The TTL
  * bounds staleness when a broadcast is lost (Redis down at that moment).
