@@ -1,6 +1,6 @@
 import { expect } from 'chai';
 import { readSharedJson } from '../../../../test/helpers/shared-fixtures.js';
-import { matchesAsGiven, publicWebhookUrl, signTwilioRequest, verifyTwilioSignature } from './twilio-signature.js';
+import { publicWebhookUrl, signTwilioRequest, verifyTwilioSignature } from './twilio-signature.js';
 
 const load = (name: string) => readSharedJson(`twilio/${name}`);
 
@@ -38,25 +38,6 @@ describe('Twilio signature', () => {
       ).to.equal(false);
     });
   }
-
-  it('checks a request signed over the exact URL with one HMAC on the imported key, as twilio computes it', () => {
-    let exact = 0;
-    for (const v of vectors.vectors) {
-      if (v.urlAsReceived || v.body || v.signedUrl.includes('bodySHA256')) continue;
-      exact++;
-      expect(matchesAsGiven(v.authToken, v.expectedSignature, v.signedUrl, paramsOf(v)), v.name).to.equal(true);
-      expect(matchesAsGiven(`${v.authToken}x`, v.expectedSignature, v.signedUrl, paramsOf(v)), v.name).to.equal(false);
-      expect(matchesAsGiven(v.authToken, v.expectedSignature, v.signedUrl, { ...paramsOf(v), Injected: 'x' }), v.name).to.equal(false);
-    }
-    expect(exact).to.be.greaterThan(3);
-    // Repeated keys (deduplicated, sorted), non-ASCII values, a null-prototype form as readForm builds it.
-    const form: Record<string, string | string[]> = Object.create(null);
-    Object.assign(form, { To: '+15551000000', Digits: ['2', '1', '2'], Caller: 'Zoë ☎', __proto__x: 'p' });
-    const url = 'https://calls.example.com/v1/telephony/twilio/voice?x=It%27s+1';
-    const signature = signTwilioRequest('tok', url, form);
-    expect(matchesAsGiven('tok', signature, url, form)).to.equal(true);
-    expect(matchesAsGiven('tok', signature.slice(1), url, form)).to.equal(false);
-  });
 
   it('rejects a missing or empty signature and an unparsable URL', () => {
     expect(verifyTwilioSignature({ authToken: '12345', url: 'https://a.example/x', params: {}, signature: undefined })).to.equal(false);
