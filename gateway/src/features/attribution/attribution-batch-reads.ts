@@ -1,6 +1,6 @@
 import type { DbOrTrx } from '../../adapters/db/knex.js';
 import { LAST_HOLDER_WINDOW_MS, OPEN_TAP_WINDOW_MS, TEL_CLICK_WINDOW_MS } from './attribution-matcher.js';
-import { CALLER_HISTORY_DAYS } from './attribution-read-model.js';
+import { CALLER_HISTORY_DAYS, assembleEvidence, evidenceSessionIds } from './attribution-read-model.js';
 import type { NumberContext } from './attribution-read-model.js';
 import type { AttributionEvidence, LeaseRecord, LiveHolder } from './attribution-types.js';
 
@@ -176,30 +176,16 @@ export class BatchEvidence {
     }
     openRows = openRows.slice(0, OPEN_TAPS);
 
-    const ids = new Set<string>([...leases.map((l) => l.sessionId), ...clickRows.map((c) => c.session_id), ...openRows.map((c) => c.session_id)]);
-    if (live) ids.add(live.sessionId);
-    if (callerHistory) ids.add(callerHistory.sessionId);
-    const unknown = [...ids].filter((id) => !this.sessions.has(sessionKey(ctx.accountId, id)));
+    const parts = { at, ctx, live, leases, clickRows, openRows, callerHistory };
+    const ids = evidenceSessionIds(parts);
+    const unknown = ids.filter((id) => !this.sessions.has(sessionKey(ctx.accountId, id)));
     if (unknown.length) await this.loadSessions(ctx.accountId, unknown);
-    const sessionChannels = new Map<string, string | null>();
-    const visitorOf = new Map<string, string>();
+    const sessions = new Map<string, { visitorId: string; channelId: string | null }>();
     for (const id of ids) {
       const s = this.sessions.get(sessionKey(ctx.accountId, id));
-      if (!s) continue;
-      sessionChannels.set(id, s.channelId);
-      visitorOf.set(id, s.visitorId);
+      if (s) sessions.set(id, s);
     }
-    return {
-      at,
-      poolKind: ctx.poolKind,
-      numberChannelId: ctx.channelId,
-      live: live ? { ...live, visitorId: live.visitorId ?? visitorOf.get(live.sessionId) ?? null } : null,
-      leases: leases.map((l) => ({ ...l, visitorId: l.visitorId ?? visitorOf.get(l.sessionId) ?? null })),
-      telClicks: clickRows.map((c) => ({ sessionId: c.session_id, visitorId: c.visitor_id, clickedAt: c.clicked_at })),
-      openTaps: openRows.map((c) => ({ sessionId: c.session_id, visitorId: c.visitor_id, clickedAt: c.clicked_at })),
-      callerHistory,
-      sessionChannels,
-    };
+    return assembleEvidence(parts, sessions);
   }
 
   /** Taps still open at the call: a call of the batch matched to the tapper since the tap closes it. */

@@ -17,6 +17,51 @@ export interface NumberContext {
 export const CALLER_HISTORY_DAYS = 30;
 
 /** Loads the evidence the matcher needs: live lease state first, history from SQL (number_leases, tel_clicks, calls). */
+/** A tel: tap or click row as read. */
+export interface TapRow {
+  readonly session_id: string;
+  readonly visitor_id: string | null;
+  readonly clicked_at: Date;
+}
+
+/** What a call's evidence is made of before its sessions' visitors and channels are known. */
+export interface EvidenceParts {
+  readonly at: Date;
+  readonly ctx: NumberContext;
+  readonly live: LiveHolder | null;
+  readonly leases: readonly LeaseRecord[];
+  readonly clickRows: readonly TapRow[];
+  readonly openRows: readonly TapRow[];
+  readonly callerHistory: AttributionEvidence['callerHistory'];
+}
+
+/** The sessions the evidence names: their visitors and channels complete it. */
+export function evidenceSessionIds(p: EvidenceParts): string[] {
+  const ids = new Set<string>([...p.leases.map((l) => l.sessionId), ...p.clickRows.map((c) => c.session_id), ...p.openRows.map((c) => c.session_id)]);
+  if (p.live) ids.add(p.live.sessionId);
+  if (p.callerHistory) ids.add(p.callerHistory.sessionId);
+  return [...ids];
+}
+
+/** The evidence, with the visitor of each lease and live holder filled in from its session where the lease had none. */
+export function assembleEvidence(
+  p: EvidenceParts,
+  sessions: ReadonlyMap<string, { readonly visitorId: string; readonly channelId: string | null }>,
+): AttributionEvidence {
+  const visitorOf = (id: string): string | null => sessions.get(id)?.visitorId ?? null;
+  return {
+    at: p.at,
+    poolKind: p.ctx.poolKind,
+    numberChannelId: p.ctx.channelId,
+    live: p.live ? { ...p.live, visitorId: p.live.visitorId ?? visitorOf(p.live.sessionId) } : null,
+    leases: p.leases.map((l) => ({ ...l, visitorId: l.visitorId ?? visitorOf(l.sessionId) })),
+    telClicks: p.clickRows.map((c) => ({ sessionId: c.session_id, visitorId: c.visitor_id, clickedAt: c.clicked_at })),
+    openTaps: p.openRows.map((c) => ({ sessionId: c.session_id, visitorId: c.visitor_id, clickedAt: c.clicked_at })),
+    callerHistory: p.callerHistory,
+    sessionChannels: new Map([...sessions].map(([id, s]) => [id, s.channelId] as const)),
+  };
+}
+
 export class AttributionReadModel {
   constructor(private readonly live: LiveLeaseLookup) {}
 
@@ -160,32 +205,16 @@ export class AttributionReadModel {
       }
     }
 
-    const ids = new Set<string>([...leases.map((l) => l.sessionId), ...clickRows.map((c) => c.session_id), ...openRows.map((c) => c.session_id)]);
-    if (live) ids.add(live.sessionId);
-    if (callerHistory) ids.add(callerHistory.sessionId);
-    const sessionRows = ids.size
-      ? ((await db('web_sessions')
-          .select('id', 'visitor_id', 'channel_id')
-          .where('account_id', ctx.accountId)
-          .whereIn('id', [...ids])) as {
+    const parts = { at, ctx, live, leases, clickRows, openRows, callerHistory };
+    const ids = evidenceSessionIds(parts);
+    const sessionRows = ids.length
+      ? ((await db('web_sessions').select('id', 'visitor_id', 'channel_id').where('account_id', ctx.accountId).whereIn('id', ids)) as {
           id: string;
           visitor_id: string;
           channel_id: string | null;
         }[])
       : [];
-    const sessionChannels = new Map(sessionRows.map((s) => [s.id, s.channel_id] as const));
-    const visitorOf = new Map(sessionRows.map((s) => [s.id, s.visitor_id] as const));
-    return {
-      at,
-      poolKind: ctx.poolKind,
-      numberChannelId: ctx.channelId,
-      live: live ? { ...live, visitorId: live.visitorId ?? visitorOf.get(live.sessionId) ?? null } : null,
-      leases: leases.map((l) => ({ ...l, visitorId: l.visitorId ?? visitorOf.get(l.sessionId) ?? null })),
-      telClicks: clickRows.map((c) => ({ sessionId: c.session_id, visitorId: c.visitor_id, clickedAt: c.clicked_at })),
-      openTaps: openRows.map((c) => ({ sessionId: c.session_id, visitorId: c.visitor_id, clickedAt: c.clicked_at })),
-      callerHistory,
-      sessionChannels,
-    };
+    return assembleEvidence(parts, new Map(sessionRows.map((r) => [r.id, { visitorId: r.visitor_id, channelId: r.channel_id }] as const)));
   }
 
   async session(db: DbOrTrx, accountId: string, id: string): Promise<{ id: string; visitorId: string; channelId: string | null } | null> {

@@ -7,6 +7,7 @@ import type { CallChange, CallChangeHook } from './call-change-hook.js';
 import { callDurations, secondsBetween } from './call-durations.js';
 import type { CallBatchSink, CallEvent, CallRingingEvent } from './call-events.js';
 import { NO_ORIGIN } from './call-origin.js';
+import { newCallRow, unmatchedAttribution } from './new-call.js';
 import type { CallOrigin } from './call-origin.js';
 import type { CallServiceDeps } from './call-service-deps.js';
 import type { Call, CallPatch } from './call-types.js';
@@ -210,17 +211,7 @@ export class CallEventApplier implements CallBatchSink {
       ? null
       : ctx
         ? await this.match(db, ctx, e.trackingNumber, e.caller, e.occurredAt, ctx === found ? known : undefined)
-        : // Not one of our tracking numbers (routed by the site's fallback): nothing to match against.
-          {
-            method: 'channel',
-            sessionId: null,
-            visitorId: null,
-            channelId: null,
-            score: 0,
-            candidates: [],
-            assignedBy: 'auto',
-            assignedAt: this.deps.clock.now().toISOString(),
-          };
+        : unmatchedAttribution(this.deps.clock.now());
     return { ctx, accountId, siteId, blocked, firstTime, attr };
   }
 
@@ -233,24 +224,7 @@ export class CallEventApplier implements CallBatchSink {
     await this.lockCallId(trx, e.provider, e.providerCallId);
     const callId = newId();
     if (!(await this.deps.events.record(trx, { id: newId(), accountId, callId: null, event: e }))) return null;
-    const created = await this.deps.calls.createIfAbsent(trx, {
-      id: callId,
-      accountId,
-      siteId,
-      provider: e.provider,
-      providerCallId: e.providerCallId,
-      trackingNumberId: ctx?.trackingNumberId ?? null,
-      trackingE164: e.trackingNumber,
-      caller: e.caller,
-      forwardTo: e.forwardTo ?? ctx?.forwardTo ?? null,
-      startedAt: e.occurredAt,
-      sessionId: attr?.sessionId ?? null,
-      visitorId: attr?.visitorId ?? null,
-      channelId: attr?.channelId ?? ctx?.channelId ?? null,
-      attribution: attr,
-      firstTimeCaller: firstTime,
-      blocked,
-    });
+    const created = await this.deps.calls.createIfAbsent(trx, newCallRow(callId, e, { accountId, siteId, ctx }, { attr, firstTime, blocked }));
     if (!created) return null;
     const kinds: CallUpdateKind[] = ['ringing', 'attributed'];
     await runCallHooks(this.deps.hooks, trx, created, 'call.started');

@@ -8,7 +8,8 @@ import type { Attribution, LiveHolder } from '../attribution/attribution-types.j
 import type { CallUpdateKind } from './call-event-applier.js';
 import type { CallEvent, CallRingingEvent } from './call-events.js';
 import type { CallServiceDeps } from './call-service-deps.js';
-import type { Call } from './call-types.js';
+import type { Call, NewCall } from './call-types.js';
+import { newCallRow, unmatchedAttribution } from './new-call.js';
 
 /** A call as an event left it, and what listeners hear of it. */
 export interface Applied {
@@ -90,7 +91,7 @@ export class RingingBatchWriter {
     const queryOf = new Map(matchIx.map((i, j) => [i, j] as const));
 
     const earlier: EarlierCall[] = [];
-    const rows = [];
+    const rows: NewCall[] = [];
     for (const [i, it] of items.entries()) {
       const { e, ctx, accountId, siteId } = it;
       const known = perItem.get(i);
@@ -109,35 +110,8 @@ export class RingingBatchWriter {
         ? null
         : ctx && q !== undefined
           ? { ...matchCall(await evidence.evidence(q, earlier)), assignedAt: clock.now().toISOString() }
-          : // Not one of our tracking numbers (routed by the site's fallback): nothing to match against.
-            {
-              method: 'channel',
-              sessionId: null,
-              visitorId: null,
-              channelId: null,
-              score: 0,
-              candidates: [],
-              assignedBy: 'auto',
-              assignedAt: clock.now().toISOString(),
-            };
-      const call = {
-        id: newId(),
-        accountId,
-        siteId,
-        provider: e.provider,
-        providerCallId: e.providerCallId,
-        trackingNumberId: ctx?.trackingNumberId ?? null,
-        trackingE164: e.trackingNumber,
-        caller: e.caller,
-        forwardTo: e.forwardTo ?? ctx?.forwardTo ?? null,
-        startedAt: e.occurredAt,
-        sessionId: attr?.sessionId ?? null,
-        visitorId: attr?.visitorId ?? null,
-        channelId: attr?.channelId ?? ctx?.channelId ?? null,
-        attribution: attr,
-        firstTimeCaller: firstTime,
-        blocked: isBlockedCaller,
-      };
+          : unmatchedAttribution(clock.now());
+      const call = newCallRow(newId(), e, { accountId, siteId, ctx }, { attr, firstTime, blocked: isBlockedCaller });
       rows.push(call);
       if (!existing.has(e.providerCallId))
         earlier.push({ accountId, siteId, caller: e.caller, startedAt: e.occurredAt, sessionId: call.sessionId, visitorId: call.visitorId });

@@ -93,6 +93,24 @@ const toDomain = (r: LeadRow): CustomerLead => ({
 });
 
 /** The `leads` table: one row per customer lead. */
+/** A new lead's row: its first inquiry is the only one so far. */
+function toRow(l: NewCustomerLead): Record<string, unknown> {
+  return {
+    id: l.id,
+    account_id: l.accountId,
+    site_id: l.siteId,
+    contact: l.contact,
+    kind: l.kind,
+    first_inquiry_id: l.firstInquiryId,
+    started_at: l.startedAt,
+    last_inquiry_at: l.startedAt,
+    inquiries: 1,
+    channel_id: l.channelId,
+    session_id: l.sessionId,
+    visitor_id: l.visitorId,
+  };
+}
+
 export class PgCustomerLeadStore {
   async get(db: DbOrTrx, accountId: string, id: string): Promise<CustomerLead | null> {
     const row = (await db(TABLE)
@@ -115,44 +133,14 @@ export class PgCustomerLeadStore {
   }
 
   async create(db: DbOrTrx, l: NewCustomerLead): Promise<CustomerLead> {
-    const [row] = (await db(TABLE)
-      .insert({
-        id: l.id,
-        account_id: l.accountId,
-        site_id: l.siteId,
-        contact: l.contact,
-        kind: l.kind,
-        first_inquiry_id: l.firstInquiryId,
-        started_at: l.startedAt,
-        last_inquiry_at: l.startedAt,
-        inquiries: 1,
-        channel_id: l.channelId,
-        session_id: l.sessionId,
-        visitor_id: l.visitorId,
-      })
-      .returning(COLUMNS)) as LeadRow[];
+    const [row] = (await db(TABLE).insert(toRow(l)).returning(COLUMNS)) as LeadRow[];
     return toDomain(row!);
   }
 
   /** New leads in one statement (the calls of a batch that started one). */
   async createMany(db: DbOrTrx, ls: readonly NewCustomerLead[]): Promise<void> {
     if (!ls.length) return;
-    await db(TABLE).insert(
-      ls.map((l) => ({
-        id: l.id,
-        account_id: l.accountId,
-        site_id: l.siteId,
-        contact: l.contact,
-        kind: l.kind,
-        first_inquiry_id: l.firstInquiryId,
-        started_at: l.startedAt,
-        last_inquiry_at: l.startedAt,
-        inquiries: 1,
-        channel_id: l.channelId,
-        session_id: l.sessionId,
-        visitor_id: l.visitorId,
-      })),
-    );
+    await db(TABLE).insert(ls.map(toRow));
   }
 
   /** `addInquiry` for many inquiries in one statement: per lead, how many joined and the latest one's time. */
