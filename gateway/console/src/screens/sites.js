@@ -41,7 +41,13 @@ export function SitesScreen() {
             columns=${[
               { label: t('sites.name'), render: (s) => html`<a href=${`#/sites/${s.id}`}><strong>${s.name}</strong></a>` },
               { label: t('sites.domains'), render: (s) => s.domains.join(', ') || '—' },
-              { label: t('sites.numbers'), render: (s) => s.canonicalNumbers.map(fmtPhone).join(', ') || '—' },
+              {
+                label: t('sites.numbers'),
+                render: (s) =>
+                  s.canonicalNumbers.length
+                    ? s.canonicalNumbers.map((n, i) => html`${i ? ', ' : ''}<span class="nowrap">${fmtPhone(n)}</span>`)
+                    : '—',
+              },
               { label: t('sites.timezone'), render: (s) => s.timezone },
               { label: t('sites.key'), render: (s) => html`<code>${s.publicKey}</code>` },
             ]}
