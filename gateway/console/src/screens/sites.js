@@ -45,7 +45,7 @@ export function SitesScreen() {
                 label: t('sites.numbers'),
                 render: (s) =>
                   s.canonicalNumbers.length
-                    ? s.canonicalNumbers.map((n, i) => html`${i ? ', ' : ''}<span class="nowrap">${fmtPhone(n)}</span>`)
+                    ? html`<span>${s.canonicalNumbers.map((n, i) => html`${i ? ', ' : ''}<span class="nowrap">${fmtPhone(n)}</span>`)}</span>`
                     : '—',
               },
               { label: t('sites.timezone'), render: (s) => s.timezone },
