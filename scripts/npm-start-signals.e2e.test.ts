@@ -80,4 +80,52 @@ describe('npm start and signals', function () {
       rmSync(dir, { recursive: true, force: true });
     }
   });
+
+  it('SIGTERM while the gateway is still starting (migrations logged, not yet ready) stops it gracefully too', async () => {
+    const dir = mkdtempSync(path.join(tmpdir(), 'gw-starting-'));
+    const port = await freePort();
+    // The built entry, as npm start runs it after its build (the test above built it).
+    const child = spawn(process.execPath, ['gateway/dist/main.js'], {
+      cwd: ROOT,
+      env: {
+        PATH: process.env.PATH,
+        HOME: process.env.HOME,
+        PORT: String(port),
+        HOST: '127.0.0.1',
+        DATA_DIR: dir,
+        LOG_LEVEL: 'info',
+        DEMO_SEED: 'false',
+      },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let out = '';
+    let signalled = false;
+    const onData = (b: Buffer): void => {
+      out += b.toString();
+      // The first log line comes once migrations are applied, well before the modules have started.
+      if (!signalled && /"applied":/.test(out)) {
+        signalled = true;
+        child.kill('SIGTERM');
+      }
+    };
+    child.stdout.on('data', onData);
+    child.stderr.on('data', onData);
+    const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((r) =>
+      child.once('exit', (code, signal) => r({ code, signal })),
+    );
+    const drained = Promise.all([child.stdout, child.stderr].map((s) => new Promise((r) => s.once('close', r))));
+    try {
+      const timeout = setTimeout(() => child.kill('SIGKILL'), 120_000);
+      const result = await exited;
+      clearTimeout(timeout);
+      await Promise.race([drained, new Promise((r) => setTimeout(r, 15_000))]);
+      expect(signalled, `the migrations were logged:\n${out}`).to.equal(true);
+      expect(result, out).to.deep.equal({ code: 0, signal: null });
+      expect(out).to.match(/"signal":"SIGTERM"[^\n]*"msg":"shutting down"/);
+      expect(out).to.match(/"msg":"stopped"/);
+    } finally {
+      if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
 });

@@ -281,7 +281,9 @@ export async function createContainer(config: Config, opts: ContainerOptions = {
       audit,
       reports,
     ];
-    const http = createGatewayHttp(infra, modules, auth.authenticator);
+    // Ready only once every module has started: a supervisor (or a test) that sees 200 may then signal the process.
+    let started = false;
+    const http = createGatewayHttp(infra, modules, auth.authenticator, () => started);
     const scheduler = new Scheduler(
       [...modules.flatMap((m) => m.jobs ?? []), ...createInfrastructureJobs(infra)],
       logger.child({ component: 'jobs' }),
@@ -331,6 +333,7 @@ export async function createContainer(config: Config, opts: ContainerOptions = {
         const address = await http.listen(config.http.port, config.http.host);
         scheduler.start();
         for (const m of modules) await m.started?.();
+        started = true;
         return address;
       },
       stop() {
@@ -355,13 +358,19 @@ export async function createContainer(config: Config, opts: ContainerOptions = {
 }
 
 /** The app over every module's routes, the health endpoints (readiness of the infrastructure and the modules), the console. */
-function createGatewayHttp(infra: Infrastructure, modules: readonly FeatureModule[], authenticator: Authenticator): HttpServer {
+function createGatewayHttp(
+  infra: Infrastructure,
+  modules: readonly FeatureModule[],
+  authenticator: Authenticator,
+  isStarted: () => boolean,
+): HttpServer {
   const { config, db, redis, registry, logger } = infra;
   const controllers = modules.flatMap((m) => m.controllers ?? []);
   const fastRoutes = modules.flatMap((m) => m.fastRoutes ?? []);
   // Fast routes and upgrades are served outside express; the document shows them with the rest.
   const documented = [...fastRoutes.map((r) => r.spec), ...modules.flatMap((m) => m.upgrades ?? [])];
   const checks: ReadinessCheck[] = [
+    { name: 'started', check: async () => isStarted() },
     { name: 'database', check: async () => (await db.knex.raw('select 1 as ok')).rows[0]?.ok === 1 },
     ...(redis ? [{ name: 'redis', check: () => redis.ping(1_500) }] : []),
     ...modules.flatMap((m) => m.readiness ?? []),

@@ -39,50 +39,63 @@ async function main(): Promise<void> {
     }
     throw err;
   }
-  const container: Container = await createContainer(config);
-  const boot = await container.bootstrap();
-  if (config.demoSeed) {
-    const demo = await seedDemo(container.db.knex);
-    await seedDemoCredentials(container.db.knex, demo.accountId, config.encryptionKey);
-    if (demo.created) container.logger.info({ siteId: demo.siteId, created: demo.created }, 'demo site seeded (widget key "demo")');
-  }
-  const address = await container.start();
-  printBanner(config, address.port, boot);
-  // The demo's history is written after the banner (a second or two on the embedded database), so start-up is not
-  // slower for it; shutdown waits for it.
-  const demoHistory = config.demoSeed
-    ? createRecordingStorage(config.recordings.storage)
-        .then((storage) =>
-          seedDemoActivity({ db: container.db.knex, storage, crmSinks: container.services.crmSinks, inquiries: container.services.inquiries }),
-        )
-        .then((r) => r.calls && container.logger.info({ calls: r.calls, inquiries: r.inquiries }, 'demo history seeded'))
-        .catch((err: unknown) => container.logger.warn({ err }, 'demo history could not be seeded'))
-    : Promise.resolve();
-
+  const creating = createContainer(config);
+  // Signals are handled from here on: a SIGTERM that arrives while the gateway is still starting (migrations,
+  // modules starting) stops it gracefully once start-up settles, instead of killing it with the default action.
+  let startingUp: Promise<unknown> = Promise.resolve();
+  let demoHistory: Promise<unknown> = Promise.resolve();
   let shuttingDown = false;
   const shutdown = (signal: string): void => {
     if (shuttingDown) return;
     shuttingDown = true;
-    container.logger.info({ signal }, 'shutting down');
     // A hard stop just short of the 10 s budget, in case something hangs.
     const hard = setTimeout(() => {
-      container.logger.error('shutdown took too long; exiting');
+      process.stderr.write('shutdown took too long; exiting\n');
       process.exit(1);
     }, 9_500);
     hard.unref();
-    demoHistory
-      .then(() => container.stop())
-      .then(() => {
+    creating
+      .then(async (container) => {
+        container.logger.info({ signal }, 'shutting down');
+        await startingUp.catch(() => undefined);
+        await demoHistory;
+        await container.stop().catch((err: unknown) => {
+          container.logger.error({ err }, 'shutdown failed');
+          process.exit(1);
+        });
         container.logger.info('stopped');
         process.exit(0);
       })
-      .catch((err: unknown) => {
-        container.logger.error({ err }, 'shutdown failed');
-        process.exit(1);
-      });
+      // A container that could not be created is reported by main's own catch.
+      .catch(() => undefined);
   };
   process.on('SIGTERM', () => shutdown('SIGTERM'));
   process.on('SIGINT', () => shutdown('SIGINT'));
+
+  const container: Container = await creating;
+  const startUp = async (): Promise<void> => {
+    const boot = await container.bootstrap();
+    if (config.demoSeed) {
+      const demo = await seedDemo(container.db.knex);
+      await seedDemoCredentials(container.db.knex, demo.accountId, config.encryptionKey);
+      if (demo.created) container.logger.info({ siteId: demo.siteId, created: demo.created }, 'demo site seeded (widget key "demo")');
+    }
+    if (shuttingDown) return;
+    const address = await container.start();
+    printBanner(config, address.port, boot);
+    // The demo's history is written after the banner (a second or two on the embedded database), so start-up is not
+    // slower for it; shutdown waits for it.
+    if (config.demoSeed && !shuttingDown) {
+      demoHistory = createRecordingStorage(config.recordings.storage)
+        .then((storage) =>
+          seedDemoActivity({ db: container.db.knex, storage, crmSinks: container.services.crmSinks, inquiries: container.services.inquiries }),
+        )
+        .then((r) => r.calls && container.logger.info({ calls: r.calls, inquiries: r.inquiries }, 'demo history seeded'))
+        .catch((err: unknown) => container.logger.warn({ err }, 'demo history could not be seeded'));
+    }
+  };
+  startingUp = startUp();
+  await startingUp;
   process.on('unhandledRejection', (err) => container.logger.error({ err }, 'unhandled rejection'));
 }
 

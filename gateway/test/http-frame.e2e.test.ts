@@ -26,7 +26,7 @@ describe('HTTP frame', () => {
     const live = await fetch(`${gw.baseUrl}/healthz`);
     expect(live.status).to.equal(200);
     const ready = await fetch(`${gw.baseUrl}/readyz`);
-    expect(await ready.json()).to.deep.equal({ status: 'ok', checks: { database: 'ok' } });
+    expect(await ready.json()).to.deep.equal({ status: 'ok', checks: { started: 'ok', database: 'ok' } });
   });
 
   it('rejects malformed JSON with a 400 error carrying an id', async () => {

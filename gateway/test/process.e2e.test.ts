@@ -86,7 +86,7 @@ describe('the gateway process', function () {
     started.push(r);
     const port = await waitFor(() => /API:\s+http:\/\/localhost:(\d+)\/v1/.exec(r.stdout())?.[1], 'the banner');
     const ready = (await (await fetch(`http://127.0.0.1:${port}/readyz`)).json()) as { checks: Record<string, string> };
-    expect(ready.checks).to.deep.equal({ database: 'ok', redis: 'ok' });
+    expect(ready.checks).to.deep.equal({ started: 'ok', database: 'ok', redis: 'ok' });
     r.child.kill('SIGTERM');
     expect((await r.exited).code).to.equal(0);
   });
