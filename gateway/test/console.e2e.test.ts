@@ -152,6 +152,20 @@ describe('console in Chromium', function () {
   async function checkLayout(page: Page, what: string) {
     const overflow = await page.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth);
     expect(overflow, `${what}: horizontal overflow`).to.be.at.most(0);
+    // A phone number kept together (a pool's name, a site's numbers) is drawn on one line: an inline box that wraps
+    // has one client rect per line.
+    const split = await page.$$eval('.nowrap', (els) =>
+      els.filter((e) => e.getClientRects().length > 1 && /\d{3}/.test(e.textContent ?? '')).map((e) => e.textContent),
+    );
+    expect(split, `${what}: numbers split over lines`).to.deep.equal([]);
+    // Headings name pools by their number: each number in one is kept together.
+    const loose = await page.$$eval('h2, h3', (hs) =>
+      hs
+        .map((h) => [h, (h.textContent ?? '').match(/\+?\d[\d\s().-]{5,}\d/)?.[0]] as const)
+        .filter(([h, n]) => n && ![...h.querySelectorAll('.nowrap')].some((x) => x.textContent === n))
+        .map(([h]) => h.textContent),
+    );
+    expect(loose, `${what}: headings whose number may wrap`).to.deep.equal([]);
   }
 
   async function walk(role: UserRole, lang: 'en' | 'ru', size: Size) {

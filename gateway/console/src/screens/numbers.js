@@ -2,7 +2,7 @@ import { useState } from 'preact/hooks';
 import { api } from '../api.js';
 import { html } from '../html.js';
 import { fmtDateTime, fmtDuration, fmtNumber, fmtPercent, t, tEnum, todayInSite } from '../i18n.js';
-import { fmtPhone } from '../phone.js';
+import { fmtPhone, keepNumbersTogether } from '../phone.js';
 import { site } from '../state.js';
 import { ActionButton, Badge, Card, DataTable, Empty, ErrorBox, Field, Loading, Modal, Page, Select, toast, useAsync } from '../ui.js';
 import { PoolAccuracyCards } from './pool-accuracy.js';
@@ -41,7 +41,7 @@ function PoolHealth({ pool, onAdd }) {
   const { live, window: w, recommendation: r } = h.data;
   const short = r.recommendedSize > live.size;
   return html`<article class=${`pool-health ${short ? 'is-short' : ''}`} aria-label=${pool.name}>
-    <header class="row"><h3>${pool.name}</h3><${Badge} tone=${pool.kind === 'session' ? 'info' : 'neutral'}>${tEnum('poolKind', pool.kind)}</${Badge}></header>
+    <header class="row"><h3>${keepNumbersTogether(pool.name)}</h3><${Badge} tone=${pool.kind === 'session' ? 'info' : 'neutral'}>${tEnum('poolKind', pool.kind)}</${Badge}></header>
     <dl class="facts compact">
       <dt>${t('pools.occupancy')}</dt><dd><span class="meter" role="img" aria-label=${fmtPercent(live.utilisation)}><span class=${`meter-fill w${Math.min(10, Math.round(live.utilisation * 10))}`}></span></span> ${live.inUse} / ${live.size} (${fmtPercent(live.utilisation)})</dd>
       <dt>${t('pools.blocked')}</dt><dd class=${w.blocked ? 'text-bad' : ''}>${fmtNumber(w.blocked)} (${fmtPercent(w.blockedShare, 1)})</dd>

@@ -4,6 +4,7 @@ import { TimeChart } from '../chart.js';
 import { DateInput } from '../date-input.js';
 import { html } from '../html.js';
 import { addDays, fmtDay, fmtNumber, fmtPercent, t, todayInSite } from '../i18n.js';
+import { keepNumbersTogether } from '../phone.js';
 import { Card, DataTable, Empty, ErrorBox, Field, Loading, useAsync } from '../ui.js';
 
 // The columns of the per-day table, in the order the report defines them; `share` adds the total's share of calls.
@@ -46,7 +47,7 @@ function PoolAccuracy({ pool }) {
     if (v) setRange((r) => ({ ...r, [k]: v }));
   };
   const title = t('accuracy.title', { pool: pool.name });
-  return html`<${Card} title=${title} className="pool-accuracy">
+  return html`<${Card} title=${keepNumbersTogether(title)} className="pool-accuracy">
     <form class="row wrap accuracy-range" aria-label=${t('filter.label')} onSubmit=${(e) => e.preventDefault()}>
       <${Field} label=${t('filter.from')}><${DateInput} name="from" value=${range.from} max=${range.to} onChange=${set('from')} /></${Field}>
       <${Field} label=${t('filter.to')}><${DateInput} name="to" value=${range.to} min=${range.from} onChange=${set('to')} /></${Field}>

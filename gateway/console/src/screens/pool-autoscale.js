@@ -1,7 +1,7 @@
 import { api } from '../api.js';
 import { html } from '../html.js';
 import { fmtDateTime, fmtMoney, fmtNumber, t, tEnum } from '../i18n.js';
-import { fmtPhone } from '../phone.js';
+import { fmtPhone, keepNumbersTogether } from '../phone.js';
 import { isAdmin } from '../state.js';
 import { ActionButton, Badge, Card, DataTable, Empty, ErrorBox, Loading, toast, useAsync } from '../ui.js';
 
@@ -43,7 +43,7 @@ function PoolAutoscale({ pool, onChanged }) {
   };
   return html`<section class="autoscale" aria-label=${t('autoscale.for', { pool: pool.name })}>
     <header class="row wrap">
-      <h3>${pool.name}</h3>
+      <h3>${keepNumbersTogether(pool.name)}</h3>
       <${Badge} tone=${s.enabled ? 'ok' : 'neutral'}>${s.enabled ? t('autoscale.on') : t('autoscale.off')}</${Badge}>
       ${isAdmin() ? html`<${ActionButton} className="btn btn-small" onClick=${toggle}>${s.enabled ? t('autoscale.turnOff') : t('autoscale.turnOn')}</${ActionButton}>` : null}
     </header>
