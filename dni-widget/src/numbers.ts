@@ -132,7 +132,8 @@ function apply(parts: readonly string[], found: readonly Found[]): string[] {
   let g = 0;
   return parts.map((part) => {
     let out = '';
-    for (const c of part) out += repl.get(g++) ?? c;
+    // By UTF-16 unit (split), as the positions are: by code point, an emoji before a number shifted every digit.
+    for (const c of part.split('')) out += repl.get(g++) ?? c;
     return out;
   });
 }
