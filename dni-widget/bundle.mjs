@@ -5,8 +5,17 @@
 import { build } from 'esbuild';
 import { minify } from 'terser';
 
-/** The minified IIFE for one entry point. */
-export async function bundle(entry) {
+/**
+ * V8's explicit compile hint: compile every function of the file up front, off the main thread when the script is
+ * streamed (an async script is), instead of lazily on the main thread at each one's first call. Nearly every function
+ * of dni.js runs on load. In bench:widget the hint took the widget's main-thread scripting from 4.1–4.2 to 3.4 ms
+ * (first visit) and 6.1–6.7 to 5.5–5.6 ms (page two) in two sittings, for 22 B gzip. It must come first in the file;
+ * the "use strict" after it is still the directive.
+ */
+const EAGER = '//# allFunctionsCalledOnLoad\n';
+
+/** The minified IIFE for one entry point; `eager` puts the compile hint above it. */
+export async function bundle(entry, { eager = false } = {}) {
   const out = await build({
     entryPoints: [entry],
     write: false,
@@ -18,5 +27,5 @@ export async function bundle(entry) {
     logLevel: 'warning',
   });
   const { code } = await minify(out.outputFiles[0].text, { ecma: 2020, compress: { passes: 3, hoist_funs: true }, mangle: true });
-  return code;
+  return eager ? EAGER + code : code;
 }

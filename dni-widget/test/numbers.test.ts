@@ -88,6 +88,11 @@ describe('dni-widget numbers', () => {
     expect(swapParts(['nothing', ' 123'], table)).to.equal(null);
   });
 
+  it('swaps a number after an emoji (two UTF-16 units) in the same text or an earlier piece of the run', () => {
+    expect(swapText('📞 8 (495) 123-45-67', table)).to.equal('📞 8 (495) 123-45-61');
+    expect(swapParts(['📞 ', '(415) 555-0100'], table)).to.deep.equal(['📞 ', '(415) 555-0101']);
+  });
+
   it('transfers digits position by position, putting a longer tail on the last digit', () => {
     expect(transferFormat('8 (495) 123-45-67', '84951234561')).to.equal('8 (495) 123-45-61');
     expect(replacementDigits(3, '12')).to.deep.equal(['1', '2', '']);
