@@ -8,6 +8,7 @@ import type { TestGateway } from '../../../test/helpers/gateway.js';
 import { startStandIn } from '../../../test/stand-ins/http-stand-in.js';
 import type { StandIn } from '../../../test/stand-ins/http-stand-in.js';
 import { newId } from '../../shared/ids.js';
+import type { LiveHolder, LiveLeaseLookup } from '../attribution/attribution-types.js';
 import type { CallEvent } from './call-events.js';
 
 /**
@@ -182,11 +183,23 @@ describe('new calls of a batch written together', function () {
   let gwMany: TestGateway;
   let wOne: World;
   let wMany: World;
+  // The batched side's live lease lookups, counted: one per batch, not one per new call.
+  const lookups = { one: 0, many: 0 };
+  const liveLeases: LiveLeaseLookup = {
+    currentHolder: (e164: string, t: Date): Promise<LiveHolder | null> => {
+      lookups.one++;
+      return gwMany.container.services.leases.currentHolder(e164, t);
+    },
+    currentHolders: (items: readonly { e164: string; at: Date }[]) => {
+      lookups.many++;
+      return gwMany.container.services.leases.currentHolders(items);
+    },
+  };
 
   before(async () => {
     hook = await startStandIn(() => ({ status: 503 }));
     gwOne = await startTestGateway(one.db);
-    gwMany = await startTestGateway(many.db);
+    gwMany = await startTestGateway(many.db, { container: { liveLeases } });
     wOne = await seedWorld(one.db.knex, gwOne, hook);
     wMany = await seedWorld(many.db.knex, gwMany, hook);
   });
@@ -212,6 +225,8 @@ describe('new calls of a batch written together', function () {
       for (const e of events) await gwOne.container.services.calls.apply(e);
     });
     let batched = 0;
+    lookups.one = 0;
+    lookups.many = 0;
     batched = await statementsDuring(many.db, async () => {
       const results = await gwMany.container.services.calls.applyMany(events);
       expect(results).to.deep.equal(events.map(() => null));
@@ -235,6 +250,8 @@ describe('new calls of a batch written together', function () {
 
     // Without the run (the per-event statements inside one transaction) this batch took about as many as one by one.
     expect(batched).to.be.lessThan(singly * 0.6);
+    // The live lease holders of the batch's new calls in one lookup (one query on the SQL lease store), not one each.
+    expect(lookups).to.deep.equal({ one: 0, many: 1 });
   });
 
   it('applies a second batch of the same stream as replays: nothing changes on either side', async () => {

@@ -102,11 +102,12 @@ export class CallEventApplier implements CallBatchSink {
       const numbers = [...new Set(fresh.flatMap((t) => (t.e.type === 'call.ringing' ? [t.e.trackingNumber] : [])))];
       const contexts = await attribution.numberContexts(db, numbers);
       // Before the transaction, as on the one-by-one path: the lease state is not changed by applying calls.
-      const live = new Map<number, { live: LiveHolder | null }>();
-      for (const t of fresh) {
+      const asked = fresh.flatMap((t) => {
         const ctx = t.e.type === 'call.ringing' ? contexts.get(t.e.trackingNumber) : undefined;
-        if (ctx && t.e.type === 'call.ringing') live.set(t.i, { live: await attribution.liveHolder(ctx, t.e.trackingNumber, t.e.occurredAt) });
-      }
+        return ctx && t.e.type === 'call.ringing' ? [{ i: t.i, ctx, e164: t.e.trackingNumber, at: t.e.occurredAt }] : [];
+      });
+      const holders = await attribution.liveHolders(asked);
+      const live = new Map<number, { live: LiveHolder | null }>(asked.map((a, j) => [a.i, { live: holders[j] ?? null }] as const));
       applied = await db.transaction(async (trx) => {
         const out: Applied[] = [];
         await lockCalls(
