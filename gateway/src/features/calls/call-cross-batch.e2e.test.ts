@@ -254,6 +254,44 @@ describe('new calls of a batch written together', function () {
     expect(lookups).to.deep.equal({ one: 0, many: 1 });
   });
 
+  it('writes a run of new calls to `calls` once, with their leads in the row', async () => {
+    const fresh = [20, 21, 22, 23].map((i, j) => ringing(i, 500 + j, N[j % 3]!, j === 3 ? A : `+155522200${j}`));
+    const writes: string[] = [];
+    const onQuery = (q: { sql: string }) => {
+      if (/^\s*(insert\s+into|update)\s+"?calls"?\s/i.test(q.sql)) writes.push(q.sql);
+    };
+    many.db.knex.on('query', onQuery);
+    try {
+      expect(await gwMany.container.services.calls.applyMany(fresh)).to.deep.equal(fresh.map(() => null));
+    } finally {
+      many.db.knex.off('query', onQuery);
+    }
+    // Setting the lead after the insert was a second write of every new call (and a second refresh of its facts).
+    expect(writes).to.have.length(1);
+    const rows = (await many.db
+      .knex('calls as c')
+      .join('leads as l', 'l.id', 'c.lead_id')
+      .whereIn(
+        'c.provider_call_id',
+        fresh.map((e) => e.providerCallId),
+      )
+      .select('c.provider_call_id', 'l.first_inquiry_id', 'c.id')
+      .orderBy('c.provider_call_id')) as { provider_call_id: string; first_inquiry_id: string; id: string }[];
+    expect(rows.map((r) => r.provider_call_id)).to.deep.equal(fresh.map((e) => e.providerCallId));
+    // Caller A called within the lead window before: the call joins A's lead; the others open their own.
+    expect(rows.map((r) => r.first_inquiry_id === r.id)).to.deep.equal([true, true, true, false]);
+    const facts = (await many.db
+      .knex('report_call_facts')
+      .whereIn(
+        'event_id',
+        rows.map((r) => r.id),
+      )
+      .whereNotNull('lead_id')
+      .count({ n: '*' })
+      .first()) as { n: string | number };
+    expect(Number(facts.n), 'the report facts name each call’s lead (three models each)').to.equal(12);
+  });
+
   it('applies a second batch of the same stream as replays: nothing changes on either side', async () => {
     const before = await stored(many.db.knex, wMany);
     expect((await gwMany.container.services.calls.applyMany(stream())).every((r) => r === null)).to.equal(true);

@@ -122,6 +122,7 @@ export class PgCallStore {
           attribution: JSON.stringify(c.attribution ?? {}),
           first_time_caller: c.firstTimeCaller,
           blocked: c.blocked,
+          lead_id: c.leadId ?? null,
         })),
       )
       .onConflict(['provider', 'provider_call_id'])

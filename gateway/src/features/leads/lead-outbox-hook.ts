@@ -3,7 +3,7 @@ import type { CallChange, CallChangeHook } from '../calls/call-change-hook.js';
 import type { PgCrmSinkStore } from '../crm-sinks/crm-sink-store.js';
 import type { CrmSink } from '../crm-sinks/crm-sink-types.js';
 import type { OutboxStore } from '../outbox/outbox-store-type.js';
-import type { Call } from '../calls/call-types.js';
+import type { NewCall } from '../calls/call-types.js';
 import type { LeadAssigner, LeadMembership } from './lead-assigner.js';
 
 export const LEAD_TOPIC = 'crm.lead';
@@ -42,14 +42,19 @@ export class LeadOutboxHook implements CallChangeHook {
     return sinks;
   }
 
-  /** Leads given to calls created together (`beforeCallsStarted`), per transaction, for their `call.started`. */
+  /** Leads given to calls created together (`beforeCallsCreated`), per transaction, for their `call.started`. */
   private readonly assignedIn = new WeakMap<DbOrTrx, Map<string, LeadMembership | null>>();
 
-  async beforeCallsStarted(trx: DbOrTrx, calls: readonly Call[]): Promise<void> {
+  async beforeCallsCreated(trx: DbOrTrx, calls: readonly NewCall[]): Promise<ReadonlyMap<string, string>> {
     const assigned = await this.deps.assigner.assignNewCalls(trx, calls);
     const known = this.assignedIn.get(trx) ?? new Map<string, LeadMembership | null>();
-    for (const [id, m] of assigned) known.set(id, m);
+    const leadIds = new Map<string, string>();
+    for (const [id, m] of assigned) {
+      known.set(id, m);
+      if (m) leadIds.set(id, m.leadId);
+    }
     this.assignedIn.set(trx, known);
+    return leadIds;
   }
 
   async onCallChange(trx: DbOrTrx, change: CallChange): Promise<void> {
