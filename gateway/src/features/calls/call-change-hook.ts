@@ -1,5 +1,5 @@
 import type { DbOrTrx } from '../../adapters/db/knex.js';
-import type { NewCall } from './call-types.js';
+import type { Call, NewCall } from './call-types.js';
 
 /** What changed on a call, as seen by code that must react in the same transaction (the leads outbox). */
 export interface CallChange {
@@ -27,4 +27,9 @@ export interface CallChangeHook {
    * `onCallChange` alone would have done for each in that order.
    */
   beforeCallsCreated?(trx: DbOrTrx, calls: readonly NewCall[]): Promise<ReadonlyMap<string, string>>;
+  /**
+   * Existing calls whose answers or ends are about to run `onCallChange` in this transaction, each once: a hook may
+   * read what it needs of all of them in one statement. The result must be what `onCallChange` alone would do.
+   */
+  beforeCallsChanged?(trx: DbOrTrx, calls: readonly Call[]): Promise<void>;
 }

@@ -292,6 +292,51 @@ describe('new calls of a batch written together', function () {
     expect(Number(facts.n), 'the report facts name each call’s lead (three models each)').to.equal(12);
   });
 
+  it('writes a run of answers, ends and recordings of existing calls with one update of `calls`', async () => {
+    const ids = [20, 21, 22, 23];
+    const recording = (i: number, sec: number): CallEvent => ({
+      ...tw,
+      type: 'recording.available',
+      providerCallId: sid(i),
+      eventKey: `${sid(i)}:recording:RE${i}`,
+      occurredAt: at(sec),
+      source: {
+        kind: 'twilio',
+        recordingSid: `RE${i}`,
+        url: `https://api.twilio.com/RE${i}`,
+        accountSid: 'AC0',
+        durationSeconds: 30,
+        channels: 1,
+        status: 'completed',
+      },
+    });
+    const events = [
+      ...ids.map((i, j) => answered(i, 510 + j)),
+      answered(20, 510), // a replay in the run
+      ...ids.map((i, j) => ended(i, 560 + j)),
+      recording(20, 570),
+    ];
+    const writes: string[] = [];
+    const onQuery = (q: { sql: string }) => {
+      if (/^\s*(insert\s+into|update)\s+"?(calls|call_events|recordings)"?\s/i.test(q.sql)) writes.push(q.sql.split(/\s+/).slice(0, 3).join(' '));
+    };
+    many.db.knex.on('query', onQuery);
+    try {
+      expect(await gwMany.container.services.calls.applyMany(events)).to.deep.equal(events.map(() => null));
+    } finally {
+      many.db.knex.off('query', onQuery);
+    }
+    // One by one, each event was its own ledger insert and call update (and refreshed the call's report facts).
+    expect(writes.sort()).to.deep.equal(['UPDATE calls c', 'insert into "call_events"', 'insert into "recordings"']);
+    const rows = (await many.db
+      .knex('calls')
+      .whereIn('provider_call_id', ids.map(sid))
+      .orderBy('provider_call_id')
+      .select('status', 'outcome', 'ring_seconds', 'talk_seconds')) as Record<string, unknown>[];
+    expect(rows).to.deep.equal(ids.map(() => ({ status: 'ended', outcome: 'completed', ring_seconds: 10, talk_seconds: 50 })));
+    expect(Number(((await many.db.knex('recordings').where({ provider_ref: 'RE20' }).count({ n: '*' }).first()) as { n: unknown }).n)).to.equal(1);
+  });
+
   it('applies a second batch of the same stream as replays: nothing changes on either side', async () => {
     const before = await stored(many.db.knex, wMany);
     expect((await gwMany.container.services.calls.applyMany(stream())).every((r) => r === null)).to.equal(true);

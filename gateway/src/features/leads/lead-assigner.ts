@@ -1,7 +1,7 @@
 import type { DbOrTrx } from '../../adapters/db/knex.js';
 import { newId } from '../../shared/ids.js';
 import { DEFAULT_SITE_SETTINGS } from '../sites/site-types.js';
-import type { NewCall } from '../calls/call-types.js';
+import type { Call, NewCall } from '../calls/call-types.js';
 import type { NewCustomerLead, PgCustomerLeadStore } from './customer-lead-store.js';
 
 /** The lead a call belongs to, and whether the call started it. */
@@ -158,6 +158,33 @@ export class LeadAssigner {
     }
     await this.deps.leads.createMany(trx, created);
     for (const [accountId, list] of joined) await this.deps.leads.addInquiries(trx, accountId, list);
+    return out;
+  }
+
+  /**
+   * What `assignCall` answers for calls that have their lead already (or are blocked), in one statement; calls
+   * without a lead are left out (they get one from `assignCall`).
+   */
+  async memberships(
+    trx: DbOrTrx,
+    calls: readonly Pick<Call, 'id' | 'accountId' | 'blocked' | 'leadId'>[],
+  ): Promise<Map<string, LeadMembership | null>> {
+    const out = new Map<string, LeadMembership | null>();
+    for (const c of calls) if (c.blocked) out.set(c.id, null);
+    const withLead = calls.filter((c) => !c.blocked && c.leadId);
+    if (!withLead.length) return out;
+    const rows = (await trx('leads')
+      .select('account_id', 'id', 'first_inquiry_id')
+      .whereIn(
+        ['account_id', 'id'],
+        [...new Set(withLead.map((c) => `${c.accountId}\n${c.leadId}`))].map((k) => k.split('\n')),
+      )) as { account_id: string; id: string; first_inquiry_id: string }[];
+    const first = new Map(rows.map((r) => [`${r.account_id}\n${r.id}`, r.first_inquiry_id] as const));
+    for (const c of withLead) {
+      const f = first.get(`${c.accountId}\n${c.leadId}`);
+      // A lead gone (deleted): `membership` answers null for it too.
+      out.set(c.id, f === undefined ? null : { leadId: c.leadId!, firstCallId: f, repeat: f !== c.id });
+    }
     return out;
   }
 
