@@ -317,8 +317,10 @@ describe('new calls of a batch written together', function () {
       recording(20, 570),
     ];
     const writes: string[] = [];
+    let leadReads = 0;
     const onQuery = (q: { sql: string }) => {
       if (/^\s*(insert\s+into|update)\s+"?(calls|call_events|recordings)"?\s/i.test(q.sql)) writes.push(q.sql.split(/\s+/).slice(0, 3).join(' '));
+      if (/^\s*select\b.*\bfrom\s+"leads"/is.test(q.sql)) leadReads++;
     };
     many.db.knex.on('query', onQuery);
     try {
@@ -328,6 +330,8 @@ describe('new calls of a batch written together', function () {
     }
     // One by one, each event was its own ledger insert and call update (and refreshed the call's report facts).
     expect(writes.sort()).to.deep.equal(['UPDATE calls c', 'insert into "call_events"', 'insert into "recordings"']);
+    // The lead hook read each call and its lead per answer and end; now the calls' leads at once.
+    expect(leadReads).to.equal(1);
     const rows = (await many.db
       .knex('calls')
       .whereIn('provider_call_id', ids.map(sid))
