@@ -6,13 +6,19 @@
  *
  * Per phase (ringing = a new call through attribution and its lead; answered; completed; recording) it prints the
  * events applied per second, the gateway's CPU per event (process.cpuUsage, the whole process), the statements
- * per event and the time the statements took as the client saw it (PostgreSQL plus the round trip). Sittings
- * alternate the one-transaction-per-event path (`single`) with the batched one (`batch`), so both are measured
- * under the same machine load; the load average is printed with each.
+ * per event, the time the statements took as the client saw it (PostgreSQL plus the round trip) and the CPU the
+ * PostgreSQL backends of the sitting's database spent per event (/proc/<pid>/schedstat, ns; PostgreSQL on this
+ * machine). Sittings alternate the one-transaction-per-event path (`single`) with the batched one (`batch`), so both
+ * are measured under the same machine load; the load average is printed with each.
  *
  *   --calls N (400)  calls per phase;  --sittings N (4)  alternating single, batch, single, batch ...
+ *   --modes batch    only the batched path (every sitting);  --statements N  the N statements that took longest
+ *   --profile DIR    a V8 CPU profile of each phase, DIR/<mode>-<phase>.cpuprofile (scripts/cpu-profile-top.ts reads it)
+ *   --keep           keep each sitting's database (to EXPLAIN its statements) and count plpgsql time (track_functions)
  */
 import { randomBytes } from 'node:crypto';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { Session } from 'node:inspector/promises';
 import { loadavg } from 'node:os';
 import { performance } from 'node:perf_hooks';
 import { parseArgs } from 'node:util';
@@ -29,10 +35,19 @@ import { seedChannel, seedLease, seedNumber, seedPool, seedSession, seedSite } f
 import { createTestConfig } from '../gateway/test/helpers/config.js';
 
 const { values } = parseArgs({
-  options: { calls: { type: 'string', default: '400' }, sittings: { type: 'string', default: '4' } },
+  options: {
+    calls: { type: 'string', default: '400' },
+    sittings: { type: 'string', default: '4' },
+    modes: { type: 'string', default: 'single,batch' },
+    statements: { type: 'string', default: '0' },
+    keep: { type: 'boolean', default: false },
+    profile: { type: 'string' },
+  },
 });
 const CALLS = Number(values.calls);
 const SITTINGS = Number(values.sittings);
+const MODES = values.modes.split(',') as Mode[];
+const TOP_STATEMENTS = Number(values.statements);
 const ADMIN_URL = process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
 const NUMBERS = 20;
 const load = () => loadavg()[0]!.toFixed(1);
@@ -45,6 +60,16 @@ interface Figure {
   cpuUsPerEvent: number;
   statementsPerEvent: number;
   sqlMsPerEvent: number;
+  pgCpuUsPerEvent: number;
+}
+
+/** CPU time a process has run, in ns (`/proc/<pid>/schedstat`: finer than the 10 ms ticks of `stat`); 0 once gone. */
+function runNs(pid: number): number {
+  try {
+    return Number(readFileSync(`/proc/${pid}/schedstat`, 'utf8').split(' ')[0]);
+  } catch {
+    return 0;
+  }
 }
 
 function eventsFor(phase: Phase, sids: readonly string[], numbers: readonly string[], t0: number): CallEvent[] {
@@ -91,6 +116,7 @@ async function sitting(mode: Mode): Promise<Map<Phase, Figure>> {
   const dbName = `bench_apply_${randomBytes(3).toString('hex')}`;
   const admin = knexFactory({ client: 'pg', connection: ADMIN_URL, pool: { min: 0, max: 1 } });
   await admin.raw(`create database ${dbName}`);
+  if (values.keep) await admin.raw(`alter database ${dbName} set track_functions = 'pl'`);
   const u = new URL(ADMIN_URL);
   u.pathname = `/${dbName}`;
   const database = await openDatabase({ kind: 'postgres', url: u.href, poolMax: 10 });
@@ -135,16 +161,27 @@ async function sitting(mode: Mode): Promise<Map<Phase, Figure>> {
       const inbox = new PgCallEventInboxStore(k);
       let statements = 0;
       let sqlMs = 0;
-      const started = new Map<string, number>();
-      k.on('query', (q: { __knexQueryUid: string }) => {
+      const started = new Map<string, { at: number; sql: string }>();
+      const bySql = new Map<string, { n: number; ms: number }>();
+      k.on('query', (q: { __knexQueryUid: string; sql: string }) => {
         statements++;
-        started.set(q.__knexQueryUid, performance.now());
+        started.set(q.__knexQueryUid, { at: performance.now(), sql: q.sql });
       });
       k.on('query-response', (_r: unknown, q: { __knexQueryUid: string }) => {
         const s = started.get(q.__knexQueryUid);
-        if (s !== undefined) sqlMs += performance.now() - s;
+        if (s !== undefined) {
+          const ms = performance.now() - s.at;
+          sqlMs += ms;
+          if (TOP_STATEMENTS) {
+            const key = s.sql.replace(/\s+/g, ' ').slice(0, 110);
+            const t = bySql.get(key) ?? { n: 0, ms: 0 };
+            bySql.set(key, { n: t.n + 1, ms: t.ms + ms });
+          }
+        }
         started.delete(q.__knexQueryUid);
       });
+      const backends = async () =>
+        ((await admin.raw('SELECT pid FROM pg_stat_activity WHERE datname = ?', [dbName])) as { rows: { pid: number }[] }).rows.map((r) => r.pid);
       for (const phase of PHASES) {
         const events = eventsFor(phase, sids, numbers, t0);
         for (let i = 0; i < events.length; i += 500)
@@ -152,12 +189,29 @@ async function sitting(mode: Mode): Promise<Map<Phase, Figure>> {
         const worker = new CallEventInboxWorker({ inbox, sink, logger: createLogger({ level: 'silent' }) });
         statements = 0;
         sqlMs = 0;
+        bySql.clear();
+        const pg0 = new Map((await backends()).map((pid) => [pid, runNs(pid)] as const));
+        const profiler = values.profile ? new Session() : null;
+        if (profiler) {
+          profiler.connect();
+          await profiler.post('Profiler.enable');
+          await profiler.post('Profiler.start');
+        }
         const cpu0 = process.cpuUsage();
         const w0 = performance.now();
         worker.start();
         while (worker.totals.applied + worker.totals.rejected < events.length) await new Promise((r) => setTimeout(r, 5));
         const wall = (performance.now() - w0) / 1_000;
         const cpu = process.cpuUsage(cpu0);
+        if (profiler && values.profile) {
+          const { profile } = await profiler.post('Profiler.stop');
+          mkdirSync(values.profile, { recursive: true });
+          writeFileSync(`${values.profile}/${mode}-${phase}.cpuprofile`, JSON.stringify(profile));
+          profiler.disconnect();
+        }
+        let pgNs = 0;
+        // A backend that connected during the phase counts from zero; one that left is lost (the pool keeps them).
+        for (const pid of await backends()) pgNs += runNs(pid) - (pg0.get(pid) ?? 0);
         await worker.stop();
         if (worker.totals.rejected) throw new Error(`${phase}: ${worker.totals.rejected} events rejected`);
         out.set(phase, {
@@ -165,7 +219,11 @@ async function sitting(mode: Mode): Promise<Map<Phase, Figure>> {
           cpuUsPerEvent: (cpu.user + cpu.system) / events.length,
           statementsPerEvent: statements / events.length,
           sqlMsPerEvent: sqlMs / events.length,
+          pgCpuUsPerEvent: pgNs / 1_000 / events.length,
         });
+        if (TOP_STATEMENTS)
+          for (const [sql, t] of [...bySql].sort((a, b) => b[1].ms - a[1].ms).slice(0, TOP_STATEMENTS))
+            process.stdout.write(`    ${phase} ${t.n.toString().padStart(5)}x ${(t.ms / events.length).toFixed(2).padStart(6)} ms/event  ${sql}\n`);
       }
       const check = (await k('calls')
         .select(
@@ -186,7 +244,8 @@ async function sitting(mode: Mode): Promise<Map<Phase, Figure>> {
     }
   } finally {
     await database.close();
-    await admin.raw(`drop database if exists ${dbName}`).catch(() => undefined);
+    if (values.keep) process.stdout.write(`kept database ${dbName}\n`);
+    else await admin.raw(`drop database if exists ${dbName}`).catch(() => undefined);
     await admin.destroy();
   }
   return out;
@@ -194,13 +253,13 @@ async function sitting(mode: Mode): Promise<Map<Phase, Figure>> {
 
 const results: { mode: Mode; figures: Map<Phase, Figure> }[] = [];
 for (let s = 0; s < SITTINGS; s++) {
-  const mode: Mode = s % 2 === 0 ? 'single' : 'batch';
+  const mode: Mode = MODES[s % MODES.length]!;
   const figures = await sitting(mode);
   results.push({ mode, figures });
   for (const [phase, f] of figures)
     process.stdout.write(
       `  ${mode.padEnd(6)} ${phase.padEnd(9)} ${f.perSecond.toFixed(0).padStart(5)} events/s  CPU ${f.cpuUsPerEvent.toFixed(0).padStart(5)} µs/event  ` +
-        `${f.statementsPerEvent.toFixed(1).padStart(5)} statements/event  SQL ${f.sqlMsPerEvent.toFixed(2)} ms/event\n`,
+        `PostgreSQL ${f.pgCpuUsPerEvent.toFixed(0).padStart(5)} µs/event  ${f.statementsPerEvent.toFixed(1).padStart(5)} statements/event  SQL ${f.sqlMsPerEvent.toFixed(2)} ms/event\n`,
     );
 }
 const median = (xs: number[]) => {
@@ -210,15 +269,25 @@ const median = (xs: number[]) => {
 };
 const of = (mode: Mode, phase: Phase, pick: (f: Figure) => number) =>
   median(results.filter((r) => r.mode === mode).map((r) => pick(r.figures.get(phase)!)));
+const has = (mode: Mode) => results.some((r) => r.mode === mode);
 for (const phase of PHASES) {
-  const s = of('single', phase, (f) => f.perSecond);
-  const b = of('batch', phase, (f) => f.perSecond);
-  const sc = of('single', phase, (f) => f.cpuUsPerEvent);
   const bc = of('batch', phase, (f) => f.cpuUsPerEvent);
+  const bp = of('batch', phase, (f) => f.pgCpuUsPerEvent);
+  const b = of('batch', phase, (f) => f.perSecond);
+  if (!has('single')) {
+    process.stdout.write(`${phase}: batch ${b.toFixed(0)}/s; CPU ${bc.toFixed(0)} µs/event, PostgreSQL ${bp.toFixed(0)} µs/event\n`);
+    continue;
+  }
+  if (!has('batch')) continue;
+  const s = of('single', phase, (f) => f.perSecond);
+  const sc = of('single', phase, (f) => f.cpuUsPerEvent);
+  const sp = of('single', phase, (f) => f.pgCpuUsPerEvent);
   process.stdout.write(
-    `${phase}: batch ${b.toFixed(0)}/s vs single ${s.toFixed(0)}/s (${(b / s).toFixed(2)}x); CPU ${bc.toFixed(0)} vs ${sc.toFixed(0)} µs/event (${(bc / sc).toFixed(2)}x)\n`,
+    `${phase}: batch ${b.toFixed(0)}/s vs single ${s.toFixed(0)}/s (${(b / s).toFixed(2)}x); CPU ${bc.toFixed(0)} vs ${sc.toFixed(0)} µs/event (${(bc / sc).toFixed(2)}x); ` +
+      `PostgreSQL ${bp.toFixed(0)} vs ${sp.toFixed(0)} µs/event\n`,
   );
 }
+const rate = (mode: Mode) => (has(mode) ? of(mode, 'ringing', (f) => f.perSecond).toFixed(0) : '-');
 process.stdout.write(
-  `applied calls/s (new call through attribution and lead): batch ${of('batch', 'ringing', (f) => f.perSecond).toFixed(0)}, single ${of('single', 'ringing', (f) => f.perSecond).toFixed(0)} (load average ${load()})\n`,
+  `applied calls/s (new call through attribution and lead): batch ${rate('batch')}, single ${rate('single')} (load average ${load()})\n`,
 );

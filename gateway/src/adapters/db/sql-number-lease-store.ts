@@ -37,6 +37,15 @@ type LeasedRow = StateRow & { lease_id: string; session_id: string; leased_at: D
 
 const isLeased = (r: StateRow): r is LeasedRow => r.lease_id !== null;
 const holdOf = (pool: LeasePool): number => pool.policy.activeWindowMs + pool.policy.holdMs;
+const toHolder = (row: LeasedRow): CurrentHolder => ({
+  leaseId: row.lease_id,
+  sessionId: row.session_id,
+  visitorId: row.visitor_id,
+  poolId: row.pool_id,
+  leasedAt: row.leased_at,
+  lastSeenAt: row.last_seen_at,
+  reclaimed: row.reclaimed_from !== null,
+});
 
 export class SqlNumberLeaseStore implements NumberLeaseStore {
   constructor(private readonly db: Db) {}
@@ -281,16 +290,21 @@ export class SqlNumberLeaseStore implements NumberLeaseStore {
       .where('expires_at', '>', t)
       .orderBy('leased_at', 'desc')
       .first()) as LeasedRow | undefined;
-    if (!row) return null;
-    return {
-      leaseId: row.lease_id,
-      sessionId: row.session_id,
-      visitorId: row.visitor_id,
-      poolId: row.pool_id,
-      leasedAt: row.leased_at,
-      lastSeenAt: row.last_seen_at,
-      reclaimed: row.reclaimed_from !== null,
-    };
+    return row ? toHolder(row) : null;
+  }
+
+  /** The same query as `currentHolder` once per item, in one statement (a LATERAL join over the items as JSON). */
+  async currentHolders(items: readonly { e164: string; at: number }[]): Promise<(CurrentHolder | null)[]> {
+    const out: (CurrentHolder | null)[] = items.map(() => null);
+    if (!items.length) return out;
+    const { rows } = (await this.db.raw(
+      `SELECT q.i AS q_i, s.* FROM jsonb_to_recordset(?::jsonb) AS q(i int, e164 text, at timestamptz)
+       CROSS JOIN LATERAL (SELECT * FROM ${STATE} s WHERE s.e164 = q.e164 AND s.lease_id IS NOT NULL
+         AND s.leased_at <= q.at AND s.expires_at > q.at ORDER BY s.leased_at DESC LIMIT 1) s`,
+      [JSON.stringify(items.map((it, i) => ({ i, e164: it.e164, at: new Date(it.at) })))],
+    )) as { rows: (LeasedRow & { q_i: number })[] };
+    for (const r of rows) out[r.q_i] = toHolder(r);
+    return out;
   }
 
   async occupancy(pool: LeasePool, now: number): Promise<PoolOccupancy> {

@@ -38,6 +38,8 @@ export interface LiveHolder {
 /** The narrow view of the lease engine attribution needs. */
 export interface LiveLeaseLookup {
   currentHolder(e164: string, at: Date): Promise<LiveHolder | null>;
+  /** `currentHolder` for many, in order (a batch of calls). */
+  currentHolders(items: readonly { e164: string; at: Date }[]): Promise<(LiveHolder | null)[]>;
 }
 
 export interface LeaseRecord {

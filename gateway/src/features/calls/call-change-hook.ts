@@ -1,5 +1,5 @@
 import type { DbOrTrx } from '../../adapters/db/knex.js';
-import type { Call } from './call-types.js';
+import type { Call, NewCall } from './call-types.js';
 
 /** What changed on a call, as seen by code that must react in the same transaction (the leads outbox). */
 export interface CallChange {
@@ -20,9 +20,16 @@ export interface CallChange {
 export interface CallChangeHook {
   onCallChange(trx: DbOrTrx, change: CallChange): Promise<void>;
   /**
-   * Calls created together in this transaction (none blocked), in order, before `onCallChange` with
-   * `call.started` runs for each: a hook may do the common work of many calls in a few statements. The result must
-   * be what `onCallChange` alone would have done for each in that order.
+   * Calls about to be created together in this transaction (none blocked), in order, before they are inserted and
+   * before `onCallChange` with `call.started` runs for each: a hook may do the common work of many calls in a few
+   * statements. It returns the lead id of each call it gave one, stored with the call's row (setting it after the
+   * insert took one more statement and refreshed the calls' report facts a second time). The result must be what
+   * `onCallChange` alone would have done for each in that order.
    */
-  beforeCallsStarted?(trx: DbOrTrx, calls: readonly Call[]): Promise<void>;
+  beforeCallsCreated?(trx: DbOrTrx, calls: readonly NewCall[]): Promise<ReadonlyMap<string, string>>;
+  /**
+   * Existing calls whose answers or ends are about to run `onCallChange` in this transaction, each once: a hook may
+   * read what it needs of all of them in one statement. The result must be what `onCallChange` alone would do.
+   */
+  beforeCallsChanged?(trx: DbOrTrx, calls: readonly Call[]): Promise<void>;
 }

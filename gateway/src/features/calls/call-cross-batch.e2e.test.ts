@@ -8,6 +8,7 @@ import type { TestGateway } from '../../../test/helpers/gateway.js';
 import { startStandIn } from '../../../test/stand-ins/http-stand-in.js';
 import type { StandIn } from '../../../test/stand-ins/http-stand-in.js';
 import { newId } from '../../shared/ids.js';
+import type { LiveHolder, LiveLeaseLookup } from '../attribution/attribution-types.js';
 import type { CallEvent } from './call-events.js';
 
 /**
@@ -182,11 +183,23 @@ describe('new calls of a batch written together', function () {
   let gwMany: TestGateway;
   let wOne: World;
   let wMany: World;
+  // The batched side's live lease lookups, counted: one per batch, not one per new call.
+  const lookups = { one: 0, many: 0 };
+  const liveLeases: LiveLeaseLookup = {
+    currentHolder: (e164: string, t: Date): Promise<LiveHolder | null> => {
+      lookups.one++;
+      return gwMany.container.services.leases.currentHolder(e164, t);
+    },
+    currentHolders: (items: readonly { e164: string; at: Date }[]) => {
+      lookups.many++;
+      return gwMany.container.services.leases.currentHolders(items);
+    },
+  };
 
   before(async () => {
     hook = await startStandIn(() => ({ status: 503 }));
     gwOne = await startTestGateway(one.db);
-    gwMany = await startTestGateway(many.db);
+    gwMany = await startTestGateway(many.db, { container: { liveLeases } });
     wOne = await seedWorld(one.db.knex, gwOne, hook);
     wMany = await seedWorld(many.db.knex, gwMany, hook);
   });
@@ -212,6 +225,8 @@ describe('new calls of a batch written together', function () {
       for (const e of events) await gwOne.container.services.calls.apply(e);
     });
     let batched = 0;
+    lookups.one = 0;
+    lookups.many = 0;
     batched = await statementsDuring(many.db, async () => {
       const results = await gwMany.container.services.calls.applyMany(events);
       expect(results).to.deep.equal(events.map(() => null));
@@ -235,6 +250,95 @@ describe('new calls of a batch written together', function () {
 
     // Without the run (the per-event statements inside one transaction) this batch took about as many as one by one.
     expect(batched).to.be.lessThan(singly * 0.6);
+    // The live lease holders of the batch's new calls in one lookup (one query on the SQL lease store), not one each.
+    expect(lookups).to.deep.equal({ one: 0, many: 1 });
+  });
+
+  it('writes a run of new calls to `calls` once, with their leads in the row', async () => {
+    const fresh = [20, 21, 22, 23].map((i, j) => ringing(i, 500 + j, N[j % 3]!, j === 3 ? A : `+155522200${j}`));
+    const writes: string[] = [];
+    const onQuery = (q: { sql: string }) => {
+      if (/^\s*(insert\s+into|update)\s+"?calls"?\s/i.test(q.sql)) writes.push(q.sql);
+    };
+    many.db.knex.on('query', onQuery);
+    try {
+      expect(await gwMany.container.services.calls.applyMany(fresh)).to.deep.equal(fresh.map(() => null));
+    } finally {
+      many.db.knex.off('query', onQuery);
+    }
+    // Setting the lead after the insert was a second write of every new call (and a second refresh of its facts).
+    expect(writes).to.have.length(1);
+    const rows = (await many.db
+      .knex('calls as c')
+      .join('leads as l', 'l.id', 'c.lead_id')
+      .whereIn(
+        'c.provider_call_id',
+        fresh.map((e) => e.providerCallId),
+      )
+      .select('c.provider_call_id', 'l.first_inquiry_id', 'c.id')
+      .orderBy('c.provider_call_id')) as { provider_call_id: string; first_inquiry_id: string; id: string }[];
+    expect(rows.map((r) => r.provider_call_id)).to.deep.equal(fresh.map((e) => e.providerCallId));
+    // Caller A called within the lead window before: the call joins A's lead; the others open their own.
+    expect(rows.map((r) => r.first_inquiry_id === r.id)).to.deep.equal([true, true, true, false]);
+    const facts = (await many.db
+      .knex('report_call_facts')
+      .whereIn(
+        'event_id',
+        rows.map((r) => r.id),
+      )
+      .whereNotNull('lead_id')
+      .count({ n: '*' })
+      .first()) as { n: string | number };
+    expect(Number(facts.n), 'the report facts name each call’s lead (three models each)').to.equal(12);
+  });
+
+  it('writes a run of answers, ends and recordings of existing calls with one update of `calls`', async () => {
+    const ids = [20, 21, 22, 23];
+    const recording = (i: number, sec: number): CallEvent => ({
+      ...tw,
+      type: 'recording.available',
+      providerCallId: sid(i),
+      eventKey: `${sid(i)}:recording:RE${i}`,
+      occurredAt: at(sec),
+      source: {
+        kind: 'twilio',
+        recordingSid: `RE${i}`,
+        url: `https://api.twilio.com/RE${i}`,
+        accountSid: 'AC0',
+        durationSeconds: 30,
+        channels: 1,
+        status: 'completed',
+      },
+    });
+    const events = [
+      ...ids.map((i, j) => answered(i, 510 + j)),
+      answered(20, 510), // a replay in the run
+      ...ids.map((i, j) => ended(i, 560 + j)),
+      recording(20, 570),
+    ];
+    const writes: string[] = [];
+    let leadReads = 0;
+    const onQuery = (q: { sql: string }) => {
+      if (/^\s*(insert\s+into|update)\s+"?(calls|call_events|recordings)"?\s/i.test(q.sql)) writes.push(q.sql.split(/\s+/).slice(0, 3).join(' '));
+      if (/^\s*select\b.*\bfrom\s+"leads"/is.test(q.sql)) leadReads++;
+    };
+    many.db.knex.on('query', onQuery);
+    try {
+      expect(await gwMany.container.services.calls.applyMany(events)).to.deep.equal(events.map(() => null));
+    } finally {
+      many.db.knex.off('query', onQuery);
+    }
+    // One by one, each event was its own ledger insert and call update (and refreshed the call's report facts).
+    expect(writes.sort()).to.deep.equal(['UPDATE calls c', 'insert into "call_events"', 'insert into "recordings"']);
+    // The lead hook read each call and its lead per answer and end; now the calls' leads at once.
+    expect(leadReads).to.equal(1);
+    const rows = (await many.db
+      .knex('calls')
+      .whereIn('provider_call_id', ids.map(sid))
+      .orderBy('provider_call_id')
+      .select('status', 'outcome', 'ring_seconds', 'talk_seconds')) as Record<string, unknown>[];
+    expect(rows).to.deep.equal(ids.map(() => ({ status: 'ended', outcome: 'completed', ring_seconds: 10, talk_seconds: 50 })));
+    expect(Number(((await many.db.knex('recordings').where({ provider_ref: 'RE20' }).count({ n: '*' }).first()) as { n: unknown }).n)).to.equal(1);
   });
 
   it('applies a second batch of the same stream as replays: nothing changes on either side', async () => {

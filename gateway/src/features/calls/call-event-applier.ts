@@ -4,13 +4,14 @@ import { matchCall } from '../attribution/attribution-matcher.js';
 import type { NumberContext } from '../attribution/attribution-read-model.js';
 import type { Attribution, LiveHolder } from '../attribution/attribution-types.js';
 import type { CallChange, CallChangeHook } from './call-change-hook.js';
-import { callDurations, secondsBetween } from './call-durations.js';
 import type { CallBatchSink, CallEvent, CallRingingEvent } from './call-events.js';
 import { NO_ORIGIN } from './call-origin.js';
 import { newCallRow, unmatchedAttribution } from './new-call.js';
 import type { CallOrigin } from './call-origin.js';
 import type { CallServiceDeps } from './call-service-deps.js';
-import type { Call, CallPatch } from './call-types.js';
+import type { Call } from './call-types.js';
+import { LaterEventsBatchWriter, planChange, recordingRow } from './later-events-batch.js';
+import type { LaterEvent } from './later-events-batch.js';
 import { RingingBatchWriter, fitsRun, lockCalls } from './ringing-batch.js';
 import type { Applied, RingingItem } from './ringing-batch.js';
 
@@ -56,6 +57,7 @@ export class CallEventApplier implements CallBatchSink {
   private readonly inLedger = new Set<string>();
 
   private readonly ringingBatch: RingingBatchWriter;
+  private readonly laterBatch: LaterEventsBatchWriter;
 
   constructor(private readonly deps: CallServiceDeps) {
     this.ringingBatch = new RingingBatchWriter(
@@ -63,6 +65,7 @@ export class CallEventApplier implements CallBatchSink {
       (trx, call, e) => this.applyToCall(trx, call, e),
       (trx, call) => runCallHooks(deps.hooks, trx, call, 'call.started'),
     );
+    this.laterBatch = new LaterEventsBatchWriter(deps, (trx, call, trigger) => runCallHooks(deps.hooks, trx, call, trigger));
   }
 
   async apply(event: CallEvent): Promise<void> {
@@ -102,19 +105,22 @@ export class CallEventApplier implements CallBatchSink {
       const numbers = [...new Set(fresh.flatMap((t) => (t.e.type === 'call.ringing' ? [t.e.trackingNumber] : [])))];
       const contexts = await attribution.numberContexts(db, numbers);
       // Before the transaction, as on the one-by-one path: the lease state is not changed by applying calls.
-      const live = new Map<number, { live: LiveHolder | null }>();
-      for (const t of fresh) {
+      const asked = fresh.flatMap((t) => {
         const ctx = t.e.type === 'call.ringing' ? contexts.get(t.e.trackingNumber) : undefined;
-        if (ctx && t.e.type === 'call.ringing') live.set(t.i, { live: await attribution.liveHolder(ctx, t.e.trackingNumber, t.e.occurredAt) });
-      }
+        return ctx && t.e.type === 'call.ringing' ? [{ i: t.i, ctx, e164: t.e.trackingNumber, at: t.e.occurredAt }] : [];
+      });
+      const holders = await attribution.liveHolders(asked);
+      const live = new Map<number, { live: LiveHolder | null }>(asked.map((a, j) => [a.i, { live: holders[j] ?? null }] as const));
       applied = await db.transaction(async (trx) => {
         const out: Applied[] = [];
         await lockCalls(
           trx,
           fresh.map((t) => t.e),
         );
-        // Consecutive new calls are written together (`RingingBatchWriter`); other events one after the other.
+        // Consecutive new calls are written together (`RingingBatchWriter`), and so are consecutive events of
+        // existing calls (`LaterEventsBatchWriter`), in the batch's order.
         let run: RingingItem[] = [];
+        let later: LaterEvent[] = [];
         const flush = async () => {
           if (!run.length) return;
           const r = await this.ringingBatch.write(trx, run);
@@ -122,18 +128,35 @@ export class CallEventApplier implements CallBatchSink {
           keys.push(...r.keys);
           out.push(...r.applied);
         };
+        const flushLater = async () => {
+          if (!later.length) return;
+          const events = later;
+          later = [];
+          const r = await this.laterBatch.write(trx, events);
+          if (r) {
+            keys.push(...r.keys);
+            out.push(...r.applied);
+            return;
+          }
+          // A call to park an event for, or another tenant's: one after the other, as `apply` does.
+          for (const e of events) {
+            const one = await this.writeLater(trx, e);
+            if (!one.foreign) keys.push(keyOf(e));
+            if (one.applied?.kinds.length) out.push(one.applied);
+          }
+        };
         for (const t of fresh) {
           if (t.e.type === 'call.ringing') {
+            await flushLater();
             if (!fitsRun(run, t.e)) await flush();
             run.push({ e: t.e, found: contexts.get(t.e.trackingNumber) ?? null, live: live.get(t.i)?.live ?? null });
             continue;
           }
           await flush();
-          const r = await this.writeLater(trx, t.e);
-          if (!r.foreign) keys.push(t.key);
-          if (r.applied?.kinds.length) out.push(r.applied);
+          later.push(t.e);
         }
         await flush();
+        await flushLater();
         return out;
       });
     } catch {
@@ -263,79 +286,16 @@ export class CallEventApplier implements CallBatchSink {
     switch (e.type) {
       case 'call.ringing':
         return { call, kinds: [] };
-      case 'call.answered': {
-        if (call.status === 'ringing') {
-          const updated = await calls.update(trx, call.accountId, call.id, {
-            status: 'answered',
-            answeredAt: e.occurredAt,
-            answeredBy: e.answeredBy,
-          });
-          await runCallHooks(this.deps.hooks, trx, updated, 'call.answered');
-          return { call: updated, kinds: ['answered'] };
-        }
-        if (call.status === 'ended' && !call.answeredAt && (call.outcome === 'completed' || call.outcome === null)) {
-          // Arrived after the end: fill in when it was answered without moving the state back.
-          const patch: CallPatch = { answeredAt: e.occurredAt, answeredBy: e.answeredBy };
-          const timed = !call.talkReported && call.endedAt ? callDurations(call.startedAt, e.occurredAt, call.endedAt) : {};
-          const updated = await calls.update(trx, call.accountId, call.id, { ...patch, ...timed });
-          await runCallHooks(this.deps.hooks, trx, updated, 'call.answered');
-          return { call: updated, kinds: ['answered'] };
-        }
-        return { call, kinds: [] };
-      }
+      case 'call.answered':
       case 'call.ended': {
-        const reported = e.talkSeconds !== undefined;
-        if (call.status !== 'ended' || (reported && !call.talkReported)) {
-          const endedAt = call.status === 'ended' && call.endedAt ? call.endedAt : e.occurredAt;
-          const answeredAt = e.outcome === 'completed' ? call.answeredAt : null;
-          const durations = callDurations(call.startedAt, answeredAt, endedAt);
-          if (e.talkSeconds !== undefined) {
-            // The provider knows the talk time; without an answer time, ring time is the rest of the call.
-            durations.talkSeconds = e.talkSeconds;
-            if (!answeredAt) durations.ringSeconds = Math.max(0, secondsBetween(call.startedAt, endedAt) - e.talkSeconds);
-          }
-          if (e.ringSeconds !== undefined) durations.ringSeconds = e.ringSeconds;
-          const patch: CallPatch = {
-            status: 'ended',
-            outcome: e.outcome,
-            endedAt,
-            talkReported: reported,
-            ...(e.answeredBy ? { answeredBy: e.answeredBy } : {}),
-            ...durations,
-          };
-          const updated = await calls.update(trx, call.accountId, call.id, patch);
-          const changed = call.status !== 'ended' || call.outcome !== updated.outcome;
-          if (changed) await runCallHooks(this.deps.hooks, trx, updated, 'call.ended');
-          return { call: updated, kinds: changed ? ['ended'] : [] };
-        }
-        return { call, kinds: [] };
+        const plan = planChange(call, e);
+        if (!plan) return { call, kinds: [] };
+        const updated = await calls.update(trx, call.accountId, call.id, plan.patch);
+        if (plan.trigger) await runCallHooks(this.deps.hooks, trx, updated, plan.trigger);
+        return { call: updated, kinds: plan.kinds };
       }
       case 'recording.available': {
-        const s = e.source;
-        const added =
-          s.kind === 'twilio'
-            ? await this.deps.recordings.addIfAbsent(trx, {
-                id: newId(),
-                accountId: call.accountId,
-                callId: call.id,
-                provider: 'twilio',
-                providerRef: s.recordingSid,
-                sourceUrl: s.url,
-                status: s.status === 'completed' ? 'pending' : s.status,
-                durationSeconds: s.durationSeconds,
-                channels: s.channels,
-              })
-            : await this.deps.recordings.addIfAbsent(trx, {
-                id: newId(),
-                accountId: call.accountId,
-                callId: call.id,
-                provider: 'asterisk',
-                providerRef: s.path,
-                sourceUrl: null,
-                status: 'pending',
-                durationSeconds: null,
-                channels: null,
-              });
+        const added = await this.deps.recordings.addIfAbsent(trx, recordingRow(newId(), call, e));
         return { call, kinds: added ? ['recording'] : [] };
       }
     }

@@ -122,6 +122,7 @@ export class PgCallStore {
           attribution: JSON.stringify(c.attribution ?? {}),
           first_time_caller: c.firstTimeCaller,
           blocked: c.blocked,
+          lead_id: c.leadId ?? null,
         })),
       )
       .onConflict(['provider', 'provider_call_id'])
@@ -159,6 +160,53 @@ export class PgCallStore {
       .forUpdate()
       .first()) as CallRow | undefined;
     return row ? toDomain(row) : null;
+  }
+
+  /** `getByProviderIdForUpdate` for many calls in one statement (the calls of a batch's events); absent ones are not returned. */
+  async getManyByProviderIdForUpdate(db: DbOrTrx, keys: readonly { provider: CallProvider; providerCallId: string }[]): Promise<Call[]> {
+    if (!keys.length) return [];
+    const rows = (await db(TABLE)
+      .select(...COLUMNS)
+      .whereIn(
+        ['provider', 'provider_call_id'],
+        keys.map((k) => [k.provider, k.providerCallId]),
+      )
+      .forUpdate()) as CallRow[];
+    return rows.map(toDomain);
+  }
+
+  /**
+   * Stores the progress columns (status, outcome, answer, end, durations) of calls read with a row lock and
+   * changed in memory, in one statement: the calls as `update` with each event's patch in turn leaves them.
+   */
+  async saveProgress(db: DbOrTrx, cs: readonly Call[]): Promise<Call[]> {
+    if (!cs.length) return [];
+    const result = (await db.raw(
+      `UPDATE ${TABLE} c SET status = v.status, outcome = v.outcome, answered_by = v.answered_by, answered_at = v.answered_at,
+         ended_at = v.ended_at, ring_seconds = v.ring_seconds, talk_seconds = v.talk_seconds, talk_reported = v.talk_reported,
+         updated_at = CURRENT_TIMESTAMP
+       FROM jsonb_to_recordset(?::jsonb) AS v(account_id text, id text, status text, outcome text, answered_by text,
+         answered_at timestamptz, ended_at timestamptz, ring_seconds int, talk_seconds int, talk_reported boolean)
+       WHERE c.account_id = v.account_id AND c.id = v.id
+       RETURNING ${COLUMNS.map((col) => `c.${col}`).join(', ')}`,
+      [
+        JSON.stringify(
+          cs.map((c) => ({
+            account_id: c.accountId,
+            id: c.id,
+            status: c.status,
+            outcome: c.outcome,
+            answered_by: c.answeredBy,
+            answered_at: c.answeredAt,
+            ended_at: c.endedAt,
+            ring_seconds: c.ringSeconds,
+            talk_seconds: c.talkSeconds,
+            talk_reported: c.talkReported,
+          })),
+        ),
+      ],
+    )) as { rows: CallRow[] };
+    return result.rows.map(toDomain);
   }
 
   async get(db: DbOrTrx, accountId: string, id: string): Promise<Call | null> {

@@ -53,7 +53,10 @@ export type NewCall = Pick<
   | 'attribution'
   | 'firstTimeCaller'
   | 'blocked'
->;
+> & {
+  /** The customer lead, when it is known as the call is created (new calls of a batch); otherwise set later. */
+  readonly leadId?: string | null;
+};
 
 export type CallPatch = Partial<
   Pick<

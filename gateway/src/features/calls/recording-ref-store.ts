@@ -17,38 +17,46 @@ export interface RecordingRef {
  * The provider's reference to a call's recording, kept as a `recordings` row (status pending: not yet copied to our
  * storage). Copying, playback and retention belong to the recordings store, which picks these rows up.
  */
+/** A recording reference to add: a provider's recording of a call. */
+export interface NewRecordingRef {
+  readonly id: string;
+  readonly accountId: string;
+  readonly callId: string;
+  readonly provider: string;
+  readonly providerRef: string;
+  readonly sourceUrl: string | null;
+  readonly status: 'pending' | 'absent' | 'failed';
+  readonly durationSeconds: number | null;
+  readonly channels: number | null;
+}
+
 export class PgRecordingRefStore {
-  async addIfAbsent(
-    db: DbOrTrx,
-    r: {
-      id: string;
-      accountId: string;
-      callId: string;
-      provider: string;
-      providerRef: string;
-      sourceUrl: string | null;
-      status: 'pending' | 'absent' | 'failed';
-      durationSeconds: number | null;
-      channels: number | null;
-    },
-  ): Promise<boolean> {
-    const rows = await db(TABLE)
-      .insert({
-        id: r.id,
-        account_id: r.accountId,
-        call_id: r.callId,
-        provider: r.provider,
-        provider_ref: r.providerRef,
-        source_url: r.sourceUrl,
-        status: r.status,
-        // What the provider says; the recordings intake checks the downloaded file against it.
-        expected_duration_s: r.durationSeconds,
-        channels: r.channels,
-      })
+  async addIfAbsent(db: DbOrTrx, r: NewRecordingRef): Promise<boolean> {
+    return (await this.addManyIfAbsent(db, [r])).size > 0;
+  }
+
+  /** Adds the references in one statement, each unless the provider's reference is stored; returns the ids added. */
+  async addManyIfAbsent(db: DbOrTrx, rs: readonly NewRecordingRef[]): Promise<Set<string>> {
+    if (!rs.length) return new Set();
+    const rows = (await db(TABLE)
+      .insert(
+        rs.map((r) => ({
+          id: r.id,
+          account_id: r.accountId,
+          call_id: r.callId,
+          provider: r.provider,
+          provider_ref: r.providerRef,
+          source_url: r.sourceUrl,
+          status: r.status,
+          // What the provider says; the recordings intake checks the downloaded file against it.
+          expected_duration_s: r.durationSeconds,
+          channels: r.channels,
+        })),
+      )
       .onConflict(['provider', 'provider_ref'])
       .ignore()
-      .returning('id');
-    return rows.length > 0;
+      .returning('id')) as { id: string }[];
+    return new Set(rows.map((r) => r.id));
   }
 
   async listForCall(db: DbOrTrx, accountId: string, callId: string): Promise<RecordingRef[]> {

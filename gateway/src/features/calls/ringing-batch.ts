@@ -121,10 +121,22 @@ export class RingingBatchWriter {
       trx,
       items.map((it) => ({ id: newId(), accountId: it.accountId, callId: null, event: it.e })),
     );
+    const toCreate = rows.filter((_, i) => recorded.has(`${items[i]!.e.provider}:${items[i]!.e.eventKey}`));
+    // Under the creation locks, exactly the recorded calls that did not exist are created: the hooks give them their
+    // leads before the insert, which stores each lead id with its call's row.
+    const starting = toCreate.filter((c) => !existing.has(c.providerCallId) && !c.blocked);
+    const leadOf = new Map<string, string>();
+    if (starting.length)
+      for (const hook of this.deps.hooks)
+        if (hook.beforeCallsCreated) for (const [id, leadId] of await hook.beforeCallsCreated(trx, starting)) leadOf.set(id, leadId);
     const created = await calls.createManyIfAbsent(
       trx,
-      rows.filter((_, i) => recorded.has(`${items[i]!.e.provider}:${items[i]!.e.eventKey}`)),
+      toCreate.map((c) => (leadOf.has(c.id) ? { ...c, leadId: leadOf.get(c.id)! } : c)),
     );
+    const createdIds = new Set(created.map((c) => c.id));
+    // Cannot happen while the locks hold; if it did, a lead was written for a call that is not: the batch is rolled
+    // back and applied one by one.
+    if (starting.some((c) => !createdIds.has(c.id))) throw new Error('a new call of the batch was not created');
     const byProviderId = new Map(created.map((c) => [c.providerCallId, c] as const));
     // The ringing event itself plus anything that arrived before it (out of order) now belongs to its call.
     const pending = await events.claimPendingMany(
@@ -132,11 +144,6 @@ export class RingingBatchWriter {
       provider,
       created.map((c) => ({ providerCallId: c.providerCallId, callId: c.id, accountId: c.accountId })),
     );
-    const started = items.flatMap((it) => {
-      const c = byProviderId.get(it.e.providerCallId);
-      return c && !c.blocked ? [c] : [];
-    });
-    if (started.length) for (const hook of this.deps.hooks) if (hook.beforeCallsStarted) await hook.beforeCallsStarted(trx, started);
     const applied: Applied[] = [];
     for (const it of items) {
       const made = byProviderId.get(it.e.providerCallId);

@@ -1,7 +1,7 @@
 import type { DbOrTrx } from '../../adapters/db/knex.js';
 import { newId } from '../../shared/ids.js';
 import { DEFAULT_SITE_SETTINGS } from '../sites/site-types.js';
-import type { Call } from '../calls/call-types.js';
+import type { Call, NewCall } from '../calls/call-types.js';
 import type { NewCustomerLead, PgCustomerLeadStore } from './customer-lead-store.js';
 
 /** The lead a call belongs to, and whether the call started it. */
@@ -75,12 +75,13 @@ export class LeadAssigner {
   }
 
   /**
-   * `assignCall` for calls created together in this transaction (none has a lead yet), in their order, with a fixed
-   * number of statements: the sites' windows, the callers' locks (sorted: two batches wait, not deadlock), their
-   * joinable leads as one set query, new leads and joins as multi-row writes. A call joins a lead an earlier call
-   * of the same batch started exactly as it would one by one (counted in memory).
+   * `assignCall` for calls about to be created together in this transaction, in their order, with a fixed number of
+   * statements: the sites' windows, the callers' locks (sorted: two batches wait, not deadlock), their joinable
+   * leads as one set query, new leads and joins as multi-row writes. A call joins a lead an earlier call of the same
+   * batch started exactly as it would one by one (counted in memory). The caller stores each call's lead id with
+   * its row (`leads` has no reference to `calls`, so the leads can be written first).
    */
-  async assignNewCalls(trx: DbOrTrx, calls: readonly Call[]): Promise<Map<string, LeadMembership | null>> {
+  async assignNewCalls(trx: DbOrTrx, calls: readonly NewCall[]): Promise<Map<string, LeadMembership | null>> {
     const out = new Map<string, LeadMembership | null>();
     const todo = calls.filter((c) => {
       if (c.blocked) out.set(c.id, null);
@@ -128,7 +129,6 @@ export class LeadAssigner {
     );
     const created: (NewCustomerLead & { startedAt: Date })[] = [];
     const joined = new Map<string, { id: string; at: Date }[]>();
-    const leadOf: { id: string; lead_id: string }[] = [];
     for (const p of plan) {
       const { c } = p;
       let join = p.joins ? (joinable.get(c.id) ?? null) : null;
@@ -139,7 +139,6 @@ export class LeadAssigner {
       if (join) {
         joined.set(c.accountId, [...(joined.get(c.accountId) ?? []), { id: join.id, at: c.startedAt }]);
         out.set(c.id, { leadId: join.id, firstCallId: join.firstInquiryId, repeat: join.firstInquiryId !== c.id });
-        leadOf.push({ id: c.id, lead_id: join.id });
         continue;
       }
       const lead = {
@@ -156,13 +155,36 @@ export class LeadAssigner {
       };
       created.push(lead);
       out.set(c.id, { leadId: lead.id, firstCallId: c.id, repeat: false });
-      leadOf.push({ id: c.id, lead_id: lead.id });
     }
     await this.deps.leads.createMany(trx, created);
     for (const [accountId, list] of joined) await this.deps.leads.addInquiries(trx, accountId, list);
-    await trx.raw('UPDATE calls c SET lead_id = v.lead_id FROM jsonb_to_recordset(?::jsonb) AS v(id text, lead_id text) WHERE c.id = v.id', [
-      JSON.stringify(leadOf),
-    ]);
+    return out;
+  }
+
+  /**
+   * What `assignCall` answers for calls that have their lead already (or are blocked), in one statement; calls
+   * without a lead are left out (they get one from `assignCall`).
+   */
+  async memberships(
+    trx: DbOrTrx,
+    calls: readonly Pick<Call, 'id' | 'accountId' | 'blocked' | 'leadId'>[],
+  ): Promise<Map<string, LeadMembership | null>> {
+    const out = new Map<string, LeadMembership | null>();
+    for (const c of calls) if (c.blocked) out.set(c.id, null);
+    const withLead = calls.filter((c) => !c.blocked && c.leadId);
+    if (!withLead.length) return out;
+    const rows = (await trx('leads')
+      .select('account_id', 'id', 'first_inquiry_id')
+      .whereIn(
+        ['account_id', 'id'],
+        [...new Set(withLead.map((c) => `${c.accountId}\n${c.leadId}`))].map((k) => k.split('\n')),
+      )) as { account_id: string; id: string; first_inquiry_id: string }[];
+    const first = new Map(rows.map((r) => [`${r.account_id}\n${r.id}`, r.first_inquiry_id] as const));
+    for (const c of withLead) {
+      const f = first.get(`${c.accountId}\n${c.leadId}`);
+      // A lead gone (deleted): `membership` answers null for it too.
+      out.set(c.id, f === undefined ? null : { leadId: c.leadId!, firstCallId: f, repeat: f !== c.id });
+    }
     return out;
   }
 

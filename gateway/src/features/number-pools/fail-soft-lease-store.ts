@@ -100,6 +100,17 @@ export class FailSoftLeaseStore implements NumberLeaseStore {
     }
   }
 
+  async currentHolders(items: readonly { e164: string; at: number }[]): Promise<(CurrentHolder | null)[]> {
+    try {
+      return await (this.inner.currentHolders
+        ? this.inner.currentHolders(items)
+        : Promise.all(items.map((it) => this.inner.currentHolder(it.e164, it.at))));
+    } catch (err) {
+      this.fail('currentHolder', err);
+      return items.map(() => null);
+    }
+  }
+
   sweep(pool: LeasePool, now: number): Promise<number> {
     return this.inner.sweep(pool, now);
   }

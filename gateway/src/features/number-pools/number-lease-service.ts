@@ -132,6 +132,13 @@ export class NumberLeaseService {
     return this.deps.leases.currentHolder(e164, at.getTime());
   }
 
+  /** `currentHolder` for many, in order: one round trip where the store can, else all asked at once. */
+  currentHolders(items: readonly { e164: string; at: Date }[]): Promise<(CurrentHolder | null)[]> {
+    const { leases } = this.deps;
+    const asked = items.map((it) => ({ e164: it.e164, at: it.at.getTime() }));
+    return leases.currentHolders ? leases.currentHolders(asked) : Promise.all(asked.map((it) => leases.currentHolder(it.e164, it.at)));
+  }
+
   async occupancy(pool: Pool): Promise<PoolOccupancy> {
     return this.deps.leases.occupancy(toLeasePool(pool), this.deps.clock.nowMs());
   }

@@ -124,6 +124,11 @@ export interface NumberLeaseStore {
   syncPool(pool: LeasePool, numbers: readonly PoolNumber[], now: number): Promise<void>;
   /** Who holds `e164` at `at`, from the live state (history is written behind); null when nobody does. */
   currentHolder(e164: string, at: number): Promise<CurrentHolder | null>;
+  /**
+   * `currentHolder` for many numbers and times in one round trip (a batch of calls being attributed), in order.
+   * Optional: without it, callers ask `currentHolder` for each at once.
+   */
+  currentHolders?(items: readonly { e164: string; at: number }[]): Promise<(CurrentHolder | null)[]>;
   occupancy(pool: LeasePool, now: number): Promise<PoolOccupancy>;
   /**
    * Writes pending lease history to `number_leases` and returns how many events it wrote. The SQL store writes

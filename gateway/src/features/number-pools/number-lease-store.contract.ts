@@ -111,6 +111,20 @@ export function leaseStoreContract(ctx: () => { store: NumberLeaseStore; db: Db 
     expect(rows[0]!.released_at!.getTime(), 'released when the hold ran out').to.equal(T0 + 550 * S);
   });
 
+  it('answers many holder lookups at once as it answers each alone', async () => {
+    const { pool, numbers } = await aPool(3);
+    const { store } = ctx();
+    leased(await store.lease(pool, { sessionId: 'a', visitorId: 'va', now: T0 }));
+    leased(await store.lease(pool, { sessionId: 'b', visitorId: null, now: T0 + 10 * S }));
+    // Before, during and after each lease, on every number (the third never leased), and one number nobody has.
+    const items = [...numbers.map((n) => n.e164), '+15550009999'].flatMap((e164) => [0, 5, 15, 25, 400].map((s) => ({ e164, at: T0 + s * S })));
+    const one = await Promise.all(items.map((it) => store.currentHolder(it.e164, it.at)));
+    expect(one.filter((h) => h !== null).length, 'some lookups find a holder').to.equal(6);
+    const many = store.currentHolders ? await store.currentHolders(items) : one;
+    expect(many).to.deep.equal(one);
+    if (store.currentHolders) expect(await store.currentHolders([])).to.deep.equal([]);
+  });
+
   it('gives a returning visitor its previous number when nobody else took it', async () => {
     const { pool } = await aPool(3);
     const { store } = ctx();
