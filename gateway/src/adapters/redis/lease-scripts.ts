@@ -21,6 +21,9 @@
  * Common ARGV: 1 now (ms), 2 account id, 3 pool id, 4 active window (ms), 5 hold (ms).
  */
 
+/** How long a pool sync's staging of wanted numbers outlives its last chunk (a sync that died is cleaned up). */
+export const SYNC_STAGING_TTL_MS = 10 * 60_000;
+
 const COMMON = `
 local nums, paused, free, busy, holders, sess, lastv, vnum, log = KEYS[1], KEYS[2], KEYS[3], KEYS[4], KEYS[5], KEYS[6], KEYS[7], KEYS[8], KEYS[9]
 local now, acc, pool = tonumber(ARGV[1]), ARGV[2], ARGV[3]
@@ -247,26 +250,37 @@ export const SWEEP_SCRIPT = `${COMMON}
 return expire_due(tonumber(ARGV[6]))
 `;
 
-/** ARGV 6.. triples (number id, e164, 'active'|'paused'). Returns the e164s removed from the pool. */
-export const SYNC_SCRIPT = `${COMMON}
-local want = {}
-for i = 6, #ARGV, 3 do want[ARGV[i + 1]] = { id = ARGV[i], status = ARGV[i + 2] } end
-local removed = {}
-for _, e164 in ipairs(redis.call('HKEYS', nums)) do
-  local w = want[e164]
-  if not w or w.id ~= redis.call('HGET', nums, e164) then
-    redis.call('HDEL', nums, e164)
-    local h = holder(e164)
-    if h then close(e164, h, math.min(now, h.x), 'admin') end
-    redis.call('SREM', paused, e164)
-    redis.call('ZREM', free, e164)
-    redis.call('HDEL', lastv, e164)
-    if not w then table.insert(removed, e164) end
-  end
+/**
+ * Syncing a pool runs in chunks so that no script holds Redis long (one script over 50,000 numbers passed Redis's
+ * 5 s busy limit on a loaded machine and blocked every client meanwhile): SYNC_ADD per chunk of the wanted numbers,
+ * which also stages them in KEYS 10 (a hash e164 -> number id, private to this sync), then SYNC_REMOVE per HSCAN
+ * page of the pool's numbers, which drops the ones not staged. Leases between chunks see a consistent pool: each
+ * number is changed in one step (its entry, pause, free slot and holder together), and a number not yet removed is
+ * an ordinary number of the pool until its removal closes its lease ('admin').
+ */
+const SYNC_COMMON = `${COMMON}
+local want = KEYS[10]
+-- The number leaves the live pool: its holder's lease ends (admin), it is neither free nor paused any more.
+local function drop(e164)
+  redis.call('HDEL', nums, e164)
+  local h = holder(e164)
+  if h then close(e164, h, math.min(now, h.x), 'admin') end
+  redis.call('SREM', paused, e164)
+  redis.call('ZREM', free, e164)
+  redis.call('HDEL', lastv, e164)
 end
-for e164, w in pairs(want) do
-  redis.call('HSET', nums, e164, w.id)
-  if w.status == 'paused' then
+`;
+
+/** ARGV 6.. triples (number id, e164, 'active'|'paused'); KEYS 10 the staging hash. */
+export const SYNC_ADD_SCRIPT = `${SYNC_COMMON}
+for i = 6, #ARGV, 3 do
+  local id, e164, status = ARGV[i], ARGV[i + 1], ARGV[i + 2]
+  local had = redis.call('HGET', nums, e164)
+  -- The number came back under another id: the old one's lease ends as a removal would end it.
+  if had and had ~= id then drop(e164) end
+  redis.call('HSET', want, e164, id)
+  redis.call('HSET', nums, e164, id)
+  if status == 'paused' then
     redis.call('SADD', paused, e164)
     redis.call('ZREM', free, e164)
   else
@@ -276,5 +290,29 @@ for e164, w in pairs(want) do
     end
   end
 end
-return removed
+-- A sync that dies half-way leaves no staging behind for long.
+redis.call('PEXPIRE', want, ${SYNC_STAGING_TTL_MS})
+return 0
+`;
+
+/**
+ * ARGV 6 HSCAN cursor of the pool's numbers, 7 HSCAN COUNT, 8 how many distinct numbers were staged; KEYS 10 the
+ * staging hash. Returns { next cursor, e164s removed }; at cursor '0' the staging is deleted. A staging that is not
+ * all there (expired under a sync slower than its TTL) is an error, never "nothing is wanted": that would empty the
+ * pool.
+ */
+export const SYNC_REMOVE_SCRIPT = `${SYNC_COMMON}
+if redis.call('HLEN', want) ~= tonumber(ARGV[8]) then return redis.error_reply('ERR pool sync staging lost') end
+local page = redis.call('HSCAN', nums, ARGV[6], 'COUNT', ARGV[7])
+local removed = {}
+local fields = page[2]
+for i = 1, #fields, 2 do
+  local e164 = fields[i]
+  if redis.call('HEXISTS', want, e164) == 0 then
+    drop(e164)
+    table.insert(removed, e164)
+  end
+end
+if page[1] == '0' then redis.call('DEL', want) end
+return { page[1], removed }
 `;
