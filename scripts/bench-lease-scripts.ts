@@ -32,6 +32,8 @@ const IN_FLIGHT = 50;
 const PAGE2_SESSIONS = 1_000;
 const PAGE2_POOL_SIZE = 2_000;
 const CAPS = { perVisitor: 2, perAddress: 0 };
+/** New visitors come with ids the gateway minted for them, as in bench:dni; BENCH_MINTED=0: as if they were not. */
+const MINTED = process.env.BENCH_MINTED !== '0';
 const WORKLOADS = new Set((process.env.BENCH_WORKLOADS ?? 'new,page2').split(','));
 
 const logger = createLogger({ level: 'silent' });
@@ -80,7 +82,13 @@ const tick = (): number => {
 let visitors = 0;
 const newVisitor = () => {
   const v = `v${visitors++}`;
-  return store.lease(pool, { sessionId: `s${v}`, visitorId: v, now: tick(), holds: CAPS });
+  return store.lease(pool, {
+    sessionId: `s${v}`,
+    visitorId: v,
+    now: tick(),
+    holds: CAPS,
+    ...(MINTED ? { minted: { session: true, visitor: true } } : {}),
+  });
 };
 
 /**

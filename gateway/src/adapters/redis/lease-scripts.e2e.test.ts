@@ -61,6 +61,25 @@ describe('Redis lease scripts: holds, history entries, ended leases', () => {
     expectSpan(await c.pTTL(holdKey(p, 'v:v1')), 'set counted afresh');
   });
 
+  it('leases to ids minted for the request without looking them up, and counts their holds the same', async () => {
+    const { p, store } = await pool(3);
+    const c = r.redis.client;
+    const caps = { perVisitor: 1, perAddress: 2, address: '198.51.100.9' };
+    const minted = { session: true, visitor: true };
+    const first = await store.lease(p, { sessionId: 'm1', visitorId: 'mv1', now, holds: caps, minted });
+    expect(first.kind === 'leased' && first.how).to.equal('free');
+    for (const part of ['v:mv1', 'a:198.51.100.9', 's:m1']) expectSpan(await c.pTTL(holdKey(p, part)), `minted ${part}`);
+    // The visitor's second session (minted, the visitor known) meets the visitor cap counted by the first.
+    const second = await store.lease(p, { sessionId: 'm2', visitorId: 'mv1', now, holds: caps, minted: { session: true, visitor: false } });
+    expect(second.kind === 'blocked' && second.capped).to.equal('visitor');
+    const again = await store.lease(p, { sessionId: 'm1', visitorId: 'mv1', now: now + S, holds: caps });
+    expect(again.kind === 'leased' && again.how, 'page two finds the minted session').to.equal('renewed');
+    const other = await store.lease(p, { sessionId: 'm3', visitorId: 'mv3', now, holds: caps, minted });
+    expect(other.kind === 'leased' && other.e164).to.not.equal(first.kind === 'leased' && first.e164);
+    const third = await store.lease(p, { sessionId: 'm4', visitorId: 'mv4', now, holds: caps, minted });
+    expect(third.kind === 'blocked' && third.capped, 'the address cap counts minted sessions').to.equal('address');
+  });
+
   it('appends history as values by position and still flushes entries appended with field names', async () => {
     const { p, store, key } = await pool(2);
     const a = await store.lease(p, { sessionId: 'h1', visitorId: 'hv1', now });

@@ -104,24 +104,27 @@ end
 `;
 
 /**
- * ARGV 6 session, 7 visitor ('' = unknown), 8 new lease id, 9 sticky '1'/'0', 10 reclaim '1'/'0'; with holding
- * caps also KEYS 10 visitor holds, 11 address holds, 12 session hold record and ARGV 11 visitor cap, 12 address cap
- * (0: none). Over a cap: { 'capped', 'visitor'|'address' }, nothing leased or counted. A session already counted
+ * ARGV 6 session, 7 visitor ('' = unknown), 8 new lease id, 9 sticky '1'/'0', 10 reclaim '1'/'0', 11 ids minted
+ * for this request ('s' the session, 'sv' both, '': none; nothing in Redis names a minted id, so its lookups are
+ * skipped: 4 of a new visitor's 29 commands); with holding caps also KEYS 10 visitor holds, 11 address holds, 12
+ * session hold record and ARGV 12 visitor cap, 13 address cap (0: none). Over a cap: { 'capped', 'visitor'|'address' }, nothing leased or counted. A session already counted
  * passes; a lease counts (or moves) its holds to the lease's end, a refusal drops them.
  */
 export const LEASE_SCRIPT = `${COMMON}${HOLDS}
 local sid, vid, newid = ARGV[6], ARGV[7], ARGV[8]
 local sticky, reclaim = ARGV[9] == '1', ARGV[10] == '1'
+local newsess, newvis = ARGV[11] ~= '', ARGV[11] == 'sv' and vid ~= ''
 local hrec = KEYS[12]
-local counted = hrec ~= nil and redis.call('EXISTS', hrec) == 1
+local counted = hrec ~= nil and not newsess and redis.call('EXISTS', hrec) == 1
 local use, fresh = {}, {}
 if hrec and not counted then
-  local caps = { tonumber(ARGV[11]), tonumber(ARGV[12]) }
+  local caps = { tonumber(ARGV[12]), tonumber(ARGV[13]) }
   for i = 1, 2 do
     if caps[i] > 0 then
       local k = KEYS[9 + i]
       -- Only a set that exists has ended holds to drop (a new visitor's has none); dropping them all deletes it.
-      local n = redis.call('ZCARD', k)
+      local n = 0
+      if i == 2 or not newvis then n = redis.call('ZCARD', k) end
       if n > 0 then n = n - redis.call('ZREMRANGEBYSCORE', k, '-inf', now) end
       if n >= caps[i] then return { 'capped', i == 1 and 'visitor' or 'address' } end
       table.insert(use, k)
@@ -155,7 +158,7 @@ local function take(e164, how, from)
 end
 
 local function attempt()
-local own = redis.call('HGET', sess, sid)
+local own = not newsess and redis.call('HGET', sess, sid) or nil
 local h = own and holder(own)
 if h and h.x > now then
   h.t = now
@@ -175,7 +178,7 @@ if own then
 end
 -- The pool's numbers are gone from Redis (evicted, flushed, deleted): answer "empty" so the caller rebuilds the
 -- pool from SQL, never an error. \`take\` checks it when a candidate has no entry; without a candidate, below.
-if sticky and vid ~= '' then
+if sticky and vid ~= '' and not newvis then
   local e164 = redis.call('HGET', vnum, vid)
   if e164 and redis.call('ZSCORE', free, e164) and redis.call('HGET', lastv, e164) == vid then
     local got = take(e164, 'sticky', '')

@@ -123,7 +123,8 @@ export class RedisNumberLeaseStore implements NumberLeaseStore {
   async lease(pool: LeasePool, req: LeaseRequest): Promise<LeaseOutcome> {
     const p = pool.policy;
     const h = req.holds;
-    const args = [req.sessionId, req.visitorId ?? '', newId(), p.sticky ? '1' : '0', p.reclaim ? '1' : '0'];
+    const minted = req.minted?.session ? (req.minted.visitor ? 'sv' : 's') : '';
+    const args = [req.sessionId, req.visitorId ?? '', newId(), p.sticky ? '1' : '0', p.reclaim ? '1' : '0', minted];
     const holdKeys = h
       ? [
           this.holdKey(pool.id, `v:${req.visitorId ?? ''}`),
