@@ -164,8 +164,9 @@ export class RedisNumberLeaseStore implements NumberLeaseStore {
 
   /**
    * In chunks (see SYNC_ADD_SCRIPT): the wanted numbers first, staged under a key of this sync's own, then the
-   * pool's numbers page by page, dropping those not staged. Two syncs of one pool at once each finish; the pool ends
-   * as the later of them left it, number by number (as with one script, where the later one won).
+   * pool's numbers page by page, dropping those not staged. Two syncs of one pool at once (two replicas, a pool
+   * change during the periodic resync) each finish, but a number only one of their lists names can end either way
+   * (one script let the later list win whole, itself possibly the staler read); the next sync of the pool settles it.
    */
   async syncPool(pool: LeasePool, numbers: readonly PoolNumber[], now: number): Promise<void> {
     const stage = [`${this.base(pool.id)}sync:${newId()}`];
