@@ -5,16 +5,18 @@
  * the shape of `bench:dni`: a pool of BENCH_POOL_SIZE (25,000) numbers with 10 s leases and no hold, a new visitor per
  * lease at BENCH_RATE (2,000/s of simulated time, so leases end and numbers come back at the rate they go out, as in
  * the gateway run), the per-visitor cap of 2, no address cap; then, on a pool of 2,000 numbers with the default
- * policy, page two (a renewal of one of 1,000 live sessions) and a heartbeat. 50 calls in flight at a time. After a warm-up that brings the pool to its steady state (every
- * number leased once), each workload runs BENCH_CALLS calls; then the history they appended is read and deleted the
- * way `LeaseHistoryFlusher` does (XREADGROUP, XACK + XDEL), so the stream's cost per lease is counted too.
+ * policy, page two (a renewal of one of 1,000 live sessions) and a heartbeat. 50 calls in flight at a time. After a
+ * warm-up that brings the pool to its steady state (every number leased once), each workload runs BENCH_CALLS calls;
+ * then the history the new visitors appended is read and deleted the way `LeaseHistoryFlusher` does (XREADGROUP,
+ * XACK + XDEL), so the stream's cost per lease is counted too. New visitors come with minted ids, as the gateway's.
  *
  * Prints per call: Redis's own time in the script (`INFO commandstats`, evalsha usec per call) and the Redis process's
  * CPU time per call (`INFO cpu`, user + sys: it counts the reading and writing of the commands too, and unlike
  * commandstats it does not count time the process spent descheduled on a loaded machine). Both are exact only on a
  * Redis that nothing else uses: run one for it, e.g. `redis-server --port 6391 --save ''` and
  * `REDIS_URL=redis://127.0.0.1:6391`. Env: REDIS_URL (default redis://127.0.0.1:6379), BENCH_CALLS (default 20000),
- * BENCH_POOL_SIZE, BENCH_RATE.
+ * BENCH_POOL_SIZE, BENCH_RATE, BENCH_WORKLOADS (default new,page2; page2 includes the heartbeat), BENCH_MINTED=0 (new
+ * visitors' ids not marked as minted).
  */
 import { randomBytes } from 'node:crypto';
 import { connectRedis } from '../gateway/src/adapters/redis/redis-client.js';
