@@ -156,7 +156,30 @@ export class LeaseHistoryFlusher {
   }
 }
 
+/**
+ * An entry is its values by position (`emit` in lease-scripts.ts): ev, lease id, account, pool, number id, e164,
+ * session, visitor, leased at, reclaimed from, and for a release released at and reason. An entry that starts with
+ * the field name `ev` was appended by an earlier version as name/value pairs, and may still be in the stream.
+ */
 function toHistoryRow(fields: readonly string[]): HistoryRow {
+  if (fields[0] === 'ev') return namedHistoryRow(fields);
+  const release = fields[0] === 'release';
+  return {
+    id: fields[1]!,
+    account_id: fields[2]!,
+    pool_id: fields[3]!,
+    tracking_number_id: fields[4]!,
+    e164: fields[5]!,
+    session_id: fields[6]!,
+    visitor_id: fields[7] || null,
+    leased_at: new Date(Number(fields[8])),
+    released_at: release ? new Date(Number(fields[10])) : null,
+    release_reason: release ? fields[11]! : null,
+    reclaimed_from: fields[9] || null,
+  };
+}
+
+function namedHistoryRow(fields: readonly string[]): HistoryRow {
   const f: Record<string, string> = {};
   for (let i = 0; i + 1 < fields.length; i += 2) f[fields[i]!] = fields[i + 1]!;
   const release = f.ev === 'release';

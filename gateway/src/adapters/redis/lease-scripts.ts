@@ -11,7 +11,9 @@
  *   6 sess     hash   session id -> e164 it holds
  *   7 lastv    hash   e164 -> visitor of its last holder (sticky check: "nobody else took it since")
  *   8 vnum     hash   visitor -> e164 it last held; bounded by the pool size (dropped when someone else takes it)
- *   9 log      stream every lease and release, as a complete history row, appended atomically with the change
+ *   9 log      stream every lease and release, as a complete history row, appended atomically with the change:
+ *              ev ('lease'|'release'), lease id, account, pool, number id, e164, session, visitor, leased at, reclaimed
+ *              from, and for a release: released at, reason (values by position, no field names)
  *
  * Holding caps (`redis-hold-limits.ts` keys, same `{<poolId>}` hash tag, so the same slot): the lease checks and
  * counts them in its own step and the heartbeat extends them, so a visit costs one round trip per pool.
@@ -19,14 +21,23 @@
  * Common ARGV: 1 now (ms), 2 account id, 3 pool id, 4 active window (ms), 5 hold (ms).
  */
 
+/** How long a pool sync's staging of wanted numbers outlives its last chunk (a sync that died is cleaned up). */
+export const SYNC_STAGING_TTL_MS = 10 * 60_000;
+
 const COMMON = `
 local nums, paused, free, busy, holders, sess, lastv, vnum, log = KEYS[1], KEYS[2], KEYS[3], KEYS[4], KEYS[5], KEYS[6], KEYS[7], KEYS[8], KEYS[9]
 local now, acc, pool = tonumber(ARGV[1]), ARGV[2], ARGV[3]
 local active, hold = tonumber(ARGV[4]), tonumber(ARGV[5])
 
+-- A history entry is its values in a fixed order, without field names (\`lease-history-flusher.ts\` reads them by
+-- position): the named form sent twice as many strings through XADD and back through XREADGROUP.
 local function emit(ev, e164, h, at, why)
-  redis.call('XADD', log, '*', 'ev', ev, 'id', h.l, 'acc', acc, 'pool', pool, 'num', h.n, 'e164', e164,
-    's', h.s, 'v', h.v, 'a', string.format('%d', h.a), 'r', h.r, 'at', string.format('%d', at), 'why', why)
+  if ev == 'lease' then
+    redis.call('XADD', log, '*', ev, h.l, acc, pool, h.n, e164, h.s, h.v, string.format('%d', h.a), h.r)
+  else
+    redis.call('XADD', log, '*', ev, h.l, acc, pool, h.n, e164, h.s, h.v, string.format('%d', h.a), h.r,
+      string.format('%d', at), why)
+  end
 end
 
 local function holder(e164)
@@ -65,11 +76,20 @@ local function expire_due(limit)
 end
 `;
 
-/** Holds: a sorted set per visitor and per address (session → hold end), a record per session naming its sets. */
+/**
+ * Holds: a sorted set per visitor and per address (session → hold end), a record per session naming its sets. A
+ * set's TTL is its latest hold end. `fresh`: the set did not exist before this call (no TTL to compare with).
+ * Otherwise, when ZADD only moved the session's score, the set existed with a TTL and `PEXPIRE … GT` keeps the
+ * later end in one call (GT would never set a TTL on a set that has none, so a set the session was not in yet goes
+ * through PTTL). Measured on the lease script: PTTL, and ZREMRANGEBYSCORE on a visitor's first set, were 2 of the
+ * new visitor's 32 commands (docs/performance.md, "Redis cost of a lease").
+ */
 const HOLDS = `
-local function hold_keep(k, sid, untl)
-  redis.call('ZADD', k, untl, sid)
-  if redis.call('PTTL', k) < untl - now then redis.call('PEXPIRE', k, untl - now) end
+local function hold_keep(k, sid, untl, fresh)
+  local added = redis.call('ZADD', k, untl, sid)
+  if fresh then redis.call('PEXPIRE', k, untl - now)
+  elseif added == 0 then redis.call('PEXPIRE', k, untl - now, 'GT')
+  elseif redis.call('PTTL', k) < untl - now then redis.call('PEXPIRE', k, untl - now) end
 end
 
 -- Moves the session's holds to end at untl, or drops them (untl nil).
@@ -77,41 +97,50 @@ local function hold_move(rec, sid, untl)
   local raw = redis.call('GET', rec)
   if not raw then return end
   for k in string.gmatch(raw, '[^\\n]+') do
-    if untl then hold_keep(k, sid, untl) else redis.call('ZREM', k, sid) end
+    if untl then hold_keep(k, sid, untl, false) else redis.call('ZREM', k, sid) end
   end
   if untl then redis.call('PEXPIRE', rec, math.max(1, untl - now)) else redis.call('DEL', rec) end
 end
 `;
 
 /**
- * ARGV 6 session, 7 visitor ('' = unknown), 8 new lease id, 9 sticky '1'/'0', 10 reclaim '1'/'0'; with holding
- * caps also KEYS 10 visitor holds, 11 address holds, 12 session hold record and ARGV 11 visitor cap, 12 address cap
- * (0: none). Over a cap: { 'capped', 'visitor'|'address' }, nothing leased or counted. A session already counted
+ * ARGV 6 session, 7 visitor ('' = unknown), 8 new lease id, 9 sticky '1'/'0', 10 reclaim '1'/'0', 11 ids minted
+ * for this request ('s' the session, 'sv' both, '': none; nothing in Redis names a minted id, so its lookups are
+ * skipped: 4 of a new visitor's 29 commands); with holding caps also KEYS 10 visitor holds, 11 address holds, 12
+ * session hold record and ARGV 12 visitor cap, 13 address cap (0: none). Over a cap: { 'capped', 'visitor'|'address' }, nothing leased or counted. A session already counted
  * passes; a lease counts (or moves) its holds to the lease's end, a refusal drops them.
  */
 export const LEASE_SCRIPT = `${COMMON}${HOLDS}
 local sid, vid, newid = ARGV[6], ARGV[7], ARGV[8]
 local sticky, reclaim = ARGV[9] == '1', ARGV[10] == '1'
+local newsess, newvis = ARGV[11] ~= '', ARGV[11] == 'sv' and vid ~= ''
 local hrec = KEYS[12]
-local counted = hrec ~= nil and redis.call('EXISTS', hrec) == 1
-local use = {}
+local counted = hrec ~= nil and not newsess and redis.call('EXISTS', hrec) == 1
+local use, fresh = {}, {}
 if hrec and not counted then
-  local caps = { tonumber(ARGV[11]), tonumber(ARGV[12]) }
+  local caps = { tonumber(ARGV[12]), tonumber(ARGV[13]) }
   for i = 1, 2 do
     if caps[i] > 0 then
       local k = KEYS[9 + i]
-      redis.call('ZREMRANGEBYSCORE', k, '-inf', now)
-      if redis.call('ZCARD', k) >= caps[i] then return { 'capped', i == 1 and 'visitor' or 'address' } end
+      -- Only a set that exists has ended holds to drop (a new visitor's has none); dropping them all deletes it.
+      local n = 0
+      if i == 2 or not newvis then n = redis.call('ZCARD', k) end
+      if n > 0 then n = n - redis.call('ZREMRANGEBYSCORE', k, '-inf', now) end
+      if n >= caps[i] then return { 'capped', i == 1 and 'visitor' or 'address' } end
       table.insert(use, k)
+      fresh[k] = n == 0
     end
   end
 end
 
 -- A number whose \`nums\` entry vanished (keys evicted or deleted under the script) is dropped from the free and
--- busy sets instead of being leased with no id, which made XADD throw. nil: try the next candidate.
+-- busy sets instead of being leased with no id, which made XADD throw. nil: try the next candidate. When the whole
+-- hash is gone, 'empty' with nothing dropped (the check below, made here so that a lease that finds its number does
+-- not pay for it).
 local function take(e164, how, from)
   local n = redis.call('HGET', nums, e164)
   if not n then
+    if redis.call('HLEN', nums) == 0 then return { 'empty' } end
     redis.call('ZREM', free, e164)
     redis.call('ZREM', busy, e164)
     redis.call('HDEL', holders, e164)
@@ -129,23 +158,27 @@ local function take(e164, how, from)
 end
 
 local function attempt()
+local own = not newsess and redis.call('HGET', sess, sid) or nil
+local h = own and holder(own)
+if h and h.x > now then
+  h.t = now
+  h.x = now + active + hold
+  redis.call('HSET', holders, own, cjson.encode(h))
+  redis.call('ZADD', busy, h.x, own)
+  return { 'renewed', h.l, h.n, own, h.a, h.x, h.r }
+end
+-- A renewal leaves the ended leases of others to the next lease that takes a number (or the sweep): it needs no
+-- number, and their rows get the same end either way. Page two paid a busy-set lookup for nothing.
 expire_due(20)
-local own = redis.call('HGET', sess, sid)
+-- The session's own ended lease may have been among them.
+if own then own = redis.call('HGET', sess, sid) end
 if own then
-  local h = holder(own)
-  if h and h.x > now then
-    h.t = now
-    h.x = now + active + hold
-    redis.call('HSET', holders, own, cjson.encode(h))
-    redis.call('ZADD', busy, h.x, own)
-    return { 'renewed', h.l, h.n, own, h.a, h.x, h.r }
-  end
+  h = holder(own)
   if h then close(own, h, h.x, 'expired') else redis.call('HDEL', sess, sid) end
 end
 -- The pool's numbers are gone from Redis (evicted, flushed, deleted): answer "empty" so the caller rebuilds the
--- pool from SQL, never an error.
-if redis.call('HLEN', nums) == 0 then return { 'empty' } end
-if sticky and vid ~= '' then
+-- pool from SQL, never an error. \`take\` checks it when a candidate has no entry; without a candidate, below.
+if sticky and vid ~= '' and not newvis then
   local e164 = redis.call('HGET', vnum, vid)
   if e164 and redis.call('ZSCORE', free, e164) and redis.call('HGET', lastv, e164) == vid then
     local got = take(e164, 'sticky', '')
@@ -156,6 +189,7 @@ for _, e164 in ipairs(redis.call('ZRANGE', free, 0, 9)) do
   local got = take(e164, 'free', '')
   if got then return got end
 end
+if redis.call('HLEN', nums) == 0 then return { 'empty' } end
 -- Inactive holders: last seen before now - active, i.e. expiry before now + hold. Oldest first; paused are skipped.
 local idle = redis.call('ZRANGEBYSCORE', busy, '-inf', '(' .. string.format('%d', now + hold), 'LIMIT', 0, 50)
 for _, e164 in ipairs(idle) do
@@ -180,7 +214,7 @@ if hrec then
   if r[1] == 'blocked' or r[1] == 'empty' then hold_move(hrec, sid, nil)
   elseif counted then hold_move(hrec, sid, r[6])
   elseif #use > 0 then
-    for _, k in ipairs(use) do hold_keep(k, sid, r[6]) end
+    for _, k in ipairs(use) do hold_keep(k, sid, r[6], fresh[k]) end
     redis.call('SET', hrec, table.concat(use, '\\n'), 'PX', math.max(1, r[6] - now))
   end
 end
@@ -219,26 +253,37 @@ export const SWEEP_SCRIPT = `${COMMON}
 return expire_due(tonumber(ARGV[6]))
 `;
 
-/** ARGV 6.. triples (number id, e164, 'active'|'paused'). Returns the e164s removed from the pool. */
-export const SYNC_SCRIPT = `${COMMON}
-local want = {}
-for i = 6, #ARGV, 3 do want[ARGV[i + 1]] = { id = ARGV[i], status = ARGV[i + 2] } end
-local removed = {}
-for _, e164 in ipairs(redis.call('HKEYS', nums)) do
-  local w = want[e164]
-  if not w or w.id ~= redis.call('HGET', nums, e164) then
-    redis.call('HDEL', nums, e164)
-    local h = holder(e164)
-    if h then close(e164, h, math.min(now, h.x), 'admin') end
-    redis.call('SREM', paused, e164)
-    redis.call('ZREM', free, e164)
-    redis.call('HDEL', lastv, e164)
-    if not w then table.insert(removed, e164) end
-  end
+/**
+ * Syncing a pool runs in chunks so that no script holds Redis long (one script over 50,000 numbers passed Redis's
+ * 5 s busy limit on a loaded machine and blocked every client meanwhile): SYNC_ADD per chunk of the wanted numbers,
+ * which also stages them in KEYS 10 (a hash e164 -> number id, private to this sync), then SYNC_REMOVE per HSCAN
+ * page of the pool's numbers, which drops the ones not staged. Leases between chunks see a consistent pool: each
+ * number is changed in one step (its entry, pause, free slot and holder together), and a number not yet removed is
+ * an ordinary number of the pool until its removal closes its lease ('admin').
+ */
+const SYNC_COMMON = `${COMMON}
+local want = KEYS[10]
+-- The number leaves the live pool: its holder's lease ends (admin), it is neither free nor paused any more.
+local function drop(e164)
+  redis.call('HDEL', nums, e164)
+  local h = holder(e164)
+  if h then close(e164, h, math.min(now, h.x), 'admin') end
+  redis.call('SREM', paused, e164)
+  redis.call('ZREM', free, e164)
+  redis.call('HDEL', lastv, e164)
 end
-for e164, w in pairs(want) do
-  redis.call('HSET', nums, e164, w.id)
-  if w.status == 'paused' then
+`;
+
+/** ARGV 6.. triples (number id, e164, 'active'|'paused'); KEYS 10 the staging hash. */
+export const SYNC_ADD_SCRIPT = `${SYNC_COMMON}
+for i = 6, #ARGV, 3 do
+  local id, e164, status = ARGV[i], ARGV[i + 1], ARGV[i + 2]
+  local had = redis.call('HGET', nums, e164)
+  -- The number came back under another id: the old one's lease ends as a removal would end it.
+  if had and had ~= id then drop(e164) end
+  redis.call('HSET', want, e164, id)
+  redis.call('HSET', nums, e164, id)
+  if status == 'paused' then
     redis.call('SADD', paused, e164)
     redis.call('ZREM', free, e164)
   else
@@ -248,5 +293,29 @@ for e164, w in pairs(want) do
     end
   end
 end
-return removed
+-- A sync that dies half-way leaves no staging behind for long.
+redis.call('PEXPIRE', want, ${SYNC_STAGING_TTL_MS})
+return 0
+`;
+
+/**
+ * ARGV 6 HSCAN cursor of the pool's numbers, 7 HSCAN COUNT, 8 how many distinct numbers were staged; KEYS 10 the
+ * staging hash. Returns { next cursor, e164s removed }; at cursor '0' the staging is deleted. A staging that is not
+ * all there (expired under a sync slower than its TTL) is an error, never "nothing is wanted": that would empty the
+ * pool.
+ */
+export const SYNC_REMOVE_SCRIPT = `${SYNC_COMMON}
+if redis.call('HLEN', want) ~= tonumber(ARGV[8]) then return redis.error_reply('ERR pool sync staging lost') end
+local page = redis.call('HSCAN', nums, ARGV[6], 'COUNT', ARGV[7])
+local removed = {}
+local fields = page[2]
+for i = 1, #fields, 2 do
+  local e164 = fields[i]
+  if redis.call('HEXISTS', want, e164) == 0 then
+    drop(e164)
+    table.insert(removed, e164)
+  end
+end
+if page[1] == '0' then redis.call('DEL', want) end
+return { page[1], removed }
 `;

@@ -15,7 +15,7 @@ import { newId } from '../../shared/ids.js';
 import type { Db } from '../db/knex.js';
 import { CommandDeadline } from './command-deadline.js';
 import { CLAIM_IDLE_MS, LeaseHistoryFlusher } from './lease-history-flusher.js';
-import { HEARTBEAT_SCRIPT, LEASE_SCRIPT, RELEASE_SCRIPT, SWEEP_SCRIPT, SYNC_SCRIPT } from './lease-scripts.js';
+import { HEARTBEAT_SCRIPT, LEASE_SCRIPT, RELEASE_SCRIPT, SWEEP_SCRIPT, SYNC_ADD_SCRIPT, SYNC_REMOVE_SCRIPT } from './lease-scripts.js';
 import type { RedisHandle } from './redis-client.js';
 import { holdKey } from './redis-hold-limits.js';
 
@@ -27,6 +27,14 @@ import { holdKey } from './redis-hold-limits.js';
  */
 
 const SWEEP_LIMIT = 500;
+/**
+ * Numbers per SYNC_ADD call and HSCAN COUNT per SYNC_REMOVE call. Measured (SLOWLOG of a Redis of its own, load
+ * average 15–16, 60,000 numbers): the slowest call 20–180 ms at 1,000, 65–250 ms at 2,000; the single script it
+ * replaces held Redis 0.9–1.5 s there, and past its 5 s busy limit on the shared Redis (docs/performance.md).
+ */
+export const SYNC_CHUNK = 1_000;
+/** The index keys written per round trip after a sync (separate commands: they live in different hash slots). */
+const INDEX_BATCH = 1_000;
 /** The lease scripts' time limit (node-redis's default per-command timeout, kept without its timer per command). */
 const SCRIPT_TIMEOUT_MS = 5_000;
 /** Per-call options for the scripts: no node-redis timer (`CommandDeadline` keeps the limit). */
@@ -55,7 +63,8 @@ const SCRIPTS = {
   heartbeat: script(HEARTBEAT_SCRIPT),
   release: script(RELEASE_SCRIPT),
   sweep: script(SWEEP_SCRIPT),
-  sync: script(SYNC_SCRIPT),
+  syncAdd: script(SYNC_ADD_SCRIPT),
+  syncRemove: script(SYNC_REMOVE_SCRIPT),
 };
 
 export class RedisNumberLeaseStore implements NumberLeaseStore {
@@ -114,7 +123,8 @@ export class RedisNumberLeaseStore implements NumberLeaseStore {
   async lease(pool: LeasePool, req: LeaseRequest): Promise<LeaseOutcome> {
     const p = pool.policy;
     const h = req.holds;
-    const args = [req.sessionId, req.visitorId ?? '', newId(), p.sticky ? '1' : '0', p.reclaim ? '1' : '0'];
+    const minted = req.minted?.session ? (req.minted.visitor ? 'sv' : 's') : '';
+    const args = [req.sessionId, req.visitorId ?? '', newId(), p.sticky ? '1' : '0', p.reclaim ? '1' : '0', minted];
     const holdKeys = h
       ? [
           this.holdKey(pool.id, `v:${req.visitorId ?? ''}`),
@@ -152,18 +162,48 @@ export class RedisNumberLeaseStore implements NumberLeaseStore {
     return Number(await this.run(SCRIPTS.sweep, pool, now, [String(SWEEP_LIMIT)]));
   }
 
+  /**
+   * In chunks (see SYNC_ADD_SCRIPT): the wanted numbers first, staged under a key of this sync's own, then the
+   * pool's numbers page by page, dropping those not staged. Two syncs of one pool at once (two replicas, a pool
+   * change during the periodic resync) each finish, but a number only one of their lists names can end either way
+   * (one script let the later list win whole, itself possibly the staler read); the next sync of the pool settles it.
+   */
   async syncPool(pool: LeasePool, numbers: readonly PoolNumber[], now: number): Promise<void> {
-    const triples = numbers.flatMap((n) => [n.trackingNumberId, n.e164, n.status]);
-    const removed = (await this.run(SCRIPTS.sync, pool, now, triples)) as string[];
+    const stage = [`${this.base(pool.id)}sync:${newId()}`];
+    const removed: string[] = [];
+    try {
+      for (let i = 0; i < numbers.length; i += SYNC_CHUNK) {
+        const triples = numbers.slice(i, i + SYNC_CHUNK).flatMap((n) => [n.trackingNumberId, n.e164, n.status]);
+        await this.run(SCRIPTS.syncAdd, pool, now, triples, stage);
+      }
+      const staged = String(new Set(numbers.map((n) => n.e164)).size);
+      let cursor = '0';
+      do {
+        const [next, gone] = (await this.run(SCRIPTS.syncRemove, pool, now, [cursor, String(SYNC_CHUNK), staged], stage)) as [string, string[]];
+        removed.push(...gone);
+        cursor = next;
+      } while (cursor !== '0');
+    } catch (err) {
+      await this.redis.client.del(stage).catch(() => undefined);
+      throw err;
+    }
     const c = this.redis.client;
     if (numbers.length) {
       // A pool with numbers can have history to flush; it stays listed after it loses them, until its stream drains.
       // Separate commands, not MULTI: these keys live in different hash slots on a cluster.
-      await Promise.all([c.sAdd(this.poolsKey(), pool.id), ...numbers.map((n) => c.set(this.numberKey(n.e164), pool.id))]);
+      await c.sAdd(this.poolsKey(), pool.id);
+      for (let i = 0; i < numbers.length; i += INDEX_BATCH) {
+        await Promise.all(numbers.slice(i, i + INDEX_BATCH).map((n) => c.set(this.numberKey(n.e164), pool.id)));
+      }
     }
-    for (const e164 of removed) {
-      // Only drop the index entry if no other pool has taken the number since.
-      if ((await c.get(this.numberKey(e164))) === pool.id) await c.del(this.numberKey(e164));
+    // Only drop an index entry if no other pool has taken the number since. A batch at a time: one by one, the
+    // 10,000 numbers a sync of 60,000 removed took ~10 s of round trips.
+    for (let i = 0; i < removed.length; i += INDEX_BATCH) {
+      await Promise.all(
+        removed.slice(i, i + INDEX_BATCH).map(async (e164) => {
+          if ((await c.get(this.numberKey(e164))) === pool.id) await c.del(this.numberKey(e164));
+        }),
+      );
     }
   }
 

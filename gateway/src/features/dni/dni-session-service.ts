@@ -200,10 +200,16 @@ export class DniSessionService {
     const { visit, channel } = classified;
     // Bots and visits that may not be stored get channel-level numbers only: never a pool lease.
     const pooled = store && !isBot;
+    // Ids minted just now name nothing in the lease store: it may skip looking them up (once per pool: a second
+    // lease of the same session in the same pool must find the first).
+    const minted = { session: session !== resumed, visitor: known(input.visitorId) === undefined };
+    const mintedFor = new Set<string>();
     let fellBack = false;
     const jobs = site.canonicalNumbers.map(async (canonical) => {
       const pool = pickPool(cfg.pools, canonical, channel);
       if (!pool) return null;
+      const fresh = minted.session && !mintedFor.has(pool.id);
+      mintedFor.add(pool.id);
       const fallback = pool.fallbackNumber ?? canonical;
       if (pool.kind === 'static') return { from: canonical, to: cfg.staticNumbers.get(pool.id) ?? fallback, expiresAt: null, hb: null };
       if (!pooled) return null;
@@ -214,7 +220,7 @@ export class DniSessionService {
       if (this.deps.leases.countsHolds) {
         // The store checks and counts the caps in the lease itself: one round trip per pool.
         const holds = input.ip === undefined ? caps : { ...caps, address: input.ip };
-        out = await this.deps.leases.lease(pool, session, visitor, holds).catch(unavailable);
+        out = await this.deps.leases.lease(pool, session, visitor, holds, fresh ? minted : undefined).catch(unavailable);
         if (out !== true && out.kind === 'blocked' && out.capped) return { from: canonical, to: fallback, expiresAt: null, hb: null };
       } else {
         const holdUntil = nowMs + (pool.settings.activeWindowSeconds + pool.settings.holdSeconds) * 1000;

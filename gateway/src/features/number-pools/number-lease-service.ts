@@ -8,6 +8,7 @@ import type {
   LeaseHolds,
   LeaseOutcome,
   LeasePool,
+  LeaseRequest,
   NumberLeaseStore,
   PoolOccupancy,
   ReleaseReason,
@@ -82,8 +83,8 @@ export class NumberLeaseService {
     return this.deps.leases.countsHolds === true;
   }
 
-  async lease(pool: Pool, sessionId: string, visitorId: string | null, holds?: LeaseHolds): Promise<LeaseOutcome> {
-    const req = () => ({ sessionId, visitorId, now: this.deps.clock.nowMs(), ...(holds ? { holds } : {}) });
+  async lease(pool: Pool, sessionId: string, visitorId: string | null, holds?: LeaseHolds, minted?: LeaseRequest['minted']): Promise<LeaseOutcome> {
+    const req = () => ({ sessionId, visitorId, now: this.deps.clock.nowMs(), ...(holds ? { holds } : {}), ...(minted ? { minted } : {}) });
     let out = await this.deps.leases.lease(toLeasePool(pool), req());
     if (out.kind === 'blocked' && out.poolMissing && this.mayRebuild(pool.id)) {
       // The live state lost the pool (keys evicted or deleted): rebuild it from SQL and try once more.

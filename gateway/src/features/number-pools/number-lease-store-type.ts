@@ -55,6 +55,11 @@ export interface LeaseRequest {
    * passes; a lease counts the hold until the lease's end, a refusal uncounts it.
    */
   readonly holds?: LeaseHolds;
+  /**
+   * The caller minted the session id (and the visitor id) for this very request, so the store holds nothing under
+   * them: a store may skip looking them up. Never set for an id that came from outside.
+   */
+  readonly minted?: { readonly session: boolean; readonly visitor: boolean };
 }
 
 export type LeaseOutcome =
