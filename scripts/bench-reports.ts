@@ -55,7 +55,8 @@ try {
   const site = (await benchSite())!;
   // Autovacuum is off on the servers this runs on: fresh statistics for the tables the report reads.
   if (db.kind === 'postgres')
-    for (const tbl of ['report_call_facts', 'report_visit_facts', 'ad_spend', 'calls', 'web_sessions', 'leads']) await db.knex.raw(`ANALYZE ${tbl}`);
+    for (const tbl of ['report_call_facts', 'report_session_facts', 'ad_spend', 'calls', 'web_sessions', 'leads'])
+      await db.knex.raw(`ANALYZE ${tbl}`);
   const calls = await callsOf(site.id);
   const reports = new ReportService({ db: db.knex, readModel: new ReportReadModel(source) });
   const principal = { accountId: site.account_id, role: 'analyst' as const, userId: null, apiKeyId: null, via: 'api_key' as const };

@@ -209,14 +209,20 @@ export async function upsertHistory(db: Db, rows: readonly HistoryRow[], logger:
     const prev = merged.get(r.id);
     merged.set(r.id, prev ? { ...prev, released_at: prev.released_at ?? r.released_at, release_reason: prev.release_reason ?? r.release_reason } : r);
   }
+  // One JSON parameter unpacked by json_to_recordset instead of eleven bindings per row: knex formats bindings one by
+  // one and PostgreSQL parses each (bench:dni flushes 500 rows a statement: 5,500 parameters).
   const write = (batch: readonly HistoryRow[]) =>
-    db('number_leases')
-      .insert([...batch])
-      .onConflict('id')
-      .merge({
-        released_at: db.raw('coalesce(number_leases.released_at, excluded.released_at)'),
-        release_reason: db.raw('coalesce(number_leases.release_reason, excluded.release_reason)'),
-      });
+    db.raw(
+      `INSERT INTO number_leases (id, account_id, pool_id, tracking_number_id, e164, session_id, visitor_id, leased_at, released_at,
+         release_reason, reclaimed_from)
+       SELECT id, account_id, pool_id, tracking_number_id, e164, session_id, visitor_id, leased_at, released_at, release_reason, reclaimed_from
+       FROM json_to_recordset(?::json) AS r (id text, account_id text, pool_id text, tracking_number_id text, e164 text, session_id text,
+         visitor_id text, leased_at timestamptz, released_at timestamptz, release_reason text, reclaimed_from text)
+       ON CONFLICT (id) DO UPDATE SET
+         released_at = coalesce(number_leases.released_at, EXCLUDED.released_at),
+         release_reason = coalesce(number_leases.release_reason, EXCLUDED.release_reason)`,
+      [JSON.stringify(batch)],
+    );
   try {
     await write([...merged.values()]);
   } catch (err) {

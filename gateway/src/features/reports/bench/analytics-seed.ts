@@ -77,7 +77,7 @@ export async function seedAnalytics(knex: Knex, o: { calls: number; progress: Se
       await trx.raw('DELETE FROM calls WHERE site_id = ?', [old.id]);
       await trx.raw('DELETE FROM leads WHERE site_id = ?', [old.id]);
       await trx.raw('DELETE FROM report_call_facts WHERE site_id = ?', [old.id]);
-      await trx.raw('DELETE FROM report_visit_facts WHERE site_id = ?', [old.id]);
+      await trx.raw('DELETE FROM report_session_facts WHERE site_id = ?', [old.id]);
       await trx('sites').where({ id: old.id }).del();
     });
     o.progress('removing the previous bench data', 1, 1);
@@ -177,7 +177,7 @@ export async function seedAnalytics(knex: Knex, o: { calls: number; progress: Se
   await knex.raw('SELECT report_facts_rebuild_site(?)', [siteId]);
   o.progress('report facts', 1, 1);
   o.progress('ANALYZE', 0, 1);
-  for (const t of ['report_call_facts', 'report_visit_facts']) await knex.raw(`ANALYZE ${t}`);
+  for (const t of ['report_call_facts', 'report_session_facts']) await knex.raw(`ANALYZE ${t}`);
   o.progress('ANALYZE', 1, 1);
   return { siteId, accountId };
 }
