@@ -10,7 +10,7 @@ import type { Pool, PoolStore } from '../number-pools/pool-store-type.js';
 import type { Site } from '../sites/site-types.js';
 import type { SiteStore } from '../sites/site-store-type.js';
 import type { TrackingNumberStore } from '../tracking-numbers/tracking-number-store-type.js';
-import { formsOf, numberForms, originAllowed, pickPool, safeParams, siteHosts } from './dni-site-config.js';
+import { formsOf, numberForms, originAllowed, pickPool, safeParams, siteHosts, warmForms } from './dni-site-config.js';
 import type { NumberForms } from './dni-site-config.js';
 import { classifyVisit, matchChannel } from './visit-classifier.js';
 import { RefreshingCache } from '../../shared/refreshing-cache.js';
@@ -139,8 +139,10 @@ export class DniSessionService {
       const first = numbers.find((n) => n.status === 'active');
       if (first && pool.kind === 'static') staticNumbers.set(pool.id, first.e164);
     }
-    // Tracking numbers get their forms when first answered (`formsOf`): for a pool of 50,000 numbers, computing them all
-    // took 12 s of libphonenumber per configuration load (every 30 s), most for numbers no visitor here was given.
+    // Computing the forms of every tracking number here took 12 s of libphonenumber for a pool of 50,000: they are
+    // worked out behind the answers instead (once per process, kept across reloads), and by the first answer that
+    // needs one before that (`formsOf`).
+    void warmForms(trackingNumbers);
     const forms = new Map<string, NumberForms>();
     for (const e164 of [...site.canonicalNumbers, ...pools.flatMap((p) => (p.canonicalNumber ? [p.canonicalNumber] : []))]) {
       forms.set(e164, numberForms(e164));
