@@ -345,6 +345,39 @@ describe('DniSessionService heartbeat without a lease', () => {
     const a = await dni.start({ siteKey: 'shop', origin: null, pageUrl: 'https://shop.example/', userAgent: 'Googlebot/2.1' });
     expect(await dni.heartbeat('shop', null, a.session)).to.deep.equal({ active: false, expiresAt: null });
   });
+
+  it("checks the MAC of a session id it did not store itself only: its own sessions' pages and heartbeats skip it", async () => {
+    const { dni, store } = setup();
+    store.beatUntil = 1e12;
+    const a = await dni.start({ siteKey: 'shop', origin: null, pageUrl: 'https://shop.example/', userAgent: UA });
+    const original = SessionIds.prototype.isMinted;
+    let checks = 0;
+    SessionIds.prototype.isMinted = function (this: SessionIds, ...args: Parameters<SessionIds['isMinted']>) {
+      checks += 1;
+      return original.apply(this, args);
+    };
+    try {
+      const b = await dni.start({
+        siteKey: 'shop',
+        origin: null,
+        sessionId: a.session,
+        visitorId: a.visitor,
+        pageUrl: 'https://shop.example/2',
+        userAgent: UA,
+      });
+      expect(b.session).to.equal(a.session);
+      expect((await dni.heartbeat('shop', null, a.session)).active).to.equal(true);
+      expect(checks).to.equal(0);
+      // An id minted by another replica (same secret) is still checked, and still resumes; a forged one does not.
+      const other = new SessionIds(Buffer.alloc(32, 1)).mint();
+      expect((await dni.start({ siteKey: 'shop', origin: null, sessionId: other, userAgent: UA })).session).to.equal(other);
+      const forged = `${other.slice(0, -1)}${other.endsWith('A') ? 'B' : 'A'}`;
+      expect((await dni.start({ siteKey: 'shop', origin: null, sessionId: forged, userAgent: UA })).session).to.not.equal(forged);
+      expect(checks).to.equal(2);
+    } finally {
+      SessionIds.prototype.isMinted = original;
+    }
+  });
 });
 
 describe('isBotUserAgent', () => {

@@ -105,14 +105,6 @@ export function siteHosts(domains: readonly string[]): string[] {
   return domains.map((d) => d.toLowerCase().split(':')[0]!.replace(/^\*\./, ''));
 }
 
-export function safeParams(url: string | undefined): URLSearchParams {
-  try {
-    return url ? new URL(url).searchParams : new URLSearchParams();
-  } catch {
-    return new URLSearchParams();
-  }
-}
-
 /** Site domains: "example.com", "*.example.com" (subdomains only), "localhost:*" (any port), "host:8080". */
 export function originAllowed(origin: string, domains: readonly string[]): boolean {
   let u: URL;
