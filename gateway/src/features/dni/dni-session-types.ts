@@ -25,6 +25,8 @@ export interface SiteConfig {
    * (which reloads it) can never serve a stale channel.
    */
   readonly classified: Map<string, Classified>;
+  /** The classification of every visit without a query or a referrer (direct, whatever the page): made once. */
+  direct?: Classified;
   /** Origins already checked against the site's domains. */
   readonly origins: Map<string, boolean>;
   /** Display text and digit forms per number, computed once per configuration (libphonenumber is not per request). */
