@@ -86,27 +86,6 @@ export interface SessionAnswer {
 const BOT_UA =
   /googlebot|bingbot|yandex(?:bot|images|metrika|direct)|slurp|duckduckbot|baiduspider|spider|crawler|crawling|bot[/;)]|\bbot\b|facebookexternalhit|headless|phantomjs|lighthouse|pingdom|preview|python-requests|curl\/|wget/i;
 
-/**
- * Answers for recent user agents: one browser version sends the same string on every visit, and the regex above runs
- * over all of it (~0.8 % of the server's busy time, bench:dni new visitors). Bounded; cleared when full; long strings
- * are not kept.
- */
-const MAX_KNOWN_AGENTS = 2_000;
-const MAX_KEPT_AGENT_LENGTH = 512;
-const knownAgents = new Map<string, boolean>();
-
 export function isBotUserAgent(ua: string | undefined): boolean {
-  if (!ua) return true;
-  let bot = knownAgents.get(ua);
-  if (bot === undefined) {
-    bot = BOT_UA.test(ua);
-    if (ua.length <= MAX_KEPT_AGENT_LENGTH) {
-      if (knownAgents.size >= MAX_KNOWN_AGENTS) knownAgents.clear();
-      knownAgents.set(ua, bot);
-    }
-  }
-  return bot;
+  return !ua || BOT_UA.test(ua);
 }
-
-/** User agents whose answer is kept (what the bound keeps small). */
-export const knownAgentsCount = (): number => knownAgents.size;
