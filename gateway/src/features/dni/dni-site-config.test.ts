@@ -26,9 +26,17 @@ describe('number forms of the session answer', () => {
     expect(forms.get(pool[7]!).display).to.equal(formatInternational(pool[7]!));
   });
 
-  it('is bounded: warming stops at the bound, an answer past it starts over', async () => {
+  it('is bounded: numbers that would not all fit are not warmed, an answer past the bound starts over', async () => {
+    const numbers = (from: number, n: number) => Array.from({ length: n }, (_, i) => `+4479123${String(from + i).padStart(5, '0')}`);
     const forms = new NumberFormsCache(20);
-    await forms.warm(Array.from({ length: 50 }, (_, i) => `+4479123${String(i).padStart(5, '0')}`));
+    await forms.warm(numbers(0, 50));
+    expect(forms.size).to.equal(0);
+    await forms.warm(numbers(0, 15));
+    expect(forms.size).to.equal(15);
+    // Already known numbers take no room; 15 + 10 new ones would not fit.
+    await forms.warm([...numbers(0, 15), ...numbers(100, 10)]);
+    expect(forms.size).to.equal(15);
+    for (const e164 of numbers(100, 5)) forms.get(e164);
     expect(forms.size).to.equal(20);
     forms.get('+14155550100');
     expect(forms.size).to.equal(1);

@@ -41,14 +41,15 @@ export class NumberFormsCache {
    * Works out the forms of a site's tracking numbers behind the answers, a slice of time per event-loop turn, so that
    * a visitor given a number nobody was given before in this process does not pay libphonenumber on the answer path
    * (a new number per visitor is the usual case while a large pool's numbers are first handed out: 12 % of the
-   * server's busy time in the bench:dni new-visitor profile, pool of 25,000). Only as many as the bound leaves room
-   * for; it never clears the cache. Resolves when nothing is left to warm (tests wait on it).
+   * server's busy time in the bench:dni new-visitor profile, pool of 25,000). Numbers that would not all fit under
+   * the bound are not warmed (they are worked out on demand, as they were): warming them would fill the cache, the
+   * next answer's miss would clear it, and the next reload would warm them all again. Resolves when nothing is left
+   * to warm (tests wait on it).
    */
   warm(numbers: Iterable<string>): Promise<void> {
-    for (const e164 of numbers) {
-      if (this.queue.length >= this.maxEntries) break;
-      if (!this.known.has(e164)) this.queue.push(e164);
-    }
+    const fresh: string[] = [];
+    for (const e164 of numbers) if (!this.known.has(e164)) fresh.push(e164);
+    if (this.known.size + this.queue.length + fresh.length <= this.maxEntries) for (const e164 of fresh) this.queue.push(e164);
     this.warming ??= new Promise<void>((resolve) => {
       const step = (): void => {
         const until = performance.now() + WARM_SLICE_MS;
