@@ -21,7 +21,7 @@
  * warm-up of 5,000 requests or 12 s per series),
  * BENCH_ROUNDS (default 3), BENCH_CONNECTIONS (default 50), BENCH_POOL_SIZE (numbers per pool, default 2000),
  * BENCH_NEW_POOL_SIZE (the new-visitor pool, default 25000, leases of 10 s),
- * BENCH_WORKLOADS (comma list, default new,page2,leave), BENCH_SERIES (comma list, default bare,ceiling,server,embedded;
+ * BENCH_RATE (requests per second of the measured rounds, default unlimited), BENCH_WORKLOADS (comma list, default new,page2,leave), BENCH_SERIES (comma list, default bare,ceiling,server,embedded;
  * the last line needs ceiling, server and embedded), BENCH_GATEWAY_NODE_ARGS (e.g. `--cpu-prof
  * --cpu-prof-dir=/tmp/prof` to see where the gateways' time goes).
  *
@@ -60,6 +60,12 @@ const WARMUP_SECONDS = 2;
 const WARMUP_REQUESTS = 5_000;
 const WARMUP_MAX_SECONDS = 12;
 const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 50);
+/**
+ * A fixed rate for the measured rounds (requests per second, all series alike; warm-up stays unlimited). CPU per
+ * request depends on the rate (the write-behind's batches, timers and flushers are shared by the requests of their
+ * interval), so two builds compared at the rate each reaches on a machine whose load moves are not compared alike.
+ */
+const RATE = Number(process.env.BENCH_RATE ?? 0);
 const POOL_SIZE = Number(process.env.BENCH_POOL_SIZE ?? 2_000);
 const PAGE2_SESSIONS = Math.min(1_000, Math.floor(POOL_SIZE / 2));
 /**
@@ -293,7 +299,13 @@ async function main(): Promise<void> {
         if (s === 'server') await pgCpu.start();
         const redis0 = await redisMicros();
         const cpu0 = cpuMicros(pids[s]);
-        const res = await drive({ url: bases[s], connections: CONNECTIONS, seconds: SECONDS, requests: requestsFor(w, sitesOf(s, w)) });
+        const res = await drive({
+          url: bases[s],
+          connections: CONNECTIONS,
+          seconds: SECONDS,
+          requests: requestsFor(w, sitesOf(s, w)),
+          ...(RATE > 0 ? { rate: RATE } : {}),
+        });
         await new Promise((done) => setTimeout(done, SETTLE_MS));
         const us = cpuMicros(pids[s]) - cpu0;
         const redis = (await redisMicros()) - redis0;

@@ -28,8 +28,16 @@ const autocannon = require('autocannon') as Autocannon;
 // A browser's user agent: the gateway gives crawlers (and clients without one) no pool number.
 export const BROWSER_UA = 'Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0.0.0 Safari/537.36';
 
-export function drive(opts: { url: string; connections: number; seconds: number; requests: readonly BenchRequest[] }): Promise<AutocannonResult> {
+export function drive(opts: {
+  url: string;
+  connections: number;
+  seconds: number;
+  requests: readonly BenchRequest[];
+  /** Requests per second over all connections (autocannon's overallRate); as fast as answered when absent. */
+  rate?: number;
+}): Promise<AutocannonResult> {
   return autocannon({
+    ...(opts.rate ? { overallRate: opts.rate } : {}),
     url: opts.url,
     method: 'POST',
     connections: opts.connections,

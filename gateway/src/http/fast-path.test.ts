@@ -7,6 +7,13 @@ import { createLogger } from '../logging/logger.js';
 import { FastPath, readJsonBody, sendJson } from './fast-path.js';
 import type { FastRoute } from './route.js';
 
+const named = (path: string, method: 'get' | 'post', answer: string): FastRoute => ({
+  spec: { method, path, operationId: answer, summary: answer, tags: [], auth: 'public', responses: { 200: { description: 'ok' } } },
+  async handle(_req, res, params) {
+    sendJson(res, 200, { answer, params });
+  },
+});
+
 const echo: FastRoute = {
   spec: {
     method: 'post',
@@ -30,7 +37,16 @@ describe('FastPath', () => {
   const seen: string[] = [];
   before(async () => {
     const observed: string[] = [];
-    const fast = new FastPath([echo], {
+    // A template listed before a literal path that it also matches takes it (first listed wins), also for the literal
+    // routes looked up by their path; a literal path asked with another method goes on to the later routes.
+    const routes = [
+      echo,
+      named('/v1/other/{x}', 'get', 'template'),
+      named('/v1/other/literal', 'get', 'literal-shadowed'),
+      named('/v1/plain', 'get', 'plain-get'),
+      named('/v1/plain', 'post', 'plain-post'),
+    ];
+    const fast = new FastPath(routes, {
       logger: createLogger({ level: 'silent' }),
       metrics: { observe: (m, r, s) => observed.push(`${m} ${r} ${s}`) },
     });
@@ -76,5 +92,15 @@ describe('FastPath', () => {
       expect(body.name).to.equal(name);
       expect(body.id).to.be.a('string');
     }
+  });
+
+  it('takes routes in the order listed, literal paths too', async () => {
+    const answer = async (res: Response) => ((await res.json()) as { answer: string; params: object }).answer;
+    expect(await answer(await fetch(`${base}/v1/other/literal`))).to.equal('template');
+    expect(await answer(await fetch(`${base}/v1/plain`))).to.equal('plain-get');
+    expect(await answer(await post('/v1/plain?x=1', '{}'))).to.equal('plain-post');
+    const res = await fetch(`${base}/v1/plain`);
+    expect(((await res.json()) as { params: object }).params).to.deep.equal({});
+    expect((await fetch(`${base}/v1/plain/x`)).status).to.equal(418);
   });
 });

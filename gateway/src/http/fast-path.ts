@@ -21,6 +21,11 @@ interface CompiledFastRoute {
 
 export class FastPath {
   private readonly routes: CompiledFastRoute[];
+  /**
+   * Routes without path parameters by their path, where no route before them in the list takes the same path: the
+   * session start is found without splitting the URL or trying the other templates.
+   */
+  private readonly exact = new Map<string, CompiledFastRoute>();
 
   constructor(
     routes: readonly FastRoute[],
@@ -34,6 +39,13 @@ export class FastPath {
         .slice(1)
         .map((s) => (/^\{\w+\}$/.test(s) ? { param: s.slice(1, -1) } : s)),
     }));
+    this.routes.forEach((r, i) => {
+      if (r.segments.some((seg) => typeof seg !== 'string')) return;
+      const path = r.route.spec.path;
+      const parts = path.split('/').slice(1);
+      const earlier = this.routes.slice(0, i).some((o) => matchParams(o, parts) !== null);
+      if (!earlier && !this.exact.has(path)) this.exact.set(path, r);
+    });
   }
 
   /** Returns false when the request is not for the fast path (express takes it). */
@@ -41,19 +53,15 @@ export class FastPath {
     const url = req.url ?? '/';
     const q = url.indexOf('?');
     const pathname = q < 0 ? url : url.slice(0, q);
+    const hit = this.exact.get(pathname);
+    if (hit && (req.method === 'OPTIONS' || req.method === hit.method)) {
+      this.run(hit, req, res, NO_PARAMS);
+      return true;
+    }
     const parts = pathname.split('/').slice(1);
     for (const r of this.routes) {
-      if (r.segments.length !== parts.length) continue;
-      const params: Record<string, string> = {};
-      let ok = true;
-      for (let i = 0; i < parts.length && ok; i++) {
-        const seg = r.segments[i]!;
-        const part = parts[i]!;
-        if (typeof seg === 'string') ok = seg === part;
-        else if (part.length > 0 && part.length <= 128 && !part.includes('%')) params[seg.param] = part;
-        else ok = false;
-      }
-      if (!ok) continue;
+      const params = matchParams(r, parts);
+      if (params === null) continue;
       if (req.method === 'OPTIONS' || req.method === r.method) {
         this.run(r, req, res, params);
         return true;
@@ -74,6 +82,23 @@ export class FastPath {
       sendError(res, appError);
     });
   }
+}
+
+const NO_PARAMS: Readonly<Record<string, string>> = Object.freeze({});
+
+/** The path parameters when `parts` (the path's segments) fit the route's template, else null. */
+function matchParams(r: CompiledFastRoute, parts: readonly string[]): Record<string, string> | null {
+  if (r.segments.length !== parts.length) return null;
+  const params: Record<string, string> = {};
+  for (let i = 0; i < parts.length; i++) {
+    const seg = r.segments[i]!;
+    const part = parts[i]!;
+    if (typeof seg === 'string') {
+      if (seg !== part) return null;
+    } else if (part.length > 0 && part.length <= 128 && !part.includes('%')) params[seg.param] = part;
+    else return null;
+  }
+  return params;
 }
 
 /** Reads a small request body; rejects bodies over `limit` bytes without buffering them. */

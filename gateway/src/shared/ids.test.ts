@@ -1,6 +1,6 @@
 import { expect } from 'chai';
 import { decodeTime, ulid } from 'ulid';
-import { newId } from './ids.js';
+import { newId, timeOfId } from './ids.js';
 
 describe('newId', () => {
   it('is a ULID the reference implementation reads back with the current time', () => {
@@ -15,5 +15,16 @@ describe('newId', () => {
     const ids = Array.from({ length: 20_000 }, () => newId());
     expect(new Set(ids).size).to.equal(ids.length);
     expect([...ids].sort()).to.deep.equal(ids);
+  });
+
+  it('reads the time of an id as the reference does, NaN where it throws', () => {
+    const id = newId();
+    for (const x of [id, id.toLowerCase(), ulid(0), ulid(281_474_976_710_655), `${id}tail`])
+      expect(timeOfId(x), x).to.equal(decodeTime(x.slice(0, 26)));
+    expect(timeOfId(`n_${id}`, 2)).to.equal(decodeTime(id));
+    for (const bad of ['', id.slice(0, 25), `U${id.slice(1)}`, `8${id.slice(1)}`, `n_${id.slice(0, 25)}`]) {
+      expect(() => decodeTime(bad.replace(/^n_/, '').slice(0, 26)), bad).to.throw();
+      expect(timeOfId(bad, bad.startsWith('n_') ? 2 : 0), bad).to.be.NaN;
+    }
   });
 });

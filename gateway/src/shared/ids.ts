@@ -37,22 +37,44 @@ function incrementRandom(): void {
   throw new Error('ULID random part overflowed within one millisecond');
 }
 
+const VALUE_OF = new Map([...ENCODING].flatMap((c, i) => [[c.charCodeAt(0), i] as const, [c.toLowerCase().charCodeAt(0), i] as const]));
+
+/**
+ * The millisecond time of the ULID at `offset` in `id` (the first 10 characters of it), or NaN when those are not
+ * 10 characters of the alphabet (either case): what the `ulid` package's `decodeTime` accepts, without its
+ * string split and reduce on every heartbeat and page of a session.
+ */
+export function timeOfId(id: string, offset = 0): number {
+  if (id.length < offset + 26) return Number.NaN;
+  let t = 0;
+  for (let i = offset; i < offset + 10; i++) {
+    const v = VALUE_OF.get(id.charCodeAt(i));
+    if (v === undefined) return Number.NaN;
+    t = t * 32 + v;
+  }
+  // 2^48 - 1: a larger time is no ULID.
+  return t > 281_474_976_710_655 ? Number.NaN : t;
+}
+
+/** The id being made, as ASCII: one string made from it instead of 26 concatenations (~1 µs less per id, 2 per visit). */
+const CODES = Buffer.from(ENCODING, 'latin1');
+const out = Buffer.alloc(26);
+
 export function newId(): string {
   const now = Date.now();
   if (now > lastTime) {
     lastTime = now;
     freshRandom();
+    // The time part changes once per millisecond at most.
+    let t = lastTime;
+    for (let i = 9; i >= 0; i--) {
+      const mod = t % 32;
+      out[i] = CODES[mod]!;
+      t = (t - mod) / 32;
+    }
   } else {
     incrementRandom();
   }
-  let time = '';
-  let t = lastTime;
-  for (let i = 0; i < 10; i++) {
-    const mod = t % 32;
-    time = ENCODING[mod]! + time;
-    t = (t - mod) / 32;
-  }
-  let random = '';
-  for (let i = 0; i < RANDOM_CHARS; i++) random += ENCODING[lastRandom[i]!]!;
-  return time + random;
+  for (let i = 0; i < RANDOM_CHARS; i++) out[10 + i] = CODES[lastRandom[i]!]!;
+  return out.toString('latin1');
 }

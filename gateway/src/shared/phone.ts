@@ -86,8 +86,18 @@ export function formatInternational(e164: string): string {
  * a canonical number to form k of its replacement, so the order is what matters.
  */
 export function digitForms(e164: string): readonly [string, string, string] {
+  return printedForms(e164).digits;
+}
+
+/**
+ * `digitForms` and the widget's display text (national for NANP numbers, whose pages rarely print "+1",
+ * international elsewhere) from one parse: the parse was a quarter of the cost of a number's forms.
+ */
+export function printedForms(e164: string): { display: string; digits: readonly [string, string, string] } {
   const n = parsePhoneNumberFromString(e164);
   const intl = e164.replace(/\D/g, '');
-  if (!n) return [intl, intl, intl];
-  return [intl, n.formatNational().replace(/\D/g, ''), String(n.nationalNumber)];
+  if (!n) return { display: e164, digits: [intl, intl, intl] };
+  const national = n.formatNational();
+  const display = e164.startsWith('+1') ? national : n.formatInternational();
+  return { display, digits: [intl, national.replace(/\D/g, ''), String(n.nationalNumber)] };
 }

@@ -4,7 +4,7 @@ import { BadDataError } from '../../errors/app-error.js';
 import { readJsonBody, sendJson } from '../../http/fast-path.js';
 import type { FastController, FastRoute } from '../../http/route.js';
 import { compile, toDetails } from '../../http/validation.js';
-import type { Schema } from '../../http/validation.js';
+import type { ValidateFunction } from 'ajv/dist/2020.js';
 import { isE164 } from '../../shared/phone.js';
 import {
   dniHeartbeatSchema,
@@ -15,6 +15,7 @@ import {
   startDniSessionRequestSchema,
 } from './dni-session-schemas.js';
 import type { DniSessionService } from './dni-session-service.js';
+import type { SiteConfig, StartSessionInput } from './dni-session-types.js';
 
 interface StartBody {
   site: string;
@@ -29,8 +30,12 @@ interface StartBody {
 
 const SESSION_ID = /^[A-Za-z0-9_-]{8,64}$/;
 
-function validate<T>(schema: Schema, data: unknown): T {
-  const fn = compile<T>(schema);
+// Compiled once here rather than looked up per request.
+const validStart = compile<StartBody>(startDniSessionRequestSchema);
+const validSite = compile<{ site: string }>(dniSiteRequestSchema);
+const validTelClick = compile<{ site: string; number: string }>(dniTelClickRequestSchema);
+
+function validate<T>(fn: ValidateFunction<T>, data: unknown): T {
   if (!fn(data)) {
     const details = toDetails(fn.errors, 'body');
     throw new BadDataError(`Request body is invalid: ${details.map((d) => d.message).join('; ')}`, details);
@@ -42,6 +47,13 @@ function validate<T>(schema: Schema, data: unknown): T {
 function corsHeaders(req: IncomingMessage): Record<string, string> {
   const origin = req.headers.origin;
   return origin ? { 'Access-Control-Allow-Origin': origin, Vary: 'Origin' } : { Vary: 'Origin' };
+}
+
+/** `corsHeaders` set on the response, without the object. */
+function setCorsHeaders(req: IncomingMessage, res: ServerResponse): void {
+  const origin = req.headers.origin;
+  if (origin) res.setHeader('Access-Control-Allow-Origin', origin);
+  res.setHeader('Vary', 'Origin');
 }
 
 /**
@@ -61,8 +73,16 @@ export function clientIp(req: IncomingMessage, trustProxy: boolean | number | st
   return hops[0] ?? peer;
 }
 
-const keep = (d: StartBody['device']): Record<string, unknown> =>
-  d ? Object.fromEntries(Object.entries({ w: d.w, h: d.h, touch: d.touch, lang: d.lang }).filter(([, v]) => v !== undefined)) : {};
+/** The device fields the visit keeps, those present only, in this order. */
+function keep(d: StartBody['device']): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  if (!d) return out;
+  if (d.w !== undefined) out.w = d.w;
+  if (d.h !== undefined) out.h = d.h;
+  if (d.touch !== undefined) out.touch = d.touch;
+  if (d.lang !== undefined) out.lang = d.lang;
+  return out;
+}
 
 /**
  * The widget's hot endpoints on the lean fast path: start or resume a session (numbers to swap), heartbeat, leave.
@@ -103,9 +123,10 @@ export class DniSessionController implements FastController {
      * Checks the page's origin against the site first, then sets the CORS headers for whatever follows, errors
      * included: the widget must be able to read a 404/410/429 status.
      */
-    const allow = async (req: IncomingMessage, res: ServerResponse, siteKey: string): Promise<void> => {
-      await dni.siteFor(siteKey, origin(req));
-      for (const [k, v] of Object.entries(corsHeaders(req))) res.setHeader(k, v);
+    const allow = async (req: IncomingMessage, res: ServerResponse, siteKey: string): Promise<SiteConfig> => {
+      const cfg = await dni.siteFor(siteKey, origin(req));
+      setCorsHeaders(req, res);
+      return cfg;
     };
     this.fastRoutes = [
       {
@@ -122,23 +143,24 @@ export class DniSessionController implements FastController {
         },
         async handle(req, res) {
           if (req.method === 'OPTIONS') return preflight(res, req);
-          const body = validate<StartBody>(startDniSessionRequestSchema, await readJsonBody(req, 8 * 1024));
-          await allow(req, res, body.site);
-          const ua = req.headers['user-agent'];
-          const answer = await dni.start({
+          const body = validate(validStart, await readJsonBody(req, 8 * 1024));
+          // The site checked once: the service answers from the configuration the origin was checked against.
+          const cfg = await allow(req, res, body.site);
+          const input: StartSessionInput = {
             siteKey: body.site,
             origin: origin(req),
-            ...(body.session ? { sessionId: body.session } : {}),
-            ...(body.visitor ? { visitorId: body.visitor } : {}),
-            ...(body.url ? { pageUrl: body.url } : {}),
-            ...(body.referrer ? { referrer: body.referrer } : {}),
-            ...(body.consent !== undefined ? { consent: body.consent } : {}),
-            ...(ua ? { userAgent: ua } : {}),
+            // Empty strings count as absent, as they always have.
+            sessionId: body.session || undefined,
+            visitorId: body.visitor || undefined,
+            pageUrl: body.url || undefined,
+            referrer: body.referrer || undefined,
+            consent: body.consent,
+            userAgent: req.headers['user-agent'] || undefined,
             device: keep(body.device),
             clientIds: analyticsClientIds(body.clientIds),
             ip: clientIp(req, opts.trustProxy),
-          });
-          sendJson(res, 200, answer);
+          };
+          sendJson(res, 200, await dni.startFor(cfg, input));
         },
       },
       {
@@ -161,9 +183,9 @@ export class DniSessionController implements FastController {
         async handle(req, res, params) {
           if (req.method === 'OPTIONS') return preflight(res, req);
           const sessionId = sessionParam(params);
-          const body = validate<{ site: string }>(dniSiteRequestSchema, await readJsonBody(req, 1024));
-          await allow(req, res, body.site);
-          const r = await dni.heartbeat(body.site, origin(req), sessionId);
+          const body = validate(validSite, await readJsonBody(req, 1024));
+          const cfg = await allow(req, res, body.site);
+          const r = await dni.heartbeatFor(cfg, sessionId);
           sendJson(res, 200, { session: sessionId, ...r });
         },
       },
@@ -183,7 +205,7 @@ export class DniSessionController implements FastController {
         async handle(req, res, params) {
           if (req.method === 'OPTIONS') return preflight(res, req);
           const sessionId = sessionParam(params);
-          const body = validate<{ site: string }>(dniSiteRequestSchema, await readJsonBody(req, 1024));
+          const body = validate(validSite, await readJsonBody(req, 1024));
           await allow(req, res, body.site);
           await dni.leave(body.site, origin(req), sessionId);
           res.writeHead(204, { 'Cache-Control': 'no-store' });
@@ -206,7 +228,7 @@ export class DniSessionController implements FastController {
         async handle(req, res, params) {
           if (req.method === 'OPTIONS') return preflight(res, req);
           const sessionId = sessionParam(params);
-          const body = validate<{ site: string; number: string }>(dniTelClickRequestSchema, await readJsonBody(req, 1024));
+          const body = validate(validTelClick, await readJsonBody(req, 1024));
           await allow(req, res, body.site);
           if (isE164(body.number)) await dni.telClick(body.site, origin(req), sessionId, body.number);
           res.writeHead(204, { 'Cache-Control': 'no-store' });

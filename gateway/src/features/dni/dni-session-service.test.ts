@@ -135,6 +135,8 @@ function setup(
     poolSettings?: Partial<Pool['settings']>;
     maxNumbersPerAddress?: number;
     holds?: HoldCounter;
+    /** The site's channels as the store lists them now (a test may change them). */
+    channels?: Channel[];
   } = {},
 ) {
   const withSettings = (p: Pool): Pool => ({ ...p, settings: { ...p.settings, ...opts.poolSettings } });
@@ -150,7 +152,7 @@ function setup(
       return key === 'shop' ? { ...site, settings: { ...site.settings, ...opts.settings } } : null;
     },
   } as unknown as SiteStore;
-  const channels = { list: async () => [ads] } as unknown as ChannelStore;
+  const channels = { list: async () => opts.channels ?? [ads] } as unknown as ChannelStore;
   const poolStore = { listBySite: async () => pools } as unknown as PoolStore;
   const numbers = {
     listByPool: async (_db: Db, id: string) => (id === 'ads-us' ? [{ e164: '+14155550110', status: 'active' } as TrackingNumber] : []),
@@ -344,6 +346,56 @@ describe('DniSessionService heartbeat without a lease', () => {
     // A crawler's session: recorded, never leased. Without the memory it would be 404 (no SQL row in this fake).
     const a = await dni.start({ siteKey: 'shop', origin: null, pageUrl: 'https://shop.example/', userAgent: 'Googlebot/2.1' });
     expect(await dni.heartbeat('shop', null, a.session)).to.deep.equal({ active: false, expiresAt: null });
+  });
+
+  it('classifies visits without a query or referrer once per configuration, and again after a channel change', async () => {
+    const direct: Channel = { ...ads, id: 'direct', name: 'Direct', kind: 'direct', rules: [{ utm_source: '(direct)' }] };
+    const list: Channel[] = [ads];
+    const { dni, events, recorder } = setup({ channels: list });
+    const visit = (pageUrl: string, referrer?: string) =>
+      dni.start({ siteKey: 'shop', origin: null, pageUrl, ...(referrer ? { referrer } : {}), userAgent: UA });
+    expect((await visit('https://shop.example/a')).channel).to.equal(null);
+    expect((await visit('https://shop.example/b')).channel).to.equal(null);
+    expect((await visit('https://shop.example/c?gclid=1')).channel?.id).to.equal('ads');
+    expect((await visit('https://shop.example/d', 'https://news.example/')).channel).to.equal(null);
+    expect(recorder.visits.map((v) => v.visit.kind)).to.deep.equal(['direct', 'direct', 'paid_search', 'referral']);
+    list.push(direct);
+    await events.emit('channel.changed', { accountId: 'acc', siteId: 'site', channelId: 'direct' });
+    expect((await visit('https://shop.example/e')).channel?.id).to.equal('direct');
+    expect((await visit('https://shop.example/f', 'https://news.example/')).channel).to.equal(null);
+  });
+
+  it("checks the MAC of a session id it did not store itself only: its own sessions' pages and heartbeats skip it", async () => {
+    const { dni, store } = setup();
+    store.beatUntil = 1e12;
+    const a = await dni.start({ siteKey: 'shop', origin: null, pageUrl: 'https://shop.example/', userAgent: UA });
+    const original = SessionIds.prototype.isMinted;
+    let checks = 0;
+    SessionIds.prototype.isMinted = function (this: SessionIds, ...args: Parameters<SessionIds['isMinted']>) {
+      checks += 1;
+      return original.apply(this, args);
+    };
+    try {
+      const b = await dni.start({
+        siteKey: 'shop',
+        origin: null,
+        sessionId: a.session,
+        visitorId: a.visitor,
+        pageUrl: 'https://shop.example/2',
+        userAgent: UA,
+      });
+      expect(b.session).to.equal(a.session);
+      expect((await dni.heartbeat('shop', null, a.session)).active).to.equal(true);
+      expect(checks).to.equal(0);
+      // An id minted by another replica (same secret) is still checked, and still resumes; a forged one does not.
+      const other = new SessionIds(Buffer.alloc(32, 1)).mint();
+      expect((await dni.start({ siteKey: 'shop', origin: null, sessionId: other, userAgent: UA })).session).to.equal(other);
+      const forged = `${other.slice(0, -1)}${other.endsWith('A') ? 'B' : 'A'}`;
+      expect((await dni.start({ siteKey: 'shop', origin: null, sessionId: forged, userAgent: UA })).session).to.not.equal(forged);
+      expect(checks).to.equal(2);
+    } finally {
+      SessionIds.prototype.isMinted = original;
+    }
   });
 });
 

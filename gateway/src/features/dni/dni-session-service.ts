@@ -10,9 +10,9 @@ import type { Pool, PoolStore } from '../number-pools/pool-store-type.js';
 import type { Site } from '../sites/site-types.js';
 import type { SiteStore } from '../sites/site-store-type.js';
 import type { TrackingNumberStore } from '../tracking-numbers/tracking-number-store-type.js';
-import { formsOf, numberForms, originAllowed, pickPool, safeParams, siteHosts } from './dni-site-config.js';
+import { formsOf, numberForms, originAllowed, pickPool, siteHosts, warmForms } from './dni-site-config.js';
 import type { NumberForms } from './dni-site-config.js';
-import { classifyVisit, matchChannel } from './visit-classifier.js';
+import { classifyVisit, matchChannel, queryOf } from './visit-classifier.js';
 import { RefreshingCache } from '../../shared/refreshing-cache.js';
 import { IpHasher } from './ip-hasher.js';
 import type { VisitRecorder } from './visit-recorder.js';
@@ -105,6 +105,14 @@ export class DniSessionService {
     deps.events.on('pool.changed', drop);
   }
 
+  /**
+   * True for an id this gateway minted. A session in `recent` was minted or checked when it was stored there, so its
+   * pages and heartbeats skip the HMAC (with its buffers, ~2 % of the busy time of page two in the bench:dni profile).
+   */
+  private minted(id: string, prefix = ''): boolean {
+    return this.recent.has(id) || this.sessionIds.isMinted(id, prefix);
+  }
+
   /** A pool's caps: per visitor from the pool, per address from the site (else the gateway's default). */
   private caps(site: Site, pool: Pool): HoldCaps {
     return { perVisitor: pool.settings.maxNumbersPerVisitor, perAddress: site.settings.maxNumbersPerAddress ?? this.deps.maxNumbersPerAddress ?? 0 };
@@ -139,13 +147,16 @@ export class DniSessionService {
       const first = numbers.find((n) => n.status === 'active');
       if (first && pool.kind === 'static') staticNumbers.set(pool.id, first.e164);
     }
-    // Tracking numbers get their forms when first answered (`formsOf`): for a pool of 50,000 numbers, computing them all
-    // took 12 s of libphonenumber per configuration load (every 30 s), most for numbers no visitor here was given.
+    // Computing the forms of every tracking number here took 12 s of libphonenumber for a pool of 50,000: they are
+    // worked out behind the answers instead (once per process, kept across reloads), and by the first answer that
+    // needs one before that (`formsOf`).
+    void warmForms(trackingNumbers);
     const forms = new Map<string, NumberForms>();
     for (const e164 of [...site.canonicalNumbers, ...pools.flatMap((p) => (p.canonicalNumber ? [p.canonicalNumber] : []))]) {
       forms.set(e164, numberForms(e164));
     }
-    return { site, channels, pools, staticNumbers, trackingNumbers, classified: new Map(), origins: new Map(), forms };
+    const hosts = siteHosts(site.domains);
+    return { site, channels, pools, staticNumbers, trackingNumbers, hosts, classified: new Map(), origins: new Map(), forms };
   }
 
   /** The site for a widget request, checking the page's origin against the site's domains when the browser sent one. */
@@ -163,22 +174,40 @@ export class DniSessionService {
     return cfg;
   }
 
-  /** The same page and referrer classify the same way: reloads and popular landing pages skip the URL parsing. */
+  /**
+   * The same page and referrer classify the same way: reloads and popular landing pages skip the URL parsing. A page
+   * without a query or a referrer (page two of most visits, each page a new URL) has no parsing to skip: it is
+   * classified directly, so it neither pays the key and its eviction nor keeps a short-lived entry alive in the map
+   * (~4 % of the page-two busy time in the bench:dni profile, where every URL was new).
+   */
   private classify(cfg: SiteConfig, pageUrl: string, referrer: string | null): Classified {
+    if (!referrer && !pageUrl.includes('?')) {
+      cfg.direct ??= this.classifyNow(cfg, pageUrl, null);
+      return cfg.direct;
+    }
     const key = `${pageUrl}\n${referrer ?? ''}`;
     let hit = cfg.classified.get(key);
     if (!hit) {
-      const visit = classifyVisit({ pageUrl, referrer, siteDomains: siteHosts(cfg.site.domains) });
-      const params = safeParams(pageUrl);
-      hit = { visit, channel: matchChannel(visit, cfg.channels), utmSource: params.get('utm_source'), utmMedium: params.get('utm_medium') };
+      hit = this.classifyNow(cfg, pageUrl, referrer);
       if (cfg.classified.size >= MAX_CLASSIFIED) cfg.classified.delete(cfg.classified.keys().next().value as string);
       cfg.classified.set(key, hit);
     }
     return hit;
   }
 
+  private classifyNow(cfg: SiteConfig, pageUrl: string, referrer: string | null): Classified {
+    // One parse of the URL for the classification and the raw UTM values.
+    const params = queryOf(pageUrl);
+    const visit = classifyVisit({ pageUrl, referrer, siteDomains: cfg.hosts, params });
+    return { visit, channel: matchChannel(visit, cfg.channels), utmSource: params.get('utm_source'), utmMedium: params.get('utm_medium') };
+  }
+
   async start(input: StartSessionInput): Promise<SessionAnswer> {
-    const cfg = await this.siteFor(input.siteKey, input.origin);
+    return this.startFor(await this.siteFor(input.siteKey, input.origin), input);
+  }
+
+  /** `start` for a site already looked up with `siteFor` (its origin checked): the controller's one lookup. */
+  async startFor(cfg: SiteConfig, input: StartSessionInput): Promise<SessionAnswer> {
     if (input.ip !== undefined) this.takeToken(input.ip);
     const { site } = cfg;
     const store = site.settings.consent === 'required' ? input.consent === true : input.consent !== false;
@@ -191,7 +220,7 @@ export class DniSessionService {
     // A session past a pool's age limit is not renewed by a reload either: the page gets a new one (within the caps).
     const tooOld = (id: string): boolean => cfg.pools.some((p) => p.kind === 'session' && sessionTooOld(p, id, nowMs));
     const session = store
-      ? resumed && this.sessionIds.isMinted(resumed) && !tooOld(resumed)
+      ? resumed && this.minted(resumed) && !tooOld(resumed)
         ? resumed
         : this.sessionIds.mint()
       : UNSTORED_PREFIX + this.sessionIds.mint();
@@ -256,7 +285,8 @@ export class DniSessionService {
       if (this.recent.size >= MAX_RECENT_SESSIONS) this.recent.delete(this.recent.keys().next().value as string);
       this.recent.set(session, { siteId: site.id, visitorId: visitor, channelId: channel?.id ?? null, leased });
       // A reload of the session's last page is only a last-seen touch: no record to build, no address to hash.
-      if (!this.deps.recorder.touchIfRepeat(site.id, session, input.pageUrl, this.deps.clock.now()))
+      const at = this.deps.clock.now();
+      if (!this.deps.recorder.touchIfRepeat(site.id, session, input.pageUrl, at))
         await this.deps.recorder.visit({
           accountId: site.accountId,
           siteId: site.id,
@@ -275,7 +305,7 @@ export class DniSessionService {
           isBot,
           leased: expiries.length > 0,
           attributionTouch: site.settings.attributionTouch,
-          at: this.deps.clock.now(),
+          at,
         });
     }
     return {
@@ -327,9 +357,13 @@ export class DniSessionService {
     origin: string | null,
     sessionId: string,
   ): Promise<{ active: boolean; expiresAt: string | null; fallback?: true }> {
-    const cfg = await this.siteFor(siteKey, origin);
+    return this.heartbeatFor(await this.siteFor(siteKey, origin), sessionId);
+  }
+
+  /** `heartbeat` for a site already looked up with `siteFor` (its origin checked). */
+  async heartbeatFor(cfg: SiteConfig, sessionId: string): Promise<{ active: boolean; expiresAt: string | null; fallback?: true }> {
     // Only an id this gateway minted keeps numbers: a guessed or counted one extends nobody's lease.
-    if (!this.sessionIds.isMinted(sessionId, UNSTORED_PREFIX)) throw new NotFoundError('Unknown session');
+    if (!this.minted(sessionId, UNSTORED_PREFIX)) throw new NotFoundError('Unknown session');
     try {
       return await this.beat(cfg, sessionId);
     } catch (err) {
@@ -414,7 +448,7 @@ export class DniSessionService {
   async leave(siteKey: string, origin: string | null, sessionId: string): Promise<void> {
     const cfg = await this.siteFor(siteKey, origin);
     // Only an id this gateway minted can give numbers back: a guessed or counted one releases nobody's.
-    if (!this.sessionIds.isMinted(sessionId, UNSTORED_PREFIX)) throw new NotFoundError('Unknown session');
+    if (!this.minted(sessionId, UNSTORED_PREFIX)) throw new NotFoundError('Unknown session');
     const pools = cfg.pools.filter((p) => p.kind === 'session');
     // The holds keep counting until the leases would have ended: the next page of the visit takes them back (retake).
     // Without the lease state (outage) the leases lapse on their own; the page is leaving either way.

@@ -18,11 +18,15 @@ export interface SiteConfig {
   readonly staticNumbers: ReadonlyMap<string, string>;
   /** Every number of the site's pools: a tel: click on one of these is recorded. */
   readonly trackingNumbers: ReadonlySet<string>;
+  /** The host part of the site's domain patterns (`siteHosts`), for "is the referrer the site itself". */
+  readonly hosts: readonly string[];
   /**
    * Recent classifications by page URL and referrer. It lives and dies with this configuration, so a channel change
    * (which reloads it) can never serve a stale channel.
    */
   readonly classified: Map<string, Classified>;
+  /** The classification of every visit without a query or a referrer (direct, whatever the page): made once. */
+  direct?: Classified;
   /** Origins already checked against the site's domains. */
   readonly origins: Map<string, boolean>;
   /** Display text and digit forms per number, computed once per configuration (libphonenumber is not per request). */
@@ -41,15 +45,15 @@ export interface Classified {
 export interface StartSessionInput {
   readonly siteKey: string;
   readonly origin: string | null;
-  readonly sessionId?: string;
-  readonly visitorId?: string;
-  readonly pageUrl?: string;
-  readonly referrer?: string;
+  readonly sessionId?: string | undefined;
+  readonly visitorId?: string | undefined;
+  readonly pageUrl?: string | undefined;
+  readonly referrer?: string | undefined;
   /** What the page says: false = not granted (store nothing); absent = an older client, the site setting decides. */
-  readonly consent?: boolean;
+  readonly consent?: boolean | undefined;
   readonly device?: Record<string, unknown>;
   readonly clientIds?: AnalyticsClientIds;
-  readonly userAgent?: string;
+  readonly userAgent?: string | undefined;
   /** The client's address, hashed with a salt before anything is stored; used raw only for the rate limit. */
   readonly ip?: string;
 }

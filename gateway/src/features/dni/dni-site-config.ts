@@ -1,31 +1,84 @@
 import type { Channel } from '../channels/channel-store-type.js';
 import type { Pool } from '../number-pools/pool-store-type.js';
-import { digitForms } from '../../shared/phone.js';
-import { displayNumber } from './display-number.js';
+import { printedForms } from '../../shared/phone.js';
 
 /** Pure helpers of the session path: number forms, pool choice, the page's URL and origin against the site. */
 
 export interface NumberForms {
+  /** Display hint (the widget copies the page's own format when it can): national for NANP numbers, else international. */
   readonly display: string;
   readonly digits: readonly string[];
 }
 
 /**
- * libphonenumber per number is costly, and a site's configuration is reloaded every 30 s (its cache TTL) with all its
- * pool numbers (2.7 % of the server's busy time in the bench:dni profile with a pool of 2,000): the forms of a number
- * never change, so they are kept across reloads. Bounded; cleared when full.
+ * libphonenumber per number is costly (25-50 µs here), and a site's configuration is reloaded every 30 s (its cache
+ * TTL) with all its pool numbers (2.7 % of the server's busy time in the bench:dni profile with a pool of 2,000): the
+ * forms of a number never change, so they are kept across reloads. Bounded; cleared when full.
  */
-const MAX_KNOWN_FORMS = 50_000;
-const knownForms = new Map<string, NumberForms>();
-export function numberForms(e164: string): NumberForms {
-  let f = knownForms.get(e164);
-  if (!f) {
-    f = { display: displayNumber(e164), digits: digitForms(e164) };
-    if (knownForms.size >= MAX_KNOWN_FORMS) knownForms.clear();
-    knownForms.set(e164, f);
+export class NumberFormsCache {
+  private readonly known = new Map<string, NumberForms>();
+  private readonly queue: string[] = [];
+  private warming: Promise<void> | null = null;
+
+  constructor(private readonly maxEntries: number) {}
+
+  /** Numbers whose forms are known (what the bound keeps small). */
+  get size(): number {
+    return this.known.size;
   }
-  return f;
+
+  get(e164: string): NumberForms {
+    let f = this.known.get(e164);
+    if (!f) {
+      f = printedForms(e164);
+      if (this.known.size >= this.maxEntries) this.known.clear();
+      this.known.set(e164, f);
+    }
+    return f;
+  }
+
+  /**
+   * Works out the forms of a site's tracking numbers behind the answers, a slice of time per event-loop turn, so that
+   * a visitor given a number nobody was given before in this process does not pay libphonenumber on the answer path
+   * (a new number per visitor is the usual case while a large pool's numbers are first handed out: 12 % of the
+   * server's busy time in the bench:dni new-visitor profile, pool of 25,000). Numbers that would not all fit under
+   * the bound are not warmed (they are worked out on demand, as they were): warming them would fill the cache, the
+   * next answer's miss would clear it, and the next reload would warm them all again. Resolves when nothing is left
+   * to warm (tests wait on it).
+   */
+  warm(numbers: Iterable<string>): Promise<void> {
+    const fresh: string[] = [];
+    for (const e164 of numbers) if (!this.known.has(e164)) fresh.push(e164);
+    if (this.known.size + this.queue.length + fresh.length <= this.maxEntries) for (const e164 of fresh) this.queue.push(e164);
+    this.warming ??= new Promise<void>((resolve) => {
+      const step = (): void => {
+        const until = performance.now() + WARM_SLICE_MS;
+        while (this.queue.length > 0 && performance.now() < until) {
+          const e164 = this.queue.pop() as string;
+          if (this.known.size >= this.maxEntries) this.queue.length = 0;
+          else if (!this.known.has(e164)) this.known.set(e164, printedForms(e164));
+        }
+        // A timer, not setImmediate: an unref'd immediate waits for some other event to wake the loop, an unref'd
+        // timer does not; unref'd so that warming never holds a stopping process open.
+        if (this.queue.length > 0) setTimeout(step, 0).unref();
+        else {
+          this.warming = null;
+          resolve();
+        }
+      };
+      setTimeout(step, 0).unref();
+    });
+    return this.warming;
+  }
 }
+
+/** Time given to warming per event-loop turn: requests that arrive meanwhile wait at most about this long for it. */
+const WARM_SLICE_MS = 1;
+
+/** The process's forms: they depend on the number only, so every site and configuration shares them. */
+const knownForms = new NumberFormsCache(50_000);
+export const numberForms = (e164: string): NumberForms => knownForms.get(e164);
+export const warmForms = (numbers: Iterable<string>): Promise<void> => knownForms.warm(numbers);
 
 /** A number outside the configuration (a pool's fallback) is computed once and kept with it. */
 export function formsOf(cfg: { readonly forms: Map<string, NumberForms> }, e164: string): NumberForms {
@@ -51,14 +104,6 @@ export function pickPool(pools: readonly Pool[], canonical: string, channel: Cha
 /** The host part of the site's domain patterns, for "is the referrer the site itself". */
 export function siteHosts(domains: readonly string[]): string[] {
   return domains.map((d) => d.toLowerCase().split(':')[0]!.replace(/^\*\./, ''));
-}
-
-export function safeParams(url: string | undefined): URLSearchParams {
-  try {
-    return url ? new URL(url).searchParams : new URLSearchParams();
-  } catch {
-    return new URLSearchParams();
-  }
 }
 
 /** Site domains: "example.com", "*.example.com" (subdomains only), "localhost:*" (any port), "host:8080". */

@@ -1,4 +1,4 @@
-import { decodeTime } from 'ulid';
+import { timeOfId } from '../../shared/ids.js';
 import type { Pool } from '../number-pools/pool-store-type.js';
 
 /**
@@ -144,11 +144,7 @@ export class HoldLimits implements HoldCounter {
 export function sessionTooOld(pool: Pool, sessionId: string, now: number): boolean {
   const max = pool.settings.maxSessionSeconds;
   if (max <= 0) return false;
-  let started: number;
-  try {
-    started = decodeTime(sessionId.replace(/^n_/, '').slice(0, 26));
-  } catch {
-    return false;
-  }
+  const started = timeOfId(sessionId, sessionId.startsWith('n_') ? 2 : 0);
+  // An id that is no ULID has no age (NaN compares false).
   return now - started > max * 1000;
 }

@@ -1,5 +1,5 @@
 import { expect } from 'chai';
-import { classifyVisit, decodeOpenstat, matchChannel, type VisitClassification } from './visit-classifier.js';
+import { classifyVisit, decodeOpenstat, matchChannel, queryOf, type VisitClassification } from './visit-classifier.js';
 
 const site = ['example.com'];
 const visit = (pageUrl: string, referrer?: string) => classifyVisit({ pageUrl, referrer, siteDomains: site });
@@ -127,5 +127,27 @@ describe('matchChannel', () => {
     expect(matchChannel(visit('https://example.com/?gclid=1'), both)?.id).to.equal('high');
     expect(matchChannel(visit('https://example.com/'), both)).to.equal(null);
     expect(matchChannel(visit('https://example.com/'), [{ id: 'odd', priority: 1, rules: [{ nonsense: 'x' } as never] }])).to.equal(null);
+  });
+
+  it("reads a URL's query as the URL parser does, and none without a '?' or from a URL it cannot parse", () => {
+    const urls = [
+      'https://example.com/?utm_source=a&b=1',
+      'https://example.com/p/x',
+      'https://example.com/#x?utm_source=a',
+      'not a url?utm_source=a',
+      '',
+    ];
+    for (const u of urls) {
+      let parsed: string[][] = [];
+      try {
+        parsed = [...new URL(u).searchParams];
+      } catch {
+        /* no query */
+      }
+      expect([...queryOf(u)], u).to.deep.equal(parsed);
+    }
+    // A query parsed by the caller is the one used.
+    const v = classifyVisit({ pageUrl: 'https://example.com/', siteDomains: site, params: new URLSearchParams('gclid=1') });
+    expect(pick(v)).to.deep.equal(['google', 'cpc', 'paid_search']);
   });
 });

@@ -28,6 +28,8 @@ export interface VisitInput {
   referrer?: string | null | undefined;
   /** The site's own domains; a referrer on one of them (or a subdomain) is ignored. */
   siteDomains: readonly string[];
+  /** The landing URL's query (`queryOf(pageUrl)`) when the caller has it already. */
+  params?: URLSearchParams;
 }
 
 export interface VisitClassification {
@@ -87,9 +89,17 @@ const parseUrl = (raw: string | null | undefined): URL | null => {
   }
 };
 
+/**
+ * The query of a URL; an unparsable URL has none. Without a "?" there is none either, and the URL is not parsed: page
+ * two of a visit and most reloads, whose URL parse was most of the classification's cost.
+ */
+export function queryOf(url: string | null | undefined): URLSearchParams {
+  return url?.includes('?') ? (parseUrl(url)?.searchParams ?? new URLSearchParams()) : new URLSearchParams();
+}
+
 /** Classifies one visit. Never throws: an unparsable URL counts as a URL without parameters. */
 export function classifyVisit(input: VisitInput): VisitClassification {
-  const params = parseUrl(input.pageUrl)?.searchParams ?? new URLSearchParams();
+  const params = input.params ?? queryOf(input.pageUrl);
   const get = (name: string): string | null => params.get(name)?.trim() || null;
   const clickIds: Partial<Record<ClickIdName, string>> = {};
   for (const id of CLICK_IDS) {
