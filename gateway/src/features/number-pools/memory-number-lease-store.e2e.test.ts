@@ -100,5 +100,46 @@ describe('in-memory number lease store (embedded mode, write-behind to SQL)', ()
       expect(await t.db.knex('number_leases').where({ id: l.leaseId }).first('id')).to.deep.equal({ id: l.leaseId });
       await a.stop();
     });
+
+    it('writes a flush in a few statements whatever the number of leases it carries', async () => {
+      // bench:dni had one UPDATE per ended lease: thousands of statements a second on PGlite's one connection.
+      const a = new MemoryNumberLeaseStore(t.db.knex, logger, { flushMs: 3_600_000 });
+      const size = 300;
+      const { pool } = await aPool(a, size);
+      const leases = [];
+      for (let i = 0; i < size; i++) leases.push(leased(await a.lease(pool, { sessionId: `bulk${i}`, visitorId: `vbulk${i}`, now: T0 })));
+      const statements: string[] = [];
+      const count = (q: { sql: string }): void => {
+        statements.push(q.sql);
+      };
+      t.db.knex.on('query', count);
+      try {
+        await a.flushHistory();
+        const opened = statements.length;
+        for (let i = 0; i < size; i += 2) await a.release(pool, `bulk${i}`, T0 + 5 * S, 'left');
+        await a.flushHistory();
+        expect(opened, 'statements of a flush that opened 300 leases').to.be.at.most(8);
+        expect(statements.length - opened, 'statements of a flush that ended 150 of them').to.be.at.most(8);
+      } finally {
+        t.db.knex.removeListener('query', count);
+      }
+      const rows = (await t.db.knex('number_leases').where({ pool_id: pool.id }).select('id', 'session_id', 'released_at', 'release_reason')) as {
+        id: string;
+        session_id: string;
+        released_at: Date | null;
+        release_reason: string | null;
+      }[];
+      expect(rows.map((r) => r.id).sort()).to.deep.equal(leases.map((l) => l.leaseId).sort());
+      for (const r of rows) {
+        const ended = Number(r.session_id.slice(4)) % 2 === 0;
+        expect(r.released_at?.getTime() ?? null, r.session_id).to.equal(ended ? T0 + 5 * S : null);
+        expect(r.release_reason, r.session_id).to.equal(ended ? 'left' : null);
+      }
+      const state = (await t.db.knex('number_lease_state').where({ pool_id: pool.id }).whereNotNull('session_id').count('* as n').first()) as {
+        n: number | string;
+      };
+      expect(Number(state.n), 'numbers still held').to.equal(size / 2);
+      await a.stop();
+    });
   });
 });
