@@ -22,8 +22,6 @@ export function createDniModule(infra: Infrastructure, deps: { leases: NumberLea
     db: db.knex,
     logger: logger.child({ component: 'dni-visits' }),
     metrics: createVisitRowMetrics(registry),
-    // PGlite runs on this thread: batches small enough that a request never waits long behind one.
-    ...(db.kind === 'pglite' ? { batch: 200 } : {}),
   });
   const service = new DniSessionService({
     recorder: visitRecorder,
