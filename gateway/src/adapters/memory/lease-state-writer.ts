@@ -169,10 +169,17 @@ export class LeaseStateWriter {
       .transaction(async (trx) => {
         for (const ids of chunks([...batch.removed])) await trx.raw(`DELETE FROM ${STATE} WHERE tracking_number_id IN ${idsOf}`, [json(ids)]);
         await upsert(trx, free);
-        // A session may move between two numbers within one interval: clear the held rows first, so the
-        // one-number-per-session index never sees the old and the new holder at once.
-        for (const ids of chunks(held.map((r) => r.tracking_number_id)))
-          await trx.raw(`UPDATE ${STATE} SET lease_id = NULL, session_id = NULL WHERE tracking_number_id IN ${idsOf}`, [json(ids)]);
+        // A session may move between two numbers within one interval: clear the held rows that change holder first,
+        // so the one-number-per-session index never sees the old and the new holder at once. A renewal keeps its
+        // holder and is not cleared: on page two that was a second rewrite of every renewed row, 22–78 ms of PGlite per
+        // flush under bench:dni.
+        for (const rows of chunks(held.map((r) => ({ id: r.tracking_number_id, session_id: r.session_id }))))
+          await trx.raw(
+            `UPDATE ${STATE} s SET lease_id = NULL, session_id = NULL
+             FROM json_to_recordset(?::json) AS v (id text, session_id text)
+             WHERE s.tracking_number_id = v.id AND s.lease_id IS NOT NULL AND s.session_id IS DISTINCT FROM v.session_id`,
+            [json(rows)],
+          );
         await upsert(trx, held);
         for (const rows of chunks(history))
           await trx.raw(

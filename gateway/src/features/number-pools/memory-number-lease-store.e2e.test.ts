@@ -101,6 +101,26 @@ describe('in-memory number lease store (embedded mode, write-behind to SQL)', ()
       await a.stop();
     });
 
+    it('writes two sessions that swapped numbers within one flush interval', async () => {
+      const a = new MemoryNumberLeaseStore(t.db.knex, logger, { flushMs: 3_600_000 });
+      const { pool } = await aPool(a, 2);
+      const one = leased(await a.lease(pool, { sessionId: 'swap-a', visitorId: 'vswapa', now: T0 }));
+      const two = leased(await a.lease(pool, { sessionId: 'swap-b', visitorId: 'vswapb', now: T0 }));
+      await a.flushHistory();
+      await a.release(pool, 'swap-a', T0 + S, 'left');
+      await a.release(pool, 'swap-b', T0 + S, 'left');
+      // Each session comes back with the other's visitor id: the sticky numbers swap holders.
+      expect(leased(await a.lease(pool, { sessionId: 'swap-b', visitorId: 'vswapa', now: T0 + 2 * S })).e164).to.equal(one.e164);
+      expect(leased(await a.lease(pool, { sessionId: 'swap-a', visitorId: 'vswapb', now: T0 + 2 * S })).e164).to.equal(two.e164);
+      await a.flushHistory();
+      const rows = (await t.db.knex('number_lease_state').where({ pool_id: pool.id }).select('e164', 'session_id')) as {
+        e164: string;
+        session_id: string;
+      }[];
+      expect(Object.fromEntries(rows.map((r) => [r.e164, r.session_id]))).to.deep.equal({ [one.e164]: 'swap-b', [two.e164]: 'swap-a' });
+      await a.stop();
+    });
+
     it('writes a flush in a few statements whatever the number of leases it carries', async () => {
       // bench:dni had one UPDATE per ended lease: thousands of statements a second on PGlite's one connection.
       const a = new MemoryNumberLeaseStore(t.db.knex, logger, { flushMs: 3_600_000 });
