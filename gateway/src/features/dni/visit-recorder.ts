@@ -13,17 +13,13 @@ const MAX_QUEUE = 20_000;
  * most MAX_WAIT_MS, and at most MAX_WAITING visits wait at once; only beyond those is a row dropped (and counted).
  * Dropping at the full queue lost 811,649 of 848,048 rows in bench:dni-memory's embedded run, where PGlite, on a loaded
  * two-core machine, wrote fewer visits a second than the load generator sent: now the answers slow to the pace the
- * database writes at. Room comes a batch at a time (2,000 rows), and on a starved machine it came more than 10 s apart
+ * database writes at. Room comes a batch at a time, and on a starved machine it came more than 10 s apart
  * (bench:dni-memory at 152 visits/s, load average ~15: a 10 s bound still dropped 8,601 of 100,000 rows), hence 30 s.
  * Both bounds keep memory bounded (a waiting visit is one record).
  */
 const MAX_WAIT_MS = 30_000;
 const MAX_WAITING = 5_000;
-/**
- * Rows per statement, on both databases. Bigger batches cost PGlite less per row (bench:visit-writes on PGlite,
- * process CPU per visit, interleaved: 2,000 rows 227–295 µs new / 78–87 µs page two against 274–388 / 115–141 µs with
- * 200), and PGlite runs on its own thread (pglite-thread.ts), so a long statement no longer holds the event loop.
- */
+/** Rows per statement (the embedded database takes fewer: dni-module.ts). */
 const BATCH = 2_000;
 /**
  * How long a visit waits for its batch. Short, so queued rows die young: held for a second they outlived V8's
