@@ -168,6 +168,16 @@ async function metricTotal(base: string, name: string): Promise<number> {
   return total;
 }
 const LOST = 'gateway_dni_visit_rows_lost_total';
+/**
+ * The gateway's event-loop delay over a round (prom-client's monitorEventLoopDelay, which it resets on every scrape of
+ * /metrics): p99 and max in ms. A request's latency on the gateway is mostly the longest synchronous stretch ahead of it.
+ */
+async function eventLoopDelay(base: string): Promise<{ p99: number; max: number }> {
+  const text = await (await fetch(`${base}/metrics`)).text();
+  const ms = (name: string): number =>
+    Number(new RegExp(`^gateway_nodejs_eventloop_lag_${name}_seconds (\\S+)$`, 'm').exec(text)?.[1] ?? Number.NaN) * 1000;
+  return { p99: ms('p99'), max: ms('max') };
+}
 const redisStats = createClient({ url: redisUrl });
 /** Redis's time in commands so far, µs (all commands, all clients). */
 async function redisMicros(): Promise<number> {
@@ -298,6 +308,8 @@ async function main(): Promise<void> {
       for (const s of SERIES) {
         if (s === 'server') await pgCpu.start();
         const redis0 = await redisMicros();
+        const isGateway = s === 'server' || s === 'embedded';
+        if (isGateway) await eventLoopDelay(bases[s]);
         const cpu0 = cpuMicros(pids[s]);
         const res = await drive({
           url: bases[s],
@@ -306,6 +318,7 @@ async function main(): Promise<void> {
           requests: requestsFor(w, sitesOf(s, w)),
           ...(RATE > 0 ? { rate: RATE } : {}),
         });
+        const loop = isGateway ? await eventLoopDelay(bases[s]) : null;
         await new Promise((done) => setTimeout(done, SETTLE_MS));
         const us = cpuMicros(pids[s]) - cpu0;
         const redis = (await redisMicros()) - redis0;
@@ -318,7 +331,8 @@ async function main(): Promise<void> {
         rounds[s].push(res);
         const per = (x: number): number => Math.round(x / Math.max(1, n));
         const pgText = s === 'server' ? `, postgres ${per(pg)}` : '';
-        process.stdout.write(`  round ${r + 1} ${s.padEnd(8)} ${fmt(res)}  cpu ${per(us)} µs/req${pgText}, redis ${per(redis)}\n`);
+        const loopText = loop ? `, event-loop delay p99 ${loop.p99.toFixed(1)} ms max ${loop.max.toFixed(1)} ms` : '';
+        process.stdout.write(`  round ${r + 1} ${s.padEnd(8)} ${fmt(res)}  cpu ${per(us)} µs/req${pgText}, redis ${per(redis)}${loopText}\n`);
       }
     }
     results[w] = {} as Record<Series, AutocannonResult>;

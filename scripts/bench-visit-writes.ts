@@ -7,7 +7,8 @@
  * postgres://postgres@127.0.0.1:5432/postgres; a scratch database is created there and dropped). Also prints visits/s
  * (wall): the rate the write-behind sustains before its queue fills. On PostgreSQL it also prints the CPU time its
  * backends of the scratch database used (/proc/<pid>/stat, the server on this machine): the database's share, which
- * does not depend on the machine's load the way wall time does. BENCH_BATCHES: batches per line (default 10).
+ * does not depend on the machine's load the way wall time does. BENCH_BATCHES: batches per line (default 10);
+ * BENCH_ROWS: rows per write statement (the recorder's batch; default 2,000).
  */
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -27,6 +28,8 @@ import { pgBackendsCpu } from './lib/proc-cpu.js';
 const ADMIN_URL = process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
 const BATCHES = Number(process.env.BENCH_BATCHES ?? 10);
 const BATCH = 2_000;
+/** Rows per statement batch of the recorder (the gateway's own setting by default: 2,000; BENCH_ROWS to compare). */
+const ROWS = Number(process.env.BENCH_ROWS ?? BATCH);
 const KIND = process.env.BENCH_DB === 'pglite' ? 'pglite' : 'postgres';
 const name = `bench_visits_${randomBytes(3).toString('hex')}`;
 const admin = KIND === 'postgres' ? knexFactory({ client: 'pg', connection: ADMIN_URL, pool: { min: 0, max: 1 } }) : null;
@@ -79,10 +82,12 @@ try {
   };
   // The scratch database's backends (PostgreSQL only): the server's share of each visit.
   const dbCpu = admin ? pgBackendsCpu(admin, name) : null;
-  process.stdout.write(`bench:visit-writes  ${KIND}, ${BATCHES} batches of ${BATCH} visits per line, node ${process.version}\n`);
+  process.stdout.write(
+    `bench:visit-writes  ${KIND}, ${BATCHES} batches of ${BATCH} visits per line (${ROWS} rows per statement), node ${process.version}\n`,
+  );
   for (let sitting = 0; sitting < 2; sitting++)
     for (const pageTwo of [false, true]) {
-      const recorder = new VisitRecorder({ db, logger: createLogger({ level: 'silent' }), flushMs: 1e9 });
+      const recorder = new VisitRecorder({ db, logger: createLogger({ level: 'silent' }), flushMs: 1e9, batch: ROWS });
       await dbCpu?.start();
       const cpu = process.cpuUsage();
       const started = process.hrtime.bigint();

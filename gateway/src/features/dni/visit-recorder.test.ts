@@ -31,10 +31,48 @@ const visit = (i: number): VisitRecord => ({
 });
 
 describe('VisitRecorder: memory', () => {
-  it('holds at most 20,000 rows while the database is behind, and counts the rest as lost', async () => {
-    const rec = new VisitRecorder({ db: stalled, logger, flushMs: 3_600_000 });
-    for (let i = 0; i < 20_500; i++) await rec.visit(visit(i));
-    expect(rec.lost).to.equal(500);
+  it('holds at most 20,000 queued rows, a batch and 5,000 waiting visits while the database is behind, and counts the rest as lost', async () => {
+    const rec = new VisitRecorder({ db: stalled, logger, flushMs: 3_600_000, maxWaitMs: 50 });
+    const answers: Promise<void>[] = [];
+    for (let i = 0; i < 28_000; i++) answers.push(rec.visit(visit(i)));
+    await Promise.resolve();
+    expect(rec.lost, 'past the waiting bound: dropped at once').to.equal(1_000);
+    await Promise.all(answers);
+    expect(rec.lost, 'and the waiting ones once they waited their time').to.equal(6_000);
+  });
+
+  it('makes visits wait for room in a full queue instead of dropping them, and writes every one', async () => {
+    // A database that holds its first batch until told to go on, then writes; it counts the session rows it got.
+    let go: () => void = () => undefined;
+    const gate = new Promise<void>((r) => {
+      go = r;
+    });
+    let sessions = 0;
+    const trx = {
+      raw: async (sql: string, [json]: [string]) => {
+        const rows = JSON.parse(json) as { id: string }[];
+        if (sql.includes('INSERT INTO web_sessions')) sessions += rows.length;
+        return { rows: sql.includes('INSERT INTO visitors') ? rows.map((r) => ({ id: r.id, inserted: true })) : [] };
+      },
+    };
+    const gated = {
+      transaction: async (fn: (t: typeof trx) => Promise<void>) => {
+        await gate;
+        return fn(trx);
+      },
+    } as unknown as Db;
+    const rec = new VisitRecorder({ db: gated, logger, flushMs: 3_600_000 });
+    const answers: Promise<void>[] = [];
+    for (let i = 0; i < 22_100; i++) answers.push(rec.visit(visit(i)));
+    let answered = 0;
+    for (const a of answers) void a.then(() => answered++);
+    await new Promise((r) => setTimeout(r, 20));
+    expect(answered, '20,000 queued and a batch of 2,000 in flight: the last 100 wait').to.equal(22_000);
+    go();
+    await Promise.all(answers);
+    await rec.flush();
+    expect(rec.lost).to.equal(0);
+    expect(sessions).to.equal(22_100);
   });
 
   it('remembers the last page of the 20,000 most recent sessions only', async () => {

@@ -100,5 +100,66 @@ describe('in-memory number lease store (embedded mode, write-behind to SQL)', ()
       expect(await t.db.knex('number_leases').where({ id: l.leaseId }).first('id')).to.deep.equal({ id: l.leaseId });
       await a.stop();
     });
+
+    it('writes two sessions that swapped numbers within one flush interval', async () => {
+      const a = new MemoryNumberLeaseStore(t.db.knex, logger, { flushMs: 3_600_000 });
+      const { pool } = await aPool(a, 2);
+      const one = leased(await a.lease(pool, { sessionId: 'swap-a', visitorId: 'vswapa', now: T0 }));
+      const two = leased(await a.lease(pool, { sessionId: 'swap-b', visitorId: 'vswapb', now: T0 }));
+      await a.flushHistory();
+      await a.release(pool, 'swap-a', T0 + S, 'left');
+      await a.release(pool, 'swap-b', T0 + S, 'left');
+      // Each session comes back with the other's visitor id: the sticky numbers swap holders.
+      expect(leased(await a.lease(pool, { sessionId: 'swap-b', visitorId: 'vswapa', now: T0 + 2 * S })).e164).to.equal(one.e164);
+      expect(leased(await a.lease(pool, { sessionId: 'swap-a', visitorId: 'vswapb', now: T0 + 2 * S })).e164).to.equal(two.e164);
+      await a.flushHistory();
+      const rows = (await t.db.knex('number_lease_state').where({ pool_id: pool.id }).select('e164', 'session_id')) as {
+        e164: string;
+        session_id: string;
+      }[];
+      expect(Object.fromEntries(rows.map((r) => [r.e164, r.session_id]))).to.deep.equal({ [one.e164]: 'swap-b', [two.e164]: 'swap-a' });
+      await a.stop();
+    });
+
+    it('writes a flush in a few statements whatever the number of leases it carries', async () => {
+      // bench:dni had one UPDATE per ended lease: thousands of statements a second on PGlite's one connection.
+      const a = new MemoryNumberLeaseStore(t.db.knex, logger, { flushMs: 3_600_000 });
+      const size = 300;
+      const { pool } = await aPool(a, size);
+      const leases = [];
+      for (let i = 0; i < size; i++) leases.push(leased(await a.lease(pool, { sessionId: `bulk${i}`, visitorId: `vbulk${i}`, now: T0 })));
+      const statements: string[] = [];
+      const count = (q: { sql: string }): void => {
+        statements.push(q.sql);
+      };
+      t.db.knex.on('query', count);
+      try {
+        await a.flushHistory();
+        const opened = statements.length;
+        for (let i = 0; i < size; i += 2) await a.release(pool, `bulk${i}`, T0 + 5 * S, 'left');
+        await a.flushHistory();
+        expect(opened, 'statements of a flush that opened 300 leases').to.be.at.most(8);
+        expect(statements.length - opened, 'statements of a flush that ended 150 of them').to.be.at.most(8);
+      } finally {
+        t.db.knex.removeListener('query', count);
+      }
+      const rows = (await t.db.knex('number_leases').where({ pool_id: pool.id }).select('id', 'session_id', 'released_at', 'release_reason')) as {
+        id: string;
+        session_id: string;
+        released_at: Date | null;
+        release_reason: string | null;
+      }[];
+      expect(rows.map((r) => r.id).sort()).to.deep.equal(leases.map((l) => l.leaseId).sort());
+      for (const r of rows) {
+        const ended = Number(r.session_id.slice(4)) % 2 === 0;
+        expect(r.released_at?.getTime() ?? null, r.session_id).to.equal(ended ? T0 + 5 * S : null);
+        expect(r.release_reason, r.session_id).to.equal(ended ? 'left' : null);
+      }
+      const state = (await t.db.knex('number_lease_state').where({ pool_id: pool.id }).whereNotNull('session_id').count('* as n').first()) as {
+        n: number | string;
+      };
+      expect(Number(state.n), 'numbers still held').to.equal(size / 2);
+      await a.stop();
+    });
   });
 });
