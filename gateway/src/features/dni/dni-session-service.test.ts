@@ -156,6 +156,7 @@ function setup(
   const poolStore = { listBySite: async () => pools } as unknown as PoolStore;
   const numbers = {
     listByPool: async (_db: Db, id: string) => (id === 'ads-us' ? [{ e164: '+14155550110', status: 'active' } as TrackingNumber] : []),
+    listFormsByPool: async (_db: Db, id: string) => (id === 'ads-us' ? [{ e164: '+14155550110', status: 'active' }] : []),
   } as unknown as TrackingNumberStore;
   const store = new FakeLeaseStore();
   const logger = createLogger({ level: 'silent' });

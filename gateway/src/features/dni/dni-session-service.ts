@@ -142,7 +142,7 @@ export class DniSessionService {
     const staticNumbers = new Map<string, string>();
     const trackingNumbers = new Set<string>();
     for (const pool of pools) {
-      const numbers = await this.deps.numbers.listByPool(db, pool.id);
+      const numbers = await this.deps.numbers.listFormsByPool(db, pool.id);
       for (const n of numbers) trackingNumbers.add(n.e164);
       const first = numbers.find((n) => n.status === 'active');
       if (first && pool.kind === 'static') staticNumbers.set(pool.id, first.e164);

@@ -45,6 +45,8 @@ export interface TrackingNumberStore {
   list(db: DbOrTrx, accountId: string, filter: { poolId?: string; siteId?: string; status?: NumberStatus; e164?: string }): Promise<TrackingNumber[]>;
   /** Across accounts: the numbers the lease engine serves for a pool (not released). */
   listByPool(db: DbOrTrx, poolId: string): Promise<TrackingNumber[]>;
+  /** `listByPool` with only what a site's widget configuration needs, in the same order. */
+  listFormsByPool(db: DbOrTrx, poolId: string): Promise<Pick<TrackingNumber, 'e164' | 'status'>[]>;
   update(db: DbOrTrx, accountId: string, id: string, patch: TrackingNumberPatch): Promise<TrackingNumber | null>;
   /** Across accounts: quarantined numbers whose quarantine is over become active again; returns them. */
   endQuarantines(db: DbOrTrx, now: Date): Promise<TrackingNumber[]>;

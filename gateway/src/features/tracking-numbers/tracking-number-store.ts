@@ -120,6 +120,19 @@ export class PgTrackingNumberStore implements TrackingNumberStore {
     return rows.map(toDomain);
   }
 
+  /**
+   * Two columns instead of every one: a site's configuration reads all of its pools' numbers on each reload (every
+   * 30 s), and for a pool of 25,000 the full rows took 1.1-4.2 s of the embedded database's one connection under load.
+   */
+  async listFormsByPool(db: DbOrTrx, poolId: string): Promise<Pick<TrackingNumber, 'e164' | 'status'>[]> {
+    return (await db(TABLE)
+      .select('e164', 'status')
+      .where({ pool_id: poolId })
+      .whereNot({ status: 'released' })
+      .orderBy('created_at')
+      .orderBy('e164')) as Pick<TrackingNumber, 'e164' | 'status'>[];
+  }
+
   async update(db: DbOrTrx, accountId: string, id: string, patch: TrackingNumberPatch): Promise<TrackingNumber | null> {
     const changes: Record<string, unknown> = { updated_at: db.fn.now() };
     if (patch.siteId !== undefined) changes.site_id = patch.siteId;
