@@ -16,11 +16,10 @@ import knexFactory from 'knex';
 import { migrateLatest } from '../gateway/src/adapters/db/migrate.js';
 import { upsertHistory } from '../gateway/src/adapters/redis/lease-history-flusher.js';
 import type { HistoryRow } from '../gateway/src/adapters/redis/lease-history-flusher.js';
-import { classifyVisit } from '../gateway/src/features/dni/visit-classifier.js';
 import type { Item, VisitRecord } from '../gateway/src/features/dni/visit-recorder.js';
 import { write } from '../gateway/src/features/dni/visit-rows-sql.js';
 import { createLogger } from '../gateway/src/logging/logger.js';
-import { BROWSER_UA } from './lib/autocannon-rounds.js';
+import { benchVisit } from './lib/bench-visit.js';
 
 const ADMIN_URL = process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
 const B = Number(process.env.BENCH_BATCH ?? 300);
@@ -58,29 +57,8 @@ try {
   pid = ((await db.raw('SELECT pg_backend_pid() AS p')) as { rows: { p: number }[] }).rows[0]!.p;
   await db('accounts').insert({ id: 'a', name: 'A' });
   await db('sites').insert({ id: 's', account_id: 'a', name: 'S', public_key: 'kpgcost00001' });
-  const landing = 'https://www.example.com/landing?utm_source=google&utm_medium=cpc&gclid=abc';
-  const visit = classifyVisit({ pageUrl: landing, referrer: 'https://www.google.com/', siteDomains: ['www.example.com'] });
   let n = 0;
-  const rec = (s: number): VisitRecord => ({
-    accountId: 'a',
-    siteId: 's',
-    visitorId: `v${s}`,
-    sessionId: `s${s}`,
-    channelId: null,
-    pageUrl: `https://www.example.com/p/${n++}`,
-    referrer: 'https://www.google.com/',
-    visit,
-    utmSource: 'google',
-    utmMedium: 'cpc',
-    device: { w: 1920, h: 1080, touch: false, lang: 'en-US', ua: BROWSER_UA },
-    clientIds: {},
-    ipHash: 'ab'.repeat(32),
-    consent: 'not_required',
-    isBot: false,
-    leased: true,
-    attributionTouch: 'first',
-    at: new Date(),
-  });
+  const rec = (s: number): VisitRecord => benchVisit('a', 's', s, n++);
   let next = 0;
   const batch = (k: number): Item[] => Array.from({ length: k }, () => ({ kind: 'visit' as const, r: rec(next++) }));
   for (let i = 0; i < PRELOAD; i += 2000) await db.transaction((trx) => write(trx, batch(2000)));

@@ -18,11 +18,10 @@ import knexFactory from 'knex';
 import type { Knex } from 'knex';
 import { openDatabase } from '../gateway/src/adapters/db/knex.js';
 import { migrateLatest } from '../gateway/src/adapters/db/migrate.js';
-import { classifyVisit } from '../gateway/src/features/dni/visit-classifier.js';
 import type { VisitRecord } from '../gateway/src/features/dni/visit-recorder.js';
 import { VisitRecorder } from '../gateway/src/features/dni/visit-recorder.js';
 import { createLogger } from '../gateway/src/logging/logger.js';
-import { BROWSER_UA } from './lib/autocannon-rounds.js';
+import { benchVisit } from './lib/bench-visit.js';
 import { pgBackendsCpu } from './lib/proc-cpu.js';
 
 const ADMIN_URL = process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
@@ -53,32 +52,10 @@ try {
   await migrateLatest(db);
   await db('accounts').insert({ id: 'bench_acc', name: 'Bench' });
   await db('sites').insert({ id: 'bench_site', account_id: 'bench_acc', name: 'Bench', public_key: 'kbenchvisits1' });
-  const landing = 'https://www.example.com/landing?utm_source=google&utm_medium=cpc&gclid=abc';
-  const visit = classifyVisit({ pageUrl: landing, referrer: 'https://www.google.com/', siteDomains: ['www.example.com'] });
   let n = 0;
   const record = (pageTwo: boolean): VisitRecord => {
     const i = n++;
-    const s = pageTwo ? i % 1_000 : i;
-    return {
-      accountId: 'bench_acc',
-      siteId: 'bench_site',
-      visitorId: `v${s}`,
-      sessionId: `s${s}`,
-      channelId: null,
-      pageUrl: `https://www.example.com/p/${i}`,
-      referrer: 'https://www.google.com/',
-      visit,
-      utmSource: 'google',
-      utmMedium: 'cpc',
-      device: { w: 1920, h: 1080, touch: false, lang: 'en-US', ua: BROWSER_UA },
-      clientIds: {},
-      ipHash: 'ab'.repeat(32),
-      consent: 'not_required',
-      isBot: false,
-      leased: true,
-      attributionTouch: 'first',
-      at: new Date(),
-    };
+    return benchVisit('bench_acc', 'bench_site', pageTwo ? i % 1_000 : i, i);
   };
   // The scratch database's backends (PostgreSQL only): the server's share of each visit.
   const dbCpu = admin ? pgBackendsCpu(admin, name) : null;

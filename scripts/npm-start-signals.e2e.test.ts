@@ -14,6 +14,36 @@ const alive = (pid: number): boolean => {
   }
 };
 
+/** Runs `command` as the gateway on `port` with its data in `dir`; `out()` is everything it printed so far. */
+function launch(command: string, args: readonly string[], dir: string, port: number, onOutput?: (out: string) => void) {
+  const child = spawn(command, args, {
+    cwd: ROOT,
+    env: {
+      PATH: process.env.PATH,
+      HOME: process.env.HOME,
+      PORT: String(port),
+      HOST: '127.0.0.1',
+      DATA_DIR: dir,
+      LOG_LEVEL: 'info',
+      DEMO_SEED: 'false',
+    },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let out = '';
+  const onData = (b: Buffer): void => {
+    out += b.toString();
+    onOutput?.(out);
+  };
+  child.stdout.on('data', onData);
+  child.stderr.on('data', onData);
+  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((r) =>
+    child.once('exit', (code, signal) => r({ code, signal })),
+  );
+  // 'exit' can come before the last output is read: the pipes close only when npm and the gateway have both let go.
+  const drained = Promise.all([child.stdout, child.stderr].map((s) => new Promise((r) => s.once('close', r))));
+  return { child, out: () => out, exited, drained };
+}
+
 /**
  * `npm start` runs `sh -c "npm run -s build && exec node …"`: without `exec` the shell stays between npm and the
  * gateway, dies on the SIGTERM npm forwards, and the gateway is orphaned, still holding its port.
@@ -24,34 +54,12 @@ describe('npm start and signals', function () {
   it('SIGTERM to npm start stops the gateway gracefully: "stopped" logged, the process gone, the port free', async () => {
     const dir = mkdtempSync(path.join(tmpdir(), 'npm-start-'));
     const port = await freePort();
-    const child = spawn('npm', ['start'], {
-      cwd: ROOT,
-      env: {
-        PATH: process.env.PATH,
-        HOME: process.env.HOME,
-        PORT: String(port),
-        HOST: '127.0.0.1',
-        DATA_DIR: dir,
-        LOG_LEVEL: 'info',
-        DEMO_SEED: 'false',
-      },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let out = '';
-    child.stdout.on('data', (b: Buffer) => {
-      out += b.toString();
-    });
-    child.stderr.on('data', (b: Buffer) => {
-      out += b.toString();
-    });
-    const exited = new Promise<number | null>((r) => child.once('exit', (code) => r(code)));
-    // 'exit' can come before the last output is read: the pipes close only when npm and the gateway have both let go.
-    const drained = Promise.all([child.stdout, child.stderr].map((s) => new Promise((r) => s.once('close', r))));
+    const { child, out, exited, drained } = launch('npm', ['start'], dir, port);
     try {
       const deadline = Date.now() + 240_000;
       for (;;) {
-        if (child.exitCode !== null) throw new Error(`npm start exited early:\n${out}`);
-        if (Date.now() > deadline) throw new Error(`not ready in time:\n${out}`);
+        if (child.exitCode !== null) throw new Error(`npm start exited early:\n${out()}`);
+        if (Date.now() > deadline) throw new Error(`not ready in time:\n${out()}`);
         const ok = await fetch(`http://127.0.0.1:${port}/readyz`).then(
           (r) => r.ok,
           () => false,
@@ -59,16 +67,16 @@ describe('npm start and signals', function () {
         if (ok) break;
         await new Promise((r) => setTimeout(r, 250));
       }
-      const pid = Number(/"pid":(\d+)/.exec(out)?.[1]);
+      const pid = Number(/"pid":(\d+)/.exec(out())?.[1]);
       expect(pid, 'the gateway logs its pid').to.be.greaterThan(0);
       child.kill('SIGTERM');
-      const code = await exited;
+      const { code } = await exited;
       await Promise.race([drained, new Promise((r) => setTimeout(r, 15_000))]);
       const gone = Date.now() + 15_000;
       while (alive(pid) && Date.now() < gone) await new Promise((r) => setTimeout(r, 100));
       expect(alive(pid), 'the gateway process is gone').to.equal(false);
-      expect(out).to.match(/"signal":"SIGTERM"[^\n]*"msg":"shutting down"/);
-      expect(out).to.match(/"msg":"stopped"/);
+      expect(out()).to.match(/"signal":"SIGTERM"[^\n]*"msg":"shutting down"/);
+      expect(out()).to.match(/"msg":"stopped"/);
       expect(code).to.equal(0);
       const refused = await fetch(`http://127.0.0.1:${port}/readyz`).then(
         () => false,
@@ -84,45 +92,24 @@ describe('npm start and signals', function () {
   it('SIGTERM while the gateway is still starting (migrations logged, not yet ready) stops it gracefully too', async () => {
     const dir = mkdtempSync(path.join(tmpdir(), 'gw-starting-'));
     const port = await freePort();
-    // The built entry, as npm start runs it after its build (the test above built it).
-    const child = spawn(process.execPath, ['gateway/dist/main.js'], {
-      cwd: ROOT,
-      env: {
-        PATH: process.env.PATH,
-        HOME: process.env.HOME,
-        PORT: String(port),
-        HOST: '127.0.0.1',
-        DATA_DIR: dir,
-        LOG_LEVEL: 'info',
-        DEMO_SEED: 'false',
-      },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let out = '';
     let signalled = false;
-    const onData = (b: Buffer): void => {
-      out += b.toString();
-      // The first log line comes once migrations are applied, well before the modules have started.
-      if (!signalled && /"applied":/.test(out)) {
+    // The built entry, as npm start runs it after its build (the test above built it). The first log line comes once
+    // migrations are applied, well before the modules have started.
+    const { child, out, exited, drained } = launch(process.execPath, ['gateway/dist/main.js'], dir, port, (text) => {
+      if (!signalled && /"applied":/.test(text)) {
         signalled = true;
         child.kill('SIGTERM');
       }
-    };
-    child.stdout.on('data', onData);
-    child.stderr.on('data', onData);
-    const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((r) =>
-      child.once('exit', (code, signal) => r({ code, signal })),
-    );
-    const drained = Promise.all([child.stdout, child.stderr].map((s) => new Promise((r) => s.once('close', r))));
+    });
     try {
       const timeout = setTimeout(() => child.kill('SIGKILL'), 120_000);
       const result = await exited;
       clearTimeout(timeout);
       await Promise.race([drained, new Promise((r) => setTimeout(r, 15_000))]);
-      expect(signalled, `the migrations were logged:\n${out}`).to.equal(true);
-      expect(result, out).to.deep.equal({ code: 0, signal: null });
-      expect(out).to.match(/"signal":"SIGTERM"[^\n]*"msg":"shutting down"/);
-      expect(out).to.match(/"msg":"stopped"/);
+      expect(signalled, `the migrations were logged:\n${out()}`).to.equal(true);
+      expect(result, out()).to.deep.equal({ code: 0, signal: null });
+      expect(out()).to.match(/"signal":"SIGTERM"[^\n]*"msg":"shutting down"/);
+      expect(out()).to.match(/"msg":"stopped"/);
     } finally {
       if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
       rmSync(dir, { recursive: true, force: true });
