@@ -310,7 +310,9 @@ describe('dni widget in Chromium', function () {
     await page.goto(`${standIn.site}/fixtures/paint-sync.html`);
     await until('frames', async () => (await page.evaluate(() => (window as unknown as { frames_: string[] }).frames_.length)) > 2);
     const frames = await page.evaluate(() => (window as unknown as { frames_: string[] }).frames_);
-    expect(frames.every((f) => f === '8 (495) 123-45-61')).to.equal(true, JSON.stringify(frames.slice(0, 5)));
+    // A frame may come between the parser inserting the element and its text (""): blank, never the original.
+    expect(frames.every((f) => f === '8 (495) 123-45-61' || f === '')).to.equal(true, JSON.stringify(frames.slice(0, 5)));
+    expect(frames.filter((f) => f !== '').length, JSON.stringify(frames.slice(0, 5))).to.be.greaterThan(0);
     expect(await attr(page, '#t', 'href')).to.equal('tel:+14155550101');
     expect(standIn.sessionRequests()).to.have.length(1);
     // The stored session is kept alive from page two too.
