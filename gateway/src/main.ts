@@ -40,6 +40,13 @@ async function main(): Promise<void> {
     throw err;
   }
   const creating = createContainer(config);
+  let created: Container | null = null;
+  creating.then(
+    (c) => {
+      created = c;
+    },
+    () => undefined,
+  );
   // Signals are handled from here on: a SIGTERM that arrives while the gateway is still starting (migrations,
   // modules starting) stops it gracefully once start-up settles, instead of killing it with the default action.
   let startingUp: Promise<unknown> = Promise.resolve();
@@ -50,7 +57,8 @@ async function main(): Promise<void> {
     shuttingDown = true;
     // A hard stop just short of the 10 s budget, in case something hangs.
     const hard = setTimeout(() => {
-      process.stderr.write('shutdown took too long; exiting\n');
+      if (created) created.logger.error('shutdown took too long; exiting');
+      else process.stderr.write('shutdown took too long; exiting\n');
       process.exit(1);
     }, 9_500);
     hard.unref();

@@ -37,3 +37,33 @@ describe('Scheduler', () => {
     await s.stop();
   });
 });
+
+describe('Scheduler stop', () => {
+  it('tells a running job that the gateway stops, and waits for it to end', async () => {
+    let steps = 0;
+    let seenAbort = false;
+    const s = new Scheduler(
+      [
+        {
+          name: 'backlog',
+          intervalMs: 60_000,
+          run: async (stopping) => {
+            // A backlog of 1,000 steps, 5 ms each: without the signal the stop would wait 5 s for all of it.
+            while (!stopping.aborted && steps < 1_000) {
+              steps++;
+              await new Promise((r) => setTimeout(r, 5));
+            }
+            seenAbort = stopping.aborted;
+          },
+        },
+      ],
+      createLogger({ level: 'silent' }),
+    );
+    const run = s.runNow('backlog');
+    await new Promise((r) => setTimeout(r, 30));
+    await s.stop();
+    await run;
+    expect(seenAbort).to.equal(true);
+    expect(steps).to.be.lessThan(100);
+  });
+});

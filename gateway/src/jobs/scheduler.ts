@@ -6,7 +6,8 @@ export interface Job {
   readonly intervalMs: number;
   /** Run once right after start as well. */
   readonly runAtStart?: boolean;
-  run(): Promise<void>;
+  /** `stopping` is aborted when the gateway stops: a run that loops over a backlog ends at its next step. */
+  run(stopping: AbortSignal): Promise<void>;
 }
 
 /**
@@ -17,6 +18,7 @@ export class Scheduler {
   private readonly timers: NodeJS.Timeout[] = [];
   private readonly running = new Map<string, Promise<void>>();
   private stopped = false;
+  private readonly stopping = new AbortController();
 
   constructor(
     private readonly jobs: readonly Job[],
@@ -44,7 +46,7 @@ export class Scheduler {
     const current = this.running.get(job.name);
     if (current) return current;
     const p = job
-      .run()
+      .run(this.stopping.signal)
       .catch((err: unknown) => this.logger.error({ err, job: job.name }, 'job failed'))
       .finally(() => this.running.delete(job.name));
     this.running.set(job.name, p);
@@ -53,6 +55,7 @@ export class Scheduler {
 
   async stop(): Promise<void> {
     this.stopped = true;
+    this.stopping.abort();
     for (const t of this.timers) clearInterval(t);
     await Promise.all(this.running.values());
   }

@@ -86,9 +86,12 @@ export async function createRecordingsModule(
         // Durable: the recording rows are the queue; every replica may run this (rows are claimed with SKIP LOCKED).
         name: 'recordings.intake',
         intervalMs: 2_000,
-        run: async () => {
-          while ((await intake.runOnce(5)) === 5) {
-            // Drain a backlog in batches of five, then wait for the next tick.
+        run: async (stopping) => {
+          // A backlog drains in batches of five, then waits for the next tick; a stop ends it after the batch in hand
+          // (the rest stay due in their rows). Draining it all at a stop ran past the 10 s budget with a few hundred
+          // recordings whose downloads failed.
+          while (!stopping.aborted && (await intake.runOnce(5)) === 5) {
+            // next batch
           }
         },
       },

@@ -246,14 +246,14 @@ describe('reports: the fact tables agree with the live attribution', function ()
     await expectSame('after the lead caught up', SOME);
     // The job itself: its second run starts from the first one's watermark and still puts a later stale write right.
     const job = reportFactsCatchUpJob({ db: t.db.knex, clock: new ManualClock(Date.parse('2026-11-19T00:05:00Z')) });
-    await job.run();
+    await job.run(new AbortController().signal);
     await t.db.knex.transaction(async (trx) => {
       await trx.raw(`SELECT set_config('calltrack.report_facts', 'off', true)`);
       await trx('calls').where({ id: story.calls.c1 }).update({ channel_id: s.channels.direct });
     });
     const [a2, b2] = await Promise.all([live.summary(principal, q), facts.summary(principal, q)]);
     expect(b2, 'stale before the second run').to.not.deep.equal(a2);
-    await job.run();
+    await job.run(new AbortController().signal);
     await expectSame('after the job ran twice', SOME);
   });
 });
