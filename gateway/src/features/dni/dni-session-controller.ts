@@ -206,8 +206,7 @@ export class DniSessionController implements FastController {
           if (req.method === 'OPTIONS') return preflight(res, req);
           const sessionId = sessionParam(params);
           const body = validate(validSite, await readJsonBody(req, 1024));
-          await allow(req, res, body.site);
-          await dni.leave(body.site, origin(req), sessionId);
+          await dni.leaveFor(await allow(req, res, body.site), sessionId);
           res.writeHead(204, { 'Cache-Control': 'no-store' });
           res.end();
         },
@@ -229,8 +228,8 @@ export class DniSessionController implements FastController {
           if (req.method === 'OPTIONS') return preflight(res, req);
           const sessionId = sessionParam(params);
           const body = validate(validTelClick, await readJsonBody(req, 1024));
-          await allow(req, res, body.site);
-          if (isE164(body.number)) await dni.telClick(body.site, origin(req), sessionId, body.number);
+          const cfg = await allow(req, res, body.site);
+          if (isE164(body.number)) await dni.telClickFor(cfg, sessionId, body.number);
           res.writeHead(204, { 'Cache-Control': 'no-store' });
           res.end();
         },

@@ -325,7 +325,11 @@ export class DniSessionService {
 
   /** A tel: link was clicked on the page: recorded when the number is one of the site's tracking numbers. */
   async telClick(siteKey: string, origin: string | null, sessionId: string, e164: string): Promise<void> {
-    const cfg = await this.siteFor(siteKey, origin);
+    return this.telClickFor(await this.siteFor(siteKey, origin), sessionId, e164);
+  }
+
+  /** `telClick` for a site already looked up with `siteFor` (its origin checked). */
+  async telClickFor(cfg: SiteConfig, sessionId: string, e164: string): Promise<void> {
     if (sessionId.startsWith(UNSTORED_PREFIX) || !cfg.trackingNumbers.has(e164)) return;
     await this.deps.recorder.telClick({ accountId: cfg.site.accountId, siteId: cfg.site.id, sessionId, e164, at: this.deps.clock.now() });
   }
@@ -446,7 +450,11 @@ export class DniSessionService {
   }
 
   async leave(siteKey: string, origin: string | null, sessionId: string): Promise<void> {
-    const cfg = await this.siteFor(siteKey, origin);
+    return this.leaveFor(await this.siteFor(siteKey, origin), sessionId);
+  }
+
+  /** `leave` for a site already looked up with `siteFor` (its origin checked). */
+  async leaveFor(cfg: SiteConfig, sessionId: string): Promise<void> {
     // Only an id this gateway minted can give numbers back: a guessed or counted one releases nobody's.
     if (!this.minted(sessionId, UNSTORED_PREFIX)) throw new NotFoundError('Unknown session');
     const pools = cfg.pools.filter((p) => p.kind === 'session');
