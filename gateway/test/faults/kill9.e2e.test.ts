@@ -196,16 +196,26 @@ describe('faults: kill -9 of the gateway during lease history and outbox writes'
     ).to.deep.equal([]);
     expect(history.length, 'one row per lease').to.equal(seen.size);
 
-    await eventually(
-      async () => {
-        const pending = (await check!.knex('outbox').where(ofCalls(callIds)).whereNot({ status: 'delivered' }).count({ n: '*' }).first()) as {
-          n: string | number;
-        };
-        return Number(pending.n) === 0;
-      },
-      20_000,
-      'every lead event delivered after the restart',
-    );
+    try {
+      await eventually(
+        async () => {
+          const pending = (await check!.knex('outbox').where(ofCalls(callIds)).whereNot({ status: 'delivered' }).count({ n: '*' }).first()) as {
+            n: string | number;
+          };
+          return Number(pending.n) === 0;
+        },
+        20_000,
+        'every lead event delivered after the restart',
+      );
+    } catch (err) {
+      // Say which rows are still waiting, and why: a timeout alone does not tell a slow restart from a lost lock.
+      const left = await check!
+        .knex('outbox')
+        .where(ofCalls(callIds))
+        .whereNot({ status: 'delivered' })
+        .select('status', 'attempts', 'next_attempt_at', 'locked_until', 'last_error');
+      throw new Error(`${(err as Error).message}: ${JSON.stringify(left)}`);
+    }
     // (The demo seed's own sample rows are no deliveries of these calls.)
     const outboxRows = Number(((await check!.knex('outbox').where(ofCalls(callIds)).count({ n: '*' }).first()) as { n: string | number }).n);
     const f = deliveryFigures(crm!, callIds, 'call.completed');
