@@ -29,6 +29,11 @@ export class EventBus<E extends object = DomainEvents> {
     return () => set.delete(handler as Handler<never>);
   }
 
+  /** Whether anyone listens to `type` now: a publisher may skip building a payload nobody receives. */
+  listens<K extends keyof E>(type: K): boolean {
+    return (this.handlers.get(type)?.size ?? 0) > 0;
+  }
+
   /** Runs every handler; waits for async ones so callers (and tests) know when the effects are done. */
   async emit<K extends keyof E>(type: K, payload: E[K]): Promise<void> {
     const set = this.handlers.get(type);

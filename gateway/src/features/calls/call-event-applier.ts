@@ -183,6 +183,9 @@ export class CallEventApplier implements CallBatchSink {
    */
   private async publish(applied: readonly Applied[]): Promise<void> {
     const { db, calls, readModel, bus, logger } = this.deps;
+    // Without a listener (no live-feed socket on a replica without fan-out) the read-back and the events are skipped:
+    // two queries per batch and one message per change that nobody would receive.
+    if (!bus.listens('call.updated') && !bus.listens('call.attributed')) return;
     const byAccount = new Map<string, Set<string>>();
     for (const a of applied) byAccount.set(a.call.accountId, (byAccount.get(a.call.accountId) ?? new Set()).add(a.call.id));
     const current = new Map<string, { leadId: string | null; origin: CallOrigin }>();

@@ -58,7 +58,17 @@ export class LiveCallFeed {
       pingIntervalMs?: number;
     },
   ) {
-    deps.bus.on('call.updated', async ({ accountId, kind, call, origin }) => {
+    // With fan-out, other replicas' sockets may listen: always subscribed. Without it, only while a socket is open
+    // here, so the call path builds no message (and validates none) when nobody receives it.
+    if (deps.fanout) this.listen();
+  }
+
+  private unlisten: (() => void) | null = null;
+
+  private listen(): void {
+    if (this.unlisten) return;
+    const { deps } = this;
+    this.unlisten = deps.bus.on('call.updated', async ({ accountId, kind, call, origin }) => {
       const type = TYPES[kind];
       if (!type) return;
       const message = { type, at: new Date().toISOString(), call: toApiCall({ call, origin }) };
@@ -117,6 +127,7 @@ export class LiveCallFeed {
       const client: Client = { ws, alive: true };
       set.add(client);
       this.clients.set(principal.accountId, set);
+      this.listen();
       ws.on('pong', () => {
         client.alive = true;
       });
@@ -125,6 +136,10 @@ export class LiveCallFeed {
       ws.on('close', () => {
         set.delete(client);
         if (!set.size) this.clients.delete(principal.accountId);
+        if (!this.deps.fanout && !this.clients.size && this.unlisten) {
+          this.unlisten();
+          this.unlisten = null;
+        }
       });
       ws.send(JSON.stringify({ type: 'hello', accountId: principal.accountId }));
     });
