@@ -163,6 +163,19 @@ describe('faults: kill -9 of the gateway during lease history and outbox writes'
           | undefined
       )?.n ?? 0,
     );
+    // A statement the dead process had sent still runs to its commit in its server backend (PostgreSQL notices the
+    // closed socket only when it answers): a claim in flight at the kill can lease rows after the move below, for a
+    // minute. Wait until no other backend is running a statement, so every lock the dead process took is in place.
+    await eventually(
+      async () => {
+        const r = (await check!.knex.raw(
+          "SELECT count(*)::int AS n FROM pg_stat_activity WHERE datname = current_database() AND backend_type = 'client backend' AND pid <> pg_backend_pid() AND state <> 'idle'",
+        )) as { rows: { n: number }[] };
+        return r.rows[0]?.n === 0;
+      },
+      10_000,
+      "the dead process's statements ended",
+    );
     // The dead process's delivery locks would run out after a minute; the test moves them there instead of waiting.
     await check!
       .knex('outbox')
