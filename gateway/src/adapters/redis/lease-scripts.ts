@@ -92,9 +92,9 @@ local function hold_keep(k, sid, untl, fresh)
   elseif redis.call('PTTL', k) < untl - now then redis.call('PEXPIRE', k, untl - now) end
 end
 
--- Moves the session's holds to end at untl, or drops them (untl nil).
-local function hold_move(rec, sid, untl)
-  local raw = redis.call('GET', rec)
+-- Moves the session's holds to end at untl, or drops them (untl nil). raw: the record when the caller read it.
+local function hold_move(rec, sid, untl, raw)
+  raw = raw or redis.call('GET', rec)
   if not raw then return end
   for k in string.gmatch(raw, '[^\\n]+') do
     if untl then hold_keep(k, sid, untl, false) else redis.call('ZREM', k, sid) end
@@ -115,7 +115,9 @@ local sid, vid, newid = ARGV[6], ARGV[7], ARGV[8]
 local sticky, reclaim = ARGV[9] == '1', ARGV[10] == '1'
 local newsess, newvis = ARGV[11] ~= '', ARGV[11] == 'sv' and vid ~= ''
 local hrec = KEYS[12]
-local counted = hrec ~= nil and not newsess and redis.call('EXISTS', hrec) == 1
+-- The record itself rather than EXISTS: a counted session (page two) moves its holds with it below, one GET fewer.
+local hraw = hrec ~= nil and not newsess and redis.call('GET', hrec) or nil
+local counted = hraw ~= nil
 local use, fresh = {}, {}
 if hrec and not counted then
   local caps = { tonumber(ARGV[12]), tonumber(ARGV[13]) }
@@ -185,9 +187,16 @@ if sticky and vid ~= '' and not newvis then
     if got then return got end
   end
 end
-for _, e164 in ipairs(redis.call('ZRANGE', free, 0, 9)) do
-  local got = take(e164, 'free', '')
+-- The first free number almost always has its entry: ask for one, and for the next nine only when it had none
+-- (a reply of ten members was converted to a Lua table to use its first).
+local firsts = redis.call('ZRANGE', free, 0, 0)
+if firsts[1] then
+  local got = take(firsts[1], 'free', '')
   if got then return got end
+  for _, e164 in ipairs(redis.call('ZRANGE', free, 0, 8)) do
+    got = take(e164, 'free', '')
+    if got then return got end
+  end
 end
 if redis.call('HLEN', nums) == 0 then return { 'empty' } end
 -- Inactive holders: last seen before now - active, i.e. expiry before now + hold. Oldest first; paused are skipped.
@@ -212,7 +221,7 @@ end
 local r = attempt()
 if hrec then
   if r[1] == 'blocked' or r[1] == 'empty' then hold_move(hrec, sid, nil)
-  elseif counted then hold_move(hrec, sid, r[6])
+  elseif counted then hold_move(hrec, sid, r[6], hraw)
   elseif #use > 0 then
     for _, k in ipairs(use) do hold_keep(k, sid, r[6], fresh[k]) end
     redis.call('SET', hrec, table.concat(use, '\\n'), 'PX', math.max(1, r[6] - now))
