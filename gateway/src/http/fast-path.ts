@@ -71,10 +71,11 @@ export class FastPath {
   }
 
   private run(r: CompiledFastRoute, req: IncomingMessage, res: ServerResponse, params: Record<string, string>): void {
-    const started = process.hrtime.bigint();
+    // performance.now() rather than hrtime.bigint(): no BigInt allocated at the start and the end of every request.
+    const started = performance.now();
     res.setHeader('X-Content-Type-Options', 'nosniff');
     res.on('finish', () => {
-      this.deps.metrics.observe(r.method, r.route.spec.path, res.statusCode, Number(process.hrtime.bigint() - started) / 1e9);
+      this.deps.metrics.observe(r.method, r.route.spec.path, res.statusCode, (performance.now() - started) / 1e3);
     });
     r.route.handle(req, res, params).catch((err: unknown) => {
       const appError = toAppError(err);
@@ -152,13 +153,15 @@ export async function readJsonBody(req: IncomingMessage, limit = 16 * 1024): Pro
   return stripControlCharsDeep(parsed);
 }
 
-export function sendJson(res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {
+export function sendJson(res: ServerResponse, status: number, body: unknown, headers?: Record<string, string>): void {
   const text = JSON.stringify(body);
-  res.writeHead(status, {
+  const head: Record<string, string | number> = {
     'Content-Type': 'application/json; charset=utf-8',
     'Content-Length': Buffer.byteLength(text),
     'Cache-Control': 'no-store',
-    ...headers,
-  });
+  };
+  // The hot answers pass no extra headers: no spread (an object copy) for them.
+  if (headers) Object.assign(head, headers);
+  res.writeHead(status, head);
   res.end(text);
 }

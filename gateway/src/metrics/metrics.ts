@@ -26,15 +26,26 @@ export function createHttpMetrics(registry: Registry): HttpMetrics {
     registers: [registry],
   });
   // Label sets resolved once: prom-client hashes the label object on every observe otherwise (bench:dni profile).
+  // Found by route, method and status in nested maps rather than by a joined key: the route and method are the
+  // same string objects every time (their hashes are cached), so a lookup builds no string per request.
   // Bounded by route templates × methods × statuses.
-  const bound = new Map<string, ReturnType<typeof duration.labels>>();
+  const bound = new Map<string, Map<string, Map<number, ReturnType<typeof duration.labels>>>>();
   return {
     observe(method, route, status, seconds) {
-      const key = `${method} ${route} ${status}`;
-      let h = bound.get(key);
+      let byMethod = bound.get(route);
+      if (!byMethod) {
+        byMethod = new Map();
+        bound.set(route, byMethod);
+      }
+      let byStatus = byMethod.get(method);
+      if (!byStatus) {
+        byStatus = new Map();
+        byMethod.set(method, byStatus);
+      }
+      let h = byStatus.get(status);
       if (!h) {
         h = duration.labels({ method, route, status: String(status) });
-        bound.set(key, h);
+        byStatus.set(status, h);
       }
       h.observe(seconds);
       if (status >= 500) errors.inc({ route });
