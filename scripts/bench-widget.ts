@@ -146,7 +146,7 @@ async function rescan(browser: Browser, standIn: StandIn): Promise<{ median: num
 async function buildRef(ref: string, dir: string): Promise<URL> {
   const tar = execFileSync('git', ['archive', ref, 'dni-widget/src'], { cwd: fileURLToPath(new URL('..', import.meta.url)) });
   execFileSync('tar', ['-x', '-C', dir], { input: tar });
-  writeFileSync(join(dir, 'dni.js'), await bundle(join(dir, 'dni-widget/src/widget.ts')));
+  writeFileSync(join(dir, 'dni.js'), await bundle(join(dir, 'dni-widget/src/widget.ts'), { eager: true }));
   return pathToFileURL(join(dir, 'dni.js'));
 }
 
