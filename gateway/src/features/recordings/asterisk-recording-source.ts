@@ -11,11 +11,11 @@ import type { Recording } from './recording-store.js';
 export class AsteriskRecordingSource implements RecordingFetcher {
   constructor(private readonly files: AsteriskRecordingFetcher) {}
 
-  async fetch(recording: Recording): Promise<FetchedAudio> {
+  async fetch(recording: Recording, signal?: AbortSignal): Promise<FetchedAudio> {
     const path = recording.providerRef;
     const ext = /\.mp3$/i.test(path) ? 'mp3' : 'wav';
     try {
-      const f = await this.files.open(path);
+      const f = await this.files.open(path, signal);
       return { body: f.stream, contentType: ext === 'mp3' ? 'audio/mpeg' : 'audio/wav', ext, declaredBytes: f.bytes };
     } catch (err) {
       if (err instanceof RecordingUnavailableError && /refusing/.test(err.message)) throw new PermanentFetchError(err.message);

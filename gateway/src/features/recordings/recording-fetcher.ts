@@ -25,7 +25,8 @@ export interface FetchedAudio {
 
 /** Gets the audio of one recording from where the provider keeps it. */
 export interface RecordingFetcher {
-  fetch(recording: Recording): Promise<FetchedAudio>;
+  /** `signal` is the gateway stopping: the fetch ends (and its body stream errors) as soon as it is aborted. */
+  fetch(recording: Recording, signal?: AbortSignal): Promise<FetchedAudio>;
   /** Deletes the provider's copy (only called after ours is stored and verified). */
   deleteAtProvider?(recording: Recording): Promise<void>;
 }
@@ -75,14 +76,16 @@ export class TwilioRecordingFetcher implements RecordingFetcher {
     return url;
   }
 
-  async fetch(recording: Recording): Promise<FetchedAudio> {
+  async fetch(recording: Recording, stopping?: AbortSignal): Promise<FetchedAudio> {
     const ext = recording.channels === 2 ? 'wav' : 'mp3';
     const url = this.url(recording, `.${ext}`);
+    // The timeout bounds a stalled download; the stop signal ends it at once (and the body stream with it).
+    const timeout = AbortSignal.timeout(this.deps.timeoutMs ?? 60_000);
     let res: Response;
     try {
       res = await (this.deps.fetch ?? fetch)(url, {
         headers: { authorization: await this.auth(recording) },
-        signal: AbortSignal.timeout(this.deps.timeoutMs ?? 60_000),
+        signal: stopping ? AbortSignal.any([stopping, timeout]) : timeout,
       });
     } catch (err) {
       throw new RetryableFetchError(`Download failed: ${(err as Error).message}`);

@@ -1,4 +1,4 @@
-import { Transform } from 'node:stream';
+import { Transform, pipeline } from 'node:stream';
 import type { Db } from '../../adapters/db/knex.js';
 import type { RecordingStorage } from '../../adapters/storage/recording-storage.js';
 import { recordingKey } from '../../adapters/storage/recording-storage.js';
@@ -40,10 +40,16 @@ export interface RecordingIntakeDeps {
 export class RecordingIntake {
   constructor(private readonly deps: RecordingIntakeDeps) {}
 
-  /** Processes what is due now; returns how many recordings it handled. */
-  async runOnce(limit = 5): Promise<number> {
+  /**
+   * Processes what is due now; returns how many recordings it claimed. `stopping` (the gateway stopping) ends a
+   * download in flight and hands it and the rest of the batch back untried, so a stop never waits on a slow provider.
+   */
+  async runOnce(limit = 5, stopping?: AbortSignal): Promise<number> {
     const due = await this.deps.recordings.claimDue(this.deps.db, this.deps.clock.now(), this.deps.leaseMs ?? 10 * 60_000, limit);
-    for (const rec of due) await this.process(rec);
+    for (const rec of due) {
+      if (stopping?.aborted) await this.deps.recordings.releaseClaim(this.deps.db, rec.id);
+      else await this.process(rec, stopping);
+    }
     return due.length;
   }
 
@@ -53,13 +59,13 @@ export class RecordingIntake {
     if (rec) await this.process(rec);
   }
 
-  private async process(rec: Recording): Promise<void> {
+  private async process(rec: Recording, stopping?: AbortSignal): Promise<void> {
     const log = this.deps.logger.child({ recordingId: rec.id, callId: rec.callId, attempt: rec.attempts });
     const fetcher = this.deps.fetchers[rec.provider];
     let storedKey: string | null = null;
     try {
       if (!fetcher) throw new PermanentFetchError(`No fetcher for ${rec.provider} recordings`);
-      const audio = await fetcher.fetch(rec);
+      const audio = await fetcher.fetch(rec, stopping);
       const key = recordingKey({ accountId: rec.accountId, callId: rec.callId, recordingId: rec.id, at: rec.createdAt, ext: audio.ext });
       const head: Buffer[] = [];
       let headBytes = 0;
@@ -72,7 +78,12 @@ export class RecordingIntake {
           cb(null, chunk);
         },
       });
-      const stored = await this.deps.storage.put(key, audio.body.pipe(peek), audio.contentType);
+      // pipeline, not pipe: a body that errors (a stop, a dropped connection) must fail the put, not go unhandled.
+      const stored = await this.deps.storage.put(
+        key,
+        pipeline(audio.body, peek, () => undefined),
+        audio.contentType,
+      );
       storedKey = key;
       const info = this.verify(rec, Buffer.concat(head), stored.bytes, audio.declaredBytes);
       await this.deps.db.transaction(async (trx) => {
@@ -100,6 +111,11 @@ export class RecordingIntake {
       await this.deleteProviderCopy(rec, fetcher, log);
     } catch (err) {
       if (storedKey) await this.deps.storage.delete(storedKey).catch(() => undefined);
+      if (stopping?.aborted) {
+        await this.deps.recordings.releaseClaim(this.deps.db, rec.id);
+        log.info('recording fetch interrupted by the stop; handed back for the next start');
+        return;
+      }
       const delays = this.deps.retryDelaysMs ?? DEFAULT_RETRY_DELAYS_MS;
       const permanent = err instanceof PermanentFetchError || rec.attempts > delays.length;
       const delay = delays[Math.min(rec.attempts - 1, delays.length - 1)] ?? 0;

@@ -177,6 +177,18 @@ export class PgRecordingStore {
       );
   }
 
+  /**
+   * Gives a claimed recording back untried (the gateway is stopping mid-download): due again at once, and the claim's
+   * attempt is not counted, so a restart neither waits out a retry delay nor moves the row closer to giving up.
+   */
+  async releaseClaim(db: DbOrTrx, id: string): Promise<void> {
+    await db.raw(
+      `UPDATE recordings SET status = 'pending', locked_until = NULL, attempts = GREATEST(attempts - 1, 0)
+       WHERE id = ? AND status = 'fetching'`,
+      [id],
+    );
+  }
+
   async markProviderDeleted(db: DbOrTrx, id: string, at: Date): Promise<void> {
     await db(TABLE).where({ id }).update({ provider_deleted_at: at });
   }

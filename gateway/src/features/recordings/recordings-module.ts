@@ -87,10 +87,10 @@ export async function createRecordingsModule(
         name: 'recordings.intake',
         intervalMs: 2_000,
         run: async (stopping) => {
-          // A backlog drains in batches of five, then waits for the next tick; a stop ends it after the batch in hand
-          // (the rest stay due in their rows). Draining it all at a stop ran past the 10 s budget with a few hundred
-          // recordings whose downloads failed.
-          while (!stopping.aborted && (await intake.runOnce(5)) === 5) {
+          // A backlog drains in batches of five, then waits for the next tick. A stop aborts the download in hand and
+          // gives the batch back untried (the rows stay due): draining at a stop ran past the 10 s budget with a few
+          // hundred failing downloads, and one stalled download held the stop for its whole 60 s timeout.
+          while (!stopping.aborted && (await intake.runOnce(5, stopping)) === 5) {
             // next batch
           }
         },

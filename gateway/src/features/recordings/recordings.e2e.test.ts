@@ -1,5 +1,5 @@
 import { createServer } from 'node:http';
-import type { Server } from 'node:http';
+import type { Server, ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Readable } from 'node:stream';
 import { createHash } from 'node:crypto';
@@ -33,6 +33,9 @@ class TwilioMediaStandIn {
   audio = new Map<string, Buffer>();
   notReadyFor = new Map<string, number>();
   failWith500 = 0;
+  /** Recordings whose download sends headers and half the audio, then stalls with the connection open. */
+  stall = new Set<string>();
+  stalled: ServerResponse[] = [];
   requests: { method: string; path: string; auth: boolean }[] = [];
   deleted: string[] = [];
 
@@ -59,6 +62,11 @@ class TwilioMediaStandIn {
       }
       const body = this.audio.get(sid);
       if (!body || m[3] !== 'wav') return res.writeHead(404).end();
+      if (this.stall.has(sid)) {
+        res.writeHead(200, { 'content-type': 'audio/x-wav', 'content-length': body.length }).write(body.subarray(0, body.length >> 1));
+        this.stalled.push(res);
+        return;
+      }
       res.writeHead(200, { 'content-type': 'audio/x-wav', 'content-length': body.length }).end(body);
     });
   }
@@ -132,6 +140,7 @@ describe('recordings', () => {
   });
   after(async () => {
     await gw.stop();
+    twilio.server.closeAllConnections();
     await new Promise((r) => twilio.server.close(r));
   });
 
@@ -220,6 +229,25 @@ describe('recordings', () => {
     const row = await settle(callId);
     expect(row.status).to.equal('stored');
     expect(row.attempts).to.equal(5);
+  });
+
+  it('a stop ends a stalled download at once and hands the recording back untried', async () => {
+    const { callId, sid } = await newCallWithRecording(2);
+    twilio.stall.add(sid);
+    const stop = new AbortController();
+    const run = gw.container.services.recordingIntake.runOnce(5, stop.signal);
+    for (let i = 0; i < 200 && twilio.stalled.length === 0; i++) await new Promise((r) => setTimeout(r, 25));
+    expect(twilio.stalled, 'the download started and stalled').to.have.length(1);
+    stop.abort();
+    // Without the stop signal the download would wait out its 60 s timeout.
+    const outcome = await Promise.race([run.then(() => 'returned'), new Promise((r) => setTimeout(r, 5_000, 'still waiting'))]);
+    expect(outcome).to.equal('returned');
+    const row = await t.db.knex('recordings').where({ call_id: callId }).first();
+    expect(row).to.include({ status: 'pending', attempts: 0, locked_until: null, storage_key: null });
+    expect(new Date(row.next_attempt_at).getTime()).to.be.at.most(clock.nowMs());
+    twilio.stall.delete(sid);
+    const stored = await settle(callId);
+    expect(stored).to.include({ status: 'stored', attempts: 1 });
   });
 
   it('resumes a job whose worker died between download and store', async () => {

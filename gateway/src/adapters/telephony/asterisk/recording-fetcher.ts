@@ -2,6 +2,7 @@ import { createReadStream } from 'node:fs';
 import { stat } from 'node:fs/promises';
 import path from 'node:path';
 import { Readable } from 'node:stream';
+import { setTimeout as sleep } from 'node:timers/promises';
 
 /**
  * Gets a MixMonitor recording from the PBX once it is complete. Asterisk writes the file on the PBX host (the path in
@@ -61,13 +62,13 @@ export class AsteriskRecordingFetcher {
     this.timeoutMs = o.timeoutMs ?? 120_000;
   }
 
-  /** Waits for the recording to be complete, then opens it. */
-  async open(pbxPath: string): Promise<FetchedRecording> {
+  /** Waits for the recording to be complete, then opens it; `signal` (a gateway stop) ends the wait and the download. */
+  async open(pbxPath: string, signal?: AbortSignal): Promise<FetchedRecording> {
     const rel = spoolRelativePath(pbxPath);
-    const size = (probe: () => Promise<number | null>): Promise<number> => this.waitStable(probe, rel);
+    const size = (probe: () => Promise<number | null>, s?: AbortSignal): Promise<number> => this.waitStable(probe, rel, s);
     if (this.o.dir) {
       const file = path.join(this.o.dir, ...rel.split('/'));
-      const bytes = await size(async () => (await stat(file).catch(() => null))?.size ?? null);
+      const bytes = await size(async () => (await stat(file).catch(() => null))?.size ?? null, signal);
       return { stream: createReadStream(file, { start: 0, end: Math.max(0, bytes - 1) }), bytes, relativePath: rel };
     }
     const url = new URL(
@@ -76,21 +77,22 @@ export class AsteriskRecordingFetcher {
     );
     const f = this.o.fetch ?? fetch;
     const bytes = await size(async () => {
-      const res = await f(url, { method: 'HEAD' }).catch(() => null);
+      const res = await f(url, { method: 'HEAD', ...(signal ? { signal } : {}) }).catch(() => null);
       if (!res?.ok) return null;
       const len = Number(res.headers.get('content-length'));
       return Number.isFinite(len) ? len : null;
-    });
-    const res = await f(url);
+    }, signal);
+    const res = await f(url, signal ? { signal } : {});
     if (!res.ok || !res.body) throw new RecordingUnavailableError(`GET ${url.pathname} answered ${res.status}`);
     return { stream: Readable.fromWeb(res.body as import('node:stream/web').ReadableStream), bytes, relativePath: rel };
   }
 
-  private async waitStable(probe: () => Promise<number | null>, rel: string): Promise<number> {
+  private async waitStable(probe: () => Promise<number | null>, rel: string, signal?: AbortSignal): Promise<number> {
     const deadline = Date.now() + this.timeoutMs;
     let last: number | null = null;
     let since = 0;
     for (;;) {
+      signal?.throwIfAborted();
       const now = Date.now();
       const size = await probe();
       if (size !== null && size > 0 && size === last) {
@@ -100,7 +102,7 @@ export class AsteriskRecordingFetcher {
         since = now;
       }
       if (now > deadline) throw new RecordingUnavailableError(`recording ${rel} not complete after ${this.timeoutMs} ms`);
-      await new Promise((r) => setTimeout(r, this.pollMs));
+      await sleep(this.pollMs, undefined, signal ? { signal } : {});
     }
   }
 }
