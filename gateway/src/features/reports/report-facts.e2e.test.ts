@@ -256,4 +256,40 @@ describe('reports: the fact tables agree with the live attribution', function ()
     await job.run(new AbortController().signal);
     await expectSame('after the job ran twice', SOME);
   });
+
+  it('an update of a call recomputes its facts only when what the attribution reads changed', async () => {
+    const c = story.calls.c3;
+    const rows = async () =>
+      (await t.db
+        .knex('report_call_facts')
+        .where({ event_id: c, kind: 'call' })
+        .orderBy('model')
+        .select(t.db.knex.raw('xmin::text AS v'), 'outcome', 'talk_seconds', 'ch')) as {
+        v: string;
+        outcome: string | null;
+        talk_seconds: number | null;
+        ch: string | null;
+      }[];
+    const start = await rows();
+    expect(start).to.have.length(3);
+    // What no report reads (a timestamp of the row): the facts rows are not written at all.
+    await t.db.knex('calls').where({ id: c }).update({ updated_at: t.db.knex.fn.now() });
+    expect(
+      (await rows()).map((r) => r.v),
+      'an update no report reads',
+    ).to.deep.equal(start.map((r) => r.v));
+    // The call's own figures: copied into each model's row, the attribution as it was.
+    await t.db.knex('calls').where({ id: c }).update({ outcome: 'busy', talk_seconds: 7 });
+    const copied = await rows();
+    expect(copied.map((r) => [r.outcome, r.talk_seconds])).to.deep.equal([
+      ['busy', 7],
+      ['busy', 7],
+      ['busy', 7],
+    ]);
+    expect(copied.map((r) => r.ch)).to.deep.equal(start.map((r) => r.ch));
+    await expectSame('after a call changed only its own figures', SOME);
+    // What the attribution reads: recomputed.
+    await t.db.knex('calls').where({ id: c }).update({ channel_id: s.channels.google });
+    await expectSame('after a call changed its channel', SOME);
+  });
 });
