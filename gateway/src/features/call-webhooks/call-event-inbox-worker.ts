@@ -5,19 +5,28 @@ import { isDataError, MAX_GATE_WAIT_MS, RETRY_DELAYS_MS } from './batched-call-e
 import type { ClaimedEntry } from './call-event-inbox-store.js';
 
 /**
- * Events claimed per round: one batch per lane. More would outlast the claim on a loaded machine (another replica,
- * or a callback's own claim, would take events still being applied: a no-op, but work for nothing).
+ * Events claimed per round: one batch per lane. In `bench:apply` (800 calls, quiet machine, load about 1) a claim
+ * of 100 cut into batches of 50 applied 1,692-1,697 new calls/s; 200 in 50s 1,825-1,897; 200 in 100s 1,941-1,986;
+ * 300 in 100s 2,140; 400 in 100s 2,316-2,331 (a new call: 0.34 ms of the gateway's CPU and 0.35 ms of PostgreSQL's,
+ * from 0.44 and 0.43). Not more: at the slowest rate seen on a loaded machine (about 140 new calls/s) a claim of 400
+ * is applied in some 3 s, inside the claim's 5 s; past it the events would be claimed again for nothing (a no-op:
+ * the ledger and the per-call locks make a repeated apply change nothing).
  */
-export const CLAIM_BATCH = 100;
+export const CLAIM_BATCH = 400;
 /**
  * Events one transaction applies, with a sink that applies batches. A batch's runs of new calls and of later events
  * cost a fixed set of statements each, so the batch size is most of the cost per event: in `bench:apply` (400 calls,
  * load average 18-26) 25 → 50 took a new call from 1.00-1.06 to 0.84-0.88 ms of the gateway's CPU and 0.82-0.87 to
- * 0.62-0.67 ms of PostgreSQL's, an answer from 0.44-0.50 to 0.30-0.33 ms (100: 0.65-0.72 and 0.44-0.47 ms a new
- * call). Not larger: a batch holds its calls' locks against a callback's own event until it commits, and two lanes
- * per claim keep the database busy while the gateway prepares the next batch.
+ * 0.62-0.67 ms of PostgreSQL's, an answer from 0.44-0.50 to 0.30-0.33 ms; on a quiet machine 50 → 100 (claims of
+ * 200) took a new call from 0.42 to 0.40 ms and 0.44 to 0.37 ms, an answer from 0.17 to 0.10 ms and 0.18 to 0.15 ms.
+ * Not larger: a batch holds its calls' locks against a callback's own event until it commits.
  */
-export const APPLY_BATCH = 50;
+export const APPLY_BATCH = 100;
+/**
+ * The embedded database runs on the event loop's thread, one apply at a time: there the smaller sizes of before
+ * keep each apply's hold on the thread (and so the voice answers' wait) as it was.
+ */
+export const EMBEDDED_BATCHES = { claim: 100, apply: 50 } as const;
 /** How long a claim holds: past it, a crashed replica's events are another one's to apply. */
 export const CLAIM_LEASE_MS = 5_000;
 /** How often the inbox is looked at without a wake-up (events other replicas wrote, retries that came due). */
@@ -51,6 +60,8 @@ export class CallEventInboxWorker {
   private failing = false;
   private readonly waiters = new Map<string, (applied: boolean) => void>();
   private readonly concurrency: number;
+  private readonly claimBatch: number;
+  private readonly applyBatch: number;
   /** Events this process wrote to the inbox and has not applied yet (others' events are not counted). */
   private readonly local = new Set<string>();
   readonly totals = { applied: 0, rejected: 0 };
@@ -63,10 +74,14 @@ export class CallEventInboxWorker {
       gate?: AnswerGate;
       /** 1 for the embedded database: it runs on this thread, so each apply holds the event loop while it runs. */
       concurrency?: number;
+      /** Events per claim and per apply (CLAIM_BATCH and APPLY_BATCH unless given). */
+      batches?: { readonly claim: number; readonly apply: number };
       onRejected?: (n: number) => void;
     },
   ) {
     this.concurrency = deps.concurrency ?? MAX_CONCURRENT_APPLIES;
+    this.claimBatch = deps.batches?.claim ?? CLAIM_BATCH;
+    this.applyBatch = deps.batches?.apply ?? APPLY_BATCH;
   }
 
   get pending(): number {
@@ -132,7 +147,7 @@ export class CallEventInboxWorker {
     while (!this.stopped) {
       let claimed: ClaimedEntry[];
       try {
-        claimed = await this.deps.inbox.claim(CLAIM_BATCH, CLAIM_LEASE_MS);
+        claimed = await this.deps.inbox.claim(this.claimBatch, CLAIM_LEASE_MS);
         this.failing = false;
       } catch (err) {
         // The next poll tries again; the events are safe in the inbox (or still in the writer's queue).
@@ -170,7 +185,7 @@ export class CallEventInboxWorker {
       retry.set(delay, [...(retry.get(delay) ?? []), c.id]);
     };
     const batchSink = isBatchSink(this.deps.sink) ? this.deps.sink : null;
-    const units = batchSink ? batchesByCall(claimed, APPLY_BATCH) : claimed.map((c) => [c]);
+    const units = batchSink ? batchesByCall(claimed, this.applyBatch) : claimed.map((c) => [c]);
     let next = 0;
     const lane = async (): Promise<void> => {
       while (next < units.length) {

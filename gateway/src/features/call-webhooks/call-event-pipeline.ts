@@ -7,7 +7,7 @@ import type { AnswerGate } from './answer-gate.js';
 import { BatchedCallEventWriter } from './batched-call-event-writer.js';
 import { PgCallEventInboxStore } from './call-event-inbox-store.js';
 import { CallEventJournal } from './call-event-journal.js';
-import { CallEventInboxWorker } from './call-event-inbox-worker.js';
+import { CallEventInboxWorker, EMBEDDED_BATCHES } from './call-event-inbox-worker.js';
 
 /**
  * Where the telephony adapters put call events: journaled and answered at once, written to the inbox table in
@@ -47,8 +47,8 @@ export function createCallEventPipeline(deps: {
     sink: deps.sink,
     logger: deps.logger,
     ...(deps.gate ? { gate: deps.gate } : {}),
-    // The embedded database runs on this thread: one apply at a time keeps the answers' share of it.
-    ...(deps.embedded ? { concurrency: 1 } : {}),
+    // The embedded database runs on this thread: one smaller apply at a time keeps the answers' share of it.
+    ...(deps.embedded ? { concurrency: 1, batches: EMBEDDED_BATCHES } : {}),
     ...(metrics ? { onRejected: (n: number) => metrics.rejected(n) } : {}),
   });
   const writer = new BatchedCallEventWriter({
