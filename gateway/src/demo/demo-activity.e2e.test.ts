@@ -128,3 +128,36 @@ describe('demo history beside a configured CRM', () => {
     await gw.stop();
   });
 });
+
+describe('demo history: its CRM integration', () => {
+  const t = useTestDatabase();
+
+  it('writes its demo CRM integration disabled in its first commit (calls answered meanwhile queue nothing for it)', async () => {
+    // The history is written while the gateway already answers calls: a sink committed active and disabled after it
+    // would be given the leads of the calls applied in between, and they would go dead on it.
+    const storage = new LocalRecordingStorage(await mkdtemp(path.join(tmpdir(), 'demo-rec-')));
+    const gw = await startTestGateway(t.db, { container: { recordingStorage: storage } });
+    await seedDemo(t.db.knex);
+    const writes: { sql: string; bindings: unknown[] }[] = [];
+    const listen = (q: { sql: string; bindings?: unknown[] }) => {
+      if (/^(insert into|update) "crm_sinks"/i.test(q.sql)) writes.push({ sql: q.sql, bindings: q.bindings ?? [] });
+    };
+    t.db.knex.on('query', listen);
+    try {
+      await seedDemoActivity({ db: t.db.knex, storage, crmSinks: gw.container.services.crmSinks, inquiries: gw.container.services.inquiries });
+    } finally {
+      t.db.knex.off('query', listen);
+    }
+    expect(
+      writes.map((w) => w.sql.split(' ')[0]!.toLowerCase()),
+      'one insert, no later update',
+    ).to.deep.equal(['insert']);
+    expect(writes[0]!.bindings).to.include('disabled');
+    const demoSink = (await t.db.knex('crm_sinks').whereNull('managed_by').first('status', 'disabled_reason')) as {
+      status: string;
+      disabled_reason: string;
+    };
+    expect(demoSink).to.deep.equal({ status: 'disabled', disabled_reason: 'disabled by a user' });
+    await gw.stop();
+  });
+});

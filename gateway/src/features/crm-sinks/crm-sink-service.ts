@@ -24,6 +24,11 @@ export interface CreateCrmSinkInput {
   config: Record<string, unknown>;
   secrets: Record<string, unknown>;
   deliverOn?: readonly LeadTrigger[];
+  /**
+   * Created disabled (in the same statement: a sink created active and disabled after it could be given the leads
+   * of calls applied in between).
+   */
+  disabled?: boolean;
 }
 
 export interface UpdateCrmSinkInput {
@@ -101,6 +106,7 @@ export class CrmSinkService {
         deliverOn: input.deliverOn ?? DEFAULT_DELIVER_ON,
         feedbackTokenHash: hashFeedbackToken(feedbackToken),
         managedBy: null,
+        ...(input.disabled ? { disabledReason: 'disabled by a user' } : {}),
       });
       await this.deps.audit.record(trx, actor, { action: 'crm_sink.create', targetType: 'crm_sink', targetId: sink.id });
       return { sink, feedbackToken };

@@ -70,6 +70,7 @@ export class PgCrmSinkStore {
       deliver_on: [...s.deliverOn],
       feedback_token_hash: s.feedbackTokenHash,
       managed_by: s.managedBy,
+      ...(s.disabledReason !== undefined ? { status: 'disabled', disabled_reason: s.disabledReason } : {}),
     });
     return (await this.get(db, s.accountId, s.id))!;
   }

@@ -34,6 +34,8 @@ export interface NewCrmSink {
   readonly deliverOn: readonly LeadTrigger[];
   readonly feedbackTokenHash: string | null;
   readonly managedBy: string | null;
+  /** Created disabled, for this reason (no lead is queued for it until it is enabled); active when absent. */
+  readonly disabledReason?: string;
 }
 
 export interface CrmSinkPatch {
