@@ -18,6 +18,7 @@ import { CLAIM_IDLE_MS, LeaseHistoryFlusher } from './lease-history-flusher.js';
 import { HEARTBEAT_SCRIPT, LEASE_SCRIPT, RELEASE_SCRIPT, SWEEP_SCRIPT, SYNC_ADD_SCRIPT, SYNC_REMOVE_SCRIPT } from './lease-scripts.js';
 import type { RedisHandle } from './redis-client.js';
 import { holdKey } from './redis-hold-limits.js';
+import { RedisSyncLock } from './redis-sync-lock.js';
 
 /**
  * The lease engine on Redis: one Lua script per operation (one round trip), keys hash-tagged by pool.
@@ -72,13 +73,15 @@ export class RedisNumberLeaseStore implements NumberLeaseStore {
   readonly countsHolds = true;
   private readonly flusher: LeaseHistoryFlusher;
   private readonly deadline = new CommandDeadline(SCRIPT_TIMEOUT_MS);
+  private readonly syncLock: RedisSyncLock;
 
   constructor(
     private readonly redis: RedisHandle,
     db: Db,
     logger: Logger,
-    opts: { consumer?: string; claimIdleMs?: number } = {},
+    opts: { consumer?: string; claimIdleMs?: number; syncLock?: { lockMs?: number; waitMs?: number } } = {},
   ) {
+    this.syncLock = new RedisSyncLock(redis, opts.syncLock);
     this.flusher = new LeaseHistoryFlusher(redis, db, logger, {
       consumer: opts.consumer ?? hostname(),
       claimIdleMs: opts.claimIdleMs ?? CLAIM_IDLE_MS,
@@ -162,11 +165,14 @@ export class RedisNumberLeaseStore implements NumberLeaseStore {
     return Number(await this.run(SCRIPTS.sweep, pool, now, [String(SWEEP_LIMIT)]));
   }
 
+  exclusiveSync<T>(poolId: string, sync: () => Promise<T>): Promise<T> {
+    return this.syncLock.run(`pool:${poolId}`, sync);
+  }
+
   /**
    * In chunks (see SYNC_ADD_SCRIPT): the wanted numbers first, staged under a key of this sync's own, then the
-   * pool's numbers page by page, dropping those not staged. Two syncs of one pool at once (two replicas, a pool
-   * change during the periodic resync) each finish, but a number only one of their lists names can end either way
-   * (one script let the later list win whole, itself possibly the staler read); the next sync of the pool settles it.
+   * pool's numbers page by page, dropping those not staged. Two of these at once for one pool could leave a number
+   * only one of their lists names either way: callers run them under `exclusiveSync`, which the lease service does.
    */
   async syncPool(pool: LeasePool, numbers: readonly PoolNumber[], now: number): Promise<void> {
     const stage = [`${this.base(pool.id)}sync:${newId()}`];

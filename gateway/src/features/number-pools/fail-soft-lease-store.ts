@@ -119,6 +119,10 @@ export class FailSoftLeaseStore implements NumberLeaseStore {
     return this.inner.syncPool(pool, numbers, now);
   }
 
+  exclusiveSync<T>(poolId: string, sync: () => Promise<T>): Promise<T> {
+    return this.inner.exclusiveSync ? this.inner.exclusiveSync(poolId, sync) : sync();
+  }
+
   occupancy(pool: LeasePool, now: number): Promise<PoolOccupancy> {
     return this.inner.occupancy(pool, now);
   }

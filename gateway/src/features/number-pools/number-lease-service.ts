@@ -149,13 +149,19 @@ export class NumberLeaseService {
    * when it is static or gone (its leases end with reason admin).
    */
   async syncPool(accountId: string, poolId: string): Promise<void> {
-    const pool = await this.deps.pools.getAny(this.deps.db, poolId);
-    const numbers = pool?.kind === 'session' ? await this.deps.numbers.listByPool(this.deps.db, poolId) : [];
-    const live = numbers.flatMap((n) =>
-      n.status === 'active' || n.status === 'paused' ? [{ trackingNumberId: n.id, e164: n.e164, status: n.status }] : [],
-    );
-    const leasePool = pool ? toLeasePool(pool) : { id: poolId, accountId, policy: DEFAULT_LEASE_POLICY };
-    await this.deps.leases.syncPool(leasePool, live, this.deps.clock.nowMs());
+    const sync = async (): Promise<void> => {
+      const pool = await this.deps.pools.getAny(this.deps.db, poolId);
+      const numbers = pool?.kind === 'session' ? await this.deps.numbers.listByPool(this.deps.db, poolId) : [];
+      const live = numbers.flatMap((n) =>
+        n.status === 'active' || n.status === 'paused' ? [{ trackingNumberId: n.id, e164: n.e164, status: n.status }] : [],
+      );
+      const leasePool = pool ? toLeasePool(pool) : { id: poolId, accountId, policy: DEFAULT_LEASE_POLICY };
+      await this.deps.leases.syncPool(leasePool, live, this.deps.clock.nowMs());
+    };
+    // Read and written under the pool's sync lock: two syncs at once (two replicas, a change during the resync)
+    // would otherwise each write their own read, chunk by chunk, and could leave a mix of the two.
+    const leases = this.deps.leases;
+    await (leases.exclusiveSync ? leases.exclusiveSync(poolId, sync) : sync());
   }
 
   /** At start: the live state may be older than SQL (Redis restarted, changes made while down). */

@@ -127,6 +127,12 @@ export interface NumberLeaseStore {
    * holder but are never leased again, missing ones (moved, quarantined, released) lose their lease (reason admin).
    */
   syncPool(pool: LeasePool, numbers: readonly PoolNumber[], now: number): Promise<void>;
+  /**
+   * Runs `sync` (read the pool's numbers, then `syncPool`) while no other sync of the pool runs, in any process
+   * sharing this store: the later sync then also read later. Optional: a store whose `syncPool` is one atomic step
+   * in the process that owns it has no interleaving to prevent.
+   */
+  exclusiveSync?<T>(poolId: string, sync: () => Promise<T>): Promise<T>;
   /** Who holds `e164` at `at`, from the live state (history is written behind); null when nobody does. */
   currentHolder(e164: string, at: number): Promise<CurrentHolder | null>;
   /**

@@ -1,5 +1,6 @@
 import { expect } from 'chai';
-import { RedisNumberLeaseStore } from '../../adapters/redis/redis-number-lease-store.js';
+import type { RedisHandle } from '../../adapters/redis/redis-client.js';
+import { RedisNumberLeaseStore, SYNC_CHUNK } from '../../adapters/redis/redis-number-lease-store.js';
 import { useTestDatabase } from '../../../test/helpers/db.js';
 import { useTestRedis } from '../../../test/helpers/redis.js';
 import { createLogger } from '../../logging/logger.js';
@@ -133,5 +134,69 @@ describe('Redis number lease store', () => {
       expect((await service.lease(full, 'v-6', null)).kind).to.equal('leased');
       expect(reads).to.equal(2);
     });
+  });
+
+  it('two replicas syncing one pool at once: the later waits, reads after the first wrote, and the pool ends as the database is', async () => {
+    const accountId = newId();
+    const full: Pool = {
+      id: newId(),
+      accountId,
+      siteId: 'site',
+      channelId: null,
+      name: 'synced twice',
+      kind: 'session',
+      canonicalNumber: '+16665550000',
+      fallbackNumber: null,
+      settings: DEFAULT_POOL_SETTINGS,
+      createdAt: new Date(0),
+      updatedAt: new Date(0),
+    };
+    const range = (from: number, to: number) =>
+      Array.from({ length: to - from }, (_, i) => ({ id: `n${from + i}`, e164: `+1777${String(from + i).padStart(7, '0')}`, status: 'active' }));
+    // Three chunks each; the second list keeps half of the first and adds as many.
+    const first = range(0, 3 * SYNC_CHUNK);
+    const second = range(1.5 * SYNC_CHUNK, 4.5 * SYNC_CHUNK);
+    let database = first;
+    // Replica A's script calls are slow (a loaded machine): without the lock, B's whole sync runs inside A's.
+    const slow = new Proxy(r.redis.client, {
+      get(target, prop, recv) {
+        const v = Reflect.get(target, prop, recv) as unknown;
+        if (prop !== 'sendCommand' || typeof v !== 'function') return v;
+        return async (args: string[], ...rest: unknown[]) => {
+          if (String(args[0]).startsWith('EVAL')) await new Promise((done) => setTimeout(done, 20));
+          return (v as (...a: unknown[]) => Promise<unknown>).call(target, args, ...rest);
+        };
+      },
+    });
+    const service = (store: RedisNumberLeaseStore, onRead?: () => void) =>
+      new NumberLeaseService({
+        db: t.db.knex,
+        pools: { getAny: async () => full } as unknown as PoolStore,
+        numbers: {
+          listByPool: async () => {
+            const read = database;
+            onRead?.();
+            return read;
+          },
+        } as unknown as TrackingNumberStore,
+        leases: store,
+        metrics: noPoolMetrics,
+        clock: new ManualClock(5_000),
+        logger,
+      });
+    const b = service(new RedisNumberLeaseStore(r.redis, t.db.knex, logger, { consumer: 'sync-b' }));
+    let bSync: Promise<void> | null = null;
+    // Right after A read the first list, an admin change lands in the database and B's sync starts.
+    const a = service(new RedisNumberLeaseStore({ ...r.redis, client: slow } as RedisHandle, t.db.knex, logger, { consumer: 'sync-a' }), () => {
+      if (bSync) return;
+      database = second;
+      bSync = b.syncPool(accountId, full.id);
+    });
+    await a.syncPool(accountId, full.id);
+    await bSync;
+    const nums = await r.redis.client.hGetAll(`${r.redis.keyPrefix}lp:{${full.id}}:nums`);
+    expect(Object.keys(nums).sort(), 'the numbers the database has now').to.deep.equal(second.map((n) => n.e164).sort());
+    const occupancy = await b.occupancy(full);
+    expect(occupancy).to.deep.equal({ size: second.length, leasable: second.length, inUse: 0 });
   });
 });
