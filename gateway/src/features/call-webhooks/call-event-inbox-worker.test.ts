@@ -71,6 +71,50 @@ describe('call event inbox worker', () => {
     expect(removed).to.equal(100);
   });
 
+  it('counts an event applied before its writer reported it written as done (a split batch is still being written)', async () => {
+    const inbox = inboxOf([entry(0, ringing(0)), entry(1, ringing(1))]);
+    const sink: CallBatchSink = { apply: async () => undefined, applyMany: async (events) => events.map(() => null) };
+    const worker = new CallEventInboxWorker({ inbox, sink, logger: createLogger({ level: 'silent' }) });
+    worker.start();
+    for (let i = 0; i < 200 && inbox.removed.length < 2; i++) await new Promise((r) => setTimeout(r, 5));
+    expect(inbox.removed, 'applied off the inbox before the writer said so').to.deep.equal(['e0', 'e1']);
+    worker.written(['e0', 'e1']);
+    expect(worker.pending, 'nothing left to apply').to.equal(0);
+    await worker.stop();
+  });
+
+  it('counts an applied event as pending until its inbox row is gone', async () => {
+    let removing: (() => void) | null = null;
+    const inbox: CallEventInbox & { removed: string[] } = {
+      ...inboxOf([entry(0, ringing(0))]),
+      remove: (ids) =>
+        new Promise<void>((done) => {
+          removing = () => {
+            inbox.removed.push(...ids);
+            done();
+          };
+        }),
+    };
+    let applied = 0;
+    const sink: CallBatchSink = {
+      apply: async () => undefined,
+      applyMany: async (events) => {
+        applied += events.length;
+        return events.map(() => null);
+      },
+    };
+    const worker = new CallEventInboxWorker({ inbox, sink, logger: createLogger({ level: 'silent' }) });
+    worker.written(['e0']);
+    worker.start();
+    for (let i = 0; i < 200 && !removing; i++) await new Promise((r) => setTimeout(r, 5));
+    expect(applied).to.equal(1);
+    expect(worker.pending, 'applied, its row not yet deleted').to.equal(1);
+    removing!();
+    for (let i = 0; i < 200 && worker.pending; i++) await new Promise((r) => setTimeout(r, 5));
+    expect(worker.pending).to.equal(0);
+    await worker.stop();
+  });
+
   it('keeps every event of a call in one batch, in the order received', () => {
     const claimed = [entry(0, ringing(1)), entry(1, ringing(2)), entry(2, answered(1)), entry(3, answered(2)), entry(4, ringing(3))];
     const batches = batchesByCall(claimed, 4);

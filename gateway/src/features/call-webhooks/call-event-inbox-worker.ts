@@ -36,6 +36,11 @@ export const POLL_MS = 1_000;
  * from the webhook answers.
  */
 export const MAX_CONCURRENT_APPLIES = 4;
+/**
+ * Ids kept of events applied before they were reported written (see `appliedEarly`): the writer reports within a
+ * split batch's few round trips, far less than the time this many other events take to apply. About 0.5 MB.
+ */
+const APPLIED_EARLY_MAX = 10_000;
 
 export interface CallEventInbox {
   claim(limit: number, leaseMs: number): Promise<ClaimedEntry[]>;
@@ -64,6 +69,12 @@ export class CallEventInboxWorker {
   private readonly applyBatch: number;
   /** Events this process wrote to the inbox and has not applied yet (others' events are not counted). */
   private readonly local = new Set<string>();
+  /**
+   * Events applied before the writer said they were written: a claim can take a row as soon as its insert commits,
+   * while the writer is still writing the rest of a split batch. Without this, such an event would be counted as
+   * pending for ever. Other replicas' events land here too and are never asked for, hence the bound.
+   */
+  private readonly appliedEarly = new Set<string>();
   readonly totals = { applied: 0, rejected: 0 };
 
   constructor(
@@ -98,7 +109,7 @@ export class CallEventInboxWorker {
 
   /** Events `ids` are now in the inbox. Those a callback waits for are applied first, ahead of the backlog. */
   written(ids: readonly string[]): void {
-    for (const id of ids) this.local.add(id);
+    for (const id of ids) if (!this.appliedEarly.delete(id)) this.local.add(id);
     const waited = ids.filter((id) => this.waiters.has(id));
     if (waited.length && !this.stopped) void this.applyNow(waited);
     this.wake();
@@ -223,6 +234,16 @@ export class CallEventInboxWorker {
       // Their claims run out and they are applied again: a no-op for the ones already applied.
       this.deps.logger.warn({ err }, 'call event inbox not updated after applying; the claims will lapse');
     }
+    // No longer pending once their rows are gone too: `pending` at 0 means nothing of ours is left to do.
+    this.forget(done);
+  }
+
+  private forget(ids: readonly string[]): void {
+    for (const id of ids) {
+      if (this.local.delete(id)) continue;
+      this.appliedEarly.add(id);
+      if (this.appliedEarly.size > APPLIED_EARLY_MAX) this.appliedEarly.delete(this.appliedEarly.values().next().value!);
+    }
   }
 
   /** Events that did not go into the inbox (already there, or refused): nothing of theirs is left to wait for. */
@@ -230,8 +251,8 @@ export class CallEventInboxWorker {
     for (const id of ids) this.settle(id, true);
   }
 
+  /** Answers the callback waiting for event `id`, if one is. */
   private settle(id: string, ok: boolean): void {
-    this.local.delete(id);
     const w = this.waiters.get(id);
     if (w) {
       this.waiters.delete(id);
