@@ -14,6 +14,21 @@ import type { Pool, PoolStore } from './pool-store-type.js';
 import type { TrackingNumberStore } from '../tracking-numbers/tracking-number-store-type.js';
 import { ManualClock } from '../../shared/clock.js';
 
+/** A session pool as the pool store returns it, for a lease service over a stub store. */
+const sessionPool = (id: string, accountId: string, name: string): Pool => ({
+  id,
+  accountId,
+  siteId: 'site',
+  channelId: null,
+  name,
+  kind: 'session',
+  canonicalNumber: '+16665550000',
+  fallbackNumber: null,
+  settings: DEFAULT_POOL_SETTINGS,
+  createdAt: new Date(0),
+  updatedAt: new Date(0),
+});
+
 describe('Redis number lease store', () => {
   const t = useTestDatabase();
   const r = useTestRedis();
@@ -96,19 +111,7 @@ describe('Redis number lease store', () => {
     it('is rebuilt from SQL by the lease service, which then leases (at most one rebuild per pool in 10 s)', async () => {
       const { s, pool, numbers, key } = await setup('030');
       const clock = new ManualClock(5_000);
-      const full: Pool = {
-        id: pool.id,
-        accountId: pool.accountId,
-        siteId: 'site',
-        channelId: null,
-        name: 'vanishing',
-        kind: 'session',
-        canonicalNumber: '+16665550000',
-        fallbackNumber: null,
-        settings: DEFAULT_POOL_SETTINGS,
-        createdAt: new Date(0),
-        updatedAt: new Date(0),
-      };
+      const full = sessionPool(pool.id, pool.accountId, 'vanishing');
       let reads = 0;
       const service = new NumberLeaseService({
         db: t.db.knex,
@@ -138,19 +141,7 @@ describe('Redis number lease store', () => {
 
   it('two replicas syncing one pool at once: the later waits, reads after the first wrote, and the pool ends as the database is', async () => {
     const accountId = newId();
-    const full: Pool = {
-      id: newId(),
-      accountId,
-      siteId: 'site',
-      channelId: null,
-      name: 'synced twice',
-      kind: 'session',
-      canonicalNumber: '+16665550000',
-      fallbackNumber: null,
-      settings: DEFAULT_POOL_SETTINGS,
-      createdAt: new Date(0),
-      updatedAt: new Date(0),
-    };
+    const full = sessionPool(newId(), accountId, 'synced twice');
     const range = (from: number, to: number) =>
       Array.from({ length: to - from }, (_, i) => ({ id: `n${from + i}`, e164: `+1777${String(from + i).padStart(7, '0')}`, status: 'active' }));
     // Three chunks each; the second list keeps half of the first and adds as many.
