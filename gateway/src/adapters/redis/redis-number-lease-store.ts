@@ -79,9 +79,9 @@ export class RedisNumberLeaseStore implements NumberLeaseStore {
     private readonly redis: RedisHandle,
     db: Db,
     logger: Logger,
-    opts: { consumer?: string; claimIdleMs?: number; syncLock?: { lockMs?: number; waitMs?: number } } = {},
+    opts: { consumer?: string; claimIdleMs?: number } = {},
   ) {
-    this.syncLock = new RedisSyncLock(redis, opts.syncLock);
+    this.syncLock = new RedisSyncLock(redis);
     this.flusher = new LeaseHistoryFlusher(redis, db, logger, {
       consumer: opts.consumer ?? hostname(),
       claimIdleMs: opts.claimIdleMs ?? CLAIM_IDLE_MS,
