@@ -22,7 +22,8 @@ export class RedisSyncLock {
   async run<T>(name: string, fn: () => Promise<T>): Promise<T> {
     const lockMs = this.opts.lockMs ?? SYNC_LOCK_MS;
     const waitMs = this.opts.waitMs ?? SYNC_LOCK_WAIT_MS;
-    const lock = new RedisLeaderLock(this.redis, `sync:${name}`, lockMs);
+    // No fencing counter: nothing compares a sync's token, and the counter would stay behind for every pool.
+    const lock = new RedisLeaderLock(this.redis, `sync:${name}`, lockMs, { fencing: false });
     const deadline = Date.now() + waitMs;
     // Bounded in time by the deadline, and so in count: one attempt per POLL_MS at most.
     while ((await lock.acquire()) === null) {

@@ -189,5 +189,6 @@ describe('Redis number lease store', () => {
     expect(Object.keys(nums).sort(), 'the numbers the database has now').to.deep.equal(second.map((n) => n.e164).sort());
     const occupancy = await b.occupancy(full);
     expect(occupancy).to.deep.equal({ size: second.length, leasable: second.length, inUse: 0 });
+    expect(await r.redis.client.keys(`${r.redis.keyPrefix}{leader:sync:pool:${full.id}}*`), 'the lock leaves no key behind').to.deep.equal([]);
   });
 });

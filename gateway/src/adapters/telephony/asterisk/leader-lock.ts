@@ -29,6 +29,8 @@ export class RedisLeaderLock implements LeaderLock {
     private readonly redis: RedisHandle,
     name: string,
     readonly ttlMs: number,
+    /** Without fencing (a lock nobody compares tokens of) acquire answers 0 and keeps no counter key behind. */
+    private readonly opts: { fencing?: boolean } = {},
   ) {
     this.key = `${redis.keyPrefix}{leader:${name}}:holder`;
     this.fenceKey = `${redis.keyPrefix}{leader:${name}}:fence`;
@@ -37,6 +39,7 @@ export class RedisLeaderLock implements LeaderLock {
   async acquire(): Promise<number | null> {
     const ok = await this.redis.client.set(this.key, this.token, { condition: 'NX', expiration: { type: 'PX', value: this.ttlMs } });
     if (ok !== 'OK') return null;
+    if (this.opts.fencing === false) return 0;
     return Number(await this.redis.client.incr(this.fenceKey));
   }
 
