@@ -1,7 +1,7 @@
 -- A call's report facts were recomputed from report_call_facts_source (three attribution models, each with its
 -- LATERAL look-up of the visitor's sessions) on every UPDATE of calls, though an answer, an end or a recording
--- changes nothing the attribution reads: in bench:apply that refresh was about 40 % of PostgreSQL's time for an
--- answer or an end, and a recording's update refreshed facts it does not change at all. The update trigger now
+-- changes nothing the attribution reads (in bench:apply, answers and ends used about 3 ms of plpgsql time per batch of
+-- 50 on it), and a recording's update refreshed facts it does not change at all. The update trigger now
 -- compares each row's old and new version: a change to what the attribution or the lead columns read (site,
 -- start, channel, session, visitor, blocked, direction, lead) recomputes as before; a change only to the call's own
 -- columns (caller, answer, talk time, outcome, tracking number, first-time flag) is copied into the facts it already

@@ -17,6 +17,8 @@ import type { CrmSink, CrmSinkKind } from './crm-sink-types.js';
 
 export const DEFAULT_DELIVER_ON: readonly LeadTrigger[] = ['call.ended', 'recording.ready'];
 const ENV_MANAGED = 'env';
+/** The reason stored when a sink is disabled on purpose (not by a delivery failure). */
+const DISABLED_BY_USER = 'disabled by a user';
 
 export interface CreateCrmSinkInput {
   kind: CrmSinkKind;
@@ -106,7 +108,7 @@ export class CrmSinkService {
         deliverOn: input.deliverOn ?? DEFAULT_DELIVER_ON,
         feedbackTokenHash: hashFeedbackToken(feedbackToken),
         managedBy: null,
-        ...(input.disabled ? { disabledReason: 'disabled by a user' } : {}),
+        ...(input.disabled ? { disabledReason: DISABLED_BY_USER } : {}),
       });
       await this.deps.audit.record(trx, actor, { action: 'crm_sink.create', targetType: 'crm_sink', targetId: sink.id });
       return { sink, feedbackToken };
@@ -135,7 +137,7 @@ export class CrmSinkService {
           ...(input.config !== undefined ? { config: input.config } : {}),
           ...(input.secrets !== undefined ? { secretsSealed: this.deps.box.seal(JSON.stringify(input.secrets)) } : {}),
           ...(input.deliverOn !== undefined ? { deliverOn: input.deliverOn } : {}),
-          ...(input.status !== undefined ? { status: input.status, disabledReason: input.status === 'disabled' ? 'disabled by a user' : null } : {}),
+          ...(input.status !== undefined ? { status: input.status, disabledReason: input.status === 'disabled' ? DISABLED_BY_USER : null } : {}),
         },
         this.deps.clock.now(),
       );
