@@ -29,7 +29,11 @@
  * /proc), for server mode also of the PostgreSQL backends of its database (the visit write-behind, lease history), each
  * read 400 ms after the round so the last write-behind batch is counted; Redis's own time in commands per request
  * (INFO commandstats; the Redis is shared, so other clients' commands in the same seconds count too); and the visit
- * rows each gateway lost (its `gateway_dni_visit_rows_lost_total`).
+ * rows each gateway lost (its `gateway_dni_visit_rows_lost_total`). And the machine's account per series: all of its
+ * busy CPU per request (/proc/stat) split into the load generator (this process, autocannon), the server, PostgreSQL's
+ * backends, Redis's process (from /proc when it runs here) and the rest (the kernel's network work, other processes),
+ * with how many cores were busy during the load: when they all were, two series' rates stand in the inverse ratio of
+ * their machine µs per request.
  */
 import { spawn } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
@@ -44,7 +48,8 @@ import type { AutocannonResult, BenchRequest } from './lib/autocannon-rounds.js'
 import { startDniGateway } from './lib/bench-dni-site.js';
 import type { BenchSite } from './lib/bench-dni-site.js';
 import { ROOT, deleteRedisKeys, runBench, stopProcess } from './lib/gateway-process.js';
-import { cpuMicros, pgBackendsCpu } from './lib/proc-cpu.js';
+import { availableParallelism } from 'node:os';
+import { cpuMicros, machineBusyMicros, pgBackendsCpu } from './lib/proc-cpu.js';
 
 const ADMIN_URL = process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
 const redisUrl = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
@@ -86,6 +91,7 @@ type Series = (typeof ALL_SERIES)[number];
 const SERIES = (process.env.BENCH_SERIES ?? ALL_SERIES.join(','))
   .split(',')
   .filter((s): s is Series => (ALL_SERIES as readonly string[]).includes(s));
+const CORES = availableParallelism();
 /** After a round: the gateways' write-behind (200 ms batches) finishes before the CPU is read. */
 const SETTLE_MS = 400;
 
@@ -186,6 +192,11 @@ async function redisMicros(): Promise<number> {
   for (const m of info.matchAll(/,usec=(\d+),/g)) total += Number(m[1]);
   return total;
 }
+/** Redis's own process when it runs on this machine (its CPU read from /proc), else 0 (its share then counts as "rest"). */
+async function redisPid(): Promise<number> {
+  const pid = Number(/^process_id:(\d+)/m.exec(await redisStats.info('server'))?.[1] ?? 0);
+  return cpuMicros(pid) > 0 ? pid : 0;
+}
 
 /** Lease engine answers so far, by outcome, for one pool (Prometheus text from the gateway's /metrics). */
 async function leaseOutcomes(base: string, poolId: string): Promise<Map<string, number>> {
@@ -255,6 +266,7 @@ async function main(): Promise<void> {
   const bases: Record<Series, string> = { bare: bare.url, ceiling: ceiling.url, server: '', embedded: '' };
   const pids: Record<Series, number> = { bare: bare.pid, ceiling: ceiling.pid, server: 0, embedded: 0 };
   const pgCpu = pgBackendsCpu(admin, scratchDb);
+  const redisProc = await redisPid();
   const start = (mode: 'server' | 'embedded') =>
     startDniGateway({
       mode,
@@ -298,12 +310,8 @@ async function main(): Promise<void> {
           .requests.total;
     const rounds: Record<Series, AutocannonResult[]> = { bare: [], ceiling: [], server: [], embedded: [] };
     // CPU µs summed over the rounds, and the requests they served.
-    const cpu: Record<Series, { us: number; pg: number; redis: number; n: number }> = {
-      bare: { us: 0, pg: 0, redis: 0, n: 0 },
-      ceiling: { us: 0, pg: 0, redis: 0, n: 0 },
-      server: { us: 0, pg: 0, redis: 0, n: 0 },
-      embedded: { us: 0, pg: 0, redis: 0, n: 0 },
-    };
+    const zero = () => ({ us: 0, pg: 0, redis: 0, n: 0, gen: 0, redisCpu: 0, machine: 0, busy: 0, wall: 0 });
+    const cpu: Record<Series, ReturnType<typeof zero>> = { bare: zero(), ceiling: zero(), server: zero(), embedded: zero() };
     for (let r = 0; r < ROUNDS; r++) {
       for (const s of SERIES) {
         if (s === 'server') await pgCpu.start();
@@ -311,6 +319,10 @@ async function main(): Promise<void> {
         const isGateway = s === 'server' || s === 'embedded';
         if (isGateway) await eventLoopDelay(bases[s]);
         const cpu0 = cpuMicros(pids[s]);
+        const gen0 = process.cpuUsage();
+        const redisCpu0 = cpuMicros(redisProc);
+        const machine0 = machineBusyMicros();
+        const wall0 = performance.now();
         const res = await drive({
           url: bases[s],
           connections: CONNECTIONS,
@@ -318,8 +330,16 @@ async function main(): Promise<void> {
           requests: requestsFor(w, sitesOf(s, w)),
           ...(RATE > 0 ? { rate: RATE } : {}),
         });
+        const gen = process.cpuUsage(gen0);
+        // How busy the machine was while the load ran (the settle below is mostly idle).
+        cpu[s].busy += machineBusyMicros() - machine0;
+        cpu[s].wall += (performance.now() - wall0) * 1000;
         const loop = isGateway ? await eventLoopDelay(bases[s]) : null;
         await new Promise((done) => setTimeout(done, SETTLE_MS));
+        // Read after the settle, as the servers' own figures are: the write-behind of the round's last requests counts.
+        cpu[s].machine += machineBusyMicros() - machine0;
+        cpu[s].redisCpu += redisProc ? cpuMicros(redisProc) - redisCpu0 : 0;
+        cpu[s].gen += gen.user + gen.system;
         const us = cpuMicros(pids[s]) - cpu0;
         const redis = (await redisMicros()) - redis0;
         const pg = s === 'server' ? await pgCpu.stop() : 0;
@@ -346,6 +366,18 @@ async function main(): Promise<void> {
       process.stdout.write(
         `  ${w.padEnd(5)} ${s.padEnd(8)} ${fmt(results[w][s])}  ${(results[w][s].requests.average / ceilingRate).toFixed(2)}x ceiling  ` +
           `cpu ${Math.round(perReq)} µs/req (${(perReq / ceilingCpu).toFixed(2)}x ceiling's)${pgText}, redis +${per(cpu[s].redis)}\n`,
+      );
+    }
+    // Where the machine's CPU went per request, and how much of the machine the series used: on a saturated machine
+    // the rates of two series stand in the inverse ratio of their machine µs per request, whatever each process spends.
+    for (const s of SERIES) {
+      const c = cpu[s];
+      const per = (x: number): number => Math.round(x / Math.max(1, c.n));
+      const redisText = redisProc ? `redis ${per(c.redisCpu)}` : 'redis (not local)';
+      const rest = c.machine - c.gen - c.us - c.pg - c.redisCpu;
+      process.stdout.write(
+        `  ${w.padEnd(5)} ${s.padEnd(8)} machine ${per(c.machine)} µs/req = load generator ${per(c.gen)} + server ${per(c.us)}` +
+          `${s === 'server' ? ` + postgres ${per(c.pg)}` : ''} + ${redisText} + rest ${per(rest)}; busy ${(c.busy / Math.max(1, c.wall)).toFixed(2)} of ${CORES} cores\n`,
       );
     }
     for (const s of gateways) {

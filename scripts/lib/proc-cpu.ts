@@ -40,3 +40,17 @@ export function pgBackendsCpu(admin: Knex, database: string): { start(): Promise
     },
   };
 }
+
+/**
+ * The whole machine's busy CPU so far, µs over all cores (/proc/stat: everything but idle and iowait). With the
+ * processes' own figures it accounts for a benchmark's CPU: what none of them spent is the kernel's and everyone else's.
+ */
+export function machineBusyMicros(): number {
+  try {
+    const f = readFileSync('/proc/stat', 'utf8').split('\n', 1)[0]!.trim().split(/\s+/).slice(1).map(Number);
+    const total = f.slice(0, 8).reduce((a, b) => a + b, 0);
+    return (total - f[3]! - f[4]!) * TICK_US;
+  } catch {
+    return 0;
+  }
+}
