@@ -21,6 +21,7 @@
  * warm-up of 5,000 requests or 12 s per series),
  * BENCH_ROUNDS (default 3), BENCH_CONNECTIONS (default 50), BENCH_POOL_SIZE (numbers per pool, default 2000),
  * BENCH_NEW_POOL_SIZE (the new-visitor pool, default 25000, leases of 10 s),
+ * BENCH_SERVER_WORKERS (the server-mode gateway's GATEWAY_WORKERS, default 1; its CPU is then its processes' together),
  * BENCH_RATE (requests per second of the measured rounds, default unlimited), BENCH_WORKLOADS (comma list, default new,page2,leave), BENCH_SERIES (comma list, default bare,ceiling,server,embedded;
  * the last line needs ceiling, server and embedded), BENCH_GATEWAY_NODE_ARGS (e.g. `--cpu-prof
  * --cpu-prof-dir=/tmp/prof` to see where the gateways' time goes).
@@ -49,7 +50,7 @@ import { startDniGateway } from './lib/bench-dni-site.js';
 import type { BenchSite } from './lib/bench-dni-site.js';
 import { ROOT, deleteRedisKeys, runBench, stopProcess } from './lib/gateway-process.js';
 import { availableParallelism } from 'node:os';
-import { cpuMicros, machineBusyMicros, pgBackendsCpu } from './lib/proc-cpu.js';
+import { cpuMicros, machineBusyMicros, pgBackendsCpu, treeCpuMicros } from './lib/proc-cpu.js';
 
 const ADMIN_URL = process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
 const redisUrl = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
@@ -92,6 +93,8 @@ const SERIES = (process.env.BENCH_SERIES ?? ALL_SERIES.join(','))
   .split(',')
   .filter((s): s is Series => (ALL_SERIES as readonly string[]).includes(s));
 const CORES = availableParallelism();
+/** The server-mode gateway's GATEWAY_WORKERS (default 1: one process, as the embedded mode always is). */
+const SERVER_WORKERS = Number(process.env.BENCH_SERVER_WORKERS ?? 1);
 /** After a round: the gateways' write-behind (200 ms batches) finishes before the CPU is read. */
 const SETTLE_MS = 400;
 
@@ -279,6 +282,7 @@ async function main(): Promise<void> {
       sites: WORKLOADS,
       pools: { new: { size: NEW_POOL_SIZE, settings: NEW_POOL_SETTINGS } },
       children,
+      workers: SERVER_WORKERS,
     });
   // The server-mode gateway's sites are also what the references are driven with, so it always starts.
   const server = await start('server');
@@ -291,7 +295,8 @@ async function main(): Promise<void> {
   }
   const sitesOf = (s: Series, w: Workload): BenchSite => (s === 'embedded' && embedded ? embedded.sites[w] : server.sites[w]);
   process.stdout.write(
-    `bench:dni  ${CONNECTIONS} connections, ${ROUNDS} rounds × ${SECONDS} s per series, pools of ${POOL_SIZE} numbers (new visitors: ${NEW_POOL_SIZE}, 10 s leases), node ${process.version}\n`,
+    `bench:dni  ${CONNECTIONS} connections, ${ROUNDS} rounds × ${SECONDS} s per series, pools of ${POOL_SIZE} numbers (new visitors: ${NEW_POOL_SIZE}, 10 s leases), ` +
+      `server mode ${SERVER_WORKERS} process${SERVER_WORKERS > 1 ? 'es' : ''}, node ${process.version}\n`,
   );
   const results = {} as Record<Workload, Record<Series, AutocannonResult>>;
   for (const w of chosen) {
@@ -318,7 +323,7 @@ async function main(): Promise<void> {
         const redis0 = await redisMicros();
         const isGateway = s === 'server' || s === 'embedded';
         if (isGateway) await eventLoopDelay(bases[s]);
-        const cpu0 = cpuMicros(pids[s]);
+        const cpu0 = treeCpuMicros(pids[s]);
         const gen0 = process.cpuUsage();
         const redisCpu0 = cpuMicros(redisProc);
         const machine0 = machineBusyMicros();
@@ -340,7 +345,7 @@ async function main(): Promise<void> {
         cpu[s].machine += machineBusyMicros() - machine0;
         cpu[s].redisCpu += redisProc ? cpuMicros(redisProc) - redisCpu0 : 0;
         cpu[s].gen += gen.user + gen.system;
-        const us = cpuMicros(pids[s]) - cpu0;
+        const us = treeCpuMicros(pids[s]) - cpu0;
         const redis = (await redisMicros()) - redis0;
         const pg = s === 'server' ? await pgCpu.stop() : 0;
         const n = res.requests.total;

@@ -37,6 +37,22 @@ describe('loadConfig', () => {
     expect(c.http.port).to.equal(8080);
   });
 
+  it('runs more than one gateway process only in server mode, and reads which worker this process is', () => {
+    const key = Buffer.alloc(32, 1).toString('base64');
+    expect(loadConfig({}, tmp()).workers).to.deep.equal({ count: 1, index: 0 });
+    const server = { DATABASE_URL: 'postgres://u@h:5432/db', REDIS_URL: 'redis://h:6379', ENCRYPTION_KEY: key };
+    expect(loadConfig({ ...server, GATEWAY_WORKERS: '4', GATEWAY_WORKER_INDEX: '3' }, tmp()).workers).to.deep.equal({ count: 4, index: 3 });
+    expect(() => loadConfig({ GATEWAY_WORKERS: '2', ENCRYPTION_KEY: key }, tmp())).to.throw(
+      ConfigError,
+      /GATEWAY_WORKERS above 1 needs DATABASE_URL and REDIS_URL/,
+    );
+    expect(() => loadConfig({ GATEWAY_WORKERS: '2', DATABASE_URL: server.DATABASE_URL, ENCRYPTION_KEY: key }, tmp())).to.throw(
+      ConfigError,
+      /REDIS_URL/,
+    );
+    expect(() => loadConfig({ ...server, GATEWAY_WORKERS: '0' }, tmp())).to.throw(ConfigError, /GATEWAY_WORKERS/);
+  });
+
   it('seeds the demo site except in production unless told, and reads the lease history flush interval', () => {
     const key = Buffer.alloc(32, 1).toString('base64');
     expect(loadConfig({ ENCRYPTION_KEY: key }, tmp())).to.include({ demoSeed: true, leaseHistoryFlushMs: 500 });

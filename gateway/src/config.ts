@@ -37,6 +37,12 @@ export const envSchema = {
     LOG_LEVEL: { type: 'string', enum: LOG_LEVELS },
     TRUST_PROXY: { type: 'string', minLength: 1 },
     SHUTDOWN_TIMEOUT_MS: { type: 'integer', minimum: 100, maximum: 60000 },
+    GATEWAY_WORKERS: {
+      type: 'integer',
+      minimum: 1,
+      maximum: 64,
+      description: 'Gateway processes sharing the port (server mode only: needs DATABASE_URL and REDIS_URL)',
+    },
     ENCRYPTION_KEY: { type: 'string', pattern: '^[A-Za-z0-9+/=_-]{43,}$', description: 'base64 of 32 random bytes' },
     BOOTSTRAP_EMAIL: { type: 'string', pattern: '^[^@\\s]+@[^@\\s]+$' },
     BOOTSTRAP_PASSWORD: { type: 'string', minLength: 12 },
@@ -160,6 +166,8 @@ export type LogLevel = (typeof LOG_LEVELS)[number];
 
 export interface Config {
   readonly env: 'production' | 'development' | 'test';
+  /** How many gateway processes share the port (GATEWAY_WORKERS), and which one this is (0 in a single process). */
+  readonly workers: { readonly count: number; readonly index: number };
   readonly http: {
     readonly port: number;
     readonly host: string;
@@ -380,8 +388,17 @@ export function loadConfig(env: Env = process.env, cwd = process.cwd()): Config 
   if (amiCountry && !isPhoneCountry(amiCountry))
     throw new ConfigError(`AMI_DEFAULT_COUNTRY is not a country with a numbering plan, got "${amiCountry}"`);
 
+  const workerCount = int('GATEWAY_WORKERS', 1);
+  if (workerCount > 1 && !(databaseUrl && redisUrl))
+    throw new ConfigError(
+      'GATEWAY_WORKERS above 1 needs DATABASE_URL and REDIS_URL: one process owns the embedded database and the in-process lease state',
+    );
+  // Set by the cluster's primary for each process it forks (not a setting): which of the workers this one is.
+  const workerIndex = Number(env.GATEWAY_WORKER_INDEX ?? 0);
+
   return deepFreeze({
     env: nodeEnv,
+    workers: { count: workerCount, index: Number.isInteger(workerIndex) && workerIndex >= 0 ? workerIndex : 0 },
     http: {
       port,
       host: str('HOST') ?? '0.0.0.0',

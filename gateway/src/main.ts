@@ -1,3 +1,5 @@
+import cluster from 'node:cluster';
+import { reportReady, runPrimary } from './cluster/gateway-cluster.js';
 import { createContainer } from './composition-root.js';
 import type { Container } from './composition-root.js';
 import { ConfigError, loadConfig } from './config.js';
@@ -39,6 +41,10 @@ async function main(): Promise<void> {
     }
     throw err;
   }
+  if (config.workers.count > 1 && cluster.isPrimary) {
+    process.stdout.write(`  Starting ${config.workers.count} gateway processes on one port (GATEWAY_WORKERS)\n`);
+    await runPrimary(config.workers.count, (line) => process.stderr.write(`${line}\n`));
+  }
   const creating = createContainer(config);
   let created: Container | null = null;
   creating.then(
@@ -79,6 +85,8 @@ async function main(): Promise<void> {
   };
   process.on('SIGTERM', () => shutdown('SIGTERM'));
   process.on('SIGINT', () => shutdown('SIGINT'));
+  // A worker whose cluster primary is gone (killed) stops as on SIGTERM instead of serving on unsupervised.
+  if (cluster.isWorker) process.on('disconnect', () => shutdown('disconnect'));
 
   const container: Container = await creating;
   const startUp = async (): Promise<void> => {
@@ -90,7 +98,9 @@ async function main(): Promise<void> {
     }
     if (shuttingDown) return;
     const address = await container.start();
-    printBanner(config, address.port, boot);
+    // In a cluster the first worker speaks for all (it is the one that ran the first start's set-up).
+    if (config.workers.index === 0) printBanner(config, address.port, boot);
+    reportReady();
     // The demo's history is written after the banner (a second or two on the embedded database), so start-up is not
     // slower for it; shutdown waits for it.
     if (config.demoSeed && !shuttingDown) {

@@ -77,9 +77,12 @@ export async function startDniGateway<K extends string>(opts: {
   /** Sites whose pool differs from `poolSize` numbers with default settings. */
   pools?: Partial<Record<K, BenchPool>>;
   children: ChildProcess[];
+  /** Server mode: GATEWAY_WORKERS. */
+  workers?: number;
 }): Promise<{ url: string; pid: number; sites: Record<K, BenchSite> }> {
   const port = await freePort();
-  const { DATABASE_URL: _d, REDIS_URL: _r, ...rest } = process.env;
+  const { DATABASE_URL: _d, REDIS_URL: _r, GATEWAY_WORKERS: _w, ...rest } = process.env;
+  const workers = opts.mode === 'server' ? (opts.workers ?? 1) : 1;
   const env: NodeJS.ProcessEnv = {
     ...rest,
     ...(opts.mode === 'server' ? { DATABASE_URL: opts.pgUrl, REDIS_URL: opts.redisUrl } : {}),
@@ -93,6 +96,7 @@ export async function startDniGateway<K extends string>(opts: {
     // One loopback address drives every visit: no per-address limit here.
     DNI_SESSIONS_PER_MINUTE: '0',
     DNI_MAX_NUMBERS_PER_ADDRESS: '0',
+    GATEWAY_WORKERS: String(workers),
   };
   const first = await startGateway({ env, port, readyWithinMs: 300_000 });
   opts.children.push(first);
@@ -111,7 +115,22 @@ export async function startDniGateway<K extends string>(opts: {
     const db = await openDatabase({ kind: 'pglite', dataDir: path.join(opts.dataDir, 'pgdata'), sameThread: true });
     await seedAll(db.knex).finally(() => db.close());
   }
-  const gw = await startGateway({ env, port, readyWithinMs: 300_000 });
+  const gw = await startGateway({ env, port, readyWithinMs: 300_000, ...(workers > 1 ? { stdio: ['ignore', 'ignore', 'pipe'] } : {}) });
   opts.children.push(gw);
+  if (workers > 1) {
+    // /readyz answers once the first worker listens; the rest start after it.
+    let err = '';
+    await new Promise<void>((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error(`the gateway's ${workers} workers did not all start: ${err}`)), 120_000);
+      gw.stderr?.on('data', (c: Buffer) => {
+        err += c.toString();
+        process.stderr.write(c);
+        if (err.includes(`all ${workers} gateway processes are listening`)) {
+          clearTimeout(timer);
+          resolve();
+        }
+      });
+    });
+  }
   return { url: `http://127.0.0.1:${port}`, pid: gw.pid ?? 0, sites };
 }

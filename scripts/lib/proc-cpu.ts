@@ -19,6 +19,17 @@ export function cpuMicros(pid: number): number {
   }
 }
 
+/** `cpuMicros` of a process and of its children (a gateway of GATEWAY_WORKERS processes: its primary and workers). */
+export function treeCpuMicros(pid: number): number {
+  let children: number[] = [];
+  try {
+    children = readFileSync(`/proc/${pid}/task/${pid}/children`, 'utf8').trim().split(/\s+/).filter(Boolean).map(Number);
+  } catch {
+    /* gone, or a kernel without the children list: the process alone */
+  }
+  return cpuMicros(pid) + children.reduce((sum, c) => sum + cpuMicros(c), 0);
+}
+
 /**
  * CPU of the PostgreSQL backends connected to one database, between `start()` and `stop()`. Backends that connect
  * or leave in between are counted from when they are first seen (each call lists them again).

@@ -1,9 +1,11 @@
+import { shareMetrics } from '../cluster/gateway-cluster.js';
 import { Counter, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 
 /** One registry per process (per container in tests), handed to every feature that exports metrics. */
 export function createMetricsRegistry(opts: { defaultMetrics: boolean }): Registry {
   const registry = new Registry();
   if (opts.defaultMetrics) collectDefaultMetrics({ register: registry, prefix: 'gateway_' });
+  shareMetrics(registry);
   return registry;
 }
 

@@ -12,6 +12,7 @@ export function createTestConfig(overrides: Overrides = {}): Config {
   const dataDir = mkdtempSync(path.join(tmpdir(), 'gw-test-'));
   const base: Config = {
     env: 'test',
+    workers: { count: 1, index: 0 },
     http: { port: 0, host: '127.0.0.1', publicBaseUrl: new URL('http://127.0.0.1'), trustProxy: false, shutdownTimeoutMs: 2_000 },
     dataDir,
     db: { kind: 'pglite', dataDir: null },

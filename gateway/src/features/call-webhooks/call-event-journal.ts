@@ -1,4 +1,19 @@
-import { closeSync, existsSync, fstatSync, ftruncateSync, mkdirSync, openSync, readFileSync, renameSync, writeFileSync, writeSync } from 'node:fs';
+import {
+  appendFileSync,
+  closeSync,
+  existsSync,
+  fstatSync,
+  ftruncateSync,
+  mkdirSync,
+  openSync,
+  readFileSync,
+  readdirSync,
+  renameSync,
+  unlinkSync,
+  writeFileSync,
+  writeSync,
+} from 'node:fs';
+import { hostname } from 'node:os';
 import path from 'node:path';
 import type { CallEvent } from '../calls/call-events.js';
 import type { InboxEntry } from './call-event-inbox-store.js';
@@ -102,4 +117,34 @@ export class CallEventJournal {
     }
     return added;
   }
+}
+
+const journalName = (host: string, port: number, index: number): string => `pending-call-events-${host}-${port}${index ? `-w${index}` : ''}.jsonl`;
+
+/** The journal of cluster worker `index` of the gateway on this host and port (0: also a gateway of one process). */
+export function journalFileOf(config: { dataDir: string; http: { port: number } }, index: number): string {
+  return path.join(config.dataDir, journalName(hostname(), config.http.port, index));
+}
+
+/**
+ * Worker 0, at its start (before the other workers are forked): the journals of workers this host's cluster no longer
+ * has (GATEWAY_WORKERS lowered since they ran) are appended to its own and removed, so their events are replayed
+ * here. Lines are independent (an add or a done by id), so the union is the same set of pending events; a crash
+ * between the append and the removal replays them twice, which the inbox's unique key makes harmless.
+ */
+export function adoptJournals(config: { dataDir: string; http: { port: number } }, workerCount: number): string[] {
+  if (!existsSync(config.dataDir)) return [];
+  const own = journalFileOf(config, 0);
+  const prefix = `pending-call-events-${hostname()}-${config.http.port}-w`;
+  const adopted: string[] = [];
+  for (const name of readdirSync(config.dataDir)) {
+    const m = name.startsWith(prefix) && /^(\d+)\.jsonl$/.exec(name.slice(prefix.length));
+    if (!m || Number(m[1]) < workerCount) continue;
+    const file = path.join(config.dataDir, name);
+    // The leading newline ends a line a crash may have cut short at the end of our own file.
+    appendFileSync(own, `\n${readFileSync(file, 'utf8')}`);
+    unlinkSync(file);
+    adopted.push(name);
+  }
+  return adopted;
 }

@@ -104,6 +104,8 @@ function createCallWriterMetrics(registry: Registry, inbox: PgCallEventInboxStor
   new Gauge({
     name: 'gateway_call_event_inbox_rows',
     help: 'Call events written but not yet applied to calls, all replicas (-1: the database did not answer)',
+    // One table counted by every process of a cluster: not summed.
+    aggregator: 'max',
     registers: [registry],
     async collect() {
       this.set(await inbox.count().catch(() => -1));

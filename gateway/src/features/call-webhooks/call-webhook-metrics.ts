@@ -31,6 +31,8 @@ export function createCallWebhookMetrics(registry: Registry, pendingWrites: () =
   new Gauge({
     name: 'gateway_routing_table_age_seconds',
     help: 'Seconds since the in-memory routing table was last loaded',
+    // In a cluster, the oldest table of its processes.
+    aggregator: 'max',
     registers: [registry],
     collect() {
       this.set(routingAgeSeconds());

@@ -1,5 +1,3 @@
-import { hostname } from 'node:os';
-import path from 'node:path';
 import { AsteriskCallSource } from '../../adapters/telephony/asterisk/asterisk-call-source.js';
 import { LocalLeaderLock, RedisLeaderLock } from '../../adapters/telephony/asterisk/leader-lock.js';
 import type { TwilioNumbersApi } from '../../adapters/telephony/twilio/twilio-rest.js';
@@ -14,6 +12,7 @@ import type { PgProviderAccountStore } from '../provider-accounts/provider-accou
 import type { TwilioCredentialsLookup } from '../recordings/recording-fetcher.js';
 import { AnswerGate } from './answer-gate.js';
 import { createCallWebhookMetrics } from './call-webhook-metrics.js';
+import { adoptJournals, journalFileOf } from './call-event-journal.js';
 import { pbxNumberDirectory } from './pbx-number-directory.js';
 import { createCallEventPipeline } from './call-event-pipeline.js';
 import type { CallEventPipeline } from './call-event-pipeline.js';
@@ -69,6 +68,10 @@ export function createCallWebhooksModule(
   events.on('routing.changed', () => routing.changed());
   events.on('pool.changed', () => routing.changed());
 
+  if (config.workers.index === 0) {
+    const adopted = adoptJournals(config, config.workers.count);
+    if (adopted.length) logger.info({ adopted }, 'call-event journals of workers this cluster no longer has are replayed here');
+  }
   const answerGate = new AnswerGate();
   // Call writes: journaled before the answer, batched into the inbox table, then applied to calls (Twilio and AMI).
   const callEvents = createCallEventPipeline({
@@ -77,8 +80,8 @@ export function createCallWebhooksModule(
     sink: deps.calls,
     gate: answerGate,
     registry,
-    // One file per host and port: processes sharing a volume each replay only their own.
-    journalFile: path.join(config.dataDir, `pending-call-events-${hostname()}-${config.http.port}.jsonl`),
+    // One file per host, port and cluster worker: processes sharing a volume each replay only their own.
+    journalFile: journalFileOf(config, config.workers.index),
     logger: logger.child({ component: 'call-events' }),
     ...(deps.callEventQueueMax ? { maxQueued: deps.callEventQueueMax } : {}),
   });

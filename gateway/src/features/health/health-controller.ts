@@ -1,3 +1,4 @@
+import { metricsText } from '../../cluster/gateway-cluster.js';
 import { timingSafeEqual } from 'node:crypto';
 import type { Request } from 'express';
 import type { Registry } from 'prom-client';
@@ -119,7 +120,8 @@ export class HealthController implements Controller {
             if (deps.metricsToken) throw new UnauthorizedError('GET /metrics needs Authorization: Bearer <METRICS_TOKEN>');
             throw new NotFoundError('Not found');
           }
-          const text = await deps.registry.metrics();
+          // In a cluster, the figures of all its processes (whichever one answered this request).
+          const text = await metricsText(deps.registry);
           res.status(200).type(deps.registry.contentType).send(text);
           return undefined;
         },

@@ -1,3 +1,4 @@
+import { hostname } from 'node:os';
 import { SqlNumberLeaseStore } from '../../adapters/db/sql-number-lease-store.js';
 import { memoryLeaseStore } from '../../adapters/memory/create-memory-lease-store.js';
 import { RedisNumberLeaseStore } from '../../adapters/redis/redis-number-lease-store.js';
@@ -29,10 +30,17 @@ export function createNumberPoolsModule(infra: Infrastructure): NumberPoolsModul
   // Two runtime modes: leases in Redis when it is configured, else in SQL (same tables, same contract); on the
   // embedded database, which exactly one process owns, in memory with write-behind to those tables.
   const leaseStore: NumberLeaseStore = redis
-    ? new FailSoftLeaseStore(new RedisNumberLeaseStore(redis, db.knex, logger.child({ component: 'lease-history' })), {
-        registry,
-        logger: logger.child({ component: 'leases' }),
-      })
+    ? new FailSoftLeaseStore(
+        // The workers of one host's cluster read the history streams as consumers of their own: a consumer's pending
+        // entries are re-read by the process of that name after a restart.
+        new RedisNumberLeaseStore(redis, db.knex, logger.child({ component: 'lease-history' }), {
+          consumer: config.workers.index ? `${hostname()}#${config.workers.index}` : hostname(),
+        }),
+        {
+          registry,
+          logger: logger.child({ component: 'leases' }),
+        },
+      )
     : db.kind === 'pglite'
       ? memoryLeaseStore(db.knex, logger.child({ component: 'lease-state' }), cleanup)
       : new SqlNumberLeaseStore(db.knex);

@@ -33,30 +33,40 @@ export function createPoolMetrics(registry: Registry): PoolMetrics {
   const size = new Gauge({
     name: 'gateway_pool_size',
     help: 'Numbers in the pool (active and paused)',
+    // The same pool state in every process of a cluster: not summed across them.
+    aggregator: 'max',
     labelNames: ['pool'] as const,
     registers: [registry],
   });
   const inUse = new Gauge({
     name: 'gateway_pool_in_use',
     help: 'Numbers held by a live lease',
+    // The same pool state in every process of a cluster: not summed across them.
+    aggregator: 'max',
     labelNames: ['pool'] as const,
     registers: [registry],
   });
   const utilisation = new Gauge({
     name: 'gateway_pool_utilisation_ratio',
     help: 'Numbers in use / pool size',
+    // The same pool state in every process of a cluster: not summed across them.
+    aggregator: 'max',
     labelNames: ['pool'] as const,
     registers: [registry],
   });
   const recommended = new Gauge({
     name: 'gateway_pool_recommended_size',
     help: 'Recommended pool size over the last 14 days (the API figure): max(Erlang-B for the blocking target, size for the accuracy target)',
+    // The same pool state in every process of a cluster: not summed across them.
+    aggregator: 'max',
     labelNames: ['pool'] as const,
     registers: [registry],
   });
   const reuseGap = new Gauge({
     name: 'gateway_pool_reuse_gap_median_seconds',
     help: 'Median time from a release to the next lease of the same number over the last 24 h',
+    // The same pool state in every process of a cluster: not summed across them.
+    aggregator: 'max',
     labelNames: ['pool'] as const,
     registers: [registry],
   });
