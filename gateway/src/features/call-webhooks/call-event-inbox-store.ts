@@ -99,6 +99,15 @@ export class PgCallEventInboxStore {
       .update({ claimed_until: this.db.raw('now() + make_interval(secs => ?)', [delayMs / 1000]) });
   }
 
+  async present(ids: readonly string[]): Promise<string[]> {
+    if (!ids.length) return [];
+    return (
+      (await this.db(TABLE)
+        .select('id')
+        .whereIn('id', [...ids])) as { id: string }[]
+    ).map((r) => r.id);
+  }
+
   async count(): Promise<number> {
     const row = (await this.db(TABLE).count({ n: '*' }).first()) as { n: number | string } | undefined;
     return Number(row?.n ?? 0);

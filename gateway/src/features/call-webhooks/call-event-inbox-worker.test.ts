@@ -115,6 +115,29 @@ describe('call event inbox worker', () => {
     await worker.stop();
   });
 
+  it('stops counting events of its own that another replica applied and removed', async () => {
+    // The shared inbox: another replica's worker claimed and applied e1 (its row is gone); e2 is still waiting there.
+    const rows = new Set(['e2']);
+    const inbox: CallEventInbox = {
+      claim: async () => [],
+      claimIds: async () => [],
+      remove: async () => undefined,
+      retryAfter: async () => undefined,
+      present: async (ids) => ids.filter((id) => rows.has(id)),
+    };
+    const sink: CallBatchSink = { apply: async () => undefined, applyMany: async (events) => events.map(() => null) };
+    const worker = new CallEventInboxWorker({ inbox, sink, logger: createLogger({ level: 'silent' }) });
+    worker.written(['e1', 'e2']);
+    worker.start();
+    for (let i = 0; i < 200 && worker.pending > 1; i++) await new Promise((r) => setTimeout(r, 5));
+    expect(worker.pending, 'e1 no longer pending, e2 still').to.equal(1);
+    rows.delete('e2');
+    worker.wake();
+    for (let i = 0; i < 200 && worker.pending > 0; i++) await new Promise((r) => setTimeout(r, 5));
+    await worker.stop();
+    expect(worker.pending).to.equal(0);
+  });
+
   it('keeps every event of a call in one batch, in the order received', () => {
     const claimed = [entry(0, ringing(1)), entry(1, ringing(2)), entry(2, answered(1)), entry(3, answered(2)), entry(4, ringing(3))];
     const batches = batchesByCall(claimed, 4);

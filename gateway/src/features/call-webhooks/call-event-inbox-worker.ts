@@ -47,7 +47,12 @@ export interface CallEventInbox {
   claimIds(ids: readonly string[], leaseMs: number): Promise<ClaimedEntry[]>;
   remove(ids: readonly string[]): Promise<void>;
   retryAfter(ids: readonly string[], delayMs: number): Promise<void>;
+  /** Which of `ids` still have a row (the others were applied and removed, by any replica). */
+  present?(ids: readonly string[]): Promise<string[]>;
 }
+
+/** Our written events checked against the inbox per idle poll: at most this many ids per query. */
+const PRESENCE_CHECK_MAX = 1_000;
 
 /**
  * The second stage of a call's write: takes events from the inbox table and applies them to calls through the call
@@ -166,7 +171,10 @@ export class CallEventInboxWorker {
         this.failing = true;
         return;
       }
-      if (!claimed.length) return;
+      if (!claimed.length) {
+        await this.dropAppliedElsewhere();
+        return;
+      }
       this.again = false;
       await this.applyAll(claimed);
     }
@@ -236,6 +244,22 @@ export class CallEventInboxWorker {
     }
     // No longer pending once their rows are gone too: `pending` at 0 means nothing of ours is left to do.
     this.forget(done);
+  }
+
+  /**
+   * Every replica claims from the same inbox, so another one (a second worker of GATEWAY_WORKERS, another host) may
+   * apply and remove events this process wrote: they would count as pending here for ever. When nothing is left to
+   * claim, the rows of our pending events are looked up, and those that are gone stop counting.
+   */
+  private async dropAppliedElsewhere(): Promise<void> {
+    if (!this.local.size || !this.deps.inbox.present) return;
+    const ids = [...this.local].slice(0, PRESENCE_CHECK_MAX);
+    try {
+      const still = new Set(await this.deps.inbox.present(ids));
+      for (const id of ids) if (!still.has(id)) this.local.delete(id);
+    } catch {
+      // The next idle poll looks again.
+    }
   }
 
   private forget(ids: readonly string[]): void {
