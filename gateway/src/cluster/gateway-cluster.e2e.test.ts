@@ -125,4 +125,31 @@ describe('GATEWAY_WORKERS: gateway processes sharing one port', function () {
     expect(at - sent).to.be.below(12_000);
     for (const pid of workers) expect(() => process.kill(pid, 0), `worker ${pid} still running`).to.throw();
   });
+
+  it('ends with the first worker when it cannot start, without starting the others or retrying', async () => {
+    let out = '';
+    const failing = spawn(process.execPath, ['--import', 'tsx', MAIN], {
+      env: {
+        PATH: process.env.PATH ?? '',
+        HOME: process.env.HOME ?? '',
+        LOG_LEVEL: 'warn',
+        DATA_DIR: mkdtempSync(path.join(tmpdir(), 'gw-cluster-')),
+        PORT: '0',
+        HOST: '127.0.0.1',
+        // Nothing listens on port 1: the first worker's migrations fail.
+        DATABASE_URL: 'postgres://postgres@127.0.0.1:1/none',
+        REDIS_URL: testEnv.redisUrl!,
+        REDIS_KEY_PREFIX: `cluster${randomBytes(3).toString('hex')}:`,
+        DEMO_SEED: 'false',
+        GATEWAY_WORKERS: '2',
+      },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    failing.stdout?.on('data', (c: Buffer) => (out += c.toString()));
+    failing.stderr?.on('data', (c: Buffer) => (out += c.toString()));
+    const code = await new Promise<number | null>((resolve) => failing.on('exit', resolve));
+    expect(code).to.equal(1);
+    expect(out).to.match(/Failed to start/);
+    expect(out).not.to.match(/starting it again|are listening/);
+  });
 });

@@ -43,7 +43,8 @@ export function runPrimary(count: number, log: (line: string) => void): Promise<
   const listening = new Set<Worker>();
   const restarts: number[] = [];
   let stopping = false;
-  let failed = false;
+  /** The primary's exit status: 1 once a worker failed to stop cleanly, the first worker's own when it could not start. */
+  let status = 0;
   let allUp = false;
 
   let nextCollect = 0;
@@ -72,7 +73,7 @@ export function runPrimary(count: number, log: (line: string) => void): Promise<
 
   return new Promise<never>(() => {
     const exitWhenAllGone = (): void => {
-      if (Object.keys(cluster.workers ?? {}).length === 0) process.exit(failed ? 1 : 0);
+      if (Object.keys(cluster.workers ?? {}).length === 0) process.exit(status);
     };
     const fork = (index: number): Worker => {
       const w = cluster.fork({ GATEWAY_WORKER_INDEX: String(index) });
@@ -113,14 +114,14 @@ export function runPrimary(count: number, log: (line: string) => void): Promise<
       for (const c of collecting.values()) if (c.pending.delete(w) && c.pending.size === 0) c.finish();
       if (stopping) {
         // Ended by the stop signal itself: a worker still loading, before it handles signals, with nothing to drain.
-        if (code !== 0 && !(code === null && (signal === 'SIGTERM' || signal === 'SIGINT'))) failed = true;
+        if (code !== 0 && !(code === null && (signal === 'SIGTERM' || signal === 'SIGINT'))) status = 1;
         return exitWhenAllGone();
       }
       const now = Date.now();
       while (restarts.length && now - restarts[0]! > RESTART_WINDOW_MS) restarts.shift();
       if (restarts.length >= MAX_RESTARTS) {
         log(`gateway worker ${index} exited (${signal ?? code}); ${MAX_RESTARTS} restarts within a minute, stopping`);
-        failed = true;
+        status = 1;
         return stopAll('SIGTERM');
       }
       restarts.push(now);
@@ -135,8 +136,7 @@ export function runPrimary(count: number, log: (line: string) => void): Promise<
     // fail the same way.
     const onFirstExit = (code: number | null): void => {
       stopping = true;
-      failed = true;
-      process.exitCode = code ?? 1;
+      status = code || 1;
       exitWhenAllGone();
     };
     const onFirst = (m: Message): void => {

@@ -119,11 +119,13 @@ export class CallEventJournal {
   }
 }
 
-const journalName = (host: string, port: number, index: number): string => `pending-call-events-${host}-${port}${index ? `-w${index}` : ''}.jsonl`;
+/** The journals of one gateway (host and port) start with this; worker n > 0 adds `-w<n>`. */
+const journalPrefix = (port: number): string => `pending-call-events-${hostname()}-${port}`;
+const journalName = (port: number, index: number): string => `${journalPrefix(port)}${index ? `-w${index}` : ''}.jsonl`;
 
 /** The journal of cluster worker `index` of the gateway on this host and port (0: also a gateway of one process). */
 export function journalFileOf(config: { dataDir: string; http: { port: number } }, index: number): string {
-  return path.join(config.dataDir, journalName(hostname(), config.http.port, index));
+  return path.join(config.dataDir, journalName(config.http.port, index));
 }
 
 /**
@@ -135,7 +137,7 @@ export function journalFileOf(config: { dataDir: string; http: { port: number } 
 export function adoptJournals(config: { dataDir: string; http: { port: number } }, workerCount: number): string[] {
   if (!existsSync(config.dataDir)) return [];
   const own = journalFileOf(config, 0);
-  const prefix = `pending-call-events-${hostname()}-${config.http.port}-w`;
+  const prefix = `${journalPrefix(config.http.port)}-w`;
   const adopted: string[] = [];
   for (const name of readdirSync(config.dataDir)) {
     const m = name.startsWith(prefix) && /^(\d+)\.jsonl$/.exec(name.slice(prefix.length));
