@@ -33,7 +33,7 @@
 import { spawn } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync, readFileSync } from 'node:fs';
+import { mkdtempSync } from 'node:fs';
 import { Agent, request } from 'node:http';
 import { loadavg, tmpdir } from 'node:os';
 import path from 'node:path';
@@ -46,6 +46,7 @@ import { burst as sendBurst, formRequest } from './lib/burst-load.js';
 import type { BurstConnect, BurstResponse } from './lib/burst-load.js';
 import { measureWriterRate } from './lib/call-writer-rate.js';
 import type { WriterRate } from './lib/call-writer-rate.js';
+import { treeCpuMicros } from './lib/proc-cpu.js';
 import { deleteRedisKeys, freePort, ROOT, runBench, startGateway, stopProcess } from './lib/gateway-process.js';
 
 const { values } = parseArgs({
@@ -153,15 +154,9 @@ async function startReference(): Promise<number> {
     proc.once('exit', (code) => reject(new Error(`reference server exited with ${code}`)));
   });
 }
-/** CPU time a process has used so far (user + system, ms), from /proc (Linux); NaN elsewhere. */
+/** CPU time a process and its children (GATEWAY_WORKERS' workers) have used so far (user + system, ms), from /proc. */
 function cpuMs(pid: number | undefined): number {
-  try {
-    const f = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
-    // Fields 14 and 15 of stat (utime, stime), in clock ticks of 10 ms on Linux.
-    return (Number(f[11]) + Number(f[12])) * 10;
-  } catch {
-    return Number.NaN;
-  }
+  return pid === undefined ? Number.NaN : treeCpuMicros(pid) / 1_000;
 }
 const load = () =>
   loadavg()
