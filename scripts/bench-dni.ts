@@ -50,7 +50,7 @@ import { startDniGateway } from './lib/bench-dni-site.js';
 import type { BenchSite } from './lib/bench-dni-site.js';
 import { ROOT, deleteRedisKeys, runBench, stopProcess } from './lib/gateway-process.js';
 import { availableParallelism } from 'node:os';
-import { cpuMicros, machineBusyMicros, pgBackendsCpu, treeCpuMicros } from './lib/proc-cpu.js';
+import { childrenCpuMicros, cpuMicros, machineBusyMicros, pgBackendsCpu, treeCpuMicros } from './lib/proc-cpu.js';
 
 const ADMIN_URL = process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
 const redisUrl = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
@@ -317,6 +317,8 @@ async function main(): Promise<void> {
     // CPU µs summed over the rounds, and the requests they served.
     const zero = () => ({ us: 0, pg: 0, redis: 0, n: 0, gen: 0, redisCpu: 0, machine: 0, busy: 0, wall: 0 });
     const cpu: Record<Series, ReturnType<typeof zero>> = { bare: zero(), ceiling: zero(), server: zero(), embedded: zero() };
+    // With GATEWAY_WORKERS, each worker's share of the server's CPU: the kernel hands out the connections, evenly or not.
+    const perWorker = new Map<number, number>();
     for (let r = 0; r < ROUNDS; r++) {
       for (const s of SERIES) {
         if (s === 'server') await pgCpu.start();
@@ -324,6 +326,7 @@ async function main(): Promise<void> {
         const isGateway = s === 'server' || s === 'embedded';
         if (isGateway) await eventLoopDelay(bases[s]);
         const cpu0 = treeCpuMicros(pids[s]);
+        const workers0 = s === 'server' ? childrenCpuMicros(pids[s]) : new Map<number, number>();
         const gen0 = process.cpuUsage();
         const redisCpu0 = cpuMicros(redisProc);
         const machine0 = machineBusyMicros();
@@ -346,6 +349,8 @@ async function main(): Promise<void> {
         cpu[s].redisCpu += redisProc ? cpuMicros(redisProc) - redisCpu0 : 0;
         cpu[s].gen += gen.user + gen.system;
         const us = treeCpuMicros(pids[s]) - cpu0;
+        for (const [pid, end] of s === 'server' ? childrenCpuMicros(pids[s]) : [])
+          perWorker.set(pid, (perWorker.get(pid) ?? 0) + end - (workers0.get(pid) ?? end));
         const redis = (await redisMicros()) - redis0;
         const pg = s === 'server' ? await pgCpu.stop() : 0;
         const n = res.requests.total;
@@ -385,6 +390,12 @@ async function main(): Promise<void> {
           `${s === 'server' ? ` + postgres ${per(c.pg)}` : ''} + ${redisText} + rest ${per(rest)}; busy ${(c.busy / Math.max(1, c.wall)).toFixed(2)} of ${CORES} cores\n`,
       );
     }
+    const workerUs = [...perWorker.values()];
+    const workersTotal = workerUs.reduce((a, b) => a + b, 0);
+    if (workerUs.length > 1 && workersTotal > 0)
+      process.stdout.write(
+        `  ${w.padEnd(5)} server   per worker: ${workerUs.map((us) => `${Math.round((100 * us) / workersTotal)} %`).join(' / ')} of the workers' CPU\n`,
+      );
     for (const s of gateways) {
       const lost = (await metricTotal(bases[s], LOST)) - (lostBefore.get(s) ?? 0);
       process.stdout.write(

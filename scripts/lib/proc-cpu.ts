@@ -21,13 +21,21 @@ export function cpuMicros(pid: number): number {
 
 /** `cpuMicros` of a process and of its children (a gateway of GATEWAY_WORKERS processes: its primary and workers). */
 export function treeCpuMicros(pid: number): number {
-  let children: number[] = [];
+  let sum = cpuMicros(pid);
+  for (const us of childrenCpuMicros(pid).values()) sum += us;
+  return sum;
+}
+
+/** `cpuMicros` of each child of a process, by pid (empty when it has none, or is gone). */
+export function childrenCpuMicros(pid: number): Map<number, number> {
+  const out = new Map<number, number>();
   try {
-    children = readFileSync(`/proc/${pid}/task/${pid}/children`, 'utf8').trim().split(/\s+/).filter(Boolean).map(Number);
+    const children = readFileSync(`/proc/${pid}/task/${pid}/children`, 'utf8').trim().split(/\s+/).filter(Boolean).map(Number);
+    for (const c of children) out.set(c, cpuMicros(c));
   } catch {
-    /* gone, or a kernel without the children list: the process alone */
+    /* gone, or a kernel without the children list */
   }
-  return cpuMicros(pid) + children.reduce((sum, c) => sum + cpuMicros(c), 0);
+  return out;
 }
 
 /**

@@ -38,6 +38,11 @@ type Message = { type?: string; id?: number; text?: string; error?: string; metr
  * SIGINT are passed on, and the primary exits when every worker has (1 if any failed to stop cleanly).
  */
 export function runPrimary(count: number, log: (line: string) => void): Promise<never> {
+  // Each worker accepts from the shared socket itself. With node's default on Linux (the primary accepts and hands
+  // each connection over IPC) a burst of 200 voice webhooks on fresh connections had p99 117-260 ms against bare
+  // node:http's 94-127 ms; accepting in the workers, 68-126 ms against 106-132 (bench:voice, two workers, two
+  // runs each). bench:dni's 50 kept-alive connections ran as fast or faster. NODE_CLUSTER_SCHED_POLICY=rr still wins.
+  if (!process.env.NODE_CLUSTER_SCHED_POLICY) cluster.schedulingPolicy = cluster.SCHED_NONE;
   const indexOf = new Map<number, number>();
   /** Workers that listen: only they are asked for their metrics (one still starting would not answer). */
   const listening = new Set<Worker>();
