@@ -2,6 +2,8 @@ import type { DbOrTrx } from '../../adapters/db/knex.js';
 import type { CallEvent } from '../calls/call-events.js';
 
 const TABLE = 'call_event_inbox';
+/** The column's default: due at once. */
+const NOT_CLAIMED = '-infinity';
 
 /** An event as the writer queues it: the id is its line in the journal and its row in the inbox. */
 export interface InboxEntry {
@@ -38,9 +40,14 @@ const toEntry = (r: InboxRow): ClaimedEntry => ({
 export class PgCallEventInboxStore {
   constructor(private readonly db: DbOrTrx) {}
 
-  /** One multi-row INSERT; an event already there (same provider, key and signing tenant) is skipped. Returns the ids inserted. */
-  async insertMany(entries: readonly InboxEntry[]): Promise<string[]> {
+  /**
+   * One multi-row INSERT; an event already there (same provider, key and signing tenant) is skipped. Returns the ids
+   * inserted. Events `held(id)` says a callback here waits for are inserted claimed for `heldMs` (attempts still 0):
+   * another replica's claims pass them by, and this process applies them at once through `claimIds`.
+   */
+  async insertMany(entries: readonly InboxEntry[], held?: (id: string) => boolean, heldMs = 0): Promise<string[]> {
     if (!entries.length) return [];
+    const heldUntil = this.db.raw('now() + make_interval(secs => ?)', [heldMs / 1000]);
     const rows = (await this.db(TABLE)
       .insert(
         entries.map((e) => ({
@@ -50,6 +57,8 @@ export class PgCallEventInboxStore {
           signed_by: e.event.accountId ?? '',
           payload: JSON.stringify(e.event),
           received_at: new Date(e.receivedAt),
+          // Every row names the same columns: a multi-row INSERT takes the first row's.
+          claimed_until: held?.(e.id) ? heldUntil : NOT_CLAIMED,
         })),
       )
       .onConflict(['provider', 'event_key', 'signed_by'])
@@ -69,13 +78,16 @@ export class PgCallEventInboxStore {
     return result.rows.map(toEntry).sort((a, b) => a.receivedAt - b.receivedAt || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
   }
 
-  /** These events, held for `leaseMs`, unless another replica holds them (callbacks waiting for their own event). */
+  /**
+   * These events of this process's own (callbacks waiting for them), held for `leaseMs`, unless another replica
+   * holds them. A row inserted held for this process (attempts 0) is ours to take whatever its claim says.
+   */
   async claimIds(ids: readonly string[], leaseMs: number): Promise<ClaimedEntry[]> {
     if (!ids.length) return [];
     const due = this.db(TABLE)
       .select('id')
       .whereIn('id', [...ids])
-      .where('claimed_until', '<=', this.db.fn.now())
+      .where((q) => q.where('claimed_until', '<=', this.db.fn.now()).orWhere('attempts', 0))
       .forUpdate()
       .skipLocked();
     const rows = (await this.db(TABLE)

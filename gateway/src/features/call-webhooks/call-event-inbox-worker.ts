@@ -142,6 +142,11 @@ export class CallEventInboxWorker {
     }
   }
 
+  /** Whether a callback here waits for event `id`. */
+  waitsFor(id: string): boolean {
+    return this.waiters.has(id);
+  }
+
   /** Resolves true once event `id` is applied, false after `ms` (it is applied later all the same). */
   appliedWithin(id: string, ms: number): Promise<boolean> {
     return new Promise((resolve) => {

@@ -7,7 +7,7 @@ import type { AnswerGate } from './answer-gate.js';
 import { BatchedCallEventWriter } from './batched-call-event-writer.js';
 import { PgCallEventInboxStore } from './call-event-inbox-store.js';
 import { CallEventJournal } from './call-event-journal.js';
-import { CallEventInboxWorker, EMBEDDED_BATCHES } from './call-event-inbox-worker.js';
+import { CLAIM_LEASE_MS, CallEventInboxWorker, EMBEDDED_BATCHES } from './call-event-inbox-worker.js';
 
 /**
  * Where the telephony adapters put call events: journaled and answered at once, written to the inbox table in
@@ -52,7 +52,9 @@ export function createCallEventPipeline(deps: {
     ...(metrics ? { onRejected: (n: number) => metrics.rejected(n) } : {}),
   });
   const writer = new BatchedCallEventWriter({
-    sink: inbox,
+    // A callback's event is inserted held for this process, which applies it at once: the other replicas' claims
+    // would take it into a batch of hundreds, and the callback would wait for that batch.
+    sink: { insertMany: (entries) => inbox.insertMany(entries, (id) => worker.waitsFor(id), CLAIM_LEASE_MS) },
     logger: deps.logger,
     journal: new CallEventJournal(deps.journalFile),
     ...(deps.gate ? { gate: deps.gate } : {}),

@@ -6,6 +6,7 @@ import { startTestGateway } from '../../../test/helpers/gateway.js';
 import type { TestGateway } from '../../../test/helpers/gateway.js';
 import { eventually, randomSid } from '../../../test/helpers/twilio-webhooks.js';
 import type { CallRingingEvent } from '../calls/call-events.js';
+import { PgCallEventInboxStore } from './call-event-inbox-store.js';
 
 const ACCOUNT_SID = randomSid('AC');
 const AUTH_TOKEN = 'writes-token-0123456789abcdef';
@@ -56,5 +57,34 @@ describe('call writes in batches', function () {
       const left = (await t.db.knex('call_event_inbox').count({ n: '*' }).first()) as { n: number | string };
       expect(Number(left.n)).to.equal(0);
     });
+  });
+});
+
+describe('call-event inbox on two replicas', () => {
+  // A database of its own: no gateway's worker claims from it meanwhile.
+  const t = useTestDatabase();
+
+  it("keeps a callback's event for the replica it waits in: another replica's claim passes it by", async () => {
+    const a = new PgCallEventInboxStore(t.db.knex);
+    const b = new PgCallEventInboxStore(t.db.knex);
+    const [waited, other] = [randomSid('CA'), randomSid('CA')];
+    const entries = [
+      { id: `held-${waited}`, event: ringing(waited, '+15557770001'), receivedAt: Date.now() },
+      { id: `free-${other}`, event: ringing(other, '+15557770002'), receivedAt: Date.now() },
+    ];
+    const inserted = await a.insertMany(entries, (id) => id.startsWith('held-'), 5_000);
+    expect([...inserted].sort()).to.deep.equal(entries.map((e) => e.id).sort());
+    const byB = await b.claim(400, 5_000);
+    expect(
+      byB.map((c) => c.id),
+      'the other replica takes only the event nobody waits for',
+    ).to.deep.equal([`free-${other}`]);
+    const byA = await a.claimIds([`held-${waited}`, `free-${other}`], 5_000);
+    expect(
+      byA.map((c) => [c.id, c.attempts]),
+      'the waiting replica takes its own, not the one B holds',
+    ).to.deep.equal([[`held-${waited}`, 1]]);
+    expect(await b.claim(400, 5_000), 'claimed now: nobody else takes it').to.deep.equal([]);
+    await a.remove([`held-${waited}`, `free-${other}`]);
   });
 });
