@@ -264,11 +264,6 @@ export class CallEventInboxWorker {
   }
 
   /**
-   * Every replica claims from the same inbox, so another one (a second worker of GATEWAY_WORKERS, another host) may
-   * apply and remove events this process wrote: they would count as pending here for ever. When nothing is left to
-   * claim, the rows of our pending events are looked up, and those that are gone stop counting.
-   */
-  /**
    * Waited-for events another replica (or this one's own loop, between the write and `applyNow`) claimed first. That
    * replica settles no waiter here, so the callback would wait its whole bound (3 s with two GATEWAY_WORKERS in
    * bench:voice): their rows are looked up instead, and a callback is answered once its event's row is gone.
@@ -298,6 +293,11 @@ export class CallEventInboxWorker {
     this.elsewhereTimer = setTimeout(() => void look(), ELSEWHERE_POLL_MS);
   }
 
+  /**
+   * Every replica claims from the same inbox, so another one (a second worker of GATEWAY_WORKERS, another host) may
+   * apply and remove events this process wrote: they would count as pending here for ever. When nothing is left to
+   * claim, the rows of our pending events are looked up, and those that are gone stop counting.
+   */
   private async dropAppliedElsewhere(): Promise<void> {
     if (!this.local.size || !this.deps.inbox.present) return;
     const ids = [...this.local].slice(0, PRESENCE_CHECK_MAX);
