@@ -40,8 +40,9 @@ type Message = { type?: string; id?: number; text?: string; error?: string; metr
 export function runPrimary(count: number, log: (line: string) => void): Promise<never> {
   // Each worker accepts from the shared socket itself. With node's default on Linux (the primary accepts and hands
   // each connection over IPC) a burst of 200 voice webhooks on fresh connections had p99 117-260 ms against bare
-  // node:http's 94-127 ms; accepting in the workers, 68-126 ms against 106-132 (bench:voice, two workers, two
-  // runs each). bench:dni's 50 kept-alive connections ran as fast or faster. NODE_CLUSTER_SCHED_POLICY=rr still wins.
+  // node:http's 83-130 ms in the same runs; accepting in the workers, 68-126 ms against 106-132 (bench:voice, two
+  // workers, four and three runs). bench:dni's 50 kept-alive connections ran as fast, spread evenly (45-55 % of the
+  // work each). NODE_CLUSTER_SCHED_POLICY=rr, when set, is kept.
   if (!process.env.NODE_CLUSTER_SCHED_POLICY) cluster.schedulingPolicy = cluster.SCHED_NONE;
   const indexOf = new Map<number, number>();
   /** Workers that listen: only they are asked for their metrics (one still starting would not answer). */
