@@ -53,11 +53,6 @@ export interface CallEventInbox {
 
 /** Our written events checked against the inbox per idle poll: at most this many ids per query. */
 const PRESENCE_CHECK_MAX = 1_000;
-/**
- * How often the rows of events a callback waits for, claimed by another replica, are looked up: the callback is
- * answered once they are gone. One query per interval for all of them, and only while some callback waits so.
- */
-export const ELSEWHERE_POLL_MS = 20;
 
 /**
  * The second stage of a call's write: takes events from the inbox table and applies them to calls through the call
@@ -85,9 +80,6 @@ export class CallEventInboxWorker {
    * pending for ever. Other replicas' events land here too and are never asked for, hence the bound.
    */
   private readonly appliedEarly = new Set<string>();
-  /** Events a callback here waits for that another replica claimed first: answered when their rows are gone. */
-  private readonly elsewhere = new Set<string>();
-  private elsewhereTimer: NodeJS.Timeout | null = null;
   readonly totals = { applied: 0, rejected: 0 };
 
   constructor(
@@ -131,10 +123,6 @@ export class CallEventInboxWorker {
   private async applyNow(ids: readonly string[]): Promise<void> {
     try {
       const claimed = await this.deps.inbox.claimIds(ids, CLAIM_LEASE_MS);
-      if (claimed.length < ids.length) {
-        const ours = new Set(claimed.map((c) => c.id));
-        this.watchElsewhere(ids.filter((id) => !ours.has(id)));
-      }
       if (claimed.length) await this.applyAll(claimed);
     } catch (err) {
       // Left to the loop, which claims them in their turn.
@@ -264,36 +252,6 @@ export class CallEventInboxWorker {
   }
 
   /**
-   * Waited-for events another replica (or this one's own loop, between the write and `applyNow`) claimed first. That
-   * replica settles no waiter here, so the callback would wait its whole bound (3 s with two GATEWAY_WORKERS in
-   * bench:voice): their rows are looked up instead, and a callback is answered once its event's row is gone.
-   */
-  private watchElsewhere(ids: readonly string[]): void {
-    if (!this.deps.inbox.present) return;
-    for (const id of ids) if (this.waiters.has(id)) this.elsewhere.add(id);
-    if (!this.elsewhere.size || this.elsewhereTimer || this.stopped) return;
-    const look = async (): Promise<void> => {
-      for (const id of this.elsewhere) if (!this.waiters.has(id)) this.elsewhere.delete(id);
-      if (this.elsewhere.size && !this.stopped) {
-        const ids = [...this.elsewhere].slice(0, PRESENCE_CHECK_MAX);
-        try {
-          const still = new Set(await this.deps.inbox.present!(ids));
-          const gone = ids.filter((id) => !still.has(id));
-          for (const id of gone) {
-            this.elsewhere.delete(id);
-            this.settle(id, true);
-          }
-          this.forget(gone);
-        } catch {
-          // Looked up again at the next tick; the waiters' own bound still holds.
-        }
-      }
-      this.elsewhereTimer = this.elsewhere.size && !this.stopped ? setTimeout(() => void look(), ELSEWHERE_POLL_MS) : null;
-    };
-    this.elsewhereTimer = setTimeout(() => void look(), ELSEWHERE_POLL_MS);
-  }
-
-  /**
    * Every replica claims from the same inbox, so another one (a second worker of GATEWAY_WORKERS, another host) may
    * apply and remove events this process wrote: they would count as pending here for ever. When nothing is left to
    * claim, the rows of our pending events are looked up, and those that are gone stop counting.
@@ -344,9 +302,6 @@ export class CallEventInboxWorker {
     this.stopped = true;
     if (this.timer) clearInterval(this.timer);
     this.timer = null;
-    if (this.elsewhereTimer) clearTimeout(this.elsewhereTimer);
-    this.elsewhereTimer = null;
-    this.elsewhere.clear();
     if (this.running) await Promise.race([this.running, new Promise((r) => setTimeout(r, graceMs))]);
     for (const [id, w] of this.waiters) {
       this.waiters.delete(id);
